@@ -1,0 +1,39 @@
+"""The reference destination: a faithful local Occtoo destination with seeded faults.
+
+`create_app(...)` builds the Starlette app, `serve_in_thread(app)` serves it on loopback, `FAULTS` is the
+seeded-fault catalogue and `REFERENCE` the configured customer (ids and demo applications).
+"""
+
+from __future__ import annotations
+
+from destwatch.reference.app import create_app
+from destwatch.reference.faults import FAULTS, Fault
+from destwatch.reference.model import (
+    REFERENCE,
+    Application,
+    Customer,
+    Destination,
+    Endpoint,
+    Facet,
+    Property,
+    Version,
+)
+from destwatch.reference.server import RunningServer, ServerStartError, serve_forever, serve_in_thread
+
+__all__ = [
+    "FAULTS",
+    "REFERENCE",
+    "Application",
+    "Customer",
+    "Destination",
+    "Endpoint",
+    "Facet",
+    "Fault",
+    "Property",
+    "RunningServer",
+    "ServerStartError",
+    "Version",
+    "create_app",
+    "serve_forever",
+    "serve_in_thread",
+]

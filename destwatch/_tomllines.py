@@ -1,0 +1,44 @@
+"""Line numbers for TOML keys: `tomllib` drops positions, and a config error must name its line."""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["TomlLines"]
+
+_HEADER = re.compile(r"^\s*\[(?!\[)\s*(?P<path>[^\]]+?)\s*\]\s*(#.*)?$")
+_KEY = re.compile(
+    r"""^\s*(?P<path>(?:"[^"]*"|'[^']*'|[A-Za-z0-9_-]+)(?:\s*\.\s*(?:"[^"]*"|'[^']*'|[A-Za-z0-9_-]+))*)\s*="""
+)
+_PART = re.compile(r""""([^"]*)"|'([^']*)'|([A-Za-z0-9_-]+)""")
+
+
+class TomlLines:
+    """Maps key paths (`("destinations", "x", "base_url")`) to the 1-based line that defines them."""
+
+    def __init__(self, text: str) -> None:
+        self._lines: dict[tuple[str, ...], int] = {}
+        table: tuple[str, ...] = ()
+        for number, line in enumerate(text.splitlines(), start=1):
+            header = _HEADER.match(line)
+            if header:
+                table = _parts(header.group("path"))
+                self._lines.setdefault(table, number)
+                continue
+            key = _KEY.match(line)
+            if key:
+                self._lines.setdefault(table + _parts(key.group("path")), number)
+
+    def line_of(self, path: tuple[str, ...]) -> int | None:
+        """The line of `path`, or of its closest enclosing key or table; None when nothing matches."""
+        for end in range(len(path), 0, -1):
+            line = self._lines.get(path[:end])
+            if line is not None:
+                return line
+        return None
+
+
+def _parts(path: str) -> tuple[str, ...]:
+    return tuple(
+        next(group for group in match.groups() if group is not None) for match in _PART.finditer(path)
+    )

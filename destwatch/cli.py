@@ -1,0 +1,142 @@
+"""The `destwatch` command: `run` the suites, list or check `targets`, `serve` the reference destination."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from destwatch import runner
+from destwatch._run import Run, RunOptions
+from destwatch.config import load_targets
+from destwatch.errors import ConfigError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="destwatch",
+    help="Contract tests and monitoring for Occtoo destination APIs.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+try:  # TEMP until destwatch/reference/serve.py lands
+    from destwatch.reference.serve import serve_command
+
+    app.command("serve")(serve_command)
+except ModuleNotFoundError:
+    pass
+
+_TargetsOption = Annotated[
+    Path | None,
+    typer.Option("--targets", help="targets.toml (default: ./targets.toml, else the project's own)"),
+]
+
+
+@app.command(
+    "run",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def run_command(
+    ctx: typer.Context,
+    targets: _TargetsOption = None,
+    target: Annotated[
+        list[str] | None, typer.Option("--target", help="destination or destination/version (repeatable)")
+    ] = None,
+    version: Annotated[
+        list[str] | None, typer.Option("--version", help="version, e.g. v2 (repeatable)")
+    ] = None,
+    suite: Annotated[
+        list[str] | None, typer.Option("--suite", help="suite folder under suites/ (repeatable; default all)")
+    ] = None,
+    reports: Annotated[Path, typer.Option("--reports", help="report directory")] = Path("reports"),
+    seed: Annotated[int | None, typer.Option("--seed", help="fuzz seed (default: targets.toml)")] = None,
+    fault: Annotated[
+        str | None, typer.Option("--fault", help="seeded fault for the embedded reference destination")
+    ] = None,
+) -> None:
+    """Run the contract suites against the targets; extra pytest arguments go after `--`.
+
+    Exit codes: 0 passed, 1 contract violations, 2 configuration or usage error, 3 a target unreachable.
+    """
+    request = runner.RunRequest(
+        targets=targets,
+        names=tuple(target or ()),
+        versions=tuple(version or ()),
+        suites=tuple(suite or ()),
+        reports=reports,
+        seed=seed,
+        fault=fault,
+        pytest_args=tuple(ctx.args),
+    )
+    raise typer.Exit(runner.run(request))
+
+
+@app.command("targets")
+def targets_command(
+    targets: _TargetsOption = None,
+    check: Annotated[bool, typer.Option("--check", help="only validate targets.toml (no requests)")] = False,
+) -> None:
+    """Print the resolved matrix (destination x version x endpoint), secrets masked."""
+    console = Console(soft_wrap=True)
+    path = targets or runner.default_targets_file()
+    try:
+        config = load_targets(path)
+        listed = config.version_targets()
+    except ConfigError as exc:
+        Console(stderr=True, soft_wrap=True).print(f"destwatch: {exc}", markup=False, highlight=False)
+        raise typer.Exit(runner.EXIT_USAGE) from None
+    if check:
+        console.print(f"{path}: ok, {len(listed)} destination versions", markup=False, highlight=False)
+        return
+    live = Run(config, RunOptions())
+    try:
+        unreachable = _print_matrix(console, path, live)
+    finally:
+        live.close()
+    if unreachable:
+        raise typer.Exit(runner.EXIT_UNREACHABLE)
+
+
+def _print_matrix(console: Console, path: Path, live: Run) -> int:
+    table = Table(title=str(path), title_justify="left")
+    for column in ("destination", "version", "endpoint", "protected", "languages"):
+        table.add_column(column, overflow="fold")
+    unreachable = 0
+    for version in live.targets:
+        reason = live.unreachable(version)
+        unreachable += reason is not None
+        endpoints = live.endpoints(version) or [
+            f"(unreachable: {reason})" if reason else "(no valid document)"
+        ]
+        for endpoint in endpoints:
+            table.add_row(
+                version.destination,
+                version.version,
+                Text(endpoint),
+                "yes" if version.protected else "no",
+                " ".join(version.languages),
+            )
+    console.print(table)
+    for version in live.targets:
+        credentials = (
+            f"client id {version.client_id.get_secret_value()}, client secret [redacted]"
+            if version.client_id and version.client_secret
+            else "no credentials"
+        )
+        console.print(
+            Text(
+                f"{version.id}: {version.base_url} (destination id {version.destination_id}, "
+                f"token url {version.token_url if version.protected else '-'}, {credentials})"
+            )
+        )
+    return unreachable
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

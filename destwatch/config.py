@@ -1,0 +1,553 @@
+"""targets.toml: the destinations and versions to test, validated once into frozen objects.
+
+Settings merge per version: `[defaults]` < the destination's table < the version's table. Credentials are
+`${ENV}` references resolved only for the versions a run selects, so testing one destination never needs
+the secrets of another. Every mistake is a `ConfigError` naming the file, line, key and the fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+)
+
+from destwatch._tomllines import TomlLines
+from destwatch.errors import ConfigError
+from destwatch.redact import register_secret
+
+__all__ = [
+    "DEFAULT_TOKEN_URL",
+    "EMBEDDED",
+    "ConfigError",
+    "ReferenceSettings",
+    "TargetSettings",
+    "Targets",
+    "VersionTarget",
+    "load_targets",
+]
+
+EMBEDDED = "embedded"
+DEFAULT_TOKEN_URL = "https://destinations.occtoo.com/destinations/{destination_id}/token"
+
+_ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
+_VERSION_NAME = re.compile(r"^v[1-9][0-9]*$")
+_STRICT = ConfigDict(strict=True, extra="forbid", frozen=True)
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+class TargetSettings(BaseModel):
+    """Every per-target setting with its default; any of them may be set per destination or version."""
+
+    model_config = _STRICT
+
+    timeout: float = Field(10.0, gt=0, description="seconds per request", examples=[10.0])
+    max_rps: float = Field(
+        50.0, gt=0, description="requests per second per destination version", examples=[50.0]
+    )
+    response_time_budget: float = Field(
+        1.0, gt=0, description="seconds a response may take before it fails the gate", examples=[1.0]
+    )
+    examples: int = Field(25, gt=0, description="Schemathesis examples per operation", examples=[25])
+    request_budget: int = Field(
+        400, gt=0, description="requests per destination version per suite", examples=[400]
+    )
+    auth_reject_statuses: tuple[StrictInt, ...] = Field(
+        (401, 403),
+        strict=False,
+        min_length=1,
+        description="statuses that count as an auth rejection",
+        examples=[[401, 403]],
+    )
+    token_lifetime: int = Field(
+        3600, gt=0, description="documented token lifetime in seconds", examples=[3600]
+    )
+    expiry_wait_budget: float = Field(
+        5.0, ge=0, description="seconds the auth suite may wait for a token to expire", examples=[5.0]
+    )
+    rfc6750_strict: bool = Field(
+        False, description="whether a 401 without WWW-Authenticate fails (true) or warns", examples=[False]
+    )
+    same_data_across_versions: bool = Field(
+        True, description="whether every version serves the same items", examples=[True]
+    )
+    shared_applications: bool = Field(
+        False, description="whether one application's token works on every version", examples=[False]
+    )
+    seed: int = Field(20261128, description="the fuzz seed", examples=[20261128])
+
+
+class ReferenceSettings(BaseModel):
+    """How destwatch starts the embedded reference destination (only for `base_url = "embedded"`)."""
+
+    model_config = _STRICT
+
+    fault: str = Field("", description='a seeded fault name, or "" for none', examples=["hang"])
+    token_ttl: int | None = Field(None, gt=0, description="token lifetime in seconds", examples=[3600])
+
+
+class _VersionTable(BaseModel):
+    model_config = _STRICT
+
+    protected: StrictBool = Field(description="whether data requests need a token", examples=[True])
+    languages: tuple[StrictStr, ...] = Field(
+        strict=False, min_length=1, description="the version's languages", examples=[["en", "sv"]]
+    )
+    destination_id: str | None = Field(
+        None, description="the version's destination id (a GUID)", examples=["${NW_V1_DESTINATION_ID}"]
+    )
+    client_id: str | None = Field(
+        None, description="an application's client id", examples=["${NW_V1_CLIENT_ID}"]
+    )
+    client_secret: str | None = Field(
+        None, description="an ${ENV} reference to the client secret", examples=["${NW_V1_CLIENT_SECRET}"]
+    )
+    token_url: str | None = Field(None, description="the token URL template", examples=[DEFAULT_TOKEN_URL])
+
+
+class _DestinationTable(BaseModel):
+    model_config = _STRICT
+
+    base_url: str = Field(
+        description='"embedded" or the destination URL without version',
+        examples=["https://global.occtoo.com/{customer}/{destination}"],
+    )
+    customer: str = Field(description="the Occtoo customer (lowercase)", examples=["northwind"])
+    token_url: str = Field(
+        DEFAULT_TOKEN_URL, description="the token URL template", examples=[DEFAULT_TOKEN_URL]
+    )
+    versions: dict[str, dict[str, Any]] = Field(
+        min_length=1, description="one table per version", examples=[{"v1": {}}]
+    )
+
+
+_SETTING_KEYS = frozenset(TargetSettings.model_fields)
+_TOP_KEYS = ("defaults", "reference", "destinations")
+
+
+@dataclass(frozen=True, repr=False)
+class VersionTarget:
+    """One destination version to test, fully resolved (URLs, settings, credentials)."""
+
+    destination: str
+    version: str
+    customer: str
+    base_url: str
+    protected: bool
+    destination_id: str
+    token_url: str
+    languages: tuple[str, ...]
+    settings: TargetSettings
+    client_id: SecretStr | None = None
+    client_secret: SecretStr | None = None
+    embedded: bool = False
+    id: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "id", f"{self.destination}/{self.version}")
+
+    @property
+    def openapi_url(self) -> str:
+        return f"{self.base_url}/openapi"
+
+    def url(self, path: str) -> str:
+        """The absolute URL of `path` under this version's base URL (absolute URLs pass through)."""
+        if path.startswith(("http://", "https://")):
+            return path
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    def __repr__(self) -> str:
+        # Short on purpose: pytest and allure-pytest show parameter reprs, and secrets must stay out.
+        return f"VersionTarget({self.id!r})"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class _Version:
+    name: str
+    table: _VersionTable
+    settings: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Destination:
+    name: str
+    table: _DestinationTable
+    settings: dict[str, Any]
+    versions: tuple[_Version, ...]
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The validated targets.toml; `version_targets` resolves the selected versions."""
+
+    path: Path
+    defaults: TargetSettings
+    reference: ReferenceSettings
+    _destinations: tuple[_Destination, ...]
+    _lines: TomlLines
+
+    @property
+    def destinations(self) -> tuple[str, ...]:
+        return tuple(dest.name for dest in self._destinations)
+
+    @property
+    def uses_embedded(self) -> bool:
+        return any(dest.table.base_url == EMBEDDED for dest in self._destinations)
+
+    def version_names(self) -> list[str]:
+        return [f"{dest.name}/{ver.name}" for dest in self._destinations for ver in dest.versions]
+
+    def version_targets(
+        self,
+        names: Sequence[str] = (),
+        versions: Sequence[str] = (),
+        *,
+        embedded_url: str | None = None,
+    ) -> list[VersionTarget]:
+        """The selected versions, resolved; `names` are `destination` or `destination/vN`.
+
+        `embedded_url` is the running reference's URL; without it an embedded version's `base_url` reads
+        `embedded/{customer}/{destination}/{version}` (good for listing, not for requests).
+        """
+        self._check_selection(names, versions)
+        selected = []
+        for dest in self._destinations:
+            for ver in dest.versions:
+                if names and dest.name not in names and f"{dest.name}/{ver.name}" not in names:
+                    continue
+                if versions and ver.name not in versions:
+                    continue
+                selected.append(self._resolve(dest, ver, embedded_url))
+        return selected
+
+    def _check_selection(self, names: Sequence[str], versions: Sequence[str]) -> None:
+        known = set(self.destinations) | set(self.version_names())
+        for name in names:
+            if name not in known:
+                raise ConfigError(
+                    self.path,
+                    None,
+                    "--target",
+                    f"no destination or version named {name!r}",
+                    f"choose from {', '.join(sorted(known))}{_did_you_mean(name, known)}",
+                )
+        known_versions = {ver.name for dest in self._destinations for ver in dest.versions}
+        for version in versions:
+            if version not in known_versions:
+                raise ConfigError(
+                    self.path,
+                    None,
+                    "--version",
+                    f"no destination has a version {version!r}",
+                    f"choose from {', '.join(sorted(known_versions))}",
+                )
+
+    def _resolve(self, dest: _Destination, ver: _Version, embedded_url: str | None) -> VersionTarget:
+        settings = TargetSettings.model_validate(
+            {**self.defaults.model_dump(), **dest.settings, **ver.settings}
+        )
+        table = ver.table
+        embedded = dest.table.base_url == EMBEDDED
+        loc = ("destinations", dest.name, "versions", ver.name)
+        reference = _reference_version(dest.table.customer, dest.name, ver.name) if embedded else None
+        if embedded and reference is None:
+            raise self._error(
+                loc,
+                f"the embedded reference serves no {dest.table.customer}/{dest.name}/{ver.name}",
+                "use customer northwind with productCatalog v1-v3 or googleMarketplace v1, or a real URL",
+            )
+        destination_id = self._env((*loc, "destination_id"), table.destination_id)
+        client_id = self._env((*loc, "client_id"), table.client_id)
+        client_secret = self._secret((*loc, "client_secret"), table.client_secret)
+        if reference is not None:
+            destination_id = destination_id or reference[0]
+            if table.protected and client_id is None and client_secret is None:
+                client_id, client_secret = reference[1], reference[2]
+        if not destination_id:
+            raise self._error(
+                (*loc, "destination_id"),
+                "missing destination_id",
+                f'add destination_id = "${{{_env_name(dest.name, ver.name, "DESTINATION_ID")}}}" '
+                "(the GUID on the version's settings tab)",
+            )
+        if table.protected and not (client_id and client_secret):
+            missing = "client_id" if not client_id else "client_secret"
+            raise self._error(
+                (*loc, missing),
+                f"a protected version needs {missing}",
+                f'add {missing} = "${{{_env_name(dest.name, ver.name, missing.upper())}}}" and export it',
+            )
+        register_secret(client_secret)
+        if embedded:
+            root = embedded_url.rstrip("/") if embedded_url else EMBEDDED
+            base_url = f"{root}/{dest.table.customer}/{dest.name}/{ver.name}"
+            token_template = table.token_url or f"{root}/destinations/{{destination_id}}/token"
+        else:
+            base = dest.table.base_url.format(customer=dest.table.customer, destination=dest.name)
+            base_url = f"{base.rstrip('/')}/{ver.name}"
+            token_template = table.token_url or dest.table.token_url
+        return VersionTarget(
+            destination=dest.name,
+            version=ver.name,
+            customer=dest.table.customer,
+            base_url=base_url,
+            protected=table.protected,
+            destination_id=destination_id,
+            token_url=token_template.format(destination_id=destination_id),
+            languages=table.languages,
+            settings=settings,
+            client_id=SecretStr(client_id) if client_id else None,
+            client_secret=SecretStr(client_secret) if client_secret else None,
+            embedded=embedded,
+        )
+
+    def _env(self, loc: tuple[str, ...], value: str | None) -> str | None:
+        if value is None:
+            return None
+        match = _ENV_REF.match(value)
+        if not match:
+            return value
+        resolved = os.environ.get(match.group(1), "")
+        if not resolved:
+            raise self._error(
+                loc,
+                f"environment variable {match.group(1)} is not set",
+                f"export {match.group(1)}=... before running, or select other targets with --target",
+            )
+        return resolved
+
+    def _secret(self, loc: tuple[str, ...], value: str | None) -> str | None:
+        if value is not None and not _ENV_REF.match(value):
+            # Never echo the value: it is a secret written where it does not belong.
+            raise self._error(
+                loc,
+                "a literal secret is refused",
+                f'write client_secret = "${{{_env_name(loc[1], loc[3], "CLIENT_SECRET")}}}" and export '
+                "that variable (secrets never live in targets.toml)",
+            )
+        return self._env(loc, value)
+
+    def _error(self, loc: tuple[str, ...], problem: str, fix: str) -> ConfigError:
+        return ConfigError(self.path, self._lines.line_of(loc), ".".join(loc), problem, fix)
+
+
+def load_targets(path: Path | str) -> Targets:
+    """Read and validate targets.toml; raises `ConfigError` (one line: file, line, key, fix)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            path, None, "", "file not found", "pass --targets FILE, or create targets.toml (see the README)"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(path, None, "", f"cannot read the file ({exc.__class__.__name__})") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # Python 3.11's TOMLDecodeError has no lineno attribute; the line is only in the message.
+        position = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        line = int(position.group(1)) if position else None
+        message = str(exc)[: position.start()].rstrip() if position else str(exc)
+        raise ConfigError(path, line, "", f"not valid TOML: {message}", "fix the TOML syntax") from None
+    return _Parser(path, TomlLines(text)).parse(raw)
+
+
+@dataclass
+class _Parser:
+    path: Path
+    lines: TomlLines
+
+    def parse(self, raw: dict[str, Any]) -> Targets:
+        for key in raw:
+            if key not in _TOP_KEYS:
+                raise self._unknown((key,), _TOP_KEYS)
+        defaults = self._model(TargetSettings, raw.get("defaults", {}), ("defaults",))
+        reference = self._model(ReferenceSettings, raw.get("reference", {}), ("reference",))
+        tables = raw.get("destinations")
+        if not isinstance(tables, dict) or not tables:
+            raise ConfigError(
+                self.path,
+                self.lines.line_of(("destinations",)),
+                "destinations",
+                "no destination is listed",
+                "add a [destinations.NAME] table with base_url, customer and [destinations.NAME.versions.v1]",
+            )
+        destinations = tuple(self._destination(name, table) for name, table in tables.items())
+        self._refuse_case_duplicates([dest.name for dest in destinations], ("destinations",))
+        _check_fault(self, reference)
+        return Targets(self.path, defaults, reference, destinations, self.lines)
+
+    def _destination(self, name: str, table: Any) -> _Destination:
+        loc = ("destinations", name)
+        table = self._table(table, loc)
+        settings, rest = _split_settings(table)
+        self._model(TargetSettings, settings, loc)
+        parsed = self._model(_DestinationTable, rest, loc)
+        if parsed.base_url != EMBEDDED and not parsed.base_url.startswith(("https://", "http://")):
+            raise self._error(
+                (*loc, "base_url"),
+                f"{parsed.base_url!r} is not a URL",
+                'write base_url = "embedded" or "https://global.occtoo.com/{customer}/{destination}"',
+            )
+        self._check_template(parsed.token_url, (*loc, "token_url"))
+        self._refuse_case_duplicates(list(parsed.versions), (*loc, "versions"))
+        versions = tuple(self._version(loc, vname, vtable) for vname, vtable in parsed.versions.items())
+        return _Destination(name, parsed, settings, versions)
+
+    def _version(self, dest_loc: tuple[str, ...], name: str, table: Any) -> _Version:
+        loc = (*dest_loc, "versions", name)
+        if not _VERSION_NAME.match(name):
+            raise self._error(
+                loc, f"{name!r} is not a version name", "name versions v1, v2, v3 as in the URL"
+            )
+        table = self._table(table, loc)
+        settings, rest = _split_settings(table)
+        self._model(TargetSettings, settings, loc)
+        parsed = self._model(_VersionTable, rest, loc)
+        if parsed.token_url is not None:
+            self._check_template(parsed.token_url, (*loc, "token_url"))
+        if parsed.client_secret is not None and not _ENV_REF.match(parsed.client_secret):
+            raise self._error(
+                (*loc, "client_secret"),
+                "a literal secret is refused",
+                f'write client_secret = "${{{_env_name(dest_loc[1], name, "CLIENT_SECRET")}}}" and export '
+                "that variable (secrets never live in targets.toml)",
+            )
+        return _Version(name, parsed, settings)
+
+    def _model(self, model: type[_Model], data: Any, loc: tuple[str, ...]) -> _Model:
+        table = self._table(data, loc)
+        try:
+            return model.model_validate(table)
+        except ValidationError as exc:
+            raise self._from_pydantic(model, exc, loc, table) from None
+
+    def _table(self, data: Any, loc: tuple[str, ...]) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            raise self._error(loc, "must be a table", f"write it as [{'.'.join(loc)}]")
+        return data
+
+    def _from_pydantic(
+        self, model: type[BaseModel], exc: ValidationError, loc: tuple[str, ...], data: Mapping[str, Any]
+    ) -> ConfigError:
+        # An unknown key is usually a typo of a missing one: report the typo, it is the cause.
+        error = min(exc.errors(), key=lambda item: item["type"] != "extra_forbidden")
+        key = str(error["loc"][0]) if error["loc"] else ""
+        where = loc + tuple(str(part) for part in error["loc"])
+        fields = model.model_fields
+        if model is not TargetSettings:
+            fields = {**fields, **TargetSettings.model_fields}
+        if error["type"] == "extra_forbidden":
+            return self._unknown(where, fields)
+        info = fields.get(key)
+        hint = ""
+        if info is not None and info.examples:
+            hint = f"{key} is {info.description}, e.g. {key} = {_toml(info.examples[0])}"
+        if error["type"] == "missing":
+            return self._error(where, f"missing key {key!r}", hint or f"add {key}")
+        # A secret in the wrong shape is still a secret: never echo it.
+        got = "[redacted]" if "secret" in key else _toml(data.get(key))
+        return self._error(where, f"{error['msg'].lower()} (got {got})", hint)
+
+    def _unknown(self, where: tuple[str, ...], valid: Iterable[str]) -> ConfigError:
+        name = where[-1]
+        valid = sorted(valid)
+        return self._error(
+            where,
+            f"unknown key {name!r}",
+            f"remove it{_did_you_mean(name, valid)}; valid keys: {', '.join(valid)}",
+        )
+
+    def _check_template(self, template: str, loc: tuple[str, ...]) -> None:
+        try:
+            template.format(destination_id="x")
+        except (KeyError, IndexError, ValueError):
+            raise self._error(
+                loc,
+                f"{template!r} is not a token URL template",
+                "use {destination_id} as the only placeholder, e.g. " + DEFAULT_TOKEN_URL,
+            ) from None
+
+    def _refuse_case_duplicates(self, names: list[str], loc: tuple[str, ...]) -> None:
+        seen: dict[str, str] = {}
+        for name in names:
+            if name.lower() in seen:
+                raise self._error(
+                    (*loc, name),
+                    f"duplicate name: {name!r} and {seen[name.lower()]!r} differ only in case",
+                    "keep one of them",
+                )
+            seen[name.lower()] = name
+
+    def _error(self, loc: tuple[str, ...], problem: str, fix: str) -> ConfigError:
+        return ConfigError(self.path, self.lines.line_of(loc), ".".join(loc), problem, fix)
+
+
+def _split_settings(table: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    settings = {key: value for key, value in table.items() if key in _SETTING_KEYS}
+    rest = {key: value for key, value in table.items() if key not in _SETTING_KEYS}
+    return settings, rest
+
+
+def _check_fault(parser: _Parser, reference: ReferenceSettings) -> None:
+    if not reference.fault:
+        return
+    from destwatch.reference import FAULTS  # the reference is only needed when a fault is named
+
+    if reference.fault not in FAULTS:
+        raise parser._error(
+            ("reference", "fault"),
+            f"unknown fault {reference.fault!r}",
+            f"choose one of {', '.join(sorted(FAULTS))}{_did_you_mean(reference.fault, FAULTS)}",
+        )
+
+
+def _reference_version(customer: str, destination: str, version: str) -> tuple[str, str, str] | None:
+    from destwatch.reference.model import REFERENCE
+
+    if customer != REFERENCE.name:
+        return None
+    dest = REFERENCE.destination(destination)
+    ver = dest.version(version) if dest else None
+    if ver is None:
+        return None
+    app = ver.applications[0] if ver.applications else None
+    register_secret(app.client_secret if app else None)
+    return ver.destination_id, app.client_id if app else "", app.client_secret if app else ""
+
+
+def _env_name(destination: str, version: str, what: str) -> str:
+    return re.sub(r"[^A-Z0-9]+", "_", f"{destination}_{version}_{what}".upper())
+
+
+def _did_you_mean(name: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml(item) for item in value) + "]"
+    return str(value)

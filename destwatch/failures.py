@@ -1,0 +1,99 @@
+"""Contract violations: the one finding type every suite raises, rendered the same way everywhere."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+
+from destwatch.redact import curl, redact
+
+__all__ = ["ContractViolation", "ResponseTimeout", "violation"]
+
+_BODY_EXCERPT = 600
+
+
+class ContractViolation(AssertionError):
+    """A clause of the destination contract that a response broke.
+
+    It is an `AssertionError`, so pytest reports it as a test failure (not an error), and its text is the
+    clause first, then the detail, the request as a redacted curl and the smallest counterexample.
+    """
+
+    def __init__(
+        self,
+        clause: str,
+        *,
+        detail: str = "",
+        request: str = "",
+        counterexample: Sequence[str] = (),
+        status: int | None = None,
+        response_body: str = "",
+    ) -> None:
+        self.clause = clause
+        self.detail = redact(detail)
+        self.request = request
+        self.counterexample = [redact(line) for line in counterexample]
+        self.status = status
+        self.response_body = redact(response_body)
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        lines = [self.clause]
+        if self.detail:
+            lines += [f"  {line}" for line in self.detail.splitlines()]
+        if self.request:
+            lines += ["Request:", f"  {self.request}"]
+        if self.status is not None:
+            excerpt = self.response_body[:_BODY_EXCERPT]
+            lines += [f"Response: {self.status}", f"  {excerpt}" if excerpt else "  (empty body)"]
+        if self.counterexample:
+            lines += ["Counterexample:"] + [f"  {line}" for line in self.counterexample]
+        return "\n".join(lines)
+
+
+class ResponseTimeout(ContractViolation):
+    """No answer within the target's timeout: a hanging destination fails the gate instead of stalling it."""
+
+    def __init__(self, request: httpx.Request, timeout: float, *, kind: str = "read") -> None:
+        super().__init__(
+            f"a response arrives within the request timeout ({timeout:g} s)",
+            detail=f"no complete answer after {timeout:g} s ({kind} timeout); raise `timeout` in "
+            "targets.toml if this destination is known to be slow",
+            request=curl(request),
+        )
+
+
+def violation(
+    clause: str,
+    response: httpx.Response | None = None,
+    *,
+    detail: str = "",
+    counterexample: Sequence[str] | str = (),
+    body: Any = None,
+) -> ContractViolation:
+    """Build the violation for `clause`, taking the request and status from `response`.
+
+    `body` is the JSON body that was sent, when the request's own content is not at hand.
+    Raise the result: `raise violation("must: every result has an asked value", response, ...)`.
+    """
+    lines = [counterexample] if isinstance(counterexample, str) else list(counterexample)
+    if response is None:
+        return ContractViolation(clause, detail=detail, counterexample=lines)
+    return ContractViolation(
+        clause,
+        detail=detail,
+        request=curl(response.request, body=body),
+        counterexample=lines,
+        status=response.status_code,
+        response_body=_body_text(response),
+    )
+
+
+def _body_text(response: httpx.Response) -> str:
+    try:
+        return json.dumps(response.json(), ensure_ascii=False)
+    except ValueError:
+        return response.text

@@ -1,0 +1,9 @@
+"""`python -m destwatch.reference`: the same as `destwatch serve`."""
+
+from __future__ import annotations
+
+import typer
+
+from destwatch.reference.serve import serve_command
+
+typer.run(serve_command)

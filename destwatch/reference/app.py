@@ -1,0 +1,250 @@
+"""The reference destination as a Starlette app: token endpoint, OpenAPI documents and data endpoints.
+
+Order of checks on a data request, as a real destination does it: route (404), method (405), token (401),
+then parameters (400). No input reaches a 500 unless a seeded fault asks for one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from destwatch.reference.faults import check_fault
+from destwatch.reference.model import REFERENCE, Customer, Destination, Version
+from destwatch.reference.openapi import build_document
+from destwatch.reference.query import BadRequest, EndpointQueries, FaultResponse
+from destwatch.reference.tokens import TokenAuthority
+
+__all__ = ["create_app"]
+
+_SLOW_SECONDS = 1.5
+_RATE_WINDOW = 60.0
+
+
+def _error(status: int, error: str, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": error, "detail": detail}, status_code=status, headers=headers)
+
+
+class _RateLimiter:
+    """A sliding one-minute window of token requests per destination id."""
+
+    def __init__(self, per_minute: int | None) -> None:
+        self._limit = per_minute
+        self._seen: dict[str, deque[float]] = {}
+
+    def retry_after(self, key: str) -> int | None:
+        """Record a request; return the seconds to wait when it is over the limit, else None."""
+        if self._limit is None:
+            return None
+        now = time.monotonic()
+        window = self._seen.setdefault(key, deque())
+        while window and window[0] <= now - _RATE_WINDOW:
+            window.popleft()
+        if len(window) >= self._limit:
+            return max(1, int(window[0] + _RATE_WINDOW - now) + 1)
+        window.append(now)
+        return None
+
+
+@dataclass(frozen=True)
+class _Target:
+    destination: Destination
+    version: Version
+    queries: dict[str, EndpointQueries]
+
+
+class _Destination:
+    """Request handlers over one customer's configuration, with one fault switched on (or none)."""
+
+    def __init__(
+        self,
+        customer: Customer,
+        *,
+        fault: str | None,
+        token_ttl: int | None,
+        token_rate_limit: int | None,
+        latency: float,
+    ) -> None:
+        self.customer = customer
+        self.fault = fault
+        self.latency = latency
+        self.tokens = TokenAuthority(customer, fault=fault, token_ttl=token_ttl)
+        self.rate = _RateLimiter(token_rate_limit)
+        self.targets = {
+            (dest.name, version.name): _Target(
+                dest,
+                version,
+                {ep.id: EndpointQueries(ep, version, fault=fault) for ep in version.endpoints},
+            )
+            for dest, version in customer.versions()
+        }
+
+    def _target(self, request: Request) -> _Target:
+        params = request.path_params
+        target = self.targets.get((params["destination"], params["version"]))
+        if params["customer"] != self.customer.name or target is None:
+            raise HTTPException(404, "no such destination version")
+        return target
+
+    def _unauthorized(self, target: _Target, reason: str, token_sent: bool) -> JSONResponse:
+        realm = f'Bearer realm="{self.customer.name}/{target.destination.name}/{target.version.name}"'
+        challenge = f'{realm}, error="invalid_token"' if token_sent else realm
+        headers = None if self.fault == "missing-www-authenticate" else {"WWW-Authenticate": challenge}
+        return _error(401, "unauthorized", reason, headers)
+
+    def _auth_failure(self, request: Request, target: _Target) -> JSONResponse | None:
+        if not target.version.protected:
+            return None
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            return self._unauthorized(target, "a bearer token is required", token_sent=False)
+        reason = self.tokens.rejection(target.version, token)
+        return None if reason is None else self._unauthorized(target, reason, token_sent=True)
+
+    async def openapi(self, request: Request) -> Response:
+        target = self._target(request)
+        if self.fault == "openapi-requires-token" and (failure := self._auth_failure(request, target)):
+            return failure
+        base = str(request.base_url).rstrip("/")
+        p = request.path_params
+        server_url = f"{base}/{p['customer']}/{p['destination']}/{p['version']}"
+        return JSONResponse(
+            build_document(self.customer.name, target.destination.name, target.version, server_url)
+        )
+
+    async def data(self, request: Request) -> Response:
+        target = self._target(request)
+        endpoint = request.path_params["endpoint"]
+        if endpoint == "openapi":
+            # The document route only takes GET; this route matched because `openapi` fits `{endpoint}`.
+            raise HTTPException(405, headers={"Allow": "GET, HEAD"})
+        queries = target.queries.get(endpoint)
+        if queries is None:
+            raise HTTPException(404, "no such endpoint")
+        if request.method == "POST" and self.fault == "post-skips-auth":
+            failure = None
+        else:
+            failure = self._auth_failure(request, target)
+        if failure is not None:
+            return failure
+        await self._delay()
+        try:
+            if request.method == "GET":
+                query = queries.parse_get(request.query_params.multi_items())
+            else:
+                body = await request.body()
+                query = queries.parse_post(
+                    request.query_params.multi_items(), request.headers.get("content-type", ""), body
+                )
+            return JSONResponse(queries.answer(query))
+        except BadRequest as exc:
+            return _error(400, "bad_request", exc.detail)
+        except FaultResponse as exc:
+            if exc.body is None:
+                return PlainTextResponse("Internal Server Error", status_code=exc.status)
+            return JSONResponse(exc.body, status_code=exc.status)
+
+    async def _delay(self) -> None:
+        if self.fault == "hang":
+            # Never answers; the task is cancelled when the client goes away or the server stops.
+            await asyncio.Event().wait()
+        seconds = self.latency + (_SLOW_SECONDS if self.fault == "slow-responses" else 0.0)
+        if seconds > 0:
+            await asyncio.sleep(seconds)
+
+    async def token(self, request: Request) -> Response:
+        found = self.customer.by_destination_id(request.path_params["destination_id"])
+        if found is None:
+            return _error(404, "not_found", "no such destination id")
+        _, version = found
+        if (wait := self.rate.retry_after(version.destination_id)) is not None:
+            return _error(429, "rate_limited", "too many token requests", {"Retry-After": str(wait)})
+        if not version.protected:
+            return _error(
+                400, "unsupported", "this destination version is not protected and issues no tokens"
+            )
+        credentials = await self._credentials(request)
+        if isinstance(credentials, Response):
+            return credentials
+        client_id, client_secret = credentials
+        application = version.application(client_id)
+        if application is None or application.client_secret != client_secret:
+            return _error(401, "invalid_client", "unknown client id or wrong secret")
+        token, expires_in = self.tokens.issue(version, client_id)
+        return JSONResponse({"accessToken": token, "expiresIn": expires_in})
+
+    async def _credentials(self, request: Request) -> tuple[str, str] | Response:
+        try:
+            body: Any = json.loads((await request.body()).decode("utf-8"))
+        except (ValueError, RecursionError):
+            if self.fault == "token-500-on-bad-body":
+                return PlainTextResponse("Internal Server Error", status_code=500)
+            return _error(400, "invalid_request", "the body must be a JSON object")
+        if not isinstance(body, dict):
+            return _error(400, "invalid_request", "the body must be a JSON object")
+        client_id, client_secret = body.get("clientId"), body.get("clientSecret")
+        if not isinstance(client_id, str) or not isinstance(client_secret, str):
+            return _error(400, "invalid_request", "clientId and clientSecret must be strings")
+        return client_id, client_secret
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    names = {404: "not_found", 405: "method_not_allowed"}
+    return _error(exc.status_code, names.get(exc.status_code, "error"), exc.detail, dict(exc.headers or {}))
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    # Reached only by a bug in this server; the body never echoes the exception (it could hold request data).
+    return _error(500, "internal_error", "the reference destination failed on this request")
+
+
+def create_app(
+    *,
+    fault: str | None = None,
+    token_ttl: int | None = None,
+    token_rate_limit: int | None = 100,
+    latency: float = 0.0,
+    customer: Customer = REFERENCE,
+) -> Starlette:
+    """Build the reference destination.
+
+    `fault` switches on one seeded fault from `FAULTS` (unknown name: `ValueError`); `token_ttl` overrides
+    every version's token lifetime in seconds; `token_rate_limit` is token requests per minute per destination
+    id (None for unlimited); `latency` adds seconds to every data request; `customer` replaces the configured
+    data.
+    """
+    if token_ttl is not None and token_ttl < 1:
+        raise ValueError(f"token_ttl must be at least 1 second, got {token_ttl}")
+    if token_rate_limit is not None and token_rate_limit < 1:
+        raise ValueError(f"token_rate_limit must be at least 1 per minute (or None), got {token_rate_limit}")
+    if latency < 0:
+        raise ValueError(f"latency must not be negative, got {latency}")
+    handlers = _Destination(
+        customer,
+        fault=check_fault(fault),
+        token_ttl=token_ttl,
+        token_rate_limit=token_rate_limit,
+        latency=latency,
+    )
+    app = Starlette(
+        routes=[
+            Route("/destinations/{destination_id}/token", handlers.token, methods=["POST"]),
+            Route("/{customer}/{destination}/{version}/openapi", handlers.openapi, methods=["GET"]),
+            Route("/{customer}/{destination}/{version}/{endpoint}", handlers.data, methods=["GET", "POST"]),
+        ],
+        exception_handlers={HTTPException: _http_error, Exception: _server_error},
+    )
+    app.state.destination = handlers
+    return app

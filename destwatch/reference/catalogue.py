@@ -1,0 +1,201 @@
+"""A deterministic, multi-language product catalogue: 1,200 products with 3 variants each, and a feed.
+
+Generated from a fixed seed, so every run, every machine and every version of the destination sees the same
+data. Values are drawn from small lists on purpose: filters, facets and range bounds need ties and repeats to
+have something to get wrong.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import Any
+
+__all__ = ["BRANDS", "CATEGORIES", "COLORS", "LANGUAGES", "PRICE_POINTS", "PRODUCT_COUNT", "SIZES", "table"]
+
+SEED = 20261128
+PRODUCT_COUNT = 1200
+VARIANTS_PER_PRODUCT = 3
+LANGUAGES = ("en", "sv", "de")
+
+BRANDS = (
+    "Aurora", "Borealis", "Cascade", "Driftwood", "Ember", "Fjällräv", "Granite", "Harbor",
+    "Isbrytare", "Juniper", "Kestrel", "Lumen",
+)  # fmt: skip
+
+# (en, sv, de); Swedish and German spellings keep non-ASCII letters so encoding bugs show.
+CATEGORIES = (
+    ("Shoes", "Skor", "Schuhe"),
+    ("Bags", "Väskor", "Taschen"),
+    ("Jackets", "Jackor", "Jacken"),
+    ("Shirts", "Skjortor", "Hemden"),
+    ("Trousers", "Byxor", "Hosen"),
+    ("Dresses", "Klänningar", "Kleider"),
+    ("Hats", "Hattar", "Hüte"),
+    ("Gloves", "Handskar", "Handschuhe"),
+    ("Scarves", "Halsdukar", "Schals"),
+    ("Socks", "Strumpor", "Socken"),
+)
+# Singular nouns for titles, one per category above.
+_NOUNS = (
+    ("Sneaker", "Sko", "Schuh"),
+    ("Tote", "Väska", "Tasche"),
+    ("Jacket", "Jacka", "Jacke"),
+    ("Shirt", "Skjorta", "Hemd"),
+    ("Chinos", "Byxa", "Hose"),
+    ("Dress", "Klänning", "Kleid"),
+    ("Cap", "Mössa", "Mütze"),
+    ("Mittens", "Vantar", "Fäustlinge"),
+    ("Scarf", "Halsduk", "Schal"),
+    ("Socks", "Strumpor", "Socken"),
+)
+COLORS = (
+    ("Red", "Röd", "Rot"),
+    ("Blue", "Blå", "Blau"),
+    ("Green", "Grön", "Grün"),
+    ("Black", "Svart", "Schwarz"),
+    ("White", "Vit", "Weiß"),
+    ("Grey", "Grå", "Grau"),
+    ("Yellow", "Gul", "Gelb"),
+    ("Brown", "Brun", "Braun"),
+    ("Pink", "Rosa", "Rosa"),
+    ("Navy", "Marinblå", "Marineblau"),
+)
+_ADJECTIVES = (
+    ("Classic", "Klassisk", "Klassisch"),
+    ("Light", "Lätt", "Leicht"),
+    ("Warm", "Varm", "Warm"),
+    ("Urban", "Urban", "Urban"),
+    ("Trail", "Terräng", "Gelände"),
+    ("Soft", "Mjuk", "Weich"),
+    ("Rugged", "Tålig", "Robust"),
+    ("Everyday", "Vardags", "Alltags"),
+)
+_MODELS = ("Alder", "Birch", "Cedar", "Delta", "Fjord", "Glacier", "Heath", "Tundra", "Moss", "Skerry")
+SIZES = ("XS", "S", "M", "L", "XL", "XXL")
+# Prices come from a short list so range bounds land exactly on many items.
+PRICE_POINTS = (
+    9.95,
+    14.95,
+    19.95,
+    24.95,
+    29.95,
+    39.95,
+    49.95,
+    59.95,
+    79.95,
+    99.95,
+    129.0,
+    149.0,
+    199.0,
+    249.0,
+)
+
+_START = datetime(2026, 1, 1, tzinfo=UTC)
+_SPAN_SECONDS = int((datetime(2026, 10, 31, 23, 59, 59, tzinfo=UTC) - _START).total_seconds())
+
+Row = dict[str, Any]
+
+
+def _stock(rng: random.Random) -> int:
+    # About one item in eight is out of stock: enough for availability and stock-range edge cases.
+    return 0 if rng.random() < 0.125 else rng.randint(1, 200)
+
+
+def _timestamp(rng: random.Random, not_before: int = 0) -> tuple[str, int]:
+    offset = rng.randint(not_before, _SPAN_SECONDS)
+    return (_START + timedelta(seconds=offset)).strftime("%Y-%m-%dT%H:%M:%SZ"), offset
+
+
+@cache
+def _base() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Language-neutral products and variants: indexes into the localized lists, shared by every language."""
+    rng = random.Random(SEED)
+    products: list[dict[str, Any]] = []
+    variants: list[dict[str, Any]] = []
+    for n in range(PRODUCT_COUNT):
+        product_id = f"NW-{10001 + n}"
+        category = rng.randrange(len(CATEGORIES))
+        color = rng.randrange(len(COLORS))
+        price = rng.choice(PRICE_POINTS)
+        changed, offset = _timestamp(rng)
+        products.append(
+            {
+                "id": product_id,
+                "adjective": rng.randrange(len(_ADJECTIVES)),
+                "model": rng.choice(_MODELS),
+                "brand": rng.choice(BRANDS),
+                "category": category,
+                "color": color,
+                "price": price,
+                "stock": _stock(rng),
+                "changed": changed,
+                "rating": round(rng.uniform(1.0, 5.0), 1),
+            }
+        )
+        first_size = rng.randrange(len(SIZES) - VARIANTS_PER_PRODUCT + 1)
+        for k in range(VARIANTS_PER_PRODUCT):
+            variant_changed, _ = _timestamp(rng, not_before=offset)
+            variants.append(
+                {
+                    "id": f"{product_id}-{k + 1}",
+                    "productId": product_id,
+                    "size": SIZES[first_size + k],
+                    "color": color if rng.random() < 0.7 else rng.randrange(len(COLORS)),
+                    "price": price if rng.random() < 0.8 else rng.choice(PRICE_POINTS),
+                    "stock": _stock(rng),
+                    "changed": variant_changed,
+                }
+            )
+    return products, variants
+
+
+def _product(base: dict[str, Any], lang: int) -> Row:
+    category = base["category"]
+    title = f"{_ADJECTIVES[base['adjective']][lang]} {_NOUNS[category][lang]} {base['model']}"
+    return {
+        "id": base["id"],
+        "title": title,
+        "brand": base["brand"],
+        "category": CATEGORIES[category][lang],
+        "color": COLORS[base["color"]][lang],
+        "price": base["price"],
+        "stock": base["stock"],
+        "changed": base["changed"],
+        "rating": base["rating"],
+    }
+
+
+def _variant(base: dict[str, Any], lang: int) -> Row:
+    return {**base, "color": COLORS[base["color"]][lang]}
+
+
+def _feed_item(base: dict[str, Any], lang: int) -> Row:
+    product = _product(base, lang)
+    return {
+        "id": product["id"],
+        "title": product["title"],
+        "brand": product["brand"],
+        "category": product["category"],
+        "price": product["price"],
+        "availability": "in stock" if product["stock"] > 0 else "out of stock",
+        "changed": product["changed"],
+    }
+
+
+@cache
+def table(name: str, language: str) -> tuple[Row, ...]:
+    """All rows of one catalogue table in one language, sorted by `id` (string order is numeric order).
+
+    Rows hold catalogue field names; an endpoint projects and renames them. Callers must not mutate rows.
+    """
+    lang = LANGUAGES.index(language)
+    products, variants = _base()
+    build = {
+        "products": (_product, products),
+        "variants": (_variant, variants),
+        "feed": (_feed_item, products),
+    }
+    make, source = build[name]
+    return tuple(make(base, lang) for base in source)

@@ -1,0 +1,101 @@
+"""`destwatch serve`: run the reference destination in the foreground and say how to reach it.
+
+The banner lists every destination version's base URL, protection, destination id and demo client id, so a
+new user can fetch a token and curl a version at once. Demo secrets are not printed: they are documented test
+fixtures, and destwatch never prints secrets.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from destwatch.reference.app import create_app
+from destwatch.reference.faults import FAULTS
+from destwatch.reference.model import REFERENCE, Customer
+from destwatch.reference.server import ServerStartError, serve_forever
+
+__all__ = ["DEFAULT_PORT", "banner", "fault_listing", "serve_command"]
+
+DEFAULT_PORT = 8765
+_EXIT_USAGE = 2
+_EXIT_START = 1
+
+
+def fault_listing() -> str:
+    """One line per seeded fault: name, description, the suites that must catch it."""
+    width = max(len(name) for name in FAULTS)
+    return "\n".join(
+        f"{fault.name:<{width}}  {fault.description}  [{', '.join(fault.targets)}]"
+        for fault in FAULTS.values()
+    )
+
+
+def banner(url: str, *, fault: str | None, token_ttl: int | None, customer: Customer = REFERENCE) -> str:
+    """What `destwatch serve` prints once it accepts connections."""
+    lines = [
+        f"destwatch reference destination for customer {customer.name!r} at {url}",
+        f"  fault: {fault or 'none'}",
+        "",
+    ]
+    for destination, version in customer.versions():
+        base = f"{url}/{customer.name}/{destination.name}/{version.name}"
+        endpoints = ", ".join(endpoint.id for endpoint in version.endpoints)
+        lines.append(f"{destination.name} {version.name}  {base}  (endpoints: {endpoints})")
+        lines.append(f"    OpenAPI:        {base}/openapi")
+        lines.append(f"    destination id: {version.destination_id}")
+        if version.protected:
+            lifetime = token_ttl if token_ttl is not None else version.token_ttl
+            clients = ", ".join(app.client_id for app in version.applications) or "none"
+            lines.append(f"    protected:      yes, demo client id {clients}, tokens live {lifetime} s")
+        else:
+            lines.append("    protected:      no (no token needed)")
+    lines += [
+        "",
+        f"Token: POST {url}/destinations/{{destinationId}}/token with "
+        '{"clientId": "...", "clientSecret": "..."} (demo secrets: see the README).',
+        "Stop with Ctrl+C.",
+    ]
+    return "\n".join(lines)
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    typer.echo(f"destwatch serve: {message}", err=True)
+    return typer.Exit(code)
+
+
+def serve_command(
+    host: Annotated[str, typer.Option("--host", help="address to listen on")] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option("--port", min=0, max=65535, help="port (0: any free port)")
+    ] = DEFAULT_PORT,
+    fault: Annotated[
+        str, typer.Option("--fault", help="switch on one seeded fault (see --list-faults)")
+    ] = "",
+    token_ttl: Annotated[
+        int | None, typer.Option("--token-ttl", min=1, help="token lifetime in seconds (default 3600)")
+    ] = None,
+    list_faults: Annotated[
+        bool, typer.Option("--list-faults", help="print the seeded faults and exit")
+    ] = False,
+) -> None:
+    """Serve the reference destination (an Occtoo-style destination with seeded faults) until Ctrl+C."""
+    if list_faults:
+        typer.echo(fault_listing())
+        return
+    try:
+        app = create_app(fault=fault or None, token_ttl=token_ttl)
+    except ValueError as exc:
+        raise _fail(f"{exc} (see --list-faults)", _EXIT_USAGE) from None
+
+    def ready(url: str) -> None:
+        typer.echo(banner(url, fault=fault or None, token_ttl=token_ttl))
+
+    try:
+        serve_forever(app, host, port, on_ready=ready)
+    except ServerStartError as exc:
+        raise _fail(str(exc), _EXIT_START) from None
+    except KeyboardInterrupt:
+        # uvicorn re-raises Ctrl+C after a clean shutdown; stopping is what the user asked for.
+        typer.echo("stopped")

@@ -1,0 +1,150 @@
+"""Run results as files and a terminal table: `summary.json`, `exchanges.jsonl` and the rich summary.
+
+The plugin feeds `ItemResult`s in; this module only formats and writes (atomically: a CI system never
+reads a half-written report).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from destwatch.http import Exchange
+from destwatch.redact import redact
+
+__all__ = ["ItemResult", "build_summary", "render_summary", "write_exchanges", "write_json"]
+
+Outcome = Literal["passed", "failed", "skipped"]
+_NO_TARGET = "-"
+
+
+@dataclass
+class ItemResult:
+    """The final outcome of one test item; `kind` says what a failure was."""
+
+    nodeid: str
+    destination: str = _NO_TARGET
+    version: str = _NO_TARGET
+    suite: str = _NO_TARGET
+    endpoint: str = ""
+    outcome: Outcome = "passed"
+    kind: Literal["", "violation", "unreachable", "error"] = ""
+    message: str = ""
+    duration: float = 0.0
+
+    @property
+    def target(self) -> str:
+        return f"{self.destination}/{self.version}"
+
+
+@dataclass
+class _Row:
+    destination: str
+    version: str
+    suite: str
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    failures: list[dict[str, str]] = field(default_factory=list)
+
+
+def build_summary(
+    results: Iterable[ItemResult],
+    *,
+    exit_code: int,
+    unreachable: Mapping[str, str],
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The summary.json document: totals, one row per destination version and suite, failures listed."""
+    rows: dict[tuple[str, str, str], _Row] = {}
+    for result in results:
+        key = (result.destination, result.version, result.suite)
+        row = rows.setdefault(key, _Row(*key))
+        setattr(row, result.outcome, getattr(row, result.outcome) + 1)
+        if result.outcome == "failed":
+            row.failures.append({"test": result.nodeid, "kind": result.kind, "message": result.message})
+    ordered = [asdict(rows[key]) for key in sorted(rows)]
+    totals = {name: sum(row[name] for row in ordered) for name in ("passed", "failed", "skipped")}
+    return {
+        "exit_code": exit_code,
+        "result": _verdict(exit_code),
+        "totals": totals,
+        "unreachable": [
+            {"target": target, "reason": reason} for target, reason in sorted(unreachable.items())
+        ],
+        "rows": ordered,
+        **(extra or {}),
+    }
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write `data` as JSON at `path` atomically; every string is passed through `redact` first."""
+    _write_atomic(path, redact(json.dumps(data, indent=2, ensure_ascii=False)) + "\n")
+
+
+def write_exchanges(path: Path, exchanges: Iterable[Exchange]) -> None:
+    """One JSON line per recorded request (already redacted when recorded; redacted again for safety)."""
+    lines = [redact(json.dumps(asdict(exchange), ensure_ascii=False)) for exchange in exchanges]
+    _write_atomic(path, "".join(f"{line}\n" for line in lines))
+
+
+def render_summary(summary: Mapping[str, Any], console: Console) -> None:
+    """The terminal table: one row per destination version and suite, then each failure's first line."""
+    table = Table(title="destwatch", title_justify="left", show_lines=False)
+    for column, style in (
+        ("target", "bold"),
+        ("suite", ""),
+        ("passed", "green"),
+        ("failed", "red"),
+        ("skipped", "yellow"),
+        ("first failure", ""),
+    ):
+        table.add_column(column, style=style, overflow="fold")
+    for row in summary["rows"]:
+        first = row["failures"][0]["message"] if row["failures"] else ""
+        table.add_row(
+            f"{row['destination']}/{row['version']}",
+            row["suite"],
+            str(row["passed"]),
+            str(row["failed"]),
+            str(row["skipped"]),
+            Text(first),
+        )
+    console.print(table)
+    for item in summary["unreachable"]:
+        console.print(Text(f"unreachable: {item['reason']}", style="bold red"))
+    for row in summary["rows"]:
+        for failure in row["failures"]:
+            console.print(Text(f"FAILED {failure['test']}: {failure['message']}", style="red"))
+    totals = summary["totals"]
+    console.print(
+        Text(
+            f"{summary['result']} (exit {summary['exit_code']}): {totals['passed']} passed, "
+            f"{totals['failed']} failed, {totals['skipped']} skipped",
+            style="bold green" if summary["exit_code"] == 0 else "bold red",
+        )
+    )
+
+
+def _verdict(exit_code: int) -> str:
+    return {0: "passed", 1: "contract violations", 2: "configuration error", 3: "target unreachable"}.get(
+        exit_code, "error"
+    )
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)

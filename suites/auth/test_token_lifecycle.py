@@ -1,0 +1,168 @@
+"""The token lifecycle of each protected version: grant, use, refusal of bad requests, expiry, isolation.
+
+`POST {token_url}` with `{"clientId", "clientSecret"}` answers `accessToken` and `expiresIn` [doc][code];
+the lifetime is 60 minutes unless the target says otherwise (`token_lifetime`). Bad requests get a 4xx
+without a token and a token is only good on its own version [ours, unless `shared_applications`].
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from destwatch import jwt_tamper
+from destwatch.failures import violation
+
+pytestmark = pytest.mark.protected_only
+
+# Seconds our clock and the destination's may disagree on `iat`/`exp` before that counts as wrong.
+CLOCK_SKEW = 60
+_JWT_SHAPED = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.")
+
+
+def test_valid_credentials_get_200_a_token_and_the_documented_expires_in(target: Any, auth: Any) -> None:
+    grant = auth.grant(target)
+    clause = "token: valid credentials get 200, a non-empty accessToken, expiresIn = the documented lifetime"
+    if grant.response.status_code != 200:
+        raise violation(clause, grant.response, detail=f"expected 200, got {grant.response.status_code}")
+    body = grant.body
+    if not isinstance(body, dict) or not isinstance(body.get("accessToken"), str) or not body["accessToken"]:
+        keys = sorted(body) if isinstance(body, dict) else type(body).__name__
+        raise violation(clause, grant.response, detail=f"no non-empty string accessToken (body keys: {keys})")
+    expires_in = body.get("expiresIn")
+    lifetime = target.settings.token_lifetime
+    if isinstance(expires_in, bool) or not isinstance(expires_in, int | float) or expires_in != lifetime:
+        raise violation(
+            clause,
+            grant.response,
+            detail=f"expiresIn should be the number {lifetime} (token_lifetime)",
+            counterexample=f"expiresIn = {expires_in!r}",
+        )
+
+
+def test_jwt_exp_minus_iat_equals_expires_in_and_exp_lies_ahead(target: Any, auth: Any) -> None:
+    grant = auth.grant(target)
+    assert grant.response.status_code == 200, "no token granted (see the grant clause)"
+    token, expires_in = grant.token, grant.body["expiresIn"]
+    if not jwt_tamper.is_jwt(token):
+        pytest.skip(f"{target.id}: the accessToken is opaque (not a JWT), its claims cannot be compared")
+    claims = jwt_tamper.claims(token)
+    clause = "token: a JWT's exp - iat equals expiresIn and exp lies in the future"
+    if not isinstance(claims.get("exp"), int | float) or not isinstance(claims.get("iat"), int | float):
+        missing = f"claims without numeric exp/iat: {sorted(claims)}"
+        raise violation(clause, grant.response, counterexample=missing)
+    lived = claims["exp"] - claims["iat"]
+    if abs(lived - expires_in) > 1:
+        raise violation(
+            clause, grant.response, counterexample=f"exp - iat = {lived} s, expiresIn = {expires_in} s"
+        )
+    now = time.time()
+    if not now - CLOCK_SKEW < claims["exp"] <= now + expires_in + CLOCK_SKEW:
+        raise violation(
+            clause,
+            grant.response,
+            detail=f"exp must lie within ({CLOCK_SKEW} s skew) now .. now + expiresIn",
+            counterexample=f"exp - now = {claims['exp'] - now:.0f} s, expiresIn = {expires_in} s",
+        )
+
+
+def test_fresh_token_works_at_once_on_every_endpoint_for_get_and_post_and_again_later(
+    target: Any, endpoint: str, auth: Any
+) -> None:
+    grant = auth.grant(target)
+    assert grant.response.status_code == 200, "no token granted (see the grant clause)"
+    for attempt in ("at once", "again later"):
+        for method in ("GET", "POST"):
+            response = auth.data(target, method, f"/{endpoint}", headers=auth.bearer(grant.token))
+            if response.status_code != 200:
+                raise violation(
+                    "token: a fresh token works at once on every endpoint, GET and POST, and keeps working",
+                    response,
+                    counterexample=f"{method} /{endpoint} {attempt} -> {response.status_code}",
+                )
+
+
+BadRequest = Callable[[Any, Any], dict[str, Any]]
+
+
+def _json(build: Callable[[dict[str, str]], Any]) -> BadRequest:
+    return lambda auth, target: {"json": build(auth.credentials(target))}
+
+
+def _raw(content: bytes) -> BadRequest:
+    return lambda auth, target: {"content": content, "headers": {"Content-Type": "application/json"}}
+
+
+def _unknown_destination(auth: Any, target: Any) -> dict[str, Any]:
+    url = auth.token_url(target, destination_id=str(uuid.uuid4()))
+    return {"json": auth.credentials(target), "url": url}
+
+
+BAD_TOKEN_REQUESTS: dict[str, BadRequest] = {
+    "wrong secret": _json(lambda c: {**c, "clientSecret": f"wrong-{uuid.uuid4().hex}"}),
+    "unknown client id": _json(lambda c: {**c, "clientId": f"unknown-{uuid.uuid4().hex}"}),
+    "unknown destination id": _unknown_destination,
+    "missing clientSecret": _json(lambda c: {"clientId": c["clientId"]}),
+    "missing clientId": _json(lambda c: {"clientSecret": c["clientSecret"]}),
+    "wrong types": _json(lambda c: {"clientId": 12345, "clientSecret": [c["clientSecret"]]}),
+    "not JSON": _raw(b"clientId=demo&clientSecret=demo"),
+    "empty body": _raw(b""),
+}
+
+
+@pytest.mark.parametrize("bad_request", list(BAD_TOKEN_REQUESTS))
+def test_bad_token_request_gets_a_4xx_without_a_token(target: Any, auth: Any, bad_request: str) -> None:
+    grant = auth.grant(target, **BAD_TOKEN_REQUESTS[bad_request](auth, target))
+    status, text = grant.response.status_code, grant.response.text
+    leaked = "accessToken" in text or _JWT_SHAPED.search(text) is not None
+    if not 400 <= status < 500 or leaked:
+        raise violation(
+            "token: bad credentials and malformed bodies get a 4xx (never a 5xx) that holds no token",
+            grant.response,
+            detail="the body holds a token" if leaked else f"expected a 4xx, got {status}",
+            counterexample=f"{bad_request} -> {status}",
+        )
+
+
+def test_token_is_rejected_once_its_lifetime_has_passed(target: Any, auth: Any, expired_tokens: Any) -> None:
+    expired = expired_tokens.get(target)
+    if expired is None:
+        pytest.skip(expired_tokens.reason(target))
+    assert expired.fresh_response.status_code == 200, (
+        f"the token was refused while fresh ({expired.fresh_response.status_code}), so its expiry "
+        "proves nothing: see the fresh-token clause"
+    )
+    path = auth.paths(target)[0]
+    for method in ("GET", "POST"):
+        response = auth.data(target, method, path, headers=auth.bearer(expired.token))
+        if not auth.rejected(response, target):
+            raise violation(
+                "token: a token is rejected once expiresIn has passed",
+                response,
+                detail=f"expected one of {list(target.settings.auth_reject_statuses)}",
+                counterexample=f"{method} {path} with a token past its expiresIn -> {response.status_code}",
+            )
+
+
+def test_token_is_rejected_by_every_other_protected_version(target: Any, dw_run: Any, auth: Any) -> None:
+    if target.settings.shared_applications:
+        pytest.skip(f"{target.id}: shared_applications = true, tokens may work across versions")
+    others = [other for other in dw_run.targets if other.protected and other.id != target.id]
+    if not others:
+        pytest.skip(f"{target.id}: no other protected version in this run")
+    token = dw_run.tokens.token(target)
+    for other in others:
+        path = auth.paths(other)[0]
+        for method in ("GET", "POST"):
+            response = auth.data(other, method, path, headers=auth.bearer(token))
+            if not auth.rejected(response, other):
+                raise violation(
+                    "token: a token of one destination version is rejected by every other version",
+                    response,
+                    counterexample=f"{target.id} token: {method} {other.id}{path} -> {response.status_code}",
+                )

@@ -1,0 +1,86 @@
+"""Facets: counts are the number of results under the same filter, shrink with it, and respect size."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from destwatch.semantics.checks import expect
+from destwatch.semantics.oracles import (
+    facet_counts_match_filtered_counts,
+    facet_counts_shrink_with_the_filter,
+    facet_size_is_respected,
+)
+from destwatch.semantics.plans import Endpoint, endpoint_under_test, must_or_skip
+from destwatch.semantics.probe import Answer
+from destwatch.semantics.queries import Ask
+from destwatch.semantics.session import Session, facet_sizes
+
+_VALUES_PER_FACET = 2
+
+
+def _faceted(ep: Endpoint) -> tuple[Answer, Answer]:
+    """The unfiltered answer and one under a must filter, both with their facets."""
+    if ep.model.facet_schema is None:
+        pytest.skip(f"{ep.model.path}: the document declares no facets")
+    plan = must_or_skip(ep)
+    wide, narrow = ep.send_all([ep.page(), ep.page().and_must(plan.name, plan.first)])
+    if not wide.facets:
+        pytest.skip(f"{ep.model.path}: the unfiltered answer holds no facets")
+    return wide, narrow
+
+
+def _count(answer: Answer) -> int | None:
+    """How many results match: every result when the page holds them all, else `total`."""
+    return len(answer.results) if answer.complete else answer.total
+
+
+def test_facet_count_equals_the_results_filtered_on_that_value(
+    semantics: Session, target: Any, endpoint: str
+) -> None:
+    ep = endpoint_under_test(semantics, target, endpoint)
+    wide, narrow = _faceted(ep)
+    rng = semantics.rng(target, endpoint, "facets")
+    for base in (wide, narrow):
+        checks: list[tuple[str, str, Ask]] = []
+        for facet, counts in sorted(base.facets.items()):
+            if facet not in ep.model.must_keys or facet in base.ask.must or not counts:
+                continue
+            for key in rng.sample(sorted(counts), min(_VALUES_PER_FACET, len(counts))):
+                checks.append((facet, key, base.ask.with_(totals=ep.model.has_totals).and_must(facet, key)))
+        answers = ep.send_all([ask for _, _, ask in checks])
+        for (facet, key, _), answer in zip(checks, answers, strict=True):
+            expect(
+                facet_counts_match_filtered_counts(facet, base.facets[facet], {key: _count(answer)}),
+                "facets: a facet value's count equals the number of results filtered also on that value",
+                base,
+                detail=f"facets of: {base.ask.describe()}; filtering on it: {answer.ask.describe()}",
+            )
+
+
+def test_facet_counts_shrink_with_the_filter(semantics: Session, target: Any, endpoint: str) -> None:
+    ep = endpoint_under_test(semantics, target, endpoint)
+    wide, narrow = _faceted(ep)
+    expect(
+        facet_counts_shrink_with_the_filter(narrow.facets, wide.facets),
+        "facets: counts under a filter never exceed the counts without it",
+        narrow,
+    )
+
+
+def test_facet_size_is_respected(semantics: Session, target: Any, endpoint: str) -> None:
+    ep = endpoint_under_test(semantics, target, endpoint)
+    sizes = facet_sizes(target, ep.model)
+    if not sizes:
+        pytest.skip(
+            f"{ep.model.path}: neither the document nor the target states facet sizes "
+            "(set DESTWATCH_FACET_SIZES=property=size,...)"
+        )
+    wide, narrow = _faceted(ep)
+    for answer in (wide, narrow):
+        expect(
+            facet_size_is_respected(answer.facets, sizes),
+            "facets: a facet returns at most its configured number of values",
+            answer,
+        )

@@ -1,0 +1,44 @@
+"""GET property filters mean what POST filter.must means: equality in the request's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from destwatch.semantics.checks import expect
+from destwatch.semantics.generators import prefix_of, value_counts
+from destwatch.semantics.oracles import results_satisfy_must, same_ids_regardless_of_method
+from destwatch.semantics.plans import endpoint_under_test
+from destwatch.semantics.session import Session
+
+
+def test_get_filter_and_post_must_return_the_same_ids(semantics: Session, target: Any, endpoint: str) -> None:
+    ep = endpoint_under_test(semantics, target, endpoint)
+    names = [name for name in ep.model.get_filters if name in ep.model.must_keys]
+    if not (ep.model.has_get and ep.model.has_post and names):
+        pytest.skip(
+            f"{ep.model.path}: the document declares no property filtered both by GET and by POST must"
+        )
+    rng = semantics.rng(target, endpoint, "get-post")
+    asks = []
+    for name in names:
+        held = sorted((v for v in value_counts(ep.sample.rows, name) if isinstance(v, str)), key=repr)
+        if held:
+            value = rng.choice(held)
+            # A held value, and the same value cut short: an equality filter must not match by prefix.
+            asks += [ep.page().and_must(name, value), ep.page().and_must(name, prefix_of(value))]
+    if not asks:
+        pytest.skip(f"{ep.model.path}: no sampled string value for the filters {names}")
+    answers = ep.probe.send_all([(ask, method) for ask in asks for method in ("GET", "POST")])
+    for get, post in zip(answers[::2], answers[1::2], strict=True):
+        expect(
+            results_satisfy_must(get.results, get.ask.must),
+            "GET filters: a property filter keeps only results equal to the value (not a prefix match)",
+            get,
+        )
+        expect(
+            same_ids_regardless_of_method(get.ids, post.ids),
+            "GET filters: a GET property filter and POST must on the same value return the same ids",
+            get,
+        )

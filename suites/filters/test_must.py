@@ -1,0 +1,114 @@
+"""filter.must and filter.mustNot: values are alternatives, properties intersect, exclusions exclude."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from destwatch.semantics.checks import expect
+from destwatch.semantics.oracles import (
+    must_and_must_not_partition,
+    must_and_must_not_totals_add_up,
+    must_not_excludes_values,
+    must_on_two_properties_intersects,
+    must_values_are_alternatives,
+    narrowing_never_adds_results,
+    results_satisfy_must,
+)
+from destwatch.semantics.plans import complete_or_skip, endpoint_under_test, must_or_skip
+from destwatch.semantics.session import Session
+
+
+def test_must_results_have_an_asked_value(semantics: Session, target: Any, endpoint: str) -> None:
+    ep = endpoint_under_test(semantics, target, endpoint)
+    plan = must_or_skip(ep)
+    asks = [ep.page().and_must(plan.name, plan.first), ep.page().and_must(plan.name, plan.first, plan.second)]
+    for answer in ep.send_all(asks):
+        expect(
+            results_satisfy_must(answer.results, answer.ask.must),
+            "must: every result has one of the asked values",
+            answer,
+        )
+
+
+def test_must_values_are_alternatives(semantics: Session, target: Any, endpoint: str) -> None:
+    ep = endpoint_under_test(semantics, target, endpoint)
+    plan = must_or_skip(ep)
+    first, second, both = ep.send_all(
+        [
+            ep.page().and_must(plan.name, plan.first),
+            ep.page().and_must(plan.name, plan.second),
+            ep.page().and_must(plan.name, plan.first, plan.second),
+        ]
+    )
+    complete_or_skip(first, second, both)
+    expect(
+        must_values_are_alternatives(both.ids, {plan.first: first.ids, plan.second: second.ids}),
+        "must: two values of one property give the union of their single-value results",
+        both,
+    )
+
+
+def test_must_on_two_properties_gives_the_intersection(
+    semantics: Session, target: Any, endpoint: str
+) -> None:
+    ep = endpoint_under_test(semantics, target, endpoint)
+    plan = must_or_skip(ep)
+    if plan.other is None:
+        pytest.skip(f"{ep.model.path}: the document declares one filter.must key only")
+    first, other, both = ep.send_all(
+        [
+            ep.page().and_must(plan.name, plan.first),
+            ep.page().and_must(plan.other, plan.other_value),
+            ep.page().and_must(plan.name, plan.first).and_must(plan.other, plan.other_value),
+        ]
+    )
+    complete_or_skip(first, other, both)
+    expect(
+        must_on_two_properties_intersects(both.ids, first.ids, other.ids),
+        "must: must on two properties gives the intersection of their single-property results",
+        both,
+    )
+    expect(
+        narrowing_never_adds_results(both.ids, first.ids),
+        "must: adding a constraint never adds results",
+        both,
+    )
+
+
+def test_must_not_excludes_every_listed_value(semantics: Session, target: Any, endpoint: str) -> None:
+    ep = endpoint_under_test(semantics, target, endpoint)
+    plan = must_or_skip(ep)
+    asks = [
+        ep.page(must_not={plan.name: (plan.first,)}),
+        ep.page(must_not={plan.name: (plan.first, plan.second)}),
+    ]
+    for answer in ep.send_all(asks):
+        expect(
+            must_not_excludes_values(answer.results, answer.ask.must_not),
+            "mustNot: no result has an excluded value",
+            answer,
+        )
+
+
+def test_must_and_must_not_partition_the_items(semantics: Session, target: Any, endpoint: str) -> None:
+    ep = endpoint_under_test(semantics, target, endpoint)
+    plan = must_or_skip(ep)
+    totals = ep.model.has_totals
+    kept, dropped, everything = ep.send_all(
+        [
+            ep.page(totals=totals).and_must(plan.name, plan.first),
+            ep.page(totals=totals, must_not={plan.name: (plan.first,)}),
+            ep.page(totals=totals),
+        ]
+    )
+    expect(
+        must_and_must_not_partition(kept.ids, dropped.ids, everything.ids)
+        if kept.complete and dropped.complete and everything.complete
+        # Pages too small for every item: the ids seen must still be disjoint, and the totals add up.
+        else must_and_must_not_partition(kept.ids, dropped.ids, set(kept.ids) | set(dropped.ids))
+        or (must_and_must_not_totals_add_up(kept.total, dropped.total, everything.total) if totals else []),
+        "mustNot: must and mustNot on the same value partition the items (nothing shared, nothing lost)",
+        dropped,
+    )

@@ -1,0 +1,129 @@
+"""The OpenAPI document itself: what every generated client and the fuzzer start from.
+
+Each version's document lives at `{base}/openapi` [doc], is fetched without a token [code], and must be a
+valid OpenAPI 3.x document whose server is the version's own base URL and whose security scheme says
+exactly whether the version is protected.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urljoin
+
+from openapi_spec_validator import validate
+from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
+from destwatch.failures import violation
+
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def test_document_is_served_without_a_token(target: Any, dw_run: Any) -> None:
+    response = dw_run.http(target).get(target.openapi_url, authenticated=False)
+    if response.status_code != 200:
+        raise violation(
+            "openapi: the document is served at {base}/openapi without a token",
+            response,
+            detail=f"expected 200, got {response.status_code}",
+            counterexample=f"GET {target.openapi_url} (no Authorization header) -> {response.status_code}",
+        )
+    try:
+        document = response.json()
+    except ValueError:
+        raise violation(
+            "openapi: the document is served at {base}/openapi without a token",
+            response,
+            detail=f"the body is not JSON (content-type {response.headers.get('content-type')!r})",
+        ) from None
+    if not isinstance(document, dict):
+        raise violation(
+            "openapi: the document is served at {base}/openapi without a token",
+            response,
+            detail=f"the body is a JSON {type(document).__name__}, not an object",
+        )
+
+
+def test_document_is_valid_openapi_3(target: Any, spec: dict[str, Any]) -> None:
+    version = str(spec.get("openapi", ""))
+    if not version.startswith("3."):
+        raise violation(
+            "openapi: the document is OpenAPI 3.x",
+            detail=f"`openapi` is {version!r}",
+            counterexample=f"{target.openapi_url}: openapi={version!r}",
+        )
+    try:
+        validate(spec)
+    except OpenAPIValidationError as exc:
+        where = "/".join(str(part) for part in exc.path) or "(root)"
+        raise violation(
+            "openapi: the document is valid OpenAPI 3.x",
+            detail=exc.message,
+            counterexample=f"{target.openapi_url}: at {where}",
+        ) from None
+
+
+def test_document_server_url_is_the_version_base_url(target: Any, spec: dict[str, Any]) -> None:
+    servers = spec.get("servers") or []
+    if not servers or "url" not in servers[0]:
+        raise violation(
+            "openapi: servers[0].url is the version's base URL",
+            detail="the document declares no server",
+            counterexample=f"{target.openapi_url}: servers={servers!r}",
+        )
+    # A relative server URL is relative to where the document was fetched (OpenAPI 3.0 §4.7.5).
+    declared = urljoin(target.openapi_url, servers[0]["url"]).rstrip("/")
+    if declared != target.base_url.rstrip("/"):
+        raise violation(
+            "openapi: servers[0].url is the version's base URL",
+            detail=f"expected {target.base_url}, the document says {servers[0]['url']}",
+            counterexample=f"{target.id}: servers[0].url={servers[0]['url']!r}",
+        )
+
+
+def test_document_declares_security_exactly_when_protected(target: Any, spec: dict[str, Any]) -> None:
+    schemes = (spec.get("components") or {}).get("securitySchemes") or {}
+    unsecured = _operations_without_security(spec)
+    if target.protected:
+        if not schemes:
+            raise violation(
+                "openapi: a protected version declares its bearer security scheme",
+                detail="components.securitySchemes is empty",
+                counterexample=f"{target.id}: protected = true, securitySchemes = {{}}",
+            )
+        if unsecured:
+            raise violation(
+                "openapi: every operation of a protected version requires the security scheme",
+                detail=f"{len(unsecured)} operation(s) have no security requirement",
+                counterexample=[f"{target.id}: {label} has security []" for label in unsecured],
+            )
+    elif schemes or len(unsecured) != len(_labels(spec)):
+        secured = sorted(set(_labels(spec)) - set(unsecured))
+        raise violation(
+            "openapi: an unprotected version declares no security",
+            detail=f"securitySchemes: {sorted(schemes) or 'none'}; secured operations: {secured or 'none'}",
+            counterexample=f"{target.id}: protected = false",
+        )
+
+
+def _labels(spec: dict[str, Any]) -> list[str]:
+    return [
+        f"{method.upper()} {path}"
+        for path, item in (spec.get("paths") or {}).items()
+        for method in item
+        if method in _METHODS
+    ]
+
+
+def _operations_without_security(spec: dict[str, Any]) -> list[str]:
+    """Operations whose effective security (their own, else the document's) requires nothing."""
+    default = spec.get("security") or []
+    unsecured = []
+    for path, item in (spec.get("paths") or {}).items():
+        for method, operation in item.items():
+            if method not in _METHODS:
+                continue
+            requirements = operation.get("security", default)
+            # `[{}]` (an empty requirement) means "no credentials needed" just like `[]`.
+            if not any(requirement for requirement in requirements):
+                unsecured.append(f"{method.upper()} {path}")
+    return unsecured

@@ -1,0 +1,14 @@
+"""The shape suite's session state: its own request budget per destination version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from destwatch.semantics.session import Session
+
+
+@pytest.fixture(scope="session")
+def semantics(dw_run: Any) -> Session:
+    return Session(dw_run, "shape", seed=int(getattr(dw_run, "seed", 0) or 0))

@@ -1,0 +1,16 @@
+"""Fixtures shared by destwatch's own tests. Keep this small: each test folder has its own conftest."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from destwatch.reference import create_app, serve_in_thread
+
+
+@pytest.fixture(scope="session")
+def reference_url() -> Iterator[str]:
+    """A fault-free reference destination on a free loopback port, shared by the whole test session."""
+    with serve_in_thread(create_app()) as server:
+        yield server.url

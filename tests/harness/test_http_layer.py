@@ -1,0 +1,105 @@
+"""The HTTP layer: recorded and masked exchanges, pacing, timeouts as violations, unreachable targets."""
+
+from __future__ import annotations
+
+import socket
+import time
+from dataclasses import replace
+
+import pytest
+from steered import SteeredDestination
+
+from destwatch._ratelimit import RateLimiter
+from destwatch.config import TargetSettings, VersionTarget
+from destwatch.errors import TargetUnreachable
+from destwatch.failures import ContractViolation, ResponseTimeout
+from destwatch.http import Client
+from destwatch.tokens import TokenClient
+
+
+def _with(target: VersionTarget, **settings: float) -> VersionTarget:
+    merged = TargetSettings.model_validate({**target.settings.model_dump(), **settings})
+    return replace(target, settings=merged)
+
+
+def test_every_exchange_is_recorded_with_credentials_masked(
+    steered: SteeredDestination, shop: VersionTarget
+) -> None:
+    tokens = TokenClient()
+    client = Client(shop, tokens=tokens)
+    client.post("items", json={"top": 1})
+    (exchange,) = client.recorder.exchanges
+    assert (exchange.target, exchange.method, exchange.status) == ("shop/v1", "POST", 200)
+    assert exchange.url == f"{shop.base_url}/items"
+    assert exchange.elapsed > 0
+    assert exchange.request_headers["authorization"] == "Bearer [redacted]"
+    assert exchange.request_body == '{"top":1}'
+    assert tokens.token(shop) not in repr(exchange)
+
+
+def test_rate_limiter_spaces_calls_one_over_max_rps_apart() -> None:
+    waits: list[float] = []
+    limiter = RateLimiter(10.0, clock=lambda: 50.0, sleep=waits.append)
+    for _ in range(3):
+        limiter.acquire()
+    assert waits == pytest.approx([0.1, 0.2])
+
+
+def test_requests_to_one_version_never_exceed_max_rps(steered: SteeredDestination, shop: VersionTarget) -> None:
+    client = Client(_with(shop, max_rps=20.0))
+    started = time.perf_counter()
+    for _ in range(5):
+        client.get("items", authenticated=False)
+    # Five requests at 20 per second need at least four gaps of 50 ms.
+    assert time.perf_counter() - started >= 0.2
+    assert steered.steer.data_requests == 5
+
+
+def test_a_hanging_answer_is_cut_off_by_the_timeout_as_a_violation(
+    steered: SteeredDestination, shop: VersionTarget
+) -> None:
+    steered.steer.delay = 1.5
+    client = Client(_with(shop, timeout=0.2))
+    started = time.perf_counter()
+    with pytest.raises(ResponseTimeout) as caught:
+        client.get("items", authenticated=False)
+    assert time.perf_counter() - started < 1.0
+    assert isinstance(caught.value, ContractViolation)
+    message = str(caught.value)
+    assert message.startswith("a response arrives within the request timeout (0.2 s)")
+    assert f"curl -X GET {shop.base_url}/items" in message
+    assert client.recorder.exchanges[-1].error == "ReadTimeout"
+
+
+def test_a_closed_port_is_target_unreachable_naming_version_and_reason(shop: VersionTarget) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    closed = replace(shop, base_url=f"http://127.0.0.1:{port}/acme/shop/v1")
+    with pytest.raises(TargetUnreachable) as caught:
+        Client(closed).get("items", authenticated=False)
+    assert str(caught.value).startswith("shop/v1: connection refused")
+    assert f"(GET http://127.0.0.1:{port}/acme/shop/v1/items)" in str(caught.value)
+
+
+def test_a_data_429_is_retried_after_the_pause_it_asks_for(
+    steered: SteeredDestination, shop: VersionTarget
+) -> None:
+    steered.steer.data_429, steered.steer.retry_after = 1, "0.5"
+    pauses: list[float] = []
+    response = Client(shop, tokens=TokenClient(), sleep=pauses.append).get("items")
+    assert response.status_code == 200
+    assert pauses == [0.5]
+
+
+def test_unauthenticated_requests_carry_no_token_and_explicit_headers_win(
+    steered: SteeredDestination, shop: VersionTarget
+) -> None:
+    tokens = TokenClient()
+    client = Client(shop, tokens=tokens)
+    assert client.get("items", authenticated=False).status_code == 401
+    assert client.get("items", headers={"Authorization": "Bearer not-a-token"}).status_code == 401
+    first, second = client.recorder.exchanges
+    assert "authorization" not in first.request_headers
+    assert second.request_headers["authorization"] == "Bearer [redacted]"
+    assert tokens.fetches(shop) == 0 and steered.steer.token_requests == 0

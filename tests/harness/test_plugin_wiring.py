@@ -1,0 +1,204 @@
+"""The pytest plugin: inert for plain tests, targets as parameters, markers, exit codes, reports, Allure."""
+
+from __future__ import annotations
+
+import json
+import socket
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TARGETS = str(ROOT / "targets.toml")
+
+
+def _suite(pytester: pytest.Pytester, name: str, source: str) -> Path:
+    folder = pytester.path / "suites" / name
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"test_{name}.py"
+    path.write_text(textwrap.dedent(source), encoding="utf-8")
+    return path
+
+
+def _run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest("-p", "destwatch.plugin", "-p", "no:cacheprovider", *args)
+
+
+def test_plugin_is_inert_when_no_test_asks_for_a_target(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_plain():\n    assert True\n")
+    result = _run(pytester, "--targets", "missing.toml", "--reports", "reports")
+    result.assert_outcomes(passed=1)
+    assert result.ret == 0
+    assert not (pytester.path / "reports").exists()
+    assert "destwatch" not in result.stdout.str()
+
+
+def test_targets_and_endpoints_parametrize_with_destination_version_ids(pytester: pytest.Pytester) -> None:
+    _suite(
+        pytester,
+        "demo",
+        """
+        def test_version(target):
+            assert target.base_url.startswith("http://127.0.0.1:")
+
+        def test_endpoint(target, endpoint):
+            assert endpoint in ("products", "variants", "feed")
+        """,
+    )
+    result = _run(pytester, "suites", "--targets", TARGETS, "-v")
+    result.assert_outcomes(passed=10)
+    result.stdout.fnmatch_lines(
+        [
+            "*test_version?productCatalog/v1? PASSED*",
+            "*test_version?googleMarketplace/v1? PASSED*",
+            "*test_endpoint?productCatalog/v2/variants? PASSED*",
+            "*test_endpoint?googleMarketplace/v1/feed? PASSED*",
+        ]
+    )
+
+
+def test_target_and_version_options_select_versions(pytester: pytest.Pytester) -> None:
+    _suite(pytester, "demo", "def test_version(target):\n    pass\n")
+    result = _run(pytester, "suites", "--targets", TARGETS, "--target", "productCatalog", "--destination-version", "v2")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*destwatch: productCatalog/v2*"])
+
+
+def test_protected_only_skips_unprotected_versions_with_the_reason(pytester: pytest.Pytester) -> None:
+    _suite(
+        pytester,
+        "demo",
+        """
+        import pytest
+
+        @pytest.mark.protected_only
+        def test_token(target, dw_run):
+            assert dw_run.tokens.token(target)
+        """,
+    )
+    result = _run(pytester, "suites", "--targets", TARGETS, "-rs")
+    result.assert_outcomes(passed=3, skipped=1)
+    result.stdout.fnmatch_lines(["*googleMarketplace/v1 is not protected (protected = false)*"])
+
+
+def test_suite_marker_comes_from_the_folder_under_suites(pytester: pytest.Pytester) -> None:
+    _suite(
+        pytester,
+        "shape",
+        """
+        def test_marker(target, request):
+            assert request.node.get_closest_marker("suite").args == ("shape",)
+        """,
+    )
+    _run(pytester, "suites", "--targets", TARGETS, "--target", "googleMarketplace").assert_outcomes(passed=1)
+
+
+def test_client_and_spec_fixtures_serve_the_version(pytester: pytest.Pytester) -> None:
+    _suite(
+        pytester,
+        "demo",
+        """
+        def test_fixtures(target, endpoint, client, spec, dw_run):
+            assert spec is dw_run.spec(target)
+            assert client.get(endpoint).status_code == 200
+            assert [t.id for t in dw_run.versions_of("productCatalog")] == [
+                "productCatalog/v1", "productCatalog/v2", "productCatalog/v3"
+            ]
+        """,
+    )
+    _run(pytester, "suites", "--targets", TARGETS, "--target", "productCatalog/v2").assert_outcomes(passed=2)
+
+
+def test_unreachable_target_fails_its_items_exits_3_and_the_others_still_run(pytester: pytest.Pytester) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    targets = pytester.path / "targets.toml"
+    targets.write_text(
+        textwrap.dedent(
+            f"""
+            [destinations.googleMarketplace]
+            base_url = "embedded"
+            customer = "northwind"
+            [destinations.googleMarketplace.versions.v1]
+            protected = false
+            languages = ["en", "sv"]
+
+            [destinations.gone]
+            base_url = "http://127.0.0.1:{port}/{{customer}}/{{destination}}"
+            customer = "acme"
+            [destinations.gone.versions.v1]
+            protected = false
+            destination_id = "guid"
+            languages = ["en"]
+            """
+        ),
+        encoding="utf-8",
+    )
+    _suite(pytester, "demo", "def test_endpoint(target, endpoint, client):\n    client.get(endpoint)\n")
+    result = _run(pytester, "suites", "--targets", str(targets), "--reports", "reports")
+    assert result.ret == 3
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines([f"*TargetUnreachable: gone/v1: connection refused*127.0.0.1:{port}*"])
+    summary = json.loads((pytester.path / "reports" / "summary.json").read_text())
+    assert summary["exit_code"] == 3
+    assert summary["unreachable"][0]["target"] == "gone/v1"
+    assert summary["rows"][0]["failures"][0]["kind"] == "unreachable"
+
+
+def test_bad_targets_file_stops_the_session_with_exit_2_and_the_message(pytester: pytest.Pytester) -> None:
+    bad = pytester.path / "bad.toml"
+    bad.write_text("[defaults]\ntimeout = -1\n", encoding="utf-8")
+    _suite(pytester, "demo", "def test_version(target):\n    pass\n")
+    result = _run(pytester, "suites", "--targets", str(bad))
+    assert result.ret == 2
+    result.stdout.fnmatch_lines([f"*destwatch: {bad}:2: defaults.timeout: input should be greater than 0*"])
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+
+
+_FAILING = """
+import pytest
+from destwatch.failures import violation
+
+def test_envelope(target, endpoint, client):
+    response = client.get(endpoint)
+    if target.version == "v2":
+        raise violation("the answer holds `language`", response, counterexample="no language key")
+"""
+
+
+def test_violations_reach_summary_junit_and_allure_with_curl_and_body(pytester: pytest.Pytester) -> None:
+    _suite(pytester, "smoke", _FAILING)
+    result = _run(
+        pytester, "suites", "--targets", TARGETS, "--target", "productCatalog", "--reports", "reports",
+        "--junitxml=reports/junit.xml", "--alluredir=reports/allure",
+    )
+    assert result.ret == 1
+    result.assert_outcomes(passed=3, failed=2)
+    summary = json.loads((pytester.path / "reports" / "summary.json").read_text())
+    row = next(row for row in summary["rows"] if row["version"] == "v2")
+    assert (row["suite"], row["passed"], row["failed"]) == ("smoke", 0, 2)
+    assert row["failures"][0] == {
+        "test": "suites/smoke/test_smoke.py::test_envelope[productCatalog/v2/products]",
+        "kind": "violation",
+        "message": "the answer holds `language`",
+    }
+    assert summary["targets"]["productCatalog/v2"]["tokens_fetched"] == 1
+    assert (pytester.path / "reports" / "specs" / "productCatalog-v2.openapi.json").is_file()
+    junit = (pytester.path / "reports" / "junit.xml").read_text()
+    assert 'message="destwatch.failures.ContractViolation: the answer holds `language`' in junit
+    results = [json.loads(p.read_text()) for p in (pytester.path / "reports" / "allure").glob("*-result.json")]
+    assert len(results) == 5
+    assert len({r["historyId"] for r in results}) == 5
+    for item in results:
+        labels = {label["name"]: label["value"] for label in item["labels"]}
+        assert labels["destination"] == "productCatalog" and labels["suite"] == "smoke"
+        assert labels["version"] in ("v1", "v2", "v3")
+    failed = [r for r in results if r["status"] == "failed"]
+    assert len(failed) == 2
+    names = sorted(a["name"] for a in failed[0]["attachments"])
+    assert names == ["request (curl)", "response 200"]
+    curl = next(a for a in failed[0]["attachments"] if a["name"] == "request (curl)")
+    text = (pytester.path / "reports" / "allure" / curl["source"]).read_text()
+    assert text.startswith("curl -X GET -H 'authorization: Bearer [redacted]'")

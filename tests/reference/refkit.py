@@ -1,0 +1,55 @@
+"""Helpers for the reference destination's tests: versions by name and a token-aware HTTP client."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from destwatch.reference import REFERENCE, RunningServer, Version
+
+CATALOGUE = REFERENCE.destination("productCatalog")
+MARKETPLACE = REFERENCE.destination("googleMarketplace")
+assert CATALOGUE is not None and MARKETPLACE is not None
+V1, V2, V3 = CATALOGUE.versions
+FEED = MARKETPLACE.versions[0]
+
+
+def base_path(version: Version) -> str:
+    destination = CATALOGUE if version in CATALOGUE.versions else MARKETPLACE
+    return f"/{REFERENCE.name}/{destination.name}/{version.name}"
+
+
+class RefClient:
+    """An httpx client on one server that knows how to fetch tokens and query versions."""
+
+    def __init__(self, server: RunningServer) -> None:
+        self.server = server
+        self.http = httpx.Client(base_url=server.url, timeout=10)
+        self._tokens: dict[str, str] = {}
+
+    def token_response(self, version: Version, secret: str | None = None) -> httpx.Response:
+        app = version.applications[0]
+        body = {"clientId": app.client_id, "clientSecret": app.client_secret if secret is None else secret}
+        return self.http.post(f"/destinations/{version.destination_id}/token", json=body)
+
+    def token(self, version: Version) -> str:
+        if version.destination_id not in self._tokens:
+            response = self.token_response(version)
+            assert response.status_code == 200, response.text
+            self._tokens[version.destination_id] = response.json()["accessToken"]
+        return self._tokens[version.destination_id]
+
+    def auth(self, version: Version) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(version)}"} if version.protected else {}
+
+    def get(self, version: Version, endpoint: str, **params: Any) -> httpx.Response:
+        return self.http.get(f"{base_path(version)}/{endpoint}", params=params, headers=self.auth(version))
+
+    def post(self, version: Version, endpoint: str, body: Any, **params: Any) -> httpx.Response:
+        return self.http.post(
+            f"{base_path(version)}/{endpoint}", json=body, params=params, headers=self.auth(version)
+        )
+
+    def close(self) -> None:
+        self.http.close()
