@@ -46,7 +46,6 @@ class Run:
         self.targets: list[VersionTarget] = config.version_targets(
             options.names, options.versions, embedded_url=self.reference_url
         )
-        self._all = {t.id: t for t in config.version_targets(embedded_url=self.reference_url)}
         self.seed = options.seed if options.seed is not None else config.defaults.seed
         self.tokens = TokenClient()
         self._stack.callback(self.tokens.close)
@@ -70,8 +69,19 @@ class Run:
             return client
 
     def versions_of(self, destination: str) -> list[VersionTarget]:
-        """Every configured version of `destination`, selected or not (cross-version checks need them)."""
-        return [t for t in self._all.values() if t.destination == destination]
+        """Every configured version of `destination`, selected or not (cross-version checks need them).
+
+        A version left out of the selection whose credentials are not set is left out here too: testing one
+        version never needs the secrets of another.
+        """
+        selected = {t.id: t for t in self.targets if t.destination == destination}
+        for name in self.config.version_names():
+            if name.startswith(f"{destination}/") and name not in selected:
+                try:
+                    (selected[name],) = self.config.version_targets([name], embedded_url=self.reference_url)
+                except ConfigError:
+                    continue
+        return sorted(selected.values(), key=lambda t: int(t.version[1:]))
 
     def endpoints(self, target: VersionTarget) -> list[str]:
         """The endpoint ids of the version's document; empty when the document cannot be had."""
@@ -112,7 +122,7 @@ class Run:
                 None,
                 "reference.fault",
                 str(exc),
-                "pick a fault from `destwatch serve --help`",
+                "see `destwatch serve --list-faults`",
             ) from None
         server = self._stack.enter_context(serve_in_thread(app))
         return server.url

@@ -14,6 +14,7 @@ from destwatch import runner
 from destwatch._run import Run, RunOptions
 from destwatch.config import load_targets
 from destwatch.errors import ConfigError
+from destwatch.reference.serve import serve_command
 
 __all__ = ["app", "main"]
 
@@ -24,12 +25,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-try:  # TEMP until destwatch/reference/serve.py lands
-    from destwatch.reference.serve import serve_command
-
-    app.command("serve")(serve_command)
-except ModuleNotFoundError:
-    pass
+app.command("serve")(serve_command)
 
 _TargetsOption = Annotated[
     Path | None,

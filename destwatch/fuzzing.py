@@ -2,7 +2,8 @@
 
 The fuzz suite never lets Schemathesis fetch a token or a document on its own: the document is the one
 `Run.spec(target)` fetched over HTTP (as a user would), and every generated request carries the token of
-destwatch's `TokenClient`. What is left to Schemathesis is generation, sending and its checks.
+destwatch's `TokenClient`. Generation, sending and Schemathesis's checks stay Schemathesis's; what fails
+comes back as one `ContractViolation` per operation, rendered like every other destwatch finding.
 """
 
 from __future__ import annotations
@@ -12,9 +13,12 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import hypothesis
 import schemathesis
+from schemathesis.core.failures import Failure
 from schemathesis.errors import FailureGroup
 
+from destwatch.failures import ContractViolation
 from destwatch.redact import redact, register_secret
 
 if TYPE_CHECKING:
@@ -24,14 +28,16 @@ if TYPE_CHECKING:
     from schemathesis.schemas import BaseSchema
 
 __all__ = [
+    "ADDITIONAL_CHECKS",
     "EXCLUDED_CHECKS",
     "FuzzSettings",
     "fuzz_config",
+    "fuzz_operation",
+    "fuzz_stateful",
     "has_links",
     "load_schema",
     "real_token_accepted",
     "success_envelope_holds_language_and_results",
-    "validate",
 ]
 
 # Checks that need write operations (resources created then deleted) or a second identity's objects:
@@ -106,15 +112,19 @@ class _IssuedTokens:
 _ISSUED = _IssuedTokens()
 
 
+def _issue(token: TokenSource) -> str:
+    value = token()
+    _ISSUED.add(value)
+    return value
+
+
 def _provider(token: TokenSource) -> type:
     # `refresh_interval=None` above: no second cache inside Schemathesis. The TokenClient already caches
     # for the token's real lifetime; a fixed 300 s cache here would hand out tokens the TokenClient had
     # replaced, and its 401-replay would hide a destination that rejects fresh tokens.
     class TokenClientAuth:
         def get(self, case: Case, ctx: object) -> str:
-            value = token()
-            _ISSUED.add(value)
-            return value
+            return _issue(token)
 
         def set(self, case: Case, data: str, ctx: object) -> None:
             case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
@@ -130,9 +140,11 @@ def real_token_accepted(ctx: CheckContext, response: Response, case: Case) -> bo
     """
     authorization = response.request.headers.get("Authorization")
     if response.status_code in (401, 403) and authorization in _ISSUED:
-        raise AssertionError(
-            f"a fresh token from the token endpoint was rejected with {response.status_code}: "
-            "the operation's answers were not checked"
+        raise Failure(
+            operation=case.operation.label,
+            title="Current credentials refused",
+            message=f"the request carried the run's current access token, yet got {response.status_code}: "
+            "this answer was not checked against the document",
         )
     return None
 
@@ -150,34 +162,82 @@ def success_envelope_holds_language_and_results(
     try:
         body = json.loads(response.content)
     except ValueError:
-        raise AssertionError("a 2xx answer is not JSON") from None
+        body = None
+    problem = ""
     if not isinstance(body, dict):
-        raise AssertionError(f"a 2xx answer is a JSON {type(body).__name__}, not an object")
-    missing = [key for key in ("language", "results") if key not in body]
-    if missing:
-        raise AssertionError(f"the answer's envelope lacks {', '.join(missing)} (keys: {sorted(body)})")
-    if not isinstance(body["results"], list):
-        raise AssertionError(f"`results` is a JSON {type(body['results']).__name__}, not an array")
+        problem = f"the answer is {'not JSON' if body is None else 'a JSON ' + type(body).__name__}"
+    elif missing := [key for key in ("language", "results") if key not in body]:
+        problem = f"the envelope lacks {', '.join(missing)} (keys: {', '.join(sorted(body))})"
+    elif not isinstance(body["results"], list):
+        problem = f"`results` is a JSON {type(body['results']).__name__}, not an array"
+    if problem:
+        raise Failure(
+            operation=case.operation.label, title="Envelope is not {language, results}", message=problem
+        )
     return None
 
 
 ADDITIONAL_CHECKS = (real_token_accepted, success_envelope_holds_language_and_results)
 
 
-def validate(case: Case, *, on_failure: Callable[[str, str], None] | None = None) -> None:
-    """Send `case` and run every enabled check plus destwatch's own.
+@dataclass
+class _FinalExample:
+    """The shrunk failing example Hypothesis replays last: what the violation shows."""
 
-    `on_failure(curl, response_text)` is called once, for the final (shrunk) failing example, so
-    reports attach exactly one reproduction per operation; both strings are already redacted.
+    curl: str = ""
+    status: int | None = None
+    body: str = ""
+    inputs: tuple[str, ...] = ()
+
+
+def fuzz_operation(
+    schema: BaseSchema, method: str, path: str, *, token: TokenSource | None = None, name: str = ""
+) -> None:
+    """Run Schemathesis's examples, coverage and fuzzing phases on one operation of `schema`.
+
+    `token` is the schema's token source: a real token put on a case is replaced by the current one just
+    before sending, because Schemathesis authenticates cases when it generates them (the coverage phase
+    generates all of its cases up front) and a short-lived token could expire in between.
+    Raises `ContractViolation` naming the operation (after `name`, e.g. the version id) and every failed
+    check, with the shrunk example's redacted curl; `KeyError` when the document has no such operation.
     """
-    response = case.call()
+    __tracebackhide__ = True
+    # Schemathesis's pytest collector would build this test at collection time, as items the destwatch
+    # plugin cannot see (no `target` parameter: no summary, no exit code). Its builder is used directly.
+    from schemathesis.generation.feedback import FeedbackSources
+    from schemathesis.pytest._test_builder import build_operation_test
+    from schemathesis.python._constants.orchestrator import make_constants_value_source
+
+    operation = schema[path][method.upper()]
+    final = _FinalExample()
+
+    def check(case: Case) -> None:
+        if token is not None and (case.headers or {}).get("Authorization") in _ISSUED:
+            case.headers["Authorization"] = f"Bearer {_issue(token)}"
+        response = case.call()
+        try:
+            case.validate_response(response, additional_checks=list(ADDITIONAL_CHECKS))
+        except FailureGroup:
+            if _is_final_example():
+                final.curl = redact(case.as_curl_command(headers=dict(response.request.headers)))
+                final.status, final.body = response.status_code, response.text
+                final.inputs = _inputs(case)
+            raise
+
+    test = build_operation_test(
+        config=schema.config,
+        operation=operation,
+        test_func=check,
+        given_kwargs={},
+        feedback=FeedbackSources(constants_value_source=make_constants_value_source(schema)),
+    )
     try:
-        case.validate_response(response, additional_checks=list(ADDITIONAL_CHECKS))
-    except FailureGroup:
-        if on_failure is not None and _is_final_example():
-            headers = dict(response.request.headers)
-            on_failure(redact(case.as_curl_command(headers=headers)), redact(response.text))
-        raise
+        test()
+    except BaseExceptionGroup as group:
+        failures = list(_failures(group))
+        if not failures:
+            raise
+        raise _violation(f"{name} {operation.label}".strip(), failures, final, schema.config.seed) from None
 
 
 def _is_final_example() -> bool:
@@ -189,6 +249,78 @@ def _is_final_example() -> bool:
     except InvalidArgument:
         # Outside a Hypothesis run (a hand-built case): there is only one example.
         return True
+
+
+def _inputs(case: Case) -> tuple[str, ...]:
+    from schemathesis.core import NotSet
+
+    parts = []
+    for name in ("path_parameters", "query", "body"):
+        value = getattr(case, name, None)
+        if not isinstance(value, NotSet) and value not in (None, {}, [], ""):
+            parts.append(f"{name}: {redact(json.dumps(value, default=str, ensure_ascii=False))}")
+    return tuple(parts)
+
+
+def _failures(group: BaseExceptionGroup[Any]) -> Iterator[Any]:
+    """Every Schemathesis failure inside (possibly nested) groups; Hypothesis groups distinct bugs."""
+    for exc in group.exceptions:
+        if isinstance(exc, BaseExceptionGroup):
+            yield from _failures(exc)
+        elif hasattr(exc, "code") and hasattr(exc, "title"):
+            yield exc
+
+
+def _violation(label: str, failures: list[Any], final: _FinalExample, seed: int | None) -> ContractViolation:
+    seen: dict[tuple[str, str], Any] = {}
+    for failure in failures:
+        seen.setdefault((failure.code, failure.title), failure)
+    lines = ["every generated request gets an answer its document (and the contract's envelope) allows"]
+    for failure in seen.values():
+        lines.append(f"{failure.code} {failure.title}")
+        lines += [f"    {line}" for line in redact(failure.message).splitlines() if line.strip()]
+    lines.append(f"Seed: {seed} (reproduce with --destwatch-seed {seed})")
+    titles = "; ".join(f"{code} {title}" for code, title in seen)
+    return ContractViolation(
+        f"fuzz: {label}: {titles}",
+        detail="\n".join(lines),
+        request=final.curl,
+        counterexample=final.inputs,
+        status=final.status,
+        response_body=final.body,
+    )
+
+
+def fuzz_stateful(schema: BaseSchema, *, examples: int, seed: int | None) -> None:
+    """Follow the document's OpenAPI links in generated workflows; raises `ContractViolation` on failure."""
+    base = schema.as_state_machine()
+
+    class Workflow(base):  # type: ignore[misc, valid-type]
+        def validate_response(
+            self, response: Any, case: Case, additional_checks: Any = None, **kwargs: Any
+        ) -> Any:
+            extra = [*ADDITIONAL_CHECKS, *(additional_checks or ())]
+            return super().validate_response(response, case, additional_checks=extra, **kwargs)
+
+    settings = hypothesis.settings(
+        max_examples=examples,
+        stateful_step_count=5,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(hypothesis.HealthCheck),
+    )
+    runner = hypothesis.seed(seed)(Workflow.TestCase().runTest) if seed is not None else None
+    try:
+        if runner is not None:
+            Workflow.TestCase.settings = settings
+            runner()
+        else:
+            Workflow.run(settings=settings)
+    except BaseExceptionGroup as group:
+        failures = list(_failures(group))
+        if not failures:
+            raise
+        raise _violation("stateful workflow", failures, _FinalExample(), seed) from None
 
 
 def has_links(document: Mapping[str, Any]) -> bool:

@@ -107,24 +107,26 @@ def rejection_probes(
 ) -> list[BearerProbe]:
     """Every credential variant the bearer-rejection clause lists, built from a real `token`.
 
-    `expired` is a real token of this version past its `exp`, when the run has one; `foreign` maps
-    other protected version ids to their real tokens. JWT tampering is only possible when `token` is a JWT.
+    `expired` is a real token of this version past its `expiresIn`, when the run has one; `foreign` maps
+    other protected version ids to their real tokens. JWT tampering needs `token` to be a JWT. Names are
+    kebab-case on purpose: prose such as "token as ..." would be masked by the redaction of credentials.
     """
     probes = [
-        BearerProbe("no Authorization header"),
-        BearerProbe("Bearer with an empty token", {"Authorization": "Bearer "}),
-        BearerProbe("Basic scheme", {"Authorization": "Basic " + _b64encode(b"client:secret")}),
-        BearerProbe("Token scheme", {"Authorization": f"Token {token}"}),
-        BearerProbe("a random string", {"Authorization": f"Bearer {secrets.token_urlsafe(32)}"}),
-        BearerProbe("token as a query parameter", params={"access_token": token}),
+        BearerProbe("no-authorization"),
+        # HTTP forbids trailing whitespace in a header value, so "Bearer" with nothing after it is the empty token.
+        BearerProbe("bearer-empty", {"Authorization": "Bearer"}),
+        BearerProbe("basic-scheme", {"Authorization": "Basic " + _b64encode(b"client:secret")}),
+        BearerProbe("token-scheme", {"Authorization": f"Token {token}"}),
+        BearerProbe("random-string", {"Authorization": f"Bearer {secrets.token_urlsafe(32)}"}),
+        BearerProbe("query-parameter", params={"access_token": token}),
     ]
     if is_jwt(token):
         probes += [
-            BearerProbe("signature altered", {"Authorization": f"Bearer {altered_signature(token)}"}),
-            BearerProbe("re-encoded with alg none", {"Authorization": f"Bearer {alg_none(token)}"}),
+            BearerProbe("signature-altered", {"Authorization": f"Bearer {altered_signature(token)}"}),
+            BearerProbe("alg-none", {"Authorization": f"Bearer {alg_none(token)}"}),
         ]
     if expired is not None:
-        probes.append(BearerProbe("an expired token", {"Authorization": f"Bearer {expired}"}))
+        probes.append(BearerProbe("expired", {"Authorization": f"Bearer {expired}"}))
     for version_id, other in sorted((foreign or {}).items()):
-        probes.append(BearerProbe(f"a token of {version_id}", {"Authorization": f"Bearer {other}"}))
+        probes.append(BearerProbe(f"foreign:{version_id}", {"Authorization": f"Bearer {other}"}))
     return probes

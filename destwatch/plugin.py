@@ -102,15 +102,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_STATE] = _State()
 
 
-def pytest_report_header(config: pytest.Config) -> str | None:
-    run = config.stash[_STATE].run
-    if run is None:
-        return None
-    return f"destwatch: {', '.join(t.id for t in run.targets)}" + (
-        f" (fault: {run.fault})" if run.fault else ""
-    )
-
-
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     names = metafunc.fixturenames
     if "target" not in names or _parametrized_by_test(metafunc, "target"):
@@ -123,32 +114,42 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("target", run.targets, ids=[t.id for t in run.targets])
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    state = config.stash[_STATE]
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         suite = _suite_of(item)
         if suite and item.get_closest_marker("suite") is None:
             item.add_marker(pytest.mark.suite(suite))
         target = _param(item, "target")
-        if target is None:
+        if (
+            isinstance(target, VersionTarget)
+            and item.get_closest_marker("protected_only")
+            and not target.protected
+        ):
+            item.add_marker(pytest.mark.skip(reason=f"{target.id} is not protected (protected = false)"))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # After deselection (-k, -m): only the items that will run are counted in the summary.
+    state = session.config.stash[_STATE]
+    for item in session.items:
+        target = _param(item, "target")
+        if not isinstance(target, VersionTarget):
             continue
         marker = item.get_closest_marker("suite")
         state.items[item.nodeid] = ItemResult(
             nodeid=item.nodeid,
             destination=target.destination,
             version=target.version,
-            suite=str(marker.args[0]) if marker and marker.args else suite or "-",
+            suite=str(marker.args[0]) if marker and marker.args else "-",
             endpoint=str(_param(item, "endpoint") or ""),
         )
-        if item.get_closest_marker("protected_only") and not target.protected:
-            item.add_marker(pytest.mark.skip(reason=f"{target.id} is not protected (protected = false)"))
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     target = _param(item, "target")
     run = item.config.stash[_STATE].run
-    if target is None or run is None or item.get_closest_marker("skip"):
+    if not isinstance(target, VersionTarget) or run is None or item.get_closest_marker("skip"):
         return
     reason = run.unreachable(target)
     if reason:
@@ -174,6 +175,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     # trylast makes this the innermost wrapper: JUnit, Allure and the terminal all see the redacted report.
     report = yield
     _redact_report(report)
+    if call.excinfo is not None:
+        _redact_exception(call.excinfo.value)
     result = item.config.stash[_STATE].items.get(item.nodeid)
     if result is not None:
         _record(result, item, call, report)
@@ -340,6 +343,14 @@ def _redact_report(report: pytest.TestReport) -> None:
         if masked != text:
             report.longrepr = masked
     report.sections = [(title, redact(content)) for title, content in report.sections]
+
+
+def _redact_exception(exc: BaseException) -> None:
+    # Allure reads the message from the exception itself, after this hook: mask it in place.
+    try:
+        exc.args = tuple(redact(arg) if isinstance(arg, str) else arg for arg in exc.args)
+    except (AttributeError, TypeError):
+        return
 
 
 def _record(

@@ -120,10 +120,12 @@ def render_summary(summary: Mapping[str, Any], console: Console) -> None:
         )
     console.print(table)
     for item in summary["unreachable"]:
-        console.print(Text(f"unreachable: {item['reason']}", style="bold red"))
+        console.print(Text(f"unreachable: {item['reason']}", style="bold red"), soft_wrap=True)
     for row in summary["rows"]:
         for failure in row["failures"]:
-            console.print(Text(f"FAILED {failure['test']}: {failure['message']}", style="red"))
+            console.print(
+                Text(f"FAILED {failure['test']}: {failure['message']}", style="red"), soft_wrap=True
+            )
     totals = summary["totals"]
     console.print(
         Text(

@@ -63,7 +63,7 @@ class _Target:
     queries: dict[str, EndpointQueries]
 
 
-class _Destination:
+class _Handlers:
     """Request handlers over one customer's configuration, with one fault switched on (or none)."""
 
     def __init__(
@@ -140,7 +140,8 @@ class _Destination:
             return failure
         await self._delay()
         try:
-            if request.method == "GET":
+            # Starlette answers HEAD on GET routes; it is a GET whose body is not sent.
+            if request.method in ("GET", "HEAD"):
                 query = queries.parse_get(request.query_params.multi_items())
             else:
                 body = await request.body()
@@ -231,14 +232,14 @@ def create_app(
         raise ValueError(f"token_rate_limit must be at least 1 per minute (or None), got {token_rate_limit}")
     if latency < 0:
         raise ValueError(f"latency must not be negative, got {latency}")
-    handlers = _Destination(
+    handlers = _Handlers(
         customer,
         fault=check_fault(fault),
         token_ttl=token_ttl,
         token_rate_limit=token_rate_limit,
         latency=latency,
     )
-    app = Starlette(
+    return Starlette(
         routes=[
             Route("/destinations/{destination_id}/token", handlers.token, methods=["POST"]),
             Route("/{customer}/{destination}/{version}/openapi", handlers.openapi, methods=["GET"]),
@@ -246,5 +247,3 @@ def create_app(
         ],
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
     )
-    app.state.destination = handlers
-    return app

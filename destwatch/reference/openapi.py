@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from destwatch.reference.model import Endpoint, Property, Version
+from destwatch.reference.model import Endpoint, Facet, Property, Version
 
 __all__ = ["MAX_TOP", "body_schema", "build_document", "query_parameters", "query_schema"]
 
@@ -23,7 +23,7 @@ _BOOLEAN: Schema = {"type": "boolean"}
 
 
 def _top() -> Schema:
-    return {"type": "integer", "minimum": 0, "maximum": MAX_TOP}
+    return {"type": "integer", "minimum": 0, "maximum": MAX_TOP, "default": DEFAULT_TOP}
 
 
 def _skip() -> Schema:
@@ -135,6 +135,17 @@ def _property_schema(prop: Property) -> Schema:
     return schema
 
 
+def _facet(facet: Facet) -> Schema:
+    return _closed(
+        {
+            "propertyId": {"type": "string", "enum": [facet.property]},
+            "header": {"type": "string"},
+            "values": {"type": "array", "maxItems": facet.size, "items": _ref("FacetValue")},
+        },
+        required=["propertyId", "header", "values"],
+    )
+
+
 def _ref(name: str) -> Schema:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -158,10 +169,21 @@ def _endpoint_schemas(endpoint: Endpoint, version: Version) -> dict[str, Schema]
         "total": {"type": "integer", "minimum": 0},
     }
     required = ["language", "results"]
-    if endpoint.facets:
-        envelope["facets"] = {"type": "array", "items": _ref("Facet")}
+    facets = {
+        f"{endpoint.id}{facet.property[:1].upper()}{facet.property[1:]}Facet": _facet(facet)
+        for facet in endpoint.facets
+    }
+    if facets:
+        # One item schema per configured facet: its property id and its size are part of the contract.
+        envelope["facets"] = {
+            "type": "array",
+            "items": {"anyOf": [_ref(name) for name in facets]},
+            "minItems": len(facets),
+            "maxItems": len(facets),
+        }
         required.append("facets")
     return {
+        **facets,
         f"{endpoint.id}Result": result,
         f"{endpoint.id}ApiResponse": _closed(envelope, required=required),
         f"{endpoint.id}Query": body_schema(endpoint, version),
@@ -207,19 +229,8 @@ def build_document(customer: str, destination: str, version: Version, server_url
     """The OpenAPI document of one destination version; `server_url` is its absolute base URL."""
     schemas: dict[str, Schema] = {
         "Error": _closed({"error": {"type": "string"}, "detail": {"type": "string"}}, required=["error"]),
-        "Facet": _closed(
-            {
-                "propertyId": {"type": "string"},
-                "header": {"type": "string"},
-                "values": {
-                    "type": "array",
-                    "items": _closed(
-                        {"key": {"type": "string"}, "count": {"type": "integer", "minimum": 1}},
-                        required=["key", "count"],
-                    ),
-                },
-            },
-            required=["propertyId", "header", "values"],
+        "FacetValue": _closed(
+            {"key": {"type": "string"}, "count": {"type": "integer", "minimum": 1}}, required=["key", "count"]
         ),
     }
     for endpoint in version.endpoints:

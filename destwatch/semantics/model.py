@@ -202,11 +202,22 @@ def _response_parts(operation: Mapping[str, Any]) -> tuple[Mapping[str, Any], Ma
 def _facets(schema: Mapping[str, Any] | None) -> dict[str, int | None]:
     """Facet property ids and sizes, where the document states them.
 
-    A document can declare facets as a tuple (`prefixItems`/`items` with a `propertyId` enum or const per
-    facet) or one item schema whose `propertyId` enum lists them all; `values.maxItems` is the size.
+    A document can declare facets as one item schema per facet (`items.anyOf`/`oneOf` or `prefixItems`,
+    each with a `propertyId` const or one-value enum and `values.maxItems` as the size), as one item
+    schema whose `propertyId` enum lists them all (sizes unknown), or as an `x-facets` extension
+    (`{"brand": 8}` or `[{"propertyId": "brand", "size": 8}]`).
     """
     if not schema:
         return {}
+    extension = schema.get("x-facets")
+    if isinstance(extension, Mapping):
+        return {str(name): size if isinstance(size, int) else None for name, size in extension.items()}
+    if isinstance(extension, list):
+        return {
+            str(item["propertyId"]): item.get("size") if isinstance(item.get("size"), int) else None
+            for item in extension
+            if isinstance(item, Mapping) and "propertyId" in item
+        }
     item_schemas = list(schema.get("prefixItems") or [])
     items = _items(schema)
     item_schemas += [part for key in ("anyOf", "oneOf") for part in items.get(key) or []] or [items]

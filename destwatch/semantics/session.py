@@ -119,17 +119,29 @@ def localized_properties(target: _Target) -> Sequence[str] | None:
 
 
 def facet_sizes(target: _Target, model: EndpointModel) -> Mapping[str, int | None]:
-    """Each facet's maximum number of values: the document's, else the target's setting."""
+    """Each facet's maximum number of values: the document's, else the target's setting.
+
+    The setting (`facet_sizes` in targets.toml once the config carries it, until then the environment
+    variable `DESTWATCH_FACET_SIZES="products.brand=8,category=20"`) names `endpoint.property` or just
+    `property`; the endpoint-qualified size wins.
+    """
     declared = {name: size for name, size in model.facets.items() if size is not None}
     if declared:
         return declared
     configured = getattr(target.settings, "facet_sizes", None)
-    if configured:
-        return dict(configured)
-    text = os.environ.get(_FACET_SIZES_ENV, "")
-    sizes: dict[str, int | None] = {}
-    for part in text.split(","):
-        name, _, size = part.partition("=")
-        if name.strip() and size.strip().isdigit():
-            sizes[name.strip()] = int(size)
-    return sizes
+    pairs: list[tuple[str, str]] = (
+        [(str(k), str(v)) for k, v in dict(configured).items()]
+        if configured
+        else [part.partition("=")[::2] for part in os.environ.get(_FACET_SIZES_ENV, "").split(",")]
+    )
+    general: dict[str, int | None] = {}
+    specific: dict[str, int | None] = {}
+    for key, size in pairs:
+        endpoint, _, name = key.strip().rpartition(".")
+        if not name or not size.strip().isdigit():
+            continue
+        if not endpoint:
+            general[name] = int(size)
+        elif endpoint == model.name:
+            specific[name] = int(size)
+    return {**general, **specific}

@@ -162,7 +162,7 @@ def expired_tokens(dw_run: Any, auth: AuthKit) -> Iterator[Expiry]:
         grant = auth.grant(target)
         body = grant.body
         if grant.response.status_code != 200 or not isinstance(body, dict):
-            reasons[target.id] = f"{target.id}: the token endpoint answered {grant.response.status_code}"
+            reasons[target.id] = f"{target.id}: the grant was answered {grant.response.status_code}"
             continue
         expires_in = body.get("expiresIn")
         budget = float(target.settings.expiry_wait_budget)

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import textwrap
 from pathlib import Path
 
+import httpcore
 import pytest
+
+import destwatch.reference.app
+
+# In-process runs forget modules first imported inside them. httpx maps httpcore's exception classes once,
+# so a reimported httpcore would raise classes it no longer knows: import the lazily loaded modules here.
+_SHARED_MODULES = (httpcore, destwatch.reference.app)
 
 ROOT = Path(__file__).resolve().parents[2]
 TARGETS = str(ROOT / "targets.toml")
@@ -60,9 +68,11 @@ def test_targets_and_endpoints_parametrize_with_destination_version_ids(pytester
 
 def test_target_and_version_options_select_versions(pytester: pytest.Pytester) -> None:
     _suite(pytester, "demo", "def test_version(target):\n    pass\n")
-    result = _run(pytester, "suites", "--targets", TARGETS, "--target", "productCatalog", "--destination-version", "v2")
+    result = _run(
+        pytester, "suites", "--targets", TARGETS, "--target", "productCatalog", "--destination-version", "v2"
+    )
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["*destwatch: productCatalog/v2*"])
+    result.stdout.fnmatch_lines(["*productCatalog/v2*demo*1*0*0*"])
 
 
 def test_protected_only_skips_unprotected_versions_with_the_reason(pytester: pytest.Pytester) -> None:
@@ -110,7 +120,9 @@ def test_client_and_spec_fixtures_serve_the_version(pytester: pytest.Pytester) -
     _run(pytester, "suites", "--targets", TARGETS, "--target", "productCatalog/v2").assert_outcomes(passed=2)
 
 
-def test_unreachable_target_fails_its_items_exits_3_and_the_others_still_run(pytester: pytest.Pytester) -> None:
+def test_unreachable_target_fails_its_items_exits_3_and_the_others_still_run(
+    pytester: pytest.Pytester,
+) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -171,8 +183,16 @@ def test_envelope(target, endpoint, client):
 def test_violations_reach_summary_junit_and_allure_with_curl_and_body(pytester: pytest.Pytester) -> None:
     _suite(pytester, "smoke", _FAILING)
     result = _run(
-        pytester, "suites", "--targets", TARGETS, "--target", "productCatalog", "--reports", "reports",
-        "--junitxml=reports/junit.xml", "--alluredir=reports/allure",
+        pytester,
+        "suites",
+        "--targets",
+        TARGETS,
+        "--target",
+        "productCatalog",
+        "--reports",
+        "reports",
+        "--junitxml=reports/junit.xml",
+        "--alluredir=reports/allure",
     )
     assert result.ret == 1
     result.assert_outcomes(passed=3, failed=2)
@@ -180,7 +200,7 @@ def test_violations_reach_summary_junit_and_allure_with_curl_and_body(pytester: 
     row = next(row for row in summary["rows"] if row["version"] == "v2")
     assert (row["suite"], row["passed"], row["failed"]) == ("smoke", 0, 2)
     assert row["failures"][0] == {
-        "test": "suites/smoke/test_smoke.py::test_envelope[productCatalog/v2/products]",
+        "test": "smoke/test_smoke.py::test_envelope[productCatalog/v2/products]",
         "kind": "violation",
         "message": "the answer holds `language`",
     }
@@ -188,7 +208,9 @@ def test_violations_reach_summary_junit_and_allure_with_curl_and_body(pytester: 
     assert (pytester.path / "reports" / "specs" / "productCatalog-v2.openapi.json").is_file()
     junit = (pytester.path / "reports" / "junit.xml").read_text()
     assert 'message="destwatch.failures.ContractViolation: the answer holds `language`' in junit
-    results = [json.loads(p.read_text()) for p in (pytester.path / "reports" / "allure").glob("*-result.json")]
+    results = [
+        json.loads(p.read_text()) for p in (pytester.path / "reports" / "allure").glob("*-result.json")
+    ]
     assert len(results) == 5
     assert len({r["historyId"] for r in results}) == 5
     for item in results:
@@ -202,3 +224,35 @@ def test_violations_reach_summary_junit_and_allure_with_curl_and_body(pytester: 
     curl = next(a for a in failed[0]["attachments"] if a["name"] == "request (curl)")
     text = (pytester.path / "reports" / "allure" / curl["source"]).read_text()
     assert text.startswith("curl -X GET -H 'authorization: Bearer [redacted]'")
+
+
+_LEAKY = """
+def test_leaks(target, dw_run):
+    token = dw_run.tokens.token(target)
+    print("debug token", token, "secret", target.client_secret.get_secret_value())
+    assert token == "something else", f"unexpected token {token}"
+"""
+
+
+def test_a_suite_that_prints_and_asserts_a_token_leaks_it_nowhere(pytester: pytest.Pytester) -> None:
+    _suite(pytester, "leaky", _LEAKY)
+    result = _run(
+        pytester,
+        "suites",
+        "--targets",
+        TARGETS,
+        "--target",
+        "productCatalog/v1",
+        "--reports",
+        "reports",
+        "--junitxml=reports/junit.xml",
+        "--alluredir=reports/allure",
+        "-rA",
+    )
+    result.assert_outcomes(failed=1)
+    texts = [result.stdout.str(), result.stderr.str()]
+    texts += [path.read_text() for path in (pytester.path / "reports").rglob("*") if path.is_file()]
+    joined = "\n".join(texts)
+    assert "unexpected token [redacted]" in joined
+    assert "demo-secret-v1" not in joined
+    assert not re.search(r"eyJ[A-Za-z0-9_-]{8,}\.", joined)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from destwatch._run import Run, RunOptions
 from destwatch.cli import app
 from destwatch.config import DEFAULT_TOKEN_URL, ConfigError, load_targets
 
@@ -251,3 +252,31 @@ def test_the_repository_targets_file_is_valid() -> None:
     result = CliRunner().invoke(app, ["targets", "--check"])
     assert result.exit_code == 0, result.output
     assert "ok, 4 destination versions" in result.output
+
+
+def test_versions_of_adds_unselected_siblings_only_when_their_credentials_are_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    targets = load_targets(_write(tmp_path, _REAL))
+    monkeypatch.delenv("DW_T_SECRET", raising=False)
+    run = Run(targets, RunOptions(names=("shop/v2",)))
+    try:
+        assert [t.id for t in run.targets] == ["shop/v2"]
+        assert [t.id for t in run.versions_of("shop")] == ["shop/v2"]
+        for name, value in (("DW_T_DEST_ID", "g"), ("DW_T_CLIENT_ID", "c"), ("DW_T_SECRET", "s3cret-x")):
+            monkeypatch.setenv(name, value)
+        assert [t.id for t in run.versions_of("shop")] == ["shop/v1", "shop/v2"]
+    finally:
+        run.close()
+
+
+def test_targets_prints_the_version_endpoint_matrix_with_secrets_masked() -> None:
+    result = CliRunner().invoke(app, ["targets"])
+    assert result.exit_code == 0, result.output
+    rows = [line.split("│")[1:4] for line in result.output.splitlines() if line.startswith("│")]
+    matrix = {tuple(cell.strip() for cell in row) for row in rows}
+    assert ("productCatalog", "v2", "variants") in matrix
+    assert ("googleMarketplace", "v1", "feed") in matrix
+    assert len(matrix) == 6
+    assert "client id demo-client-v1, client secret [redacted]" in result.output
+    assert "demo-secret" not in result.output

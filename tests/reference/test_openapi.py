@@ -81,7 +81,7 @@ def test_request_schemas_are_closed_so_unknown_input_is_refused(ref_client: RefC
     assert set(element["properties"]["must"]["properties"]) == {"id", "brand", "category", "color"}
     assert set(element["properties"]["range"]["properties"]) == {"price", "stock"}
     top = next(p for p in document["paths"]["/products"]["get"]["parameters"] if p["name"] == "top")
-    assert top["schema"] == {"type": "integer", "minimum": 0, "maximum": 1000}
+    assert top["schema"] == {"type": "integer", "minimum": 0, "maximum": 1000, "default": 50}
 
 
 def test_feed_document_lists_its_facet_and_needs_no_token(ref_client: RefClient) -> None:
@@ -89,3 +89,15 @@ def test_feed_document_lists_its_facet_and_needs_no_token(ref_client: RefClient)
     envelope = document["components"]["schemas"]["feedApiResponse"]
     assert "facets" in envelope["required"]
     assert "401" not in document["paths"]["/feed"]["get"]["responses"]
+
+
+def test_facets_are_declared_one_schema_each_with_their_size(ref_client: RefClient) -> None:
+    document = _document(ref_client, V1)
+    schemas = document["components"]["schemas"]
+    facets = schemas["productsApiResponse"]["properties"]["facets"]
+    declared = {}
+    for ref in facets["items"]["anyOf"]:
+        facet = schemas[ref["$ref"].rsplit("/", 1)[1]]["properties"]
+        declared[facet["propertyId"]["enum"][0]] = facet["values"]["maxItems"]
+    assert declared == {"category": 20, "brand": 8, "color": 20}
+    assert facets["minItems"] == facets["maxItems"] == 3

@@ -1,0 +1,140 @@
+"""Benchmark the shape and filters suites against the embedded reference destination.
+
+Runs both suites through `destwatch run` (in-process), then replays the very same requests, taken from the
+run's recorded exchanges, with a plain sequential httpx loop against a fresh reference server, so the
+cost of the suites (pytest, oracles, pacing) sits beside the bare cost of the HTTP they send.
+
+    .venv/bin/python scripts/bench_semantics.py [--seed N] [--max-rps R]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from destwatch.reference import REFERENCE, create_app, serve_in_thread
+from destwatch.runner import RunRequest, run
+
+TARGETS = """\
+[defaults]
+max_rps = {max_rps}
+request_budget = 400
+
+[destinations.productCatalog]
+base_url = "embedded"
+customer = "northwind"
+
+[destinations.productCatalog.versions.v1]
+protected = true
+languages = ["en", "sv", "de"]
+
+[destinations.productCatalog.versions.v2]
+protected = true
+languages = ["en", "sv", "de"]
+
+[destinations.productCatalog.versions.v3]
+protected = true
+languages = ["en", "sv", "de"]
+
+[destinations.googleMarketplace]
+base_url = "embedded"
+customer = "northwind"
+
+[destinations.googleMarketplace.versions.v1]
+protected = false
+languages = ["en", "sv"]
+"""
+
+
+def _suites(
+    workdir: Path, seed: int | None, max_rps: float
+) -> tuple[float, dict[str, Any], list[dict[str, Any]]]:
+    targets = workdir / "targets.toml"
+    targets.write_text(TARGETS.format(max_rps=max_rps))
+    reports = workdir / "reports"
+    started = time.perf_counter()
+    code = run(
+        RunRequest(
+            targets=targets, reports=reports, suites=("shape", "filters"), seed=seed, pytest_args=("-q",)
+        )
+    )
+    wall = time.perf_counter() - started
+    if code != 0:
+        raise SystemExit(f"the suites did not pass on the clean reference (exit {code}); see {reports}")
+    summary = json.loads((reports / "summary.json").read_text())
+    exchanges = [json.loads(line) for line in (reports / "exchanges.jsonl").read_text().splitlines()]
+    return wall, summary, exchanges
+
+
+def _tokens(client: httpx.Client, base: str) -> dict[str, str]:
+    """One token per protected version, from the demo applications (fetched before the clock starts)."""
+    tokens = {}
+    for destination in REFERENCE.destinations:
+        for version in destination.versions:
+            if version.protected and version.applications:
+                app = version.applications[0]
+                answer = client.post(
+                    f"{base}/destinations/{version.destination_id}/token",
+                    json={"clientId": app.client_id, "clientSecret": app.client_secret},
+                )
+                answer.raise_for_status()
+                tokens[f"{destination.name}/{version.name}"] = answer.json()["accessToken"]
+    return tokens
+
+
+def _plain_loop(exchanges: list[dict[str, Any]]) -> tuple[float, int]:
+    """The suites' data and document requests, replayed one after the other with a bare httpx client."""
+    replay = [e for e in exchanges if "/destinations/" not in e["url"]]
+    with serve_in_thread(create_app(token_rate_limit=None)) as server, httpx.Client(timeout=10.0) as client:
+        tokens = _tokens(client, server.url)
+        started = time.perf_counter()
+        for exchange in replay:
+            parts = urlsplit(exchange["url"])
+            url = server.url + parts.path + (f"?{parts.query}" if parts.query else "")
+            headers = {"Accept": "application/json"}
+            if exchange["target"] in tokens:
+                headers["Authorization"] = f"Bearer {tokens[exchange['target']]}"
+            body = exchange["request_body"] or None
+            if body is not None:
+                headers["Content-Type"] = "application/json"
+            answer = client.request(exchange["method"], url, content=body, headers=headers)
+            if answer.status_code != exchange["status"]:
+                raise SystemExit(f"replay differs: {exchange['method']} {url} -> {answer.status_code}")
+        return time.perf_counter() - started, len(replay)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--max-rps", type=float, default=500.0, help="the targets' rate bound (default 500)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        wall, summary, exchanges = _suites(Path(tmp), args.seed, args.max_rps)
+    loop_wall, replayed = _plain_loop(exchanges)
+    sent = len(exchanges)
+    per_target = Counter(e["target"] for e in exchanges)
+    totals = summary["totals"]
+    print(
+        f"shape + filters: {totals['passed']} passed, {totals['failed']} failed, {totals['skipped']} skipped"
+    )
+    print(f"{'':24}{'requests':>10}{'wall s':>10}{'req/s':>10}")
+    print(f"{'suites (destwatch run)':24}{sent:>10}{wall:>10.2f}{sent / wall:>10.1f}")
+    print(
+        f"{'  of which pytest session':24}{'':>10}{summary['duration']:>10.2f}{sent / summary['duration']:>10.1f}"
+    )
+    print(f"{'plain httpx loop':24}{replayed:>10}{loop_wall:>10.2f}{replayed / loop_wall:>10.1f}")
+    print("requests per destination version (both suites; budget 400 per suite):")
+    for target, count in sorted(per_target.items()):
+        print(f"  {target:24}{count:>6}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""Bearer rejection: every operation of a protected version refuses every request without valid credentials.
+
+Each operation (GET and POST of every endpoint) gets the real credential first, as a control, then each
+forgery: no Authorization, an empty Bearer value, other schemes, a random string, the signature altered,
+`alg: none`, the token in the query string, an expired token and the tokens of other versions. Every one
+must get a status from `auth_reject_statuses` (default 401, 403) and no `results`. A 401 without a
+`WWW-Authenticate` challenge is a warning, or a failure under `rfc6750_strict = true`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import httpx
+import pytest
+
+from destwatch import jwt_tamper
+from destwatch.failures import violation
+
+METHODS = ("GET", "POST")
+
+
+class MissingChallengeWarning(UserWarning):
+    """A 401 without `WWW-Authenticate` (RFC 6750 section 3): reported, not failed, unless strict."""
+
+
+def _foreign_tokens(target: Any, dw_run: Any, auth: Any) -> dict[str, str]:
+    if target.settings.shared_applications:
+        return {}
+    tokens = {}
+    for other in dw_run.targets:
+        if other.protected and other.id != target.id:
+            grant = auth.grant(other)
+            if grant.response.status_code == 200:
+                tokens[other.id] = grant.token
+    return tokens
+
+
+def _holds_results(response: httpx.Response) -> bool:
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and "results" in body
+
+
+@pytest.mark.protected_only
+@pytest.mark.parametrize("method", METHODS)
+def test_requests_without_valid_credentials_are_rejected_without_results(
+    target: Any, endpoint: str, method: str, dw_run: Any, auth: Any, expired_tokens: Any
+) -> None:
+    path = f"/{endpoint}"
+    grant = auth.grant(target)
+    assert grant.response.status_code == 200, (
+        f"grant answered {grant.response.status_code}: see the grant clause"
+    )
+    control = auth.data(target, method, path, headers=auth.bearer(grant.token))
+    assert control.status_code == 200, (
+        f"the real credential got {control.status_code} on {method} {path}, so rejections would prove "
+        "nothing: see the fresh-token clause"
+    )
+    expired = expired_tokens.get(target)
+    probes = jwt_tamper.rejection_probes(
+        grant.token,
+        expired=expired.token if expired else None,
+        foreign=_foreign_tokens(target, dw_run, auth),
+    )
+    accepted: list[tuple[str, httpx.Response]] = []
+    unchallenged: list[tuple[str, httpx.Response]] = []
+    for probe in probes:
+        response = auth.data(target, method, path, headers=probe.headers, params=probe.params)
+        if not auth.rejected(response, target) or _holds_results(response):
+            accepted.append((probe.name, response))
+        elif response.status_code == 401 and not response.headers.get("WWW-Authenticate", "").strip():
+            unchallenged.append((probe.name, response))
+    if accepted:
+        raise violation(
+            f"bearer: requests without valid credentials get {list(target.settings.auth_reject_statuses)} "
+            "and no results",
+            accepted[0][1],
+            detail=f"{len(accepted)} of {len(probes)} forged credentials not rejected on {method} {path}",
+            counterexample=[f"{name} -> {response.status_code}" for name, response in accepted],
+        )
+    if unchallenged:
+        clause = "bearer: a 401 carries a WWW-Authenticate challenge (RFC 6750 section 3)"
+        names = ", ".join(name for name, _ in unchallenged)
+        if target.settings.rfc6750_strict:
+            raise violation(
+                clause, unchallenged[0][1], counterexample=f"{method} {path}: 401 without it for {names}"
+            )
+        warnings.warn(
+            MissingChallengeWarning(f"{target.id} {method} {path}: {clause}; missing for {names}"),
+            stacklevel=1,
+        )
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_unprotected_version_answers_without_credentials(
+    target: Any, endpoint: str, method: str, auth: Any
+) -> None:
+    if target.protected:
+        pytest.skip(f"{target.id} is protected: the rejection clause covers it")
+    response = auth.data(target, method, f"/{endpoint}", headers={})
+    body = (
+        response.json() if response.headers.get("content-type", "").startswith("application/json") else None
+    )
+    if response.status_code != 200 or not isinstance(body, dict) or not isinstance(body.get("results"), list):
+        raise violation(
+            "bearer: an unprotected version answers requests that carry no credentials",
+            response,
+            counterexample=f"{method} /{endpoint} without Authorization -> {response.status_code}",
+        )

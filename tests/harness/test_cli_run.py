@@ -1,0 +1,201 @@
+"""`destwatch run` end to end: the real command in a subprocess against the embedded reference."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from destwatch.cli import app
+
+ROOT = Path(__file__).resolve().parents[2]
+DESTWATCH = str(Path(sys.executable).with_name("destwatch"))
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.")
+_SECRETS = {f"DW_E2E_V{n}_SECRET": f"demo-secret-v{n}" for n in (1, 2, 3)}
+
+
+@dataclass(frozen=True)
+class Ran:
+    code: int
+    output: str
+    reports: Path
+
+    def summary(self) -> dict:
+        return json.loads((self.reports / "summary.json").read_text(encoding="utf-8"))
+
+
+def _destwatch(tmp: Path, *args: str, env: dict[str, str] | None = None) -> Ran:
+    reports = tmp / "reports"
+    result = subprocess.run(
+        [DESTWATCH, "run", "--reports", str(reports), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+    return Ran(result.returncode, result.stdout + result.stderr, reports)
+
+
+def _env_targets(tmp: Path) -> Path:
+    """The embedded reference with credentials taken from environment variables, as for a real destination."""
+    text = (ROOT / "targets.toml").read_text(encoding="utf-8")
+    for n in (1, 2, 3):
+        text = text.replace(
+            f"[destinations.productCatalog.versions.v{n}]\n",
+            f'[destinations.productCatalog.versions.v{n}]\nclient_id = "demo-client-v{n}"\n'
+            f'client_secret = "${{DW_E2E_V{n}_SECRET}}"\n',
+        )
+    path = tmp / "targets.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def full_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ran]:
+    """One `destwatch run` of every suite, credentials from the environment (shared: it is the slow part)."""
+    tmp = tmp_path_factory.mktemp("full")
+    yield _destwatch(tmp, "--targets", str(_env_targets(tmp)), env=_SECRETS)
+
+
+def test_run_on_the_embedded_reference_exits_0_and_writes_every_report(full_run: Ran) -> None:
+    assert full_run.code == 0, full_run.output[-3000:]
+    summary = full_run.summary()
+    assert summary["exit_code"] == 0 and summary["totals"]["failed"] == 0
+    assert {row["suite"] for row in summary["rows"]} >= {"smoke"}
+    assert {f"{row['destination']}/{row['version']}" for row in summary["rows"]} == {
+        "productCatalog/v1",
+        "productCatalog/v2",
+        "productCatalog/v3",
+        "googleMarketplace/v1",
+    }
+    suites = ET.parse(full_run.reports / "junit.xml").getroot()
+    assert int(suites.find("testsuite").get("tests")) == sum(
+        summary["totals"][key] for key in ("passed", "failed", "skipped")
+    )
+    allure = list((full_run.reports / "allure-results").glob("*-result.json"))
+    assert len(allure) == int(suites.find("testsuite").get("tests"))
+    assert sorted(p.name for p in (full_run.reports / "specs").iterdir()) == [
+        "googleMarketplace-v1.openapi.json",
+        "productCatalog-v1.openapi.json",
+        "productCatalog-v2.openapi.json",
+        "productCatalog-v3.openapi.json",
+    ]
+    assert re.search(r"passed \(exit 0\): \d+ passed, 0 failed", full_run.output)
+
+
+def test_tokens_are_fetched_once_per_version_per_run(full_run: Ran) -> None:
+    fetched = {name: info["tokens_fetched"] for name, info in full_run.summary()["targets"].items()}
+    assert fetched["googleMarketplace/v1"] == 0
+    assert all(fetched[f"productCatalog/v{n}"] >= 1 for n in (1, 2, 3))
+
+
+def test_no_secret_and_no_token_in_any_report_file_or_the_output(full_run: Ran) -> None:
+    assert full_run.code == 0, full_run.output[-3000:]
+    texts = {"output": full_run.output}
+    for path in full_run.reports.rglob("*"):
+        if path.is_file():
+            texts[str(path)] = path.read_text(encoding="utf-8", errors="replace")
+    assert len(texts) > 10
+    for where, text in texts.items():
+        for secret in _SECRETS.values():
+            assert secret not in text, f"client secret in {where}"
+        assert not _JWT.search(text), f"token in {where}: {_JWT.search(text)}"
+
+
+def test_seeded_envelope_fault_exits_1_with_the_failure_in_summary_and_junit(tmp_path: Path) -> None:
+    ran = _destwatch(tmp_path, "--suite", "smoke", "--fault", "envelope-missing-language")
+    assert ran.code == 1, ran.output[-3000:]
+    clause = "the answer holds `language` (the envelope is {language, results})"
+    summary = ran.summary()
+    assert summary["exit_code"] == 1 and summary["result"] == "contract violations"
+    assert clause in [failure["message"] for row in summary["rows"] for failure in row["failures"]]
+    failures = ET.parse(ran.reports / "junit.xml").getroot().iter("failure")
+    assert any(clause in (failure.get("message") or "") for failure in failures)
+    assert (
+        "FAILED suites/smoke/test_smoke.py::test_endpoint_answers_get_with_the_documented_envelope"
+        in ran.output
+    )
+
+
+def test_unreachable_target_exits_3_while_the_other_targets_still_run(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    targets = tmp_path / "targets.toml"
+    targets.write_text(
+        (ROOT / "targets.toml").read_text(encoding="utf-8")
+        + f'\n[destinations.gone]\nbase_url = "http://127.0.0.1:{port}"\ncustomer = "acme"\n'
+        '[destinations.gone.versions.v1]\nprotected = false\ndestination_id = "g"\nlanguages = ["en"]\n',
+        encoding="utf-8",
+    )
+    ran = _destwatch(
+        tmp_path,
+        "--targets",
+        str(targets),
+        "--suite",
+        "smoke",
+        "--target",
+        "gone",
+        "--target",
+        "googleMarketplace",
+    )
+    assert ran.code == 3, ran.output[-3000:]
+    summary = ran.summary()
+    assert [item["target"] for item in summary["unreachable"]] == ["gone/v1"]
+    rows = {f"{row['destination']}/{row['version']}": row for row in summary["rows"]}
+    assert rows["googleMarketplace/v1"]["passed"] >= 3 and rows["googleMarketplace/v1"]["failed"] == 0
+    assert "unreachable: gone/v1: connection refused" in ran.output
+
+
+def test_arguments_after_double_dash_go_to_pytest(tmp_path: Path) -> None:
+    ran = _destwatch(tmp_path, "--suite", "smoke", "--target", "googleMarketplace", "--", "-k", "post")
+    assert ran.code == 0, ran.output[-3000:]
+    assert ran.summary()["totals"] == {"passed": 1, "failed": 0, "skipped": 0}
+
+
+_BAD_TARGETS = "[defaults]\nmax_rps = -5\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--targets", "{bad}"], "{bad}:2: defaults.max_rps: input should be greater than 0"),
+        (["--targets", "{missing}"], "{missing}: file not found. Fix: pass --targets FILE"),
+        (["--suite", "smok"], "no suite named smok; suites: "),
+        (["--fault", "hangs"], "--fault: unknown fault 'hangs'"),
+        (["--target", "productCatalog/v9"], "--target: no destination or version named 'productCatalog/v9'"),
+        (["--version", "v9"], "--version: no destination has a version 'v9'"),
+    ],
+    ids=[
+        "bad-targets-file",
+        "missing-targets-file",
+        "unknown-suite",
+        "unknown-fault",
+        "unknown-target",
+        "unknown-version",
+    ],
+)
+def test_usage_and_configuration_errors_exit_2_with_one_clear_line(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    bad, missing = tmp_path / "bad.toml", tmp_path / "missing.toml"
+    bad.write_text(_BAD_TARGETS, encoding="utf-8")
+    paths = {"bad": str(bad), "missing": str(missing)}
+    result = CliRunner().invoke(
+        app, ["run", "--reports", str(tmp_path / "r"), *[a.format(**paths) for a in args]]
+    )
+    assert result.exit_code == 2, result.output
+    assert message.format(**paths) in result.output
+    assert "Traceback" not in result.output

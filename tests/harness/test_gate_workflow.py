@@ -1,0 +1,93 @@
+"""The CI gate workflow: schema-valid, zizmor-clean, and doing what the gate promises."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.y*ml"))
+BIN = Path(sys.executable).parent
+
+# Schema-valid but unsafe: an unpinned action and an attacker-controlled string expanded into a script.
+_UNSAFE_WORKFLOW = """
+name: unsafe
+on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: echo "${{ github.event.head_commit.message }}"
+"""
+
+
+def _lint(tool: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / tool), *args], capture_output=True, text=True, timeout=120, check=False, cwd=ROOT
+    )
+
+
+def _schema(path: Path) -> subprocess.CompletedProcess[str]:
+    return _lint("check-jsonschema", "--builtin-schema", "vendor.github-workflows", str(path))
+
+
+def _zizmor(path: Path) -> subprocess.CompletedProcess[str]:
+    return _lint("zizmor", "--offline", "--no-progress", str(path))
+
+
+def test_the_gate_workflow_exists() -> None:
+    assert ROOT / ".github" / "workflows" / "gate.yml" in WORKFLOWS
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=[path.name for path in WORKFLOWS])
+def test_workflow_matches_the_github_workflow_schema(workflow: Path) -> None:
+    result = _schema(workflow)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=[path.name for path in WORKFLOWS])
+def test_workflow_has_no_zizmor_findings(workflow: Path) -> None:
+    result = _zizmor(workflow)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_schema_check_rejects_a_job_without_runs_on(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yml"
+    bad.write_text(_UNSAFE_WORKFLOW.replace("    runs-on: ubuntu-latest\n", ""), encoding="utf-8")
+    result = _schema(bad)
+    assert result.returncode != 0
+    assert "runs-on" in result.stdout + result.stderr
+
+
+def test_zizmor_rejects_template_injection_and_unpinned_actions(tmp_path: Path) -> None:
+    unsafe = tmp_path / "unsafe.yml"
+    unsafe.write_text(_UNSAFE_WORKFLOW, encoding="utf-8")
+    result = _zizmor(unsafe)
+    assert result.returncode != 0
+    assert "template-injection" in result.stdout
+    assert "unpinned-uses" in result.stdout
+
+
+def test_gate_runs_tests_and_destwatch_on_push_and_pr_and_always_uploads_reports() -> None:
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "gate.yml").read_text(encoding="utf-8"))
+    # PyYAML reads the bare key `on` as the boolean True.
+    triggers = workflow.get("on", workflow.get(True))
+    assert set(triggers) == {"push", "pull_request"}
+    assert workflow["permissions"] == {"contents": "read"}
+    (job,) = workflow["jobs"].values()
+    runs = [step.get("run", "") for step in job["steps"]]
+    assert any("pip install -e" in run for run in runs)
+    assert any(run.startswith("python -m pytest") for run in runs)
+    assert "destwatch run --reports reports" in runs
+    upload = next(step for step in job["steps"] if "upload-artifact" in step.get("uses", ""))
+    assert upload["if"] == "${{ !cancelled() }}"
+    assert upload["with"]["path"] == "reports/"
+    for step in job["steps"]:
+        # Every action is pinned to a full commit hash (zizmor checks this too; this names the step).
+        if "uses" in step:
+            assert len(step["uses"].split("@")[1]) == 40, step["uses"]

@@ -1,0 +1,151 @@
+"""Serving: the in-thread server for tests, and `destwatch serve` as a new user meets it."""
+
+from __future__ import annotations
+
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from refkit import V1, RefClient
+
+from destwatch.reference import REFERENCE, ServerStartError, create_app, serve_in_thread
+
+_SERVE = [sys.executable, "-m", "destwatch.reference"]
+
+
+def test_serve_in_thread_gives_a_loopback_url_without_trailing_slash() -> None:
+    with serve_in_thread(create_app()) as server:
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+", server.url)
+        assert httpx.get(f"{server.url}/northwind/productCatalog/v1/openapi").status_code == 200
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{server.url}/northwind/productCatalog/v1/openapi", timeout=2)
+
+
+def test_stop_is_idempotent() -> None:
+    server = serve_in_thread(create_app())
+    server.stop()
+    server.stop()
+
+
+def test_busy_port_is_a_clear_start_error() -> None:
+    with serve_in_thread(create_app()) as server:
+        port = int(server.url.rsplit(":", 1)[1])
+        with pytest.raises(ServerStartError, match=f"cannot listen on 127.0.0.1:{port}"):
+            serve_in_thread(create_app(), port=port)
+
+
+def test_stop_does_not_wait_for_a_hanging_request() -> None:
+    server = serve_in_thread(create_app(fault="hang"))
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.get(f"{server.url}/northwind/googleMarketplace/v1/feed", timeout=0.3)
+    started = time.perf_counter()
+    server.stop()
+    assert time.perf_counter() - started < 5
+
+
+def test_default_get_page_is_well_under_10_ms_at_p50(ref_client: RefClient) -> None:
+    headers = ref_client.auth(V1)
+    url = "/northwind/productCatalog/v1/products"
+    for _ in range(20):  # warm the connection and the caches
+        ref_client.http.get(url, headers=headers)
+    timings = []
+    for _ in range(200):
+        started = time.perf_counter()
+        assert ref_client.http.get(url, headers=headers).status_code == 200
+        timings.append(time.perf_counter() - started)
+    assert statistics.median(timings) < 0.010
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[subprocess.Popen[str], str, str]]:
+    """`python -m destwatch.reference --port 0` (what `destwatch serve` runs), with its banner read."""
+    process = subprocess.Popen(
+        [*_SERVE, "--port", "0", "--token-ttl", "120"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    banner: list[str] = []
+    assert process.stdout is not None
+    for line in process.stdout:
+        banner.append(line)
+        if line.startswith("Stop with Ctrl+C"):
+            break
+    text = "".join(banner)
+    match = re.search(r"at (http://127\.0\.0\.1:\d+)", text)
+    try:
+        assert match, text + (process.stderr.read() if process.poll() is not None and process.stderr else "")
+        yield process, match.group(1), text
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(10)
+
+
+def test_serve_banner_lists_every_version_with_ids_and_no_secrets(
+    served: tuple[subprocess.Popen[str], str, str],
+) -> None:
+    _, url, banner = served
+    for destination, version in REFERENCE.versions():
+        assert f"{url}/northwind/{destination.name}/{version.name}" in banner
+        assert version.destination_id in banner
+        for app in version.applications:
+            assert app.client_id in banner and app.client_secret not in banner
+    assert "tokens live 120 s" in banner and "protected:      no" in banner
+
+
+def test_served_destination_answers_a_token_and_every_version(
+    served: tuple[subprocess.Popen[str], str, str],
+) -> None:
+    _, url, _ = served
+    for destination, version in REFERENCE.versions():
+        headers = {}
+        if version.protected:
+            app = version.applications[0]
+            token = httpx.post(
+                f"{url}/destinations/{version.destination_id}/token",
+                json={"clientId": app.client_id, "clientSecret": app.client_secret},
+            ).json()["accessToken"]
+            headers = {"Authorization": f"Bearer {token}"}
+        for endpoint in version.endpoints:
+            base = f"{url}/northwind/{destination.name}/{version.name}/{endpoint.id}"
+            assert httpx.get(base, headers=headers, params={"top": 2}).json()["results"]
+
+
+def test_ctrl_c_stops_serve_cleanly(served: tuple[subprocess.Popen[str], str, str]) -> None:
+    process, _, _ = served
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=15)
+    assert process.returncode == 0, err
+    assert "stopped" in out and "Traceback" not in err
+
+
+def test_serve_refuses_an_unknown_fault_without_a_traceback() -> None:
+    result = subprocess.run([*_SERVE, "--fault", "nope"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "unknown fault 'nope'" in result.stderr and "--list-faults" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_reports_a_busy_port_without_a_traceback() -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run([*_SERVE, "--port", str(port)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_list_faults_prints_one_line_per_fault() -> None:
+    result = subprocess.run([*_SERVE, "--list-faults"], capture_output=True, text=True, timeout=60)
+    lines = result.stdout.strip().splitlines()
+    assert result.returncode == 0 and len(lines) >= 15
+    assert lines[0].startswith("expired-token-accepted") and "[auth]" in lines[0]

@@ -1,0 +1,97 @@
+"""Query generators pick real, seeded values that make each rule telling."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from destwatch.semantics.generators import (
+    as_comparable,
+    missing_value,
+    must_plan,
+    period_window,
+    prefix_of,
+    range_plan,
+    rng_for,
+    value_counts,
+)
+from destwatch.semantics.model import EndpointModel
+
+MODEL = EndpointModel(
+    name="p",
+    path="/p",
+    must_keys=("id", "category", "brand"),
+    ranges={"price": ("gt", "gte", "lt", "lte"), "half": ("gte",)},
+)
+ROWS = [
+    {
+        "id": f"I{n:03}",
+        "category": f"c{n % 5}",
+        "brand": f"b{n % 3}",
+        "price": float(n % 20),
+        "half": n,
+        "changed": f"2026-{1 + n % 9:02}-{1 + n % 27:02}T{n % 24:02}:00:00Z",
+    }
+    for n in range(200)
+]
+
+
+def test_the_same_seed_gives_the_same_values_and_another_seed_may_not() -> None:
+    first = must_plan(MODEL, ROWS, rng_for(1, "t", "p"), limit=100)
+    again = must_plan(MODEL, ROWS, rng_for(1, "t", "p"), limit=100)
+    assert first == again
+    plans = {must_plan(MODEL, ROWS, rng_for(seed, "t", "p"), limit=100) for seed in range(12)}
+    assert len(plans) > 1
+
+
+def test_must_plan_picks_repeating_values_that_fit_and_an_intersecting_second_property() -> None:
+    for seed in range(20):
+        plan = must_plan(MODEL, ROWS, rng_for(seed), limit=50)
+        assert plan is not None
+        assert plan.name in ("category", "brand")  # ids never repeat, so they are not preferred
+        counts = value_counts(ROWS, plan.name)
+        assert plan.first != plan.second and counts[plan.first] < 50 and counts[plan.second] < 50
+        assert plan.other is not None and plan.other != plan.name
+        assert any(row[plan.name] == plan.first and row[plan.other] == plan.other_value for row in ROWS)
+
+
+def test_must_plan_gives_up_when_no_key_has_two_values_that_fit() -> None:
+    assert must_plan(MODEL, ROWS, rng_for(0), limit=2) is not None  # ids: one item each
+    assert (
+        must_plan(EndpointModel(name="p", path="/p", must_keys=("brand",)), ROWS, rng_for(0), limit=10)
+        is None
+    )
+
+
+def test_range_plan_bounds_are_held_values_spanning_at_most_the_limit() -> None:
+    for seed in range(20):
+        plan = range_plan(MODEL, ROWS, rng_for(seed), limit=60)
+        assert plan is not None and plan.name == "price"  # `half` lacks gt/lt/lte
+        assert plan.low < plan.high
+        held = {row["price"] for row in ROWS}
+        assert plan.low in held and plan.high in held
+        assert sum(plan.low <= row["price"] <= plan.high for row in ROWS) <= 60
+
+
+def test_range_plan_needs_the_four_operators() -> None:
+    only_gte = EndpointModel(name="p", path="/p", ranges={"half": ("gte",)})
+    assert range_plan(only_gte, ROWS, rng_for(0)) is None
+
+
+def test_period_window_lies_strictly_between_held_instants_on_whole_seconds() -> None:
+    held = {as_comparable(row["changed"]) for row in ROWS}
+    for seed in range(10):
+        window = period_window(ROWS, "changed", rng_for(seed))
+        assert window is not None
+        since, before = (as_comparable(text) for text in window)
+        assert since is not None and before is not None and since < before
+        assert since not in held and before not in held and since.microsecond == 0
+        inside = [m for m in held if m is not None and since <= m < before]
+        assert 0 < len(inside) < len(held)
+
+
+def test_missing_values_and_prefixes_are_not_held_values() -> None:
+    value = missing_value(ROWS, "category")
+    assert value not in Counter(row["category"] for row in ROWS)
+    assert missing_value([{"x": "destwatch-no-such-value-zq"}], "x") != "destwatch-no-such-value-zq"
+    assert prefix_of("NW-10001") == "NW-1000"
+    assert prefix_of("L") == "L-"

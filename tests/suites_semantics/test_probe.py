@@ -1,0 +1,74 @@
+"""The probe renders, budgets, remembers and judges answers; sent over an in-process transport."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from destwatch.failures import ContractViolation
+from destwatch.semantics.model import EndpointModel
+from destwatch.semantics.probe import Probe, RequestBudget
+from destwatch.semantics.queries import Ask
+
+MODEL = EndpointModel(
+    name="p",
+    path="/p",
+    get_parameters=frozenset({"top"}),
+    post_fields=frozenset({"top"}),
+    has_get=True,
+    has_post=True,
+)
+
+
+def _client(answer: dict | None, status: int = 200) -> tuple[httpx.Client, list[httpx.Request]]:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(status, json=answer)
+
+    return httpx.Client(base_url="http://destination.test", transport=httpx.MockTransport(handler)), seen
+
+
+def test_answers_are_parsed_and_the_same_query_is_sent_once() -> None:
+    client, seen = _client({"language": "en", "results": [{"id": "a"}, "b"], "total": 2})
+    probe = Probe(client, MODEL, RequestBudget(10, "t"))
+    first = probe.send(Ask(top=5), "POST")
+    again = probe.send(Ask(top=5), "POST")
+    assert first is again and len(seen) == 1
+    assert json.loads(seen[0].content) == {"top": 5}
+    assert (first.ids, first.total, first.complete) == (["a", "b"], 2, True)
+
+
+def test_independent_queries_go_out_concurrently_in_order() -> None:
+    client, seen = _client({"language": "en", "results": []})
+    probe = Probe(client, MODEL, RequestBudget(10, "t"))
+    answers = probe.send_all([(Ask(top=n), "GET") for n in range(4)])
+    assert [a.ask.top for a in answers] == [0, 1, 2, 3]
+    assert sorted(str(r.url.params["top"]) for r in seen) == ["0", "1", "2", "3"]
+
+
+def test_a_non_200_answer_is_a_violation_with_the_request() -> None:
+    client, _ = _client({"error": "x"}, status=404)
+    probe = Probe(client, MODEL, RequestBudget(10, "t"))
+    with pytest.raises(ContractViolation) as caught:
+        probe.send(Ask(top=1), "GET")
+    assert caught.value.status == 404
+    assert "curl -X GET" in caught.value.request and "top=1" in caught.value.request
+
+
+def test_an_answer_without_an_array_of_results_is_a_violation() -> None:
+    client, _ = _client({"language": "en", "results": None})
+    with pytest.raises(ContractViolation, match="array `results`"):
+        Probe(client, MODEL, RequestBudget(10, "t")).send(Ask(), "POST")
+
+
+def test_a_spent_budget_skips_the_rule_and_says_how_to_raise_it() -> None:
+    client, seen = _client({"language": "en", "results": []})
+    probe = Probe(client, MODEL, RequestBudget(1, "productCatalog/v1 (filters)"))
+    probe.send(Ask(top=1), "GET")
+    with pytest.raises(pytest.skip.Exception, match=r"request budget of 1 spent.*request_budget"):
+        probe.send(Ask(top=2), "GET")
+    assert len(seen) == 1

@@ -1,0 +1,165 @@
+"""The shape and filters suites, run the way a user runs them, against the embedded reference destination.
+
+The clean reference passes with zero failures across several seeds; each seeded fault aimed at shape or
+filters makes the right suite fail with the rule named in the failure. Runs go through `destwatch run`
+(in-process for speed, once as a real subprocess) with a targets file written here.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from destwatch.reference import FAULTS
+from destwatch.runner import RunRequest, run
+
+TARGETS = """\
+[defaults]
+max_rps = 500.0
+request_budget = 400
+
+[destinations.productCatalog]
+base_url = "embedded"
+customer = "northwind"
+
+[destinations.productCatalog.versions.v1]
+protected = true
+languages = ["en", "sv", "de"]
+
+[destinations.productCatalog.versions.v2]
+protected = true
+languages = ["en", "sv", "de"]
+
+[destinations.productCatalog.versions.v3]
+protected = true
+languages = ["en", "sv", "de"]
+
+[destinations.googleMarketplace]
+base_url = "embedded"
+customer = "northwind"
+
+[destinations.googleMarketplace.versions.v1]
+protected = false
+languages = ["en", "sv"]
+"""
+
+# fault -> (suite, the rule's tests (-k), the clause the failure must start with, targets)
+V2 = ("productCatalog/v2",)
+CAUGHT_BY: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
+    "empty-results-null": ("shape", "empty_results", "empty results: a query that matches nothing", V2),
+    "empty-results-404": ("shape", "empty_results", "empty results: a query that matches nothing", V2),
+    "envelope-missing-language": (
+        "shape",
+        "every_answer_has_language",
+        "envelope: every answer has `language`",
+        V2,
+    ),
+    "top-exceeded": ("shape", "top_is_never_exceeded", "top: an answer never holds more than `top`", V2),
+    "total-counts-page": ("shape", "total_counts_every_match", "total: `total` counts every match", V2),
+    "must-values-and": ("filters", "must_values", "must: two values of one property give the union", V2),
+    "mustnot-ignored": ("filters", "must_not_excludes", "mustNot: no result has an excluded value", V2),
+    "range-bounds-exclusive": (
+        "filters",
+        "inclusive_bounds",
+        "range: inclusive bounds (gte, lte) include",
+        V2,
+    ),
+    "get-filter-prefix-match": ("filters", "get_filter", "GET filters:", V2),
+    "skip-overlap": ("filters", "skip_pages", "paging: consecutive skip pages are disjoint", V2),
+    "after-inclusive": ("filters", "keyset", "paging: keyset paging with sortAsc=id + after", V2),
+    "sort-desc-ignored": ("filters", "sort_desc_orders", "sort: sortDesc orders results", V2),
+    "period-ignored": ("filters", "period", "period: with period", V2),
+    "facet-counts-unfiltered": ("filters", "facet_count_equals", "facets: a facet value's count equals", V2),
+    "facet-size-ignored": (
+        "filters",
+        "facet_size",
+        "facets: a facet returns at most its configured number",
+        V2,
+    ),
+    "language-ignored": (
+        "filters",
+        "localized",
+        "language: localized properties differ between languages",
+        V2,
+    ),
+    "v2-hides-out-of-stock": (
+        "filters",
+        "versions",
+        "versions: the same logical query returns the same ids",
+        ("productCatalog/v1", "productCatalog/v2"),
+    ),
+}
+# Faults for the filters suite that shape also catches, checked against filters' own rule too.
+ALSO_FILTERS = {
+    "top-exceeded": ("top_zero_one", "top: a page holds `top` results"),
+    "total-counts-page": ("total_equals", "total: `total` equals the number of items reachable by paging"),
+}
+
+
+@pytest.fixture(scope="module")
+def targets_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("targets") / "targets.toml"
+    path.write_text(TARGETS)
+    return path
+
+
+def _run(targets: Path, reports: Path, **request: Any) -> tuple[int, dict[str, Any]]:
+    code = run(RunRequest(targets=targets, reports=reports, **request))
+    return code, json.loads((reports / "summary.json").read_text())
+
+
+def _failures(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    return [failure for row in summary["rows"] for failure in row["failures"]]
+
+
+def test_every_shape_and_filters_fault_of_the_reference_is_covered_here() -> None:
+    aimed = {name for name, fault in FAULTS.items() if {"shape", "filters"} & set(fault.targets)}
+    assert aimed == set(CAUGHT_BY)
+
+
+@pytest.mark.parametrize("seed", [7, 4242])
+def test_clean_reference_passes_shape_and_filters_with_zero_failures(
+    targets_file: Path, tmp_path: Path, seed: int
+) -> None:
+    code, summary = _run(targets_file, tmp_path, suites=("shape", "filters"), seed=seed)
+    assert _failures(summary) == [] and code == 0
+    assert summary["totals"]["passed"] >= 200
+    assert {row["suite"] for row in summary["rows"]} == {"shape", "filters"}
+
+
+@pytest.mark.parametrize("fault", sorted(CAUGHT_BY))
+def test_each_targeted_fault_fails_the_right_suite_naming_the_rule(
+    targets_file: Path, tmp_path: Path, fault: str
+) -> None:
+    suite, tests, clause, names = CAUGHT_BY[fault]
+    code, summary = _run(
+        targets_file, tmp_path, suites=(suite,), fault=fault, names=names, pytest_args=("-k", tests)
+    )
+    failures = _failures(summary)
+    assert code == 1, summary
+    assert failures and all(f["message"].startswith(clause) for f in failures), failures
+    assert {row["suite"] for row in summary["rows"] if row["failed"]} == {suite}
+
+
+@pytest.mark.parametrize("fault", sorted(ALSO_FILTERS))
+def test_shape_faults_also_fail_the_filters_rule(targets_file: Path, tmp_path: Path, fault: str) -> None:
+    tests, clause = ALSO_FILTERS[fault]
+    code, summary = _run(
+        targets_file, tmp_path, suites=("filters",), fault=fault, names=V2, pytest_args=("-k", tests)
+    )
+    assert code == 1
+    assert any(f["message"].startswith(clause) for f in _failures(summary)), _failures(summary)
+
+
+def test_destwatch_run_as_a_command_exits_1_and_prints_the_rule(targets_file: Path, tmp_path: Path) -> None:
+    command = [str(Path(sys.executable).parent / "destwatch"), "run", "--targets", str(targets_file)]
+    command += ["--suite", "shape", "--target", "productCatalog/v2", "--reports", str(tmp_path)]
+    command += ["--fault", "empty-results-404", "--", "-k", "empty_results"]
+    faulty = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert faulty.returncode == 1, faulty.stdout[-2000:] + faulty.stderr[-2000:]
+    assert "empty results: a query that matches nothing answers 200" in faulty.stdout
