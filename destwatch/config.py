@@ -207,10 +207,6 @@ class Targets:
     def destinations(self) -> tuple[str, ...]:
         return tuple(dest.name for dest in self._destinations)
 
-    @property
-    def uses_embedded(self) -> bool:
-        return any(dest.table.base_url == EMBEDDED for dest in self._destinations)
-
     def version_names(self) -> list[str]:
         return [f"{dest.name}/{ver.name}" for dest in self._destinations for ver in dest.versions]
 
@@ -275,7 +271,7 @@ class Targets:
             )
         destination_id = self._env((*loc, "destination_id"), table.destination_id)
         client_id = self._env((*loc, "client_id"), table.client_id)
-        client_secret = self._secret((*loc, "client_secret"), table.client_secret)
+        client_secret = self._env((*loc, "client_secret"), table.client_secret)
         if reference is not None:
             destination_id = destination_id or reference[0]
             if table.protected and client_id is None and client_secret is None:
@@ -332,17 +328,6 @@ class Targets:
                 f"export {match.group(1)}=... before running, or select other targets with --target",
             )
         return resolved
-
-    def _secret(self, loc: tuple[str, ...], value: str | None) -> str | None:
-        if value is not None and not _ENV_REF.match(value):
-            # Never echo the value: it is a secret written where it does not belong.
-            raise self._error(
-                loc,
-                "a literal secret is refused",
-                f'write client_secret = "${{{_env_name(loc[1], loc[3], "CLIENT_SECRET")}}}" and export '
-                "that variable (secrets never live in targets.toml)",
-            )
-        return self._env(loc, value)
 
     def _error(self, loc: tuple[str, ...], problem: str, fix: str) -> ConfigError:
         return ConfigError(self.path, self._lines.line_of(loc), ".".join(loc), problem, fix)
@@ -407,6 +392,14 @@ class _Parser:
                 f"{parsed.base_url!r} is not a URL",
                 'write base_url = "embedded" or "https://global.occtoo.com/{customer}/{destination}"',
             )
+        try:
+            parsed.base_url.format(customer="c", destination="d")
+        except (KeyError, IndexError, ValueError):
+            raise self._error(
+                (*loc, "base_url"),
+                f"{parsed.base_url!r} has a placeholder other than {{customer}} and {{destination}}",
+                'write it like "https://global.occtoo.com/{customer}/{destination}"',
+            ) from None
         self._check_template(parsed.token_url, (*loc, "token_url"))
         self._refuse_case_duplicates(list(parsed.versions), (*loc, "versions"))
         versions = tuple(self._version(loc, vname, vtable) for vname, vtable in parsed.versions.items())

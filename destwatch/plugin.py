@@ -103,11 +103,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    names = metafunc.fixturenames
-    if "target" not in names or _parametrized_by_test(metafunc, "target"):
+    if not _ours(metafunc, "target"):
         return
     run = _run(metafunc.config)
-    if "endpoint" in names and not _parametrized_by_test(metafunc, "endpoint"):
+    if _ours(metafunc, "endpoint"):
         pairs = [(t, e) for t in run.targets for e in (run.endpoints(t) or [UNAVAILABLE])]
         metafunc.parametrize(("target", "endpoint"), pairs, ids=[f"{t.id}/{e}" for t, e in pairs])
     else:
@@ -141,7 +140,6 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             destination=target.destination,
             version=target.version,
             suite=str(marker.args[0]) if marker and marker.args else "-",
-            endpoint=str(_param(item, "endpoint") or ""),
         )
 
 
@@ -157,6 +155,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         pytest.fail(f"TargetUnreachable: {reason}", pytrace=False)
     if _param(item, "endpoint") == UNAVAILABLE:
         failure = run.specs.failure(target)
+        if failure is None:
+            pytest.fail(f"SpecError: {target.id}: the OpenAPI document lists no endpoint", pytrace=False)
         pytest.fail(f"{type(failure).__name__}: {failure}", pytrace=False)
 
 
@@ -212,7 +212,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             state.items.values(), exit_code=code, unreachable=unreachable, extra=_run_info(run, state)
         )
         reports = run.options.reports_dir
-        if reports is not None:
+        # Under pytest-xdist every worker holds a part of the run: none of them may write the whole report.
+        if reports is not None and not hasattr(session.config, "workerinput"):
             reporting.write_json(reports / "summary.json", state.summary)
             reporting.write_exchanges(reports / "exchanges.jsonl", run.recorder.exchanges)
     finally:
@@ -290,6 +291,14 @@ def _targets_path(config: pytest.Config) -> Path:
         return Path(given)
     here = config.invocation_params.dir / "targets.toml"
     return here if here.exists() else config.rootpath / "targets.toml"
+
+
+def _ours(metafunc: pytest.Metafunc, name: str) -> bool:
+    """Whether the test asks for destwatch's `name` fixture (not a conftest's own, not its own parameter)."""
+    if name not in metafunc.fixturenames or _parametrized_by_test(metafunc, name):
+        return False
+    definitions = metafunc._arg2fixturedefs.get(name)
+    return bool(definitions) and definitions[-1].func.__module__ == __name__
 
 
 def _parametrized_by_test(metafunc: pytest.Metafunc, name: str) -> bool:

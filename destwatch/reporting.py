@@ -34,7 +34,6 @@ class ItemResult:
     destination: str = _NO_TARGET
     version: str = _NO_TARGET
     suite: str = _NO_TARGET
-    endpoint: str = ""
     outcome: Outcome = "passed"
     kind: Literal["", "violation", "unreachable", "error"] = ""
     message: str = ""
@@ -53,6 +52,7 @@ class _Row:
     passed: int = 0
     failed: int = 0
     skipped: int = 0
+    duration: float = 0.0
     failures: list[dict[str, str]] = field(default_factory=list)
 
 
@@ -69,6 +69,7 @@ def build_summary(
         key = (result.destination, result.version, result.suite)
         row = rows.setdefault(key, _Row(*key))
         setattr(row, result.outcome, getattr(row, result.outcome) + 1)
+        row.duration = round(row.duration + result.duration, 3)
         if result.outcome == "failed":
             row.failures.append({"test": result.nodeid, "kind": result.kind, "message": result.message})
     ordered = [asdict(rows[key]) for key in sorted(rows)]

@@ -63,12 +63,17 @@ def run(request: RunRequest, *, err: TextIO | None = None) -> int:
         print(f"destwatch: {exc}", file=err)
         return EXIT_USAGE
     known = available_suites()
+    if not known:
+        print(
+            f"destwatch: no suites under {PROJECT_ROOT / 'suites'} (install the project editable)", file=err
+        )
+        return EXIT_USAGE
     unknown = [name for name in request.suites if name not in known]
     if unknown:
         print(f"destwatch: no suite named {', '.join(unknown)}; suites: {', '.join(known)}", file=err)
         return EXIT_USAGE
     reports = request.reports.resolve()
-    reports.mkdir(parents=True, exist_ok=True)
+    _clear_previous_reports(reports)
     outcome = _Outcome()
     code = pytest.main(_pytest_args(request, targets, reports), plugins=[outcome])
     if outcome.exit_code is not None:
@@ -78,6 +83,15 @@ def run(request: RunRequest, *, err: TextIO | None = None) -> int:
     if code == pytest.ExitCode.NO_TESTS_COLLECTED:
         print("destwatch: no tests were collected (check --suite, --target and --version)", file=err)
     return EXIT_USAGE if code != pytest.ExitCode.OK else plugin.EXIT_OK
+
+
+def _clear_previous_reports(reports: Path) -> None:
+    # A CI system must never read last run's summary as this run's (allure-results: --clean-alluredir).
+    reports.mkdir(parents=True, exist_ok=True)
+    for name in ("summary.json", "junit.xml", "exchanges.jsonl"):
+        (reports / name).unlink(missing_ok=True)
+    for spec in (reports / "specs").glob("*.openapi.json"):
+        spec.unlink()
 
 
 def _validate(request: RunRequest, targets: Path) -> None:

@@ -35,6 +35,9 @@ class Property:
     localized: bool = False
     filterable: bool = False
     rangeable: bool = False
+    # Value bounds the document promises for numeric properties.
+    minimum: float | None = None
+    maximum: float | None = None
 
     @property
     def column(self) -> str:
@@ -64,9 +67,6 @@ class Endpoint:
     table: Literal["products", "variants", "feed"]
     properties: tuple[Property, ...]
     facets: tuple[Facet, ...] = ()
-
-    def find_property(self, name: str) -> Property | None:
-        return next((prop for prop in self.properties if prop.name == name), None)
 
     @property
     def filterable(self) -> tuple[str, ...]:
@@ -104,9 +104,6 @@ class Version:
     token_ttl: int = 3600
     # v3 of the product catalogue drops the GET `periodSince` parameter (a breaking change).
     get_period_since: bool = True
-
-    def endpoint(self, endpoint_id: str) -> Endpoint | None:
-        return next((endpoint for endpoint in self.endpoints if endpoint.id == endpoint_id), None)
 
     def application(self, client_id: str) -> Application | None:
         return next((app for app in self.applications if app.client_id == client_id), None)
@@ -158,11 +155,11 @@ def _products(version: int) -> Endpoint:
         Property("category", "string", localized=True, filterable=True),
         Property("color", "string", localized=True, filterable=True),
         Property("price", "number", rangeable=True),
-        Property("stock", "integer", rangeable=True),
+        Property("stock", "integer", rangeable=True, minimum=0),
         Property("changed", "date-time"),
     ]
     if version >= 2:
-        props.append(Property("rating", "number", rangeable=True))
+        props.append(Property("rating", "number", rangeable=True, minimum=1, maximum=5))
     # 8 < 12 brands, so the brand facet is always cut to its configured size.
     brand_facet = Facet(brand, 8, _headers("Brand", "Varumärke", "Marke"))
     return Endpoint("products", "products", tuple(props), (_CATEGORY, brand_facet, _COLOR))
@@ -177,7 +174,7 @@ _VARIANTS = Endpoint(
         Property("size", "string", filterable=True),
         Property("color", "string", localized=True, filterable=True),
         Property("price", "number", rangeable=True),
-        Property("stock", "integer", rangeable=True),
+        Property("stock", "integer", rangeable=True, minimum=0),
         Property("changed", "date-time"),
     ),
     (_SIZE, _COLOR),

@@ -12,7 +12,7 @@ from typing import Any
 
 from destwatch.reference.model import Endpoint, Facet, Property, Version
 
-__all__ = ["MAX_TOP", "body_schema", "build_document", "query_parameters", "query_schema"]
+__all__ = ["DEFAULT_TOP", "MAX_TOP", "body_schema", "build_document", "query_parameters", "query_schema"]
 
 Schema = dict[str, Any]
 
@@ -128,10 +128,10 @@ def _property_schema(prop: Property) -> Schema:
     if prop.type == "date-time":
         return dict(_DATE_TIME)
     schema: Schema = {"type": prop.type}
-    if prop.name == "stock":
-        schema["minimum"] = 0
-    if prop.name == "rating":
-        schema.update(minimum=1, maximum=5)
+    if prop.minimum is not None:
+        schema["minimum"] = prop.minimum
+    if prop.maximum is not None:
+        schema["maximum"] = prop.maximum
     return schema
 
 

@@ -128,7 +128,9 @@ def test_bad_token_request_gets_a_4xx_without_a_token(target: Any, auth: Any, ba
         raise violation(
             "token: bad credentials and malformed bodies get a 4xx (never a 5xx) and no tokens",
             grant.response,
-            detail="the body holds credentials: an accessToken, or a JWT" if leaked else f"expected a 4xx, got {status}",
+            detail="the body holds credentials: an accessToken, or a JWT"
+            if leaked
+            else f"expected a 4xx, got {status}",
             counterexample=f"{bad_request} -> {status}",
         )
 

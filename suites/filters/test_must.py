@@ -103,12 +103,14 @@ def test_must_and_must_not_partition_the_items(semantics: Session, target: Any, 
             ep.page(totals=totals),
         ]
     )
-    expect(
-        must_and_must_not_partition(kept.ids, dropped.ids, everything.ids)
-        if kept.complete and dropped.complete and everything.complete
-        # Pages too small for every item: the ids seen must still be disjoint, and the totals add up.
-        else must_and_must_not_partition(kept.ids, dropped.ids, set(kept.ids) | set(dropped.ids))
-        or (must_and_must_not_totals_add_up(kept.total, dropped.total, everything.total) if totals else []),
-        "mustNot: must and mustNot on the same value partition the items (nothing shared, nothing lost)",
-        dropped,
-    )
+    clause = "mustNot: must and mustNot on the same value partition the items (nothing shared, nothing lost)"
+    if kept.complete and dropped.complete and everything.complete:
+        expect(must_and_must_not_partition(kept.ids, dropped.ids, everything.ids), clause, dropped)
+        return
+    # The pages cannot hold every item: the ids seen must still be disjoint, and the totals add up.
+    expect(must_and_must_not_partition(kept.ids, dropped.ids, {*kept.ids, *dropped.ids}), clause, dropped)
+    if not totals:
+        pytest.skip(
+            f"{ep.model.path}: pages cannot hold every item and the document declares no includeTotals"
+        )
+    expect(must_and_must_not_totals_add_up(kept.total, dropped.total, everything.total), clause, dropped)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+import allure
 import pytest
 
 from destwatch.semantics.checks import expect
@@ -75,7 +76,13 @@ def test_same_query_gives_the_same_answer_on_every_version(
         theirs = semantics.models(other)
         differences = document_differences(mine, theirs, (target.id, other.id))
         if differences:
-            warnings.warn(DocumentDifference("\n".join(differences)), stacklevel=1)
+            text = "\n".join(differences)
+            allure.attach(
+                text,
+                name=f"document differences {target.id} -> {other.id}",
+                attachment_type=allure.attachment_type.TEXT,
+            )
+            warnings.warn(DocumentDifference(text), stacklevel=1)
         if endpoint not in theirs:
             continue
         common = common_model(mine[endpoint], theirs[endpoint])

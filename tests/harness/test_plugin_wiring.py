@@ -42,6 +42,13 @@ def test_plugin_is_inert_when_no_test_asks_for_a_target(pytester: pytest.Pyteste
     assert "destwatch" not in result.stdout.str()
 
 
+def test_a_conftest_fixture_named_target_is_left_alone(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest("import pytest\n\n@pytest.fixture\ndef target():\n    return 'mine'\n")
+    pytester.makepyfile("def test_own(target):\n    assert target == 'mine'\n")
+    result = _run(pytester, "--targets", "missing.toml")
+    result.assert_outcomes(passed=1)
+
+
 def test_targets_and_endpoints_parametrize_with_destination_version_ids(pytester: pytest.Pytester) -> None:
     _suite(
         pytester,
@@ -256,3 +263,25 @@ def test_a_suite_that_prints_and_asserts_a_token_leaks_it_nowhere(pytester: pyte
     assert "unexpected token [redacted]" in joined
     assert "demo-secret-v1" not in joined
     assert not re.search(r"eyJ[A-Za-z0-9_-]{8,}\.", joined)
+
+
+def test_a_version_without_a_valid_document_fails_its_item_with_the_reason(
+    pytester: pytest.Pytester, reference_url: str
+) -> None:
+    targets = pytester.path / "targets.toml"
+    targets.write_text(
+        f'[destinations.shop]\nbase_url = "{reference_url}/{{customer}}/{{destination}}"\n'
+        'customer = "nobody"\n[destinations.shop.versions.v1]\n'
+        'protected = false\ndestination_id = "g"\nlanguages = ["en"]\n',
+        encoding="utf-8",
+    )
+    _suite(pytester, "demo", "def test_endpoint(target, endpoint):\n    pass\n")
+    result = _run(pytester, "suites", "--targets", str(targets), "-v")
+    assert result.ret == 1
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*test_endpoint?shop/v1/unavailable? ERROR*",
+            "*SpecError: shop/v1: GET */nobody/shop/v1/openapi answered 404*",
+        ]
+    )

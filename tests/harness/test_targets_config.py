@@ -156,6 +156,12 @@ _BAD = [
         2,
         ["destinations.shop.base_url", "is not a URL"],
     ),
+    (
+        "base-url-placeholder",
+        _BASE.replace("{destination}", "{dest}"),
+        2,
+        ["destinations.shop.base_url", "has a placeholder other than {customer} and {destination}"],
+    ),
     ("bad-version-name", _BASE.replace("versions.v1]", "versions.one]"), 5, ["'one' is not a version name"]),
     (
         "unknown-version-key",

@@ -149,3 +149,27 @@ def test_list_faults_prints_one_line_per_fault() -> None:
     lines = result.stdout.strip().splitlines()
     assert result.returncode == 0 and len(lines) >= 15
     assert lines[0].startswith("expired-token-accepted") and "[auth]" in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"token_ttl": 0}, "token_ttl must be at least 1"),
+        ({"token_rate_limit": 0}, "token_rate_limit must be at least 1"),
+        ({"latency": -1.0}, "latency must not be negative"),
+    ],
+)
+def test_create_app_refuses_nonsense_settings(options: dict[str, float], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        create_app(**options)  # type: ignore[arg-type]
+
+
+def test_latency_is_added_to_data_requests_only() -> None:
+    with serve_in_thread(create_app(latency=0.3)) as server:
+        feed = f"{server.url}/northwind/googleMarketplace/v1"
+        started = time.perf_counter()
+        assert httpx.get(f"{feed}/feed").status_code == 200
+        assert time.perf_counter() - started >= 0.3
+        started = time.perf_counter()
+        assert httpx.get(f"{feed}/openapi").status_code == 200
+        assert time.perf_counter() - started < 0.3

@@ -360,3 +360,11 @@ def test_undeclared_methods_get_405_with_allow(ref_client: RefClient, method: st
     assert response.status_code == 405 and {"GET", "POST"} <= set(response.headers["allow"].split(", "))
     document = ref_client.http.post(f"{base_path(V1)}/openapi", headers=ref_client.auth(V1))
     assert document.status_code == 405 and "GET" in document.headers["allow"]
+
+
+def test_head_is_answered_like_get_without_a_body(ref_client: RefClient) -> None:
+    response = ref_client.http.head(
+        f"{base_path(V1)}/products", headers=ref_client.auth(V1), params={"top": 3}
+    )
+    assert response.status_code == 200 and response.content == b""
+    assert int(response.headers["content-length"]) == len(ref_client.get(V1, "products", top=3).content)

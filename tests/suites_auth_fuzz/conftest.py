@@ -1,0 +1,107 @@
+"""Running the fuzz and auth suites the way a user does: `destwatch run` in a subprocess, real reports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+DESTWATCH = Path(sys.executable).with_name("destwatch")
+
+# The embedded reference, all four versions; `{defaults}` and `{reference}` are filled per test.
+TARGETS = """\
+[defaults]
+max_rps = 1000.0
+{defaults}
+
+[reference]
+{reference}
+
+[destinations.productCatalog]
+base_url = "embedded"
+customer = "northwind"
+
+[destinations.productCatalog.versions.v1]
+protected = true
+languages = ["en", "sv", "de"]
+
+[destinations.productCatalog.versions.v2]
+protected = true
+languages = ["en", "sv", "de"]
+
+[destinations.productCatalog.versions.v3]
+protected = true
+languages = ["en", "sv", "de"]
+
+[destinations.googleMarketplace]
+base_url = "embedded"
+customer = "northwind"
+
+[destinations.googleMarketplace.versions.v1]
+protected = false
+languages = ["en", "sv"]
+"""
+
+
+@dataclass(frozen=True)
+class SuiteRun:
+    """One finished `destwatch run`: exit code, terminal output and the reports it wrote."""
+
+    code: int
+    output: str
+    reports: Path
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        return json.loads((self.reports / "summary.json").read_text())
+
+    def failures(self) -> list[dict[str, str]]:
+        return [failure for row in self.summary["rows"] for failure in row["failures"]]
+
+    def report_text(self) -> str:
+        """Every report file destwatch wrote, concatenated (for secret scans)."""
+        return "\n".join(
+            path.read_text(errors="replace") for path in sorted(self.reports.rglob("*")) if path.is_file()
+        )
+
+
+RunSuite = Callable[..., SuiteRun]
+
+
+@pytest.fixture
+def run_suite(tmp_path: Path) -> RunSuite:
+    """`run_suite("fuzz", fault=..., defaults="examples = 5", targets=["productCatalog/v1"])`."""
+    counter = iter(range(1000))
+
+    def run(
+        *suites: str,
+        fault: str | None = None,
+        seed: int | None = None,
+        defaults: str = "",
+        reference: str = "",
+        targets: tuple[str, ...] = (),
+    ) -> SuiteRun:
+        workdir = tmp_path / f"run{next(counter)}"
+        workdir.mkdir()
+        targets_file = workdir / "targets.toml"
+        targets_file.write_text(TARGETS.format(defaults=defaults, reference=reference))
+        reports = workdir / "reports"
+        command = [str(DESTWATCH), "run", "--targets", str(targets_file), "--reports", str(reports)]
+        for suite in suites:
+            command += ["--suite", suite]
+        for target in targets:
+            command += ["--target", target]
+        if fault is not None:
+            command += ["--fault", fault]
+        if seed is not None:
+            command += ["--seed", str(seed)]
+        done = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=600, check=False)
+        return SuiteRun(done.returncode, done.stdout + done.stderr, reports)
+
+    return run

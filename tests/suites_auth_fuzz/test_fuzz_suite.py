@@ -1,0 +1,71 @@
+"""The fuzz suite passes on the clean reference destination and fails on every fault it must catch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+# `run_suite` (tests/suites_auth_fuzz/conftest.py) runs `destwatch run` in a subprocess.
+RunSuite = Any
+
+# Small enough for a 2-core CI box; the coverage phase adds its deterministic cases on top.
+FAST = "examples = 5"
+
+
+@pytest.mark.parametrize("seed", [1, 20261128, 987654321])
+def test_clean_reference_passes_the_fuzz_suite_whatever_the_seed(run_suite: RunSuite, seed: int) -> None:
+    run = run_suite("fuzz", seed=seed, defaults=FAST)
+    assert run.code == 0, run.output
+    summary = run.summary
+    assert summary["totals"]["failed"] == 0
+    # 12 operations, 4 documents x 4 clauses, 4 stateful items (skipped: no links in the documents).
+    assert summary["totals"]["passed"] == 12 + 16, summary["totals"]
+    assert summary["seed"] == seed
+    assert f"productCatalog/v1 {seed}" in run.output, "the seed is printed so the run can be replayed"
+
+
+# fault -> (targets to run, a failing test must contain, its message must contain)
+FAULTS = {
+    "schema-drift-v2": ((), "[productCatalog/v2/products-", "ST108 Response violates schema"),
+    "server-error-on-top-zero": (("productCatalog/v1",), "/products-", "ST101 Server error"),
+    "post-skips-auth": (("productCatalog/v1",), "/products-POST", "accepts requests without authentication"),
+    "slow-responses": (("productCatalog/v1",), "/products-", "Response time limit exceeded"),
+    "envelope-missing-language": (
+        ("productCatalog/v1",),
+        "/products-",
+        "Envelope is not {language, results}",
+    ),
+    "openapi-requires-token": (
+        ("productCatalog/v1",),
+        "test_document_is_served_without_a_token",
+        "openapi: the document is served at {base}/openapi without a token",
+    ),
+}
+
+
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_fuzz_suite_fails_on_its_fault_naming_the_clause(run_suite: RunSuite, fault: str) -> None:
+    targets, test_part, clause = FAULTS[fault]
+    run = run_suite("fuzz", fault=fault, defaults=FAST, targets=targets)
+    assert run.code == 1, run.output
+    failures = run.failures()
+    assert any(test_part in f["test"] and clause in f["message"] for f in failures), failures
+    assert clause in run.output
+
+
+def test_schema_drift_is_pinned_to_the_drifting_version(run_suite: RunSuite) -> None:
+    run = run_suite("fuzz", fault="schema-drift-v2", defaults=FAST, targets=("productCatalog",))
+    failed = {f["test"] for f in run.failures()}
+    assert failed, run.output
+    assert all("productCatalog/v2/products-" in test for test in failed), failed
+
+
+def test_fuzz_failure_shows_a_redacted_curl_and_no_secret(run_suite: RunSuite) -> None:
+    run = run_suite("fuzz", fault="schema-drift-v2", defaults=FAST, targets=("productCatalog/v2",))
+    assert run.code == 1
+    assert "curl -X" in run.output
+    assert "Authorization: [Filtered]" in run.output or "Authorization: Bearer [redacted]" in run.output
+    for text in (run.output, run.report_text()):
+        assert "demo-secret-v2" not in text
+        assert "eyJ" not in text, "a JWT leaked into the output or the reports"
