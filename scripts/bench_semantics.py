@@ -127,9 +127,8 @@ def main() -> None:
     )
     print(f"{'':24}{'requests':>10}{'wall s':>10}{'req/s':>10}")
     print(f"{'suites (destwatch run)':24}{sent:>10}{wall:>10.2f}{sent / wall:>10.1f}")
-    print(
-        f"{'  of which pytest session':24}{'':>10}{summary['duration']:>10.2f}{sent / summary['duration']:>10.1f}"
-    )
+    session = summary["duration"]
+    print(f"{'  of which pytest session':24}{'':>10}{session:>10.2f}{sent / session:>10.1f}")
     print(f"{'plain httpx loop':24}{replayed:>10}{loop_wall:>10.2f}{replayed / loop_wall:>10.1f}")
     print("requests per destination version (both suites; budget 400 per suite):")
     for target, count in sorted(per_target.items()):

@@ -6,6 +6,7 @@ values) is skipped with the reason, never passed silently.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -45,6 +46,12 @@ class Endpoint:
     @property
     def fit(self) -> int:
         return fit_limit(self.top, self.sample)
+
+    def shown(self, conditions: Mapping[str, Any]) -> dict[str, Any]:
+        """The conditions on properties the results declare: a filter on a property the results do not
+        carry can only be judged by the ids it returns, not by values."""
+        declared = self.model.properties
+        return {name: value for name, value in conditions.items() if not declared or name in declared}
 
     def page(self, **fields: Any) -> Ask:
         """The largest page, with the given fields."""

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 
@@ -63,6 +64,17 @@ class SuiteRun:
 
     def failures(self) -> list[dict[str, str]]:
         return [failure for row in self.summary["rows"] for failure in row["failures"]]
+
+    def outcomes(self) -> dict[str, str]:
+        """`{test name: passed | failed | skipped}` from the JUnit report."""
+        found = {}
+        for case in ElementTree.parse(self.reports / "junit.xml").iter("testcase"):
+            states = {child.tag for child in case}
+            outcome = (
+                "failed" if states & {"failure", "error"} else "skipped" if "skipped" in states else "passed"
+            )
+            found[case.get("name", "")] = outcome
+        return found
 
     def report_text(self) -> str:
         """Every report file destwatch wrote, concatenated (for secret scans)."""

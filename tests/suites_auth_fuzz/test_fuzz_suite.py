@@ -13,21 +13,28 @@ RunSuite = Any
 FAST = "examples = 5"
 
 
-@pytest.mark.parametrize("seed", [1, 20261128, 987654321])
-def test_clean_reference_passes_the_fuzz_suite_whatever_the_seed(run_suite: RunSuite, seed: int) -> None:
-    run = run_suite("fuzz", seed=seed, defaults=FAST)
+def test_clean_reference_passes_the_fuzz_suite_on_every_version(run_suite: RunSuite) -> None:
+    run = run_suite("fuzz", defaults=FAST)
     assert run.code == 0, run.output
     summary = run.summary
     assert summary["totals"]["failed"] == 0
-    # 12 operations, 4 documents x 4 clauses, 4 stateful items (skipped: no links in the documents).
-    assert summary["totals"]["passed"] == 12 + 16, summary["totals"]
-    assert summary["seed"] == seed
-    assert f"productCatalog/v1 {seed}" in run.output, "the seed is printed so the run can be replayed"
+    # 12 operations and 4 documents x 4 clauses pass; 4 stateful items skip (the documents have no links).
+    assert summary["totals"] == {"passed": 12 + 16, "failed": 0, "skipped": 4}, summary["totals"]
+    assert "productCatalog/v1 20261128" in run.output, "the seed is printed so the run can be replayed"
+
+
+@pytest.mark.parametrize("seed", [1, 987654321])
+def test_clean_reference_passes_the_fuzz_suite_whatever_the_seed(run_suite: RunSuite, seed: int) -> None:
+    # v2 has the most operations (products and variants); the full matrix runs with the default seed above.
+    run = run_suite("fuzz", seed=seed, defaults=FAST, targets=("productCatalog/v2",))
+    assert run.code == 0, run.output
+    assert run.summary["totals"]["failed"] == 0
+    assert run.summary["seed"] == seed
+    assert f"productCatalog/v2 {seed}" in run.output
 
 
 # fault -> (targets to run, a failing test must contain, its message must contain)
 FAULTS = {
-    "schema-drift-v2": ((), "[productCatalog/v2/products-", "ST108 Response violates schema"),
     "server-error-on-top-zero": (("productCatalog/v1",), "/products-", "ST101 Server error"),
     "post-skips-auth": (("productCatalog/v1",), "/products-POST", "accepts requests without authentication"),
     "slow-responses": (("productCatalog/v1",), "/products-", "Response time limit exceeded"),
@@ -54,18 +61,16 @@ def test_fuzz_suite_fails_on_its_fault_naming_the_clause(run_suite: RunSuite, fa
     assert clause in run.output
 
 
-def test_schema_drift_is_pinned_to_the_drifting_version(run_suite: RunSuite) -> None:
+def test_schema_drift_fails_only_the_drifting_operations_with_a_redacted_curl(run_suite: RunSuite) -> None:
     run = run_suite("fuzz", fault="schema-drift-v2", defaults=FAST, targets=("productCatalog",))
-    failed = {f["test"] for f in run.failures()}
-    assert failed, run.output
-    assert all("productCatalog/v2/products-" in test for test in failed), failed
-
-
-def test_fuzz_failure_shows_a_redacted_curl_and_no_secret(run_suite: RunSuite) -> None:
-    run = run_suite("fuzz", fault="schema-drift-v2", defaults=FAST, targets=("productCatalog/v2",))
-    assert run.code == 1
+    assert run.code == 1, run.output
+    failures = run.failures()
+    assert failures, run.output
+    for failure in failures:
+        assert "productCatalog/v2/products-" in failure["test"], failures
+        assert "ST108 Response violates schema" in failure["message"], failures
     assert "curl -X" in run.output
-    assert "Authorization: [Filtered]" in run.output or "Authorization: Bearer [redacted]" in run.output
+    assert "Authorization: [Filtered]" in run.output
     for text in (run.output, run.report_text()):
         assert "demo-secret-v2" not in text
         assert "eyJ" not in text, "a JWT leaked into the output or the reports"
