@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import hypothesis
+import requests
 import schemathesis
 from schemathesis.core.failures import Failure
 from schemathesis.errors import FailureGroup
@@ -199,7 +200,7 @@ def fuzz_operation(
     before sending, because Schemathesis authenticates cases when it generates them (the coverage phase
     generates all of its cases up front) and a short-lived token could expire in between.
     Raises `ContractViolation` naming the operation (after `name`, e.g. the version id) and every failed
-    check, with the shrunk example's redacted curl; `KeyError` when the document has no such operation.
+    check, with the shrunk example's redacted curl; Schemathesis's `OperationNotFound` for an unknown one.
     """
     __tracebackhide__ = True
     # Schemathesis's pytest collector would build this test at collection time, as items the destwatch
@@ -210,11 +211,13 @@ def fuzz_operation(
 
     operation = schema[path][method.upper()]
     final = _FinalExample()
+    # One keep-alive session for the operation, as `st run` does: without it every case opens a connection.
+    session = requests.Session()
 
     def check(case: Case) -> None:
         if token is not None and (case.headers or {}).get("Authorization") in _ISSUED:
             case.headers["Authorization"] = f"Bearer {_issue(token)}"
-        response = case.call()
+        response = case.call(session=session)
         try:
             case.validate_response(response, additional_checks=list(ADDITIONAL_CHECKS))
         except FailureGroup:
@@ -238,6 +241,8 @@ def fuzz_operation(
         if not failures:
             raise
         raise _violation(f"{name} {operation.label}".strip(), failures, final, schema.config.seed) from None
+    finally:
+        session.close()
 
 
 def _is_final_example() -> bool:
@@ -279,7 +284,8 @@ def _violation(label: str, failures: list[Any], final: _FinalExample, seed: int 
     for failure in seen.values():
         lines.append(f"{failure.code} {failure.title}")
         lines += [f"    {line}" for line in redact(failure.message).splitlines() if line.strip()]
-    lines.append(f"Seed: {seed} (reproduce with --destwatch-seed {seed})")
+    if seed is not None:
+        lines.append(f"Seed: {seed} (reproduce with --destwatch-seed {seed})")
     titles = "; ".join(f"{code} {title}" for code, title in seen)
     return ContractViolation(
         f"fuzz: {label}: {titles}",
@@ -291,8 +297,11 @@ def _violation(label: str, failures: list[Any], final: _FinalExample, seed: int 
     )
 
 
-def fuzz_stateful(schema: BaseSchema, *, examples: int, seed: int | None) -> None:
-    """Follow the document's OpenAPI links in generated workflows; raises `ContractViolation` on failure."""
+def fuzz_stateful(schema: BaseSchema, *, examples: int) -> None:
+    """Follow the document's OpenAPI links in generated workflows; raises `ContractViolation` on failure.
+
+    Derandomized: the same document gives the same workflows on every run, so a CI failure reproduces.
+    """
     base = schema.as_state_machine()
 
     class Workflow(base):  # type: ignore[misc, valid-type]
@@ -307,20 +316,16 @@ def fuzz_stateful(schema: BaseSchema, *, examples: int, seed: int | None) -> Non
         stateful_step_count=5,
         deadline=None,
         database=None,
+        derandomize=True,
         suppress_health_check=list(hypothesis.HealthCheck),
     )
-    runner = hypothesis.seed(seed)(Workflow.TestCase().runTest) if seed is not None else None
     try:
-        if runner is not None:
-            Workflow.TestCase.settings = settings
-            runner()
-        else:
-            Workflow.run(settings=settings)
+        Workflow.run(settings=settings)
     except BaseExceptionGroup as group:
         failures = list(_failures(group))
         if not failures:
             raise
-        raise _violation("stateful workflow", failures, _FinalExample(), seed) from None
+        raise _violation("stateful workflow", failures, _FinalExample(), None) from None
 
 
 def has_links(document: Mapping[str, Any]) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,7 @@ __all__ = [
     "header",
     "is_jwt",
     "rejection_probes",
+    "seconds_left",
 ]
 
 
@@ -70,6 +72,16 @@ def claims(token: str) -> dict[str, Any]:
     return _json_segment(_segments(token)[1])
 
 
+def seconds_left(token: str, *, now: float | None = None) -> float | None:
+    """Seconds until the JWT's `exp`, unverified; None for an opaque token or one without `exp`."""
+    if not is_jwt(token):
+        return None
+    expiry = claims(token).get("exp")
+    if isinstance(expiry, bool) or not isinstance(expiry, int | float):
+        return None
+    return float(expiry) - (time.time() if now is None else now)
+
+
 def alg_none(token: str) -> str:
     """The same claims re-encoded with `alg: none` and no signature (RFC 7519 §6 unsecured JWT)."""
     head, payload, _ = _segments(token)
@@ -113,7 +125,7 @@ def rejection_probes(
     """
     probes = [
         BearerProbe("no-authorization"),
-        # HTTP forbids trailing whitespace in a header value, so "Bearer" with nothing after it is the empty token.
+        # HTTP forbids trailing whitespace in a header value: "Bearer" with nothing after it is the empty one.
         BearerProbe("bearer-empty", {"Authorization": "Bearer"}),
         BearerProbe("basic-scheme", {"Authorization": "Basic " + _b64encode(b"client:secret")}),
         BearerProbe("token-scheme", {"Authorization": f"Token {token}"}),

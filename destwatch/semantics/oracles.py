@@ -520,15 +520,18 @@ def localized_properties_differ_between_languages(
         if any(len({repr(by_id[lang][i].get(name)) for lang in languages}) > 1 for i in common)
     }
     if properties is None:
-        if differing:
-            return []
-        sample = common[0] if common else "(no common ids)"
-        return [
-            f"no property of {len(common)} items differs between {languages}; e.g. {sample}: "
-            + ", ".join(f"{lang}={by_id[lang][sample].get(n)!r}" for lang in languages for n in names[:1])
-            if common
-            else sample
+        if differing or not common:
+            return [] if differing else [f"no item is answered in all of {languages}"]
+        example = common[0]
+        first = by_id[languages[0]][example]
+        texts = [n for n in names if n != "id" and isinstance(first.get(n), str) and not _instant(first[n])][
+            :3
         ]
+        shown = "; ".join(
+            f"{name}: " + ", ".join(f"{lang}={by_id[lang][example].get(name)!r}" for lang in languages)
+            for name in texts
+        )
+        return [f"no property of {len(common)} items differs between {languages}; e.g. {example}: {shown}"]
     lines = []
     for name in properties:
         if name in differing:

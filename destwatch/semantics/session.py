@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import pytest
+
 from destwatch.semantics.generators import rng_for
 from destwatch.semantics.model import EndpointModel, endpoint_models
 from destwatch.semantics.probe import Probe, RequestBudget, Sender
@@ -67,7 +69,11 @@ class Session:
             return self._models[target.id]
 
     def model(self, target: _Target, endpoint: str) -> EndpointModel:
-        return self.models(target)[endpoint]
+        models = self.models(target)
+        if endpoint not in models:
+            # Templated paths (`/products/{id}`) are not collections: no filter, sort or paging applies.
+            pytest.skip(f"{target.id}: {endpoint!r} is not a collection endpoint of the document")
+        return models[endpoint]
 
     def budget(self, target: _Target) -> RequestBudget:
         with self._lock:

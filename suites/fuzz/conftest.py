@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from destwatch import fuzzing
+from destwatch import fuzzing, jwt_tamper
 
+_EXPIRY_MARGIN = 1.0
 # The seed each fuzzed version ran with, printed at the end so a failing run can be replayed.
 _SEEDS = pytest.StashKey[dict[str, int]]()
 
@@ -38,10 +39,24 @@ class FuzzSchemas:
         )
 
     def token(self, target: Any) -> Callable[[], str] | None:
-        """The version's token source (the run's `TokenClient`), None for an unprotected version."""
+        """The version's token source (the run's `TokenClient`), None for an unprotected version.
+
+        A JWT within a second of its `exp` is replaced first: `exp` is whole seconds, so a token can
+        die up to a second before `expiresIn` says, and a short-lived one would then be refused for a
+        reason that is not the destination's fault.
+        """
         if not target.protected:
             return None
-        return lambda: self.run.tokens.token(target)
+
+        def current() -> str:
+            token = self.run.tokens.token(target)
+            left = jwt_tamper.seconds_left(token)
+            if left is not None and left < _EXPIRY_MARGIN:
+                self.run.tokens.invalidate(target)
+                token = self.run.tokens.token(target)
+            return token
+
+        return current
 
     def get(self, target: Any) -> Any:
         with self._lock:

@@ -14,5 +14,4 @@ def test_linked_operations_answer_as_the_document_says(
 ) -> None:
     if not fuzzing.has_links(spec):
         pytest.skip(f"{target.id}: the document declares no OpenAPI links, so there is no workflow to follow")
-    settings = fuzz_schemas.settings(target)
-    fuzzing.fuzz_stateful(fuzz_schemas.get(target), examples=settings.examples, seed=settings.seed)
+    fuzzing.fuzz_stateful(fuzz_schemas.get(target), examples=target.settings.examples)

@@ -23,6 +23,20 @@ def test_clean_reference_passes_the_fuzz_suite_on_every_version(run_suite: RunSu
     assert "productCatalog/v1 20261128" in run.output, "the seed is printed so the run can be replayed"
 
 
+def test_fuzz_and_auth_pass_together_while_two_second_tokens_keep_expiring(run_suite: RunSuite) -> None:
+    # Fuzzing outlives many tokens here: each is replaced before it dies, and none is refused.
+    run = run_suite(
+        "fuzz",
+        "auth",
+        defaults=FAST + "\ntoken_lifetime = 2\nexpiry_wait_budget = 5.0",
+        reference="token_ttl = 2",
+        targets=("productCatalog",),
+    )
+    assert run.code == 0, run.output
+    assert run.summary["totals"]["failed"] == 0
+    assert "Current credentials refused" not in run.output
+
+
 @pytest.mark.parametrize("seed", [1, 987654321])
 def test_clean_reference_passes_the_fuzz_suite_whatever_the_seed(run_suite: RunSuite, seed: int) -> None:
     # v2 has the most operations (products and variants); the full matrix runs with the default seed above.

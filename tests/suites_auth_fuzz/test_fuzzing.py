@@ -1,0 +1,109 @@
+"""destwatch.fuzzing against a live reference destination: the guards can fail, stateful runs follow links."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from schemathesis.core.errors import OperationNotFound
+
+from destwatch import fuzzing, jwt_tamper
+from destwatch.failures import ContractViolation
+from destwatch.reference import REFERENCE, create_app, serve_in_thread
+
+V1 = REFERENCE.destination("productCatalog").version("v1")  # type: ignore[union-attr]
+SETTINGS = fuzzing.FuzzSettings(seed=7, examples=3, response_time_budget=1.0, timeout=5.0, max_rps=10_000)
+
+
+def _base(reference_url: str) -> str:
+    return f"{reference_url}/northwind/productCatalog/v1"
+
+
+def _document(reference_url: str) -> dict[str, Any]:
+    return httpx.get(f"{_base(reference_url)}/openapi").json()
+
+
+def _token_source(reference_url: str) -> Callable[[], str]:
+    answer = httpx.post(
+        f"{reference_url}/destinations/{V1.destination_id}/token",
+        json={"clientId": "demo-client-v1", "clientSecret": "demo-secret-v1"},
+    ).json()
+    token = answer["accessToken"]
+    return lambda: token
+
+
+def test_get_operation_passes_on_the_clean_reference(reference_url: str) -> None:
+    token = _token_source(reference_url)
+    schema = fuzzing.load_schema(
+        _document(reference_url), base_url=_base(reference_url), settings=SETTINGS, token=token
+    )
+    fuzzing.fuzz_operation(schema, "GET", "/products", token=token, name="productCatalog/v1")
+
+
+def test_rejected_real_token_fails_loudly_instead_of_passing_on_documented_401s(reference_url: str) -> None:
+    # A token the destination refuses (here: signature broken, as an expired one would be) turns every
+    # answer into a documented 401; without the guard the operation would pass having checked nothing.
+    real = _token_source(reference_url)()
+    refused = jwt_tamper.altered_signature(real)
+    schema = fuzzing.load_schema(
+        _document(reference_url), base_url=_base(reference_url), settings=SETTINGS, token=lambda: refused
+    )
+    with pytest.raises(ContractViolation) as caught:
+        fuzzing.fuzz_operation(schema, "GET", "/products", token=lambda: refused, name="productCatalog/v1")
+    text = str(caught.value)
+    assert caught.value.clause.startswith("fuzz: productCatalog/v1 GET /products: ")
+    assert "Current credentials refused" in text
+    assert "Seed: 7" in text
+    assert refused not in text and real not in text
+
+
+def test_unknown_operation_is_refused_by_name(reference_url: str) -> None:
+    schema = fuzzing.load_schema(
+        _document(reference_url), base_url=_base(reference_url), settings=SETTINGS, token=None
+    )
+    with pytest.raises(OperationNotFound, match="/nowhere"):
+        fuzzing.fuzz_operation(schema, "GET", "/nowhere")
+
+
+def _with_link(document: dict[str, Any]) -> dict[str, Any]:
+    """The v1 document plus one link: the next page after the first result of GET /products."""
+    linked = copy.deepcopy(document)
+    ok = linked["paths"]["/products"]["get"]["responses"]["200"]
+    ok["links"] = {
+        "NextPage": {
+            "operationId": linked["paths"]["/products"]["get"]["operationId"],
+            "parameters": {"after": "$response.body#/results/0/id", "sortAsc": "id"},
+        }
+    }
+    return linked
+
+
+def test_has_links_sees_declared_links_only(reference_url: str) -> None:
+    document = _document(reference_url)
+    assert not fuzzing.has_links(document)
+    assert fuzzing.has_links(_with_link(document))
+
+
+def test_stateful_run_follows_links_on_the_clean_reference(reference_url: str) -> None:
+    token = _token_source(reference_url)
+    schema = fuzzing.load_schema(
+        _with_link(_document(reference_url)), base_url=_base(reference_url), settings=SETTINGS, token=token
+    )
+    fuzzing.fuzz_stateful(schema, examples=3)
+
+
+def test_stateful_run_fails_on_a_drifting_response() -> None:
+    v2 = REFERENCE.destination("productCatalog").version("v2")  # type: ignore[union-attr]
+    with serve_in_thread(create_app(fault="schema-drift-v2")) as server:
+        base = f"{server.url}/northwind/productCatalog/v2"
+        token = httpx.post(
+            f"{server.url}/destinations/{v2.destination_id}/token",
+            json={"clientId": "demo-client-v2", "clientSecret": "demo-secret-v2"},
+        ).json()["accessToken"]
+        document = _with_link(httpx.get(f"{base}/openapi").json())
+        schema = fuzzing.load_schema(document, base_url=base, settings=SETTINGS, token=lambda: token)
+        with pytest.raises(ContractViolation, match="ST108 Response violates schema"):
+            fuzzing.fuzz_stateful(schema, examples=3)
