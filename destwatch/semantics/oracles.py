@@ -287,9 +287,16 @@ def inclusive_bounds_include_items_on_the_bound(
 
 
 def inclusive_and_exclusive_bounds_differ_by_the_boundary_items(
-    inclusive: Sequence[Result], exclusive: Sequence[Result], name: str, bound: Any
+    inclusive: Sequence[Result],
+    exclusive: Sequence[Result],
+    name: str,
+    bound: Any,
+    known_on_bound: Iterable[str] = (),
 ) -> list[str]:
-    """range: `gte` and `gt` (or `lte` and `lt`) differ exactly by the items whose value is the bound."""
+    """range: `gte` and `gt` (or `lte` and `lt`) differ exactly by the items whose value is the bound.
+
+    `known_on_bound` are ids seen elsewhere with the bound as value: the difference must hold them.
+    """
     inclusive_ids = {_ident(item): item.get(name) for item in inclusive}
     exclusive_ids = {_ident(item): item.get(name) for item in exclusive}
     lines = [
@@ -305,6 +312,11 @@ def inclusive_and_exclusive_bounds_differ_by_the_boundary_items(
             )
         if i in exclusive_ids and on_bound:
             lines.append(f"{i}: {name}={value!r} is on the bound {bound!r} yet the exclusive bound has it")
+    lines += [
+        f"{i}: {name}={bound!r} lies on the bound yet the inclusive bound lacks it"
+        for i in known_on_bound
+        if i not in inclusive_ids
+    ]
     return sorted(lines)[:_SHOWN]
 
 

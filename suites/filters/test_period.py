@@ -8,7 +8,7 @@ import pytest
 
 from destwatch.semantics.checks import expect
 from destwatch.semantics.generators import period_window
-from destwatch.semantics.oracles import results_changed_within_period
+from destwatch.semantics.oracles import results_changed_within_period, same_ids_regardless_of_method
 from destwatch.semantics.plans import Endpoint, endpoint_under_test
 from destwatch.semantics.session import Session
 
@@ -49,3 +49,18 @@ def test_period_keeps_only_items_changed_within_the_window(
             f"period: with period every result's `{changed}` lies in [since, before)",
             answer,
         )
+
+
+def test_get_period_since_and_post_period_since_return_the_same_ids(
+    semantics: Session, target: Any, endpoint: str
+) -> None:
+    ep = endpoint_under_test(semantics, target, endpoint)
+    if not (ep.model.has_period_since and ep.model.has_post_period):
+        pytest.skip(f"{ep.model.path}: the document does not declare both GET periodSince and POST period")
+    _, since, _ = _window(ep)
+    get, post = ep.probe.send_all([(ep.page(since=since), "GET"), (ep.page(since=since), "POST")])
+    expect(
+        same_ids_regardless_of_method(get.ids, post.ids),
+        "period: GET periodSince and POST period.since on the same instant return the same ids",
+        get,
+    )

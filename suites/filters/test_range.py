@@ -66,9 +66,10 @@ def test_exclusive_bounds_differ_exactly_by_the_boundary_items(
     complete_or_skip(inclusive, above, below)
     ((name, bounds),) = inclusive.ask.ranges.items()
     for exclusive, bound in ((above, bounds["gte"]), (below, bounds["lte"])):
+        known = [str(row.get("id")) for row in ep.sample.rows if row.get(name) == bound]
         expect(
             inclusive_and_exclusive_bounds_differ_by_the_boundary_items(
-                inclusive.results, exclusive.results, name, bound
+                inclusive.results, exclusive.results, name, bound, known
             ),
             "range: gt/gte (and lt/lte) differ exactly by the items whose value is the bound",
             exclusive,

@@ -11,7 +11,7 @@ from destwatch.semantics.generators import missing_value
 from destwatch.semantics.model import EndpointModel
 from destwatch.semantics.oracles import empty_result_is_an_empty_array
 from destwatch.semantics.queries import Ask, Method, Unsupported
-from destwatch.semantics.session import Sample, Session
+from destwatch.semantics.session import Sample, Session, preferred_method
 
 METHODS: tuple[Method, ...] = ("GET", "POST")
 KINDS = ("unknown-id", "unmatched-value", "skip-past-end", "after-past-last")
@@ -41,7 +41,7 @@ def _nothing(
     ids = sorted(str(row.get("id")) for row in sample.rows)
     if "id" in model.sort_desc:
         newest = semantics.probe(target, endpoint).send(
-            Ask(top=1, sort_desc=("id",)), "POST" if model.has_post else "GET"
+            Ask(top=1, sort_desc=("id",)), preferred_method(model)
         )
         ids = newest.ids or ids
     elif not sample.complete:

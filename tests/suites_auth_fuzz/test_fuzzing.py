@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -107,3 +108,36 @@ def test_stateful_run_fails_on_a_drifting_response() -> None:
         schema = fuzzing.load_schema(document, base_url=base, settings=SETTINGS, token=lambda: token)
         with pytest.raises(ContractViolation, match="ST108 Response violates schema"):
             fuzzing.fuzz_stateful(schema, examples=3)
+
+
+def _requests_sent(reference_url: str, seed: int) -> list[tuple[str, str, bytes | None]]:
+    base = f"{reference_url}/northwind/googleMarketplace/v1"
+    settings = dataclasses.replace(SETTINGS, seed=seed)
+    schema = fuzzing.load_schema(
+        httpx.get(f"{base}/openapi").json(), base_url=base, settings=settings, token=None
+    )
+    sent: list[tuple[str, str, bytes | None]] = []
+
+    @schema.hook
+    def after_call(context: Any, case: Any, response: Any) -> None:
+        request = response.request
+        sent.append((request.method, request.url, request.body))
+
+    fuzzing.fuzz_operation(schema, "POST", "/feed")
+    return sent
+
+
+def test_same_seed_sends_the_same_requests_and_another_seed_does_not(reference_url: str) -> None:
+    first, again = _requests_sent(reference_url, 11), _requests_sent(reference_url, 11)
+    assert first and first == again
+    assert _requests_sent(reference_url, 12) != first
+
+
+@pytest.mark.parametrize(
+    ("max_rps", "expected"), [(50.0, "50/s"), (2.5, "2/s"), (0.5, "30/m"), (0.001, "1/m")]
+)
+def test_rate_limit_never_exceeds_max_rps(max_rps: float, expected: str) -> None:
+    assert fuzzing._rate_limit(max_rps) == expected
+    # Schemathesis accepts it (an invalid rate is a ConfigError) and builds a limiter from it.
+    config = fuzzing.fuzz_config(dataclasses.replace(SETTINGS, max_rps=max_rps))
+    assert type(config.projects.default.rate_limit).__name__ == "Limiter"

@@ -125,6 +125,9 @@ def test_inclusive_and_exclusive_bounds_differ_by_the_boundary_items_only() -> N
     assert o.inclusive_and_exclusive_bounds_differ_by_the_boundary_items(ALL, ALL, "price", 10) == [
         "A1: price=10 is on the bound 10 yet the exclusive bound has it"
     ]
+    assert o.inclusive_and_exclusive_bounds_differ_by_the_boundary_items(
+        [SHOES, HATS], [SHOES, HATS], "price", 10, ["A1"]
+    ) == ["A1: price=10 lies on the bound yet the inclusive bound lacks it"]
     assert o.inclusive_and_exclusive_bounds_differ_by_the_boundary_items(ALL, [HATS], "price", 10) == [
         "A2: price=20 is not on the bound 10 yet only the inclusive bound has it"
     ]

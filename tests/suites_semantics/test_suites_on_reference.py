@@ -122,12 +122,13 @@ def test_every_shape_and_filters_fault_of_the_reference_is_covered_here() -> Non
     assert aimed == set(CAUGHT_BY)
 
 
-@pytest.mark.parametrize("seed", [None, 7, 4242])
+@pytest.mark.parametrize("seed", [None, 7, 4242], ids=["targets-seed", "seed-7", "seed-4242"])
 def test_clean_reference_passes_shape_and_filters_with_zero_failures(
     targets_file: Path, tmp_path: Path, seed: int | None
 ) -> None:
     code, summary = _run(targets_file, tmp_path, suites=("shape", "filters"), seed=seed)
     assert _failures(summary) == [] and code == 0
+    assert seed is None or summary["seed"] == seed
     assert summary["totals"]["passed"] >= 200
     assert {row["suite"] for row in summary["rows"]} == {"shape", "filters"}
 
