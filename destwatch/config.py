@@ -90,6 +90,17 @@ class TargetSettings(BaseModel):
         False, description="whether one application's token works on every version", examples=[False]
     )
     seed: int = Field(20261128, description="the fuzz seed", examples=[20261128])
+    localized_properties: tuple[StrictStr, ...] | None = Field(
+        None,
+        strict=False,
+        description="properties whose values are localized; unset: detected from the data",
+        examples=[["title", "category"]],
+    )
+    facet_sizes: dict[str, int] = Field(
+        default_factory=dict,
+        description="facet sizes the document does not state, as `property` or `endpoint.property`",
+        examples=[{"products.brand": 8}],
+    )
 
 
 class ReferenceSettings(BaseModel):

@@ -7,7 +7,6 @@ document, the sample and the answers already received.
 
 from __future__ import annotations
 
-import os
 import random
 import threading
 from collections.abc import Mapping, Sequence
@@ -22,10 +21,6 @@ from destwatch.semantics.probe import Probe, RequestBudget, Sender
 from destwatch.semantics.queries import Ask, Method
 
 __all__ = ["Sample", "Session", "facet_sizes", "localized_properties", "preferred_method"]
-
-# Optional settings the targets file does not (yet) carry; the environment supplies them for one run.
-_LOCALIZED_ENV = "DESTWATCH_LOCALIZED_PROPERTIES"
-_FACET_SIZES_ENV = "DESTWATCH_FACET_SIZES"
 
 
 class _Target(Protocol):
@@ -117,37 +112,25 @@ def preferred_method(model: EndpointModel) -> Method:
 
 def localized_properties(target: _Target) -> Sequence[str] | None:
     """Properties the target says are localized; None: detect them from the data."""
-    configured = getattr(target.settings, "localized_properties", None)
-    if configured is not None:
-        return tuple(configured)
-    text = os.environ.get(_LOCALIZED_ENV)
-    return tuple(name.strip() for name in text.split(",") if name.strip()) if text is not None else None
+    configured = target.settings.localized_properties
+    return tuple(configured) if configured is not None else None
 
 
 def facet_sizes(target: _Target, model: EndpointModel) -> Mapping[str, int | None]:
     """Each facet's maximum number of values: the document's, else the target's setting.
 
-    The setting (`facet_sizes` in targets.toml once the config carries it, until then the environment
-    variable `DESTWATCH_FACET_SIZES="products.brand=8,category=20"`) names `endpoint.property` or just
-    `property`; the endpoint-qualified size wins.
+    The setting (`facet_sizes` in targets.toml, e.g. `{ "products.brand" = 8, category = 20 }`) names
+    `endpoint.property` or just `property`; the endpoint-qualified size wins.
     """
     declared = {name: size for name, size in model.facets.items() if size is not None}
     if declared:
         return declared
-    configured = getattr(target.settings, "facet_sizes", None)
-    pairs: list[tuple[str, str]] = (
-        [(str(k), str(v)) for k, v in dict(configured).items()]
-        if configured
-        else [part.partition("=")[::2] for part in os.environ.get(_FACET_SIZES_ENV, "").split(",")]
-    )
     general: dict[str, int | None] = {}
     specific: dict[str, int | None] = {}
-    for key, size in pairs:
-        endpoint, _, name = key.strip().rpartition(".")
-        if not name or not size.strip().isdigit():
-            continue
+    for key, size in target.settings.facet_sizes.items():
+        endpoint, _, name = key.rpartition(".")
         if not endpoint:
-            general[name] = int(size)
+            general[name] = size
         elif endpoint == model.name:
-            specific[name] = int(size)
+            specific[name] = size
     return {**general, **specific}

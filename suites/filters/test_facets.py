@@ -89,7 +89,7 @@ def test_facet_size_is_respected(semantics: Session, target: Any, endpoint: str)
     if not sizes:
         pytest.skip(
             f"{ep.model.path}: neither the document nor the target states facet sizes "
-            "(set DESTWATCH_FACET_SIZES=property=size,...)"
+            "(set facet_sizes in targets.toml)"
         )
     wide, narrow = _faceted(ep)
     for answer in (wide, narrow):
