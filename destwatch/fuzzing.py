@@ -217,6 +217,7 @@ def fuzz_operation(
     from schemathesis.python._constants.orchestrator import make_constants_value_source
 
     operation = schema[path][method.upper()]
+    label = f"{name} {operation.label}".strip()
     final = _FinalExample()
     # One keep-alive session for the operation, as `st run` does: without it every case opens a connection.
     session = requests.Session()
@@ -230,7 +231,10 @@ def fuzz_operation(
         authenticated = (case.headers or {}).get("Authorization") in _ISSUED
         if token is not None and authenticated:
             case.headers["Authorization"] = f"Bearer {_issue(token)}"
-        response = case.call(session=session)
+        try:
+            response = case.call(session=session)
+        except (requests.Timeout, requests.ConnectionError) as exc:
+            raise _NoAnswer(redact(case.as_curl_command()), type(exc).__name__) from None
         skip_probe = authenticated and auth_confirmed
         try:
             case.validate_response(
@@ -255,13 +259,33 @@ def fuzz_operation(
     )
     try:
         test()
+    except _NoAnswer as stop:
+        raise ContractViolation(
+            f"fuzz: {label}: every request gets an answer within the timeout",
+            detail=f"{stop.reason} after {schema.config.request_timeout:g} s (timeout); the remaining cases "
+            "were not sent",
+            request=stop.curl,
+        ) from None
     except BaseExceptionGroup as group:
         failures = list(_failures(group))
         if not failures:
             raise
-        raise _violation(f"{name} {operation.label}".strip(), failures, final, schema.config.seed) from None
+        raise _violation(label, failures, final, schema.config.seed) from None
     finally:
         session.close()
+
+
+class _NoAnswer(BaseException):
+    """No answer at all (timeout, connection lost): stops the operation at once.
+
+    A `BaseException` on purpose: Hypothesis would record an `Exception` and go on with every remaining
+    coverage case, each waiting out the full timeout against a destination that has stopped answering.
+    """
+
+    def __init__(self, curl: str, reason: str) -> None:
+        super().__init__(reason)
+        self.curl = curl
+        self.reason = reason
 
 
 def _is_final_example() -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -88,3 +89,17 @@ def test_schema_drift_fails_only_the_drifting_operations_with_a_redacted_curl(ru
     for text in (run.output, run.report_text()):
         assert "demo-secret-v2" not in text
         assert "eyJ" not in text, "a JWT leaked into the output or the reports"
+
+
+def test_destination_that_stops_answering_fails_each_operation_once_and_fast(run_suite: RunSuite) -> None:
+    started = time.monotonic()
+    run = run_suite("fuzz", fault="hang", defaults=FAST + "\ntimeout = 1.0", targets=("productCatalog/v1",))
+    assert run.code == 1, run.output
+    clause = "every request gets an answer within the timeout"
+    failed = {f["test"].split("[")[-1]: f["message"] for f in run.failures() if "test_operation" in f["test"]}
+    assert failed == {
+        "productCatalog/v1/products-GET]": f"fuzz: productCatalog/v1 GET /products: {clause}",
+        "productCatalog/v1/products-POST]": f"fuzz: productCatalog/v1 POST /products: {clause}",
+    }
+    # One timeout per operation, not one per generated case (hundreds of them).
+    assert time.monotonic() - started < 60
