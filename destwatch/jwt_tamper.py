@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +21,6 @@ __all__ = [
     "header",
     "is_jwt",
     "rejection_probes",
-    "seconds_left",
 ]
 
 
@@ -70,16 +68,6 @@ def header(token: str) -> dict[str, Any]:
 def claims(token: str) -> dict[str, Any]:
     """The payload claims, unverified (the harness never holds the destination's key)."""
     return _json_segment(_segments(token)[1])
-
-
-def seconds_left(token: str, *, now: float | None = None) -> float | None:
-    """Seconds until the JWT's `exp`, unverified; None for an opaque token or one without `exp`."""
-    if not is_jwt(token):
-        return None
-    expiry = claims(token).get("exp")
-    if isinstance(expiry, bool) or not isinstance(expiry, int | float):
-        return None
-    return float(expiry) - (time.time() if now is None else now)
 
 
 def alg_none(token: str) -> str:

@@ -18,7 +18,9 @@ _SENSITIVE_KEY = re.compile(r"authorization|token|secret|password|api[-_]?key|co
 # JWTs (three base64url segments, the first two JSON objects) are masked wherever they appear,
 # so a token that slips into a URL, a body or an exception message never survives.
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*")
-_BEARER = re.compile(r"(Bearer|Basic|Token)\s+[^\s'\"]+", re.IGNORECASE)
+# A credential after an auth scheme is a long run of token characters with at least one digit, so prose
+# such as "token endpoint" or "Bearer authentication" stays readable.
+_BEARER = re.compile(r"\b(Bearer|Basic|Token)\s+(?=[\w.~+/=-]*\d)[\w.~+/=-]{8,}", re.IGNORECASE)
 _JSON_SECRET = re.compile(
     r'("(?:clientSecret|client_secret|accessToken|access_token|refreshToken|password)"\s*:\s*)"[^"]*"',
     re.IGNORECASE,

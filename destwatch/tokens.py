@@ -22,6 +22,8 @@ __all__ = ["Token", "TokenClient"]
 
 # Real Occtoo clients refresh 60-500 s early; a tenth of a short lifetime keeps test tokens usable.
 _MAX_MARGIN = 60.0
+# A JWT's `exp` has whole-second resolution, so a token can die up to a second before `expiresIn` says.
+_MIN_MARGIN = 1.0
 _MAX_429_RETRIES = 3
 
 
@@ -35,7 +37,8 @@ class Token:
 
     @property
     def refresh_at(self) -> float:
-        return self.obtained_at + self.expires_in - min(_MAX_MARGIN, self.expires_in / 10)
+        margin = max(_MIN_MARGIN, min(_MAX_MARGIN, self.expires_in / 10))
+        return self.obtained_at + self.expires_in - margin
 
 
 class TokenClient:

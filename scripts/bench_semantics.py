@@ -21,44 +21,15 @@ from urllib.parse import urlsplit
 import httpx
 
 from destwatch.reference import REFERENCE, create_app, serve_in_thread
+from destwatch.reference.targets import embedded_targets
 from destwatch.runner import RunRequest, run
-
-TARGETS = """\
-[defaults]
-max_rps = {max_rps}
-request_budget = 400
-
-[destinations.productCatalog]
-base_url = "embedded"
-customer = "northwind"
-
-[destinations.productCatalog.versions.v1]
-protected = true
-languages = ["en", "sv", "de"]
-
-[destinations.productCatalog.versions.v2]
-protected = true
-languages = ["en", "sv", "de"]
-
-[destinations.productCatalog.versions.v3]
-protected = true
-languages = ["en", "sv", "de"]
-
-[destinations.googleMarketplace]
-base_url = "embedded"
-customer = "northwind"
-
-[destinations.googleMarketplace.versions.v1]
-protected = false
-languages = ["en", "sv"]
-"""
 
 
 def _suites(
     workdir: Path, seed: int | None, max_rps: float
 ) -> tuple[float, dict[str, Any], list[dict[str, Any]]]:
     targets = workdir / "targets.toml"
-    targets.write_text(TARGETS.format(max_rps=max_rps))
+    targets.write_text(embedded_targets(defaults={"max_rps": max_rps, "request_budget": 400}))
     reports = workdir / "reports"
     started = time.perf_counter()
     code = run(

@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
-from destwatch import fuzzing, jwt_tamper
+from destwatch import fuzzing
 
-_EXPIRY_MARGIN = 1.0
 # The seed each fuzzed version ran with, printed at the end so a failing run can be replayed.
 _SEEDS = pytest.StashKey[dict[str, int]]()
 
@@ -39,24 +38,10 @@ class FuzzSchemas:
         )
 
     def token(self, target: Any) -> Callable[[], str] | None:
-        """The version's token source (the run's `TokenClient`), None for an unprotected version.
-
-        A JWT within a second of its `exp` is replaced first: `exp` is whole seconds, so a token can
-        die up to a second before `expiresIn` says, and a short-lived one would then be refused for a
-        reason that is not the destination's fault.
-        """
+        """The version's token source (the run's `TokenClient`), None for an unprotected version."""
         if not target.protected:
             return None
-
-        def current() -> str:
-            token = self.run.tokens.token(target)
-            left = jwt_tamper.seconds_left(token)
-            if left is not None and left < _EXPIRY_MARGIN:
-                self.run.tokens.invalidate(target)
-                token = self.run.tokens.token(target)
-            return token
-
-        return current
+        return lambda: self.run.tokens.token(target)
 
     def get(self, target: Any) -> Any:
         with self._lock:

@@ -10,8 +10,6 @@ from steered import Steer, SteeredDestination, make_target
 from destwatch.config import VersionTarget
 from destwatch.reference import serve_in_thread
 
-pytest_plugins = ["pytester"]
-
 
 @pytest.fixture(scope="module")
 def _steered_server() -> Iterator[tuple[SteeredDestination, str]]:

@@ -10,30 +10,12 @@ import pytest
 
 import destwatch.reference.app
 from destwatch.reference import FAULTS
+from destwatch.reference.targets import embedded_targets
 
 # See test_plugin_wiring.py: in-process runs must share the lazily imported modules.
 _SHARED_MODULES = (httpcore, destwatch.reference.app)
 
 SMOKE = Path(__file__).resolve().parents[2] / "suites" / "smoke"
-_TARGETS = """
-[defaults]
-timeout = {timeout}
-response_time_budget = 1.0
-
-[destinations.productCatalog]
-base_url = "embedded"
-customer = "northwind"
-[destinations.productCatalog.versions.v1]
-protected = true
-languages = ["en", "sv", "de"]
-
-[destinations.googleMarketplace]
-base_url = "embedded"
-customer = "northwind"
-[destinations.googleMarketplace.versions.v1]
-protected = false
-languages = ["en", "sv"]
-"""
 
 # fault -> (the version it is shown on, request timeout, the clause the failure must name)
 _CAUGHT = {
@@ -58,7 +40,13 @@ _CAUGHT = {
 
 def _smoke(pytester: pytest.Pytester, version: str, timeout: float, *args: str) -> tuple[int, dict]:
     targets = pytester.path / "targets.toml"
-    targets.write_text(_TARGETS.format(timeout=timeout), encoding="utf-8")
+    targets.write_text(
+        embedded_targets(
+            defaults={"timeout": timeout, "response_time_budget": 1.0},
+            versions=["productCatalog/v1", "googleMarketplace/v1"],
+        ),
+        encoding="utf-8",
+    )
     result = pytester.runpytest(
         str(SMOKE),
         "-p",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,41 +13,9 @@ from xml.etree import ElementTree
 
 import pytest
 
+from destwatch.reference.targets import embedded_targets
+
 DESTWATCH = Path(sys.executable).with_name("destwatch")
-
-# The embedded reference, all four versions; `{defaults}` and `{reference}` are filled per test.
-TARGETS = """\
-[defaults]
-max_rps = 1000.0
-{defaults}
-
-[reference]
-{reference}
-
-[destinations.productCatalog]
-base_url = "embedded"
-customer = "northwind"
-
-[destinations.productCatalog.versions.v1]
-protected = true
-languages = ["en", "sv", "de"]
-
-[destinations.productCatalog.versions.v2]
-protected = true
-languages = ["en", "sv", "de"]
-
-[destinations.productCatalog.versions.v3]
-protected = true
-languages = ["en", "sv", "de"]
-
-[destinations.googleMarketplace]
-base_url = "embedded"
-customer = "northwind"
-
-[destinations.googleMarketplace.versions.v1]
-protected = false
-languages = ["en", "sv"]
-"""
 
 
 @dataclass(frozen=True)
@@ -88,21 +56,23 @@ RunSuite = Callable[..., SuiteRun]
 
 @pytest.fixture
 def run_suite(tmp_path: Path) -> RunSuite:
-    """`run_suite("fuzz", fault=..., defaults="examples = 5", targets=["productCatalog/v1"])`."""
+    """`run_suite("fuzz", fault=..., defaults={"examples": 5}, targets=["productCatalog/v1"])`."""
     counter = iter(range(1000))
 
     def run(
         *suites: str,
         fault: str | None = None,
         seed: int | None = None,
-        defaults: str = "",
-        reference: str = "",
+        defaults: Mapping[str, Any] | None = None,
+        reference: Mapping[str, Any] | None = None,
         targets: tuple[str, ...] = (),
     ) -> SuiteRun:
         workdir = tmp_path / f"run{next(counter)}"
         workdir.mkdir()
         targets_file = workdir / "targets.toml"
-        targets_file.write_text(TARGETS.format(defaults=defaults, reference=reference))
+        targets_file.write_text(
+            embedded_targets(defaults={"max_rps": 1000.0, **(defaults or {})}, reference=reference)
+        )
         reports = workdir / "reports"
         command = [str(DESTWATCH), "run", "--targets", str(targets_file), "--reports", str(reports)]
         for suite in suites:

@@ -13,12 +13,12 @@ import pytest
 # `run_suite` (tests/suites_auth_fuzz/conftest.py) runs `destwatch run` in a subprocess.
 RunSuite = Any
 
-SHORT_TOKENS = "token_lifetime = 2\nexpiry_wait_budget = 5.0"
-SHORT_TTL = "token_ttl = 2"
+SHORT_TOKENS = {"token_lifetime": 2, "expiry_wait_budget": 5.0}
+SHORT_TTL = {"token_ttl": 2}
 
 
 def _run(run_suite: RunSuite, fault: str | None = None, *, strict: bool = False) -> Any:
-    defaults = SHORT_TOKENS + ("\nrfc6750_strict = true" if strict else "")
+    defaults = {**SHORT_TOKENS, "rfc6750_strict": strict}
     return run_suite("auth", fault=fault, defaults=defaults, reference=SHORT_TTL)
 
 

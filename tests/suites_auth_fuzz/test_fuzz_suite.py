@@ -11,7 +11,7 @@ import pytest
 RunSuite = Any
 
 # Small enough for a 2-core CI box; the coverage phase adds its deterministic cases on top.
-FAST = "examples = 5"
+FAST = {"examples": 5}
 
 
 def test_clean_reference_passes_the_fuzz_suite_on_every_version(run_suite: RunSuite) -> None:
@@ -29,8 +29,8 @@ def test_fuzz_and_auth_pass_together_while_two_second_tokens_keep_expiring(run_s
     run = run_suite(
         "fuzz",
         "auth",
-        defaults=FAST + "\ntoken_lifetime = 2\nexpiry_wait_budget = 5.0",
-        reference="token_ttl = 2",
+        defaults={**FAST, "token_lifetime": 2, "expiry_wait_budget": 5.0},
+        reference={"token_ttl": 2},
         targets=("productCatalog",),
     )
     assert run.code == 0, run.output
@@ -93,7 +93,7 @@ def test_schema_drift_fails_only_the_drifting_operations_with_a_redacted_curl(ru
 
 def test_destination_that_stops_answering_fails_each_operation_once_and_fast(run_suite: RunSuite) -> None:
     started = time.monotonic()
-    run = run_suite("fuzz", fault="hang", defaults=FAST + "\ntimeout = 1.0", targets=("productCatalog/v1",))
+    run = run_suite("fuzz", fault="hang", defaults={**FAST, "timeout": 1.0}, targets=("productCatalog/v1",))
     assert run.code == 1, run.output
     clause = "every request gets an answer within the timeout"
     failed = {f["test"].split("[")[-1]: f["message"] for f in run.failures() if "test_operation" in f["test"]}

@@ -82,10 +82,3 @@ def test_rejection_probes_skip_jwt_tampering_for_opaque_tokens() -> None:
     assert "signature-altered" not in names
     assert "alg-none" not in names
     assert "expired" not in names
-
-
-def test_seconds_left_reads_exp_and_ignores_opaque_tokens(token: str) -> None:
-    exp = jwt_tamper.claims(token)["exp"]
-    assert jwt_tamper.seconds_left(token, now=exp - 5) == 5
-    assert jwt_tamper.seconds_left(token, now=exp + 1) == -1
-    assert jwt_tamper.seconds_left("opaque-token-value") is None

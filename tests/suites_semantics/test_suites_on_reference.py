@@ -16,37 +16,8 @@ from typing import Any
 import pytest
 
 from destwatch.reference import FAULTS
+from destwatch.reference.targets import embedded_targets
 from destwatch.runner import RunRequest, run
-
-TARGETS = """\
-[defaults]
-max_rps = 500.0
-request_budget = 400
-
-[destinations.productCatalog]
-base_url = "embedded"
-customer = "northwind"
-
-[destinations.productCatalog.versions.v1]
-protected = true
-languages = ["en", "sv", "de"]
-
-[destinations.productCatalog.versions.v2]
-protected = true
-languages = ["en", "sv", "de"]
-
-[destinations.productCatalog.versions.v3]
-protected = true
-languages = ["en", "sv", "de"]
-
-[destinations.googleMarketplace]
-base_url = "embedded"
-customer = "northwind"
-
-[destinations.googleMarketplace.versions.v1]
-protected = false
-languages = ["en", "sv"]
-"""
 
 # fault -> (suite, the rule's tests (-k), the clause the failure must start with, targets)
 V2 = ("productCatalog/v2",)
@@ -104,7 +75,7 @@ ALSO_FILTERS = {
 @pytest.fixture(scope="module")
 def targets_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("targets") / "targets.toml"
-    path.write_text(TARGETS)
+    path.write_text(embedded_targets(defaults={"max_rps": 500.0, "request_budget": 400}))
     return path
 
 

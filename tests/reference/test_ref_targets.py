@@ -1,0 +1,38 @@
+"""`embedded_targets` renders a targets.toml that destwatch loads as exactly the reference's versions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from destwatch.config import load_targets
+from destwatch.reference import REFERENCE
+from destwatch.reference.targets import embedded_targets
+
+
+def _load(tmp_path: Path, text: str) -> list:
+    path = tmp_path / "targets.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_targets(path).version_targets()
+
+
+def test_every_reference_version_becomes_a_target_with_its_protection_and_languages(tmp_path: Path) -> None:
+    loaded = {t.id: t for t in _load(tmp_path, embedded_targets())}
+    expected = {f"{d.name}/{v.name}": v for d in REFERENCE.destinations for v in d.versions}
+    assert sorted(loaded) == sorted(expected)
+    for target_id, version in expected.items():
+        assert loaded[target_id].protected == version.protected
+        assert loaded[target_id].languages == version.languages
+
+
+def test_defaults_reference_settings_and_a_version_subset_are_rendered(tmp_path: Path) -> None:
+    text = embedded_targets(
+        defaults={"examples": 5, "rfc6750_strict": True, "auth_reject_statuses": [401]},
+        reference={"token_ttl": 2},
+        versions=["productCatalog/v2"],
+    )
+    (target,) = _load(tmp_path, text)
+    assert target.id == "productCatalog/v2"
+    assert target.settings.examples == 5
+    assert target.settings.rfc6750_strict is True
+    assert target.settings.auth_reject_statuses == (401,)
+    assert "token_ttl = 2" in text
