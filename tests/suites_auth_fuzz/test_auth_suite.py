@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from destwatch.reference import FAULTS
+
 # `run_suite` (tests/suites_auth_fuzz/conftest.py) runs `destwatch run` in a subprocess.
 RunSuite = Any
 
@@ -39,7 +41,7 @@ def test_clean_reference_passes_the_auth_suite_including_a_real_expiry(run_suite
 
 
 # fault -> (a failing test must contain, its message must contain, the output must contain)
-FAULTS = {
+CAUGHT = {
     "expired-token-accepted": (
         "test_token_is_rejected_once_its_lifetime_has_passed",
         "token: tokens are rejected once their expiresIn has passed",
@@ -73,9 +75,9 @@ FAULTS = {
 }
 
 
-@pytest.mark.parametrize("fault", list(FAULTS))
+@pytest.mark.parametrize("fault", list(CAUGHT))
 def test_auth_suite_fails_on_its_fault_naming_the_clause(run_suite: RunSuite, fault: str) -> None:
-    test_part, clause, evidence = FAULTS[fault]
+    test_part, clause, evidence = CAUGHT[fault]
     run = _run(run_suite, fault)
     assert run.code == 1, run.output
     failures = run.failures()
@@ -99,3 +101,8 @@ def test_missing_www_authenticate_fails_when_rfc6750_strict(run_suite: RunSuite)
     assert run.code == 1, run.output
     messages = {f["message"] for f in run.failures()}
     assert messages == {"bearer: a 401 carries a WWW-Authenticate challenge (RFC 6750 section 3)"}
+
+
+def test_every_fault_aimed_at_the_auth_suite_is_proven_caught_here() -> None:
+    aimed = {name for name, fault in FAULTS.items() if "auth" in fault.targets}
+    assert aimed == set(CAUGHT) | {"missing-www-authenticate"}

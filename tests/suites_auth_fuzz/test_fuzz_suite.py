@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from destwatch.reference import FAULTS
+
 # `run_suite` (tests/suites_auth_fuzz/conftest.py) runs `destwatch run` in a subprocess.
 RunSuite = Any
 
@@ -49,7 +51,7 @@ def test_clean_reference_passes_the_fuzz_suite_whatever_the_seed(run_suite: RunS
 
 
 # fault -> (targets to run, a failing test must contain, its message must contain)
-FAULTS = {
+CAUGHT = {
     "server-error-on-top-zero": (("productCatalog/v1",), "/products-", "ST101 Server error"),
     "post-skips-auth": (("productCatalog/v1",), "/products-POST", "accepts requests without authentication"),
     "slow-responses": (("productCatalog/v1",), "/products-", "Response time limit exceeded"),
@@ -66,9 +68,9 @@ FAULTS = {
 }
 
 
-@pytest.mark.parametrize("fault", list(FAULTS))
+@pytest.mark.parametrize("fault", list(CAUGHT))
 def test_fuzz_suite_fails_on_its_fault_naming_the_clause(run_suite: RunSuite, fault: str) -> None:
-    targets, test_part, clause = FAULTS[fault]
+    targets, test_part, clause = CAUGHT[fault]
     run = run_suite("fuzz", fault=fault, defaults=FAST, targets=targets)
     assert run.code == 1, run.output
     failures = run.failures()
@@ -103,3 +105,8 @@ def test_destination_that_stops_answering_fails_each_operation_once_and_fast(run
     }
     # One timeout per operation, not one per generated case (hundreds of them).
     assert time.monotonic() - started < 60
+
+
+def test_every_fault_aimed_at_the_fuzz_suite_is_proven_caught_here() -> None:
+    aimed = {name for name, fault in FAULTS.items() if "fuzz" in fault.targets}
+    assert aimed == set(CAUGHT) | {"schema-drift-v2"}
