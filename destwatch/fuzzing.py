@@ -21,6 +21,7 @@ from schemathesis.core.failures import Failure
 from schemathesis.errors import FailureGroup
 
 from destwatch.failures import ContractViolation
+from destwatch.http import Recorder, redacted_exchange
 from destwatch.redact import redact, register_secret
 
 if TYPE_CHECKING:
@@ -199,7 +200,13 @@ class _FinalExample:
 
 
 def fuzz_operation(
-    schema: BaseSchema, method: str, path: str, *, token: TokenSource | None = None, name: str = ""
+    schema: BaseSchema,
+    method: str,
+    path: str,
+    *,
+    token: TokenSource | None = None,
+    name: str = "",
+    recorder: Recorder | None = None,
 ) -> None:
     """Run Schemathesis's examples, coverage and fuzzing phases on one operation of `schema`.
 
@@ -208,6 +215,7 @@ def fuzz_operation(
     generates all of its cases up front) and a short-lived token could expire in between.
     Raises `ContractViolation` naming the operation (after `name`, e.g. the version id) and every failed
     check, with the shrunk example's redacted curl; Schemathesis's `OperationNotFound` for an unknown one.
+    Every exchange is added to `recorder` under `name`, like the requests of destwatch's own HTTP layer.
     """
     __tracebackhide__ = True
     # Schemathesis's pytest collector would build this test at collection time, as items the destwatch
@@ -221,6 +229,8 @@ def fuzz_operation(
     final = _FinalExample()
     # One keep-alive session for the operation, as `st run` does: without it every case opens a connection.
     session = requests.Session()
+    if recorder is not None:
+        session.hooks["response"].append(_recording(recorder, name))
 
     # `ignored_auth` re-sends every authenticated success without credentials. `st run` confirms that
     # once per operation and run; outside its engine nothing remembers, which doubles the traffic.
@@ -273,6 +283,27 @@ def fuzz_operation(
         raise _violation(label, failures, final, schema.config.seed) from None
     finally:
         session.close()
+
+
+def _recording(recorder: Recorder, target: str) -> Callable[..., None]:
+    """A `requests` response hook that records each exchange the fuzzer sends."""
+
+    def record(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        request = response.request
+        recorder.add(
+            redacted_exchange(
+                target,
+                request.method or "",
+                request.url or "",
+                request.headers.items(),
+                request.body,
+                response.status_code,
+                response.text,
+                response.elapsed.total_seconds(),
+            )
+        )
+
+    return record
 
 
 class _NoAnswer(BaseException):

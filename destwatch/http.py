@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +21,7 @@ from destwatch.failures import ResponseTimeout
 from destwatch.redact import redact, redact_headers
 from destwatch.tokens import TokenClient
 
-__all__ = ["Client", "Exchange", "Recorder", "unreachable"]
+__all__ = ["Client", "Exchange", "Recorder", "redacted_exchange", "unreachable"]
 
 _EXCERPT = 500
 # A server asking for a longer pause than this gets its 429 handed to the test instead of a stalled run.
@@ -174,18 +174,45 @@ class Client:
         self, request: httpx.Request, response: httpx.Response | None, elapsed: float, *, error: str = ""
     ) -> None:
         self.recorder.add(
-            Exchange(
-                target=self.target.id,
-                method=request.method,
-                url=redact(str(request.url)),
-                status=response.status_code if response is not None else None,
-                elapsed=elapsed,
-                request_headers=redact_headers(request.headers.multi_items()),
-                request_body=redact(request.content.decode("utf-8", "replace")[:_EXCERPT]),
-                response_body=redact(response.text[:_EXCERPT]) if response is not None else "",
+            redacted_exchange(
+                self.target.id,
+                request.method,
+                str(request.url),
+                request.headers.multi_items(),
+                request.content,
+                response.status_code if response is not None else None,
+                response.text if response is not None else "",
+                elapsed,
                 error=error,
             )
         )
+
+
+def redacted_exchange(
+    target: str,
+    method: str,
+    url: str,
+    headers: Iterable[tuple[str, str]],
+    body: bytes | str | None,
+    status: int | None,
+    response_text: str,
+    elapsed: float,
+    *,
+    error: str = "",
+) -> Exchange:
+    """An `Exchange` as the reports keep it, whichever client sent it: redacted, bodies cut to an excerpt."""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body or ""
+    return Exchange(
+        target=target,
+        method=method,
+        url=redact(url),
+        status=status,
+        elapsed=elapsed,
+        request_headers=redact_headers(headers),
+        request_body=redact(text[:_EXCERPT]),
+        response_body=redact(response_text[:_EXCERPT]),
+        error=error,
+    )
 
 
 def unreachable(

@@ -23,10 +23,12 @@ METHODS = ("GET", "POST")
 
 @pytest.mark.parametrize("method", METHODS)
 def test_operation_answers_every_generated_request_as_its_document_says(
-    target: Any, endpoint: str, method: str, spec: dict[str, Any], fuzz_schemas: Any
+    target: Any, endpoint: str, method: str, spec: dict[str, Any], fuzz_schemas: Any, dw_run: Any
 ) -> None:
     path = f"/{endpoint}"
     if method.lower() not in spec["paths"].get(path, {}):
         pytest.skip(f"{target.id}: the document declares no {method} {path}")
     schema = fuzz_schemas.get(target)
-    fuzzing.fuzz_operation(schema, method, path, token=fuzz_schemas.token(target), name=target.id)
+    fuzzing.fuzz_operation(
+        schema, method, path, token=fuzz_schemas.token(target), name=target.id, recorder=dw_run.recorder
+    )

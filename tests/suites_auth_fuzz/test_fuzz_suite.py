@@ -24,6 +24,11 @@ def test_clean_reference_passes_the_fuzz_suite_on_every_version(run_suite: RunSu
     # 12 operations and 4 documents x 4 clauses pass; 4 stateful items skip (the documents have no links).
     assert summary["totals"] == {"passed": 12 + 16, "failed": 0, "skipped": 4}, summary["totals"]
     assert "productCatalog/v1 20261128" in run.output, "the seed is printed so the run can be replayed"
+    # The fuzzer's own traffic is counted and recorded like every other request destwatch sends.
+    for target, info in summary["targets"].items():
+        assert info["requests"] > 50, (target, info)
+    fuzzed = (run.reports / "exchanges.jsonl").read_text().count('"target": "productCatalog/v2"')
+    assert fuzzed == summary["targets"]["productCatalog/v2"]["requests"]
 
 
 def test_fuzz_and_auth_pass_together_while_two_second_tokens_keep_expiring(run_suite: RunSuite) -> None:
