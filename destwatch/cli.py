@@ -35,7 +35,7 @@ _TargetsOption = Annotated[
 
 @app.command(
     "run",
-    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    context_settings={"allow_extra_args": True},
 )
 def run_command(
     ctx: typer.Context,

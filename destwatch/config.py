@@ -242,6 +242,16 @@ class Targets:
                 if versions and ver.name not in versions:
                     continue
                 selected.append(self._resolve(dest, ver, embedded_url))
+        if not selected:
+            # Each filter alone names something real; together they select nothing, and a gate that
+            # tests nothing must not pass.
+            raise ConfigError(
+                self.path,
+                None,
+                "--target/--version",
+                f"no configured version is both {' or '.join(names)} and {' or '.join(versions)}",
+                f"choose from {', '.join(sorted(self.version_names()))}",
+            )
         return selected
 
     def _check_selection(self, names: Sequence[str], versions: Sequence[str]) -> None:
@@ -469,7 +479,10 @@ class _Parser:
             return self._error(where, f"missing key {key!r}", hint or f"add {key}")
         # A secret in the wrong shape is still a secret: never echo it.
         got = "[redacted]" if "secret" in key else _toml(data.get(key))
-        return self._error(where, f"{error['msg'].lower()} (got {got})", hint)
+        # pydantic speaks Python; targets.toml users write arrays and tables.
+        problem = error["msg"].lower()
+        problem = problem.replace("a valid tuple", "an array").replace("a valid dictionary", "a table")
+        return self._error(where, f"{problem} (got {got})", hint)
 
     def _unknown(self, where: tuple[str, ...], valid: Iterable[str]) -> ConfigError:
         name = where[-1]
@@ -554,4 +567,6 @@ def _toml(value: Any) -> str:
         return f'"{value}"'
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_toml(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{_toml(key)} = {_toml(item)}" for key, item in value.items()) + " }"
     return str(value)

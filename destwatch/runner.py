@@ -73,7 +73,11 @@ def run(request: RunRequest, *, err: TextIO | None = None) -> int:
         print(f"destwatch: no suite named {', '.join(unknown)}; suites: {', '.join(known)}", file=err)
         return EXIT_USAGE
     reports = request.reports.resolve()
-    _clear_previous_reports(reports)
+    try:
+        _clear_previous_reports(reports)
+    except OSError as exc:
+        print(f"destwatch: --reports {reports}: {exc.strerror or exc}. Fix: pass a writable folder", file=err)
+        return EXIT_USAGE
     outcome = _Outcome()
     code = pytest.main(_pytest_args(request, targets, reports), plugins=[outcome])
     if outcome.exit_code is not None:

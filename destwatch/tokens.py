@@ -22,8 +22,9 @@ __all__ = ["Token", "TokenClient"]
 
 # Real Occtoo clients refresh 60-500 s early; a tenth of a short lifetime keeps test tokens usable.
 _MAX_MARGIN = 60.0
-# A JWT's `exp` has whole-second resolution, so a token can die up to a second before `expiresIn` says.
-_MIN_MARGIN = 1.0
+# A JWT's `exp` has whole-second resolution, so a token can die up to a second before `expiresIn` says;
+# half a second more leaves the last request sent with it time to arrive.
+_MIN_MARGIN = 1.5
 _MAX_429_RETRIES = 3
 
 

@@ -177,6 +177,12 @@ _BAD_TARGETS = "[defaults]\nmax_rps = -5\n"
         (["--fault", "hangs"], "--fault: unknown fault 'hangs'"),
         (["--target", "productCatalog/v9"], "--target: no destination or version named 'productCatalog/v9'"),
         (["--version", "v9"], "--version: no destination has a version 'v9'"),
+        (
+            ["--target", "googleMarketplace", "--version", "v2"],
+            "no configured version is both googleMarketplace and v2",
+        ),
+        (["--reports", "{file}"], "--reports {file}: "),
+        (["--suit", "fuzz"], "No such option: --suit"),
     ],
     ids=[
         "bad-targets-file",
@@ -185,14 +191,18 @@ _BAD_TARGETS = "[defaults]\nmax_rps = -5\n"
         "unknown-fault",
         "unknown-target",
         "unknown-version",
+        "selection-of-nothing",
+        "reports-path-is-a-file",
+        "mistyped-option",
     ],
 )
 def test_usage_and_configuration_errors_exit_2_with_one_clear_line(
     tmp_path: Path, args: list[str], message: str
 ) -> None:
-    bad, missing = tmp_path / "bad.toml", tmp_path / "missing.toml"
+    bad, missing, file = tmp_path / "bad.toml", tmp_path / "missing.toml", tmp_path / "a-file"
     bad.write_text(_BAD_TARGETS, encoding="utf-8")
-    paths = {"bad": str(bad), "missing": str(missing)}
+    file.write_text("", encoding="utf-8")
+    paths = {"bad": str(bad), "missing": str(missing), "file": str(file)}
     result = CliRunner().invoke(
         app, ["run", "--reports", str(tmp_path / "r"), *[a.format(**paths) for a in args]]
     )

@@ -134,6 +134,22 @@ _BAD = [
     ),
     ("not-positive", "[defaults]\nmax_rps = 0\n" + _BASE, 2, ["defaults.max_rps", "greater than 0"]),
     (
+        "table-expected",
+        "[defaults]\nfacet_sizes = 8\n" + _BASE,
+        2,
+        ["defaults.facet_sizes", "should be a table", 'e.g. facet_sizes = { "products.brand" = 8 }'],
+    ),
+    (
+        "array-expected",
+        '[defaults]\nlocalized_properties = "title"\n' + _BASE,
+        2,
+        [
+            "defaults.localized_properties",
+            "should be an array",
+            'localized_properties = ["title", "category"]',
+        ],
+    ),
+    (
         "wrong-list-item",
         '[defaults]\nauth_reject_statuses = [401, "403"]\n' + _BASE,
         2,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -13,7 +13,6 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from refkit import V1, RefClient
 
 from destwatch.reference import REFERENCE, ServerStartError, create_app, serve_in_thread
 
@@ -41,26 +40,22 @@ def test_busy_port_is_a_clear_start_error() -> None:
             serve_in_thread(create_app(), port=port)
 
 
-def test_stop_does_not_wait_for_a_hanging_request() -> None:
+def test_stop_does_not_wait_for_a_hanging_request_nor_report_it_as_an_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     server = serve_in_thread(create_app(fault="hang"))
-    with pytest.raises(httpx.ReadTimeout):
-        httpx.get(f"{server.url}/northwind/googleMarketplace/v1/feed", timeout=0.3)
-    started = time.perf_counter()
-    server.stop()
-    assert time.perf_counter() - started < 5
-
-
-def test_default_get_page_is_well_under_10_ms_at_p50(ref_client: RefClient) -> None:
-    headers = ref_client.auth(V1)
-    url = "/northwind/productCatalog/v1/products"
-    for _ in range(20):  # warm the connection and the caches
-        ref_client.http.get(url, headers=headers)
-    timings = []
-    for _ in range(200):
+    # After the start: uvicorn's logging set-up replaces the handlers of its loggers.
+    uvicorn_errors = logging.getLogger("uvicorn.error")
+    uvicorn_errors.addHandler(caplog.handler)
+    try:
+        with pytest.raises(httpx.ReadTimeout):
+            httpx.get(f"{server.url}/northwind/googleMarketplace/v1/feed", timeout=0.3)
         started = time.perf_counter()
-        assert ref_client.http.get(url, headers=headers).status_code == 200
-        timings.append(time.perf_counter() - started)
-    assert statistics.median(timings) < 0.010
+        server.stop()
+        assert time.perf_counter() - started < 5
+    finally:
+        uvicorn_errors.removeHandler(caplog.handler)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 @pytest.fixture
