@@ -1,10 +1,13 @@
-"""Line numbers for TOML keys: `tomllib` drops positions, and a config error must name its line."""
+"""TOML helpers `tomllib` lacks: line numbers for keys (a config error must name its line), and values
+written back as TOML (targets.toml text, and the values config errors quote)."""
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
-__all__ = ["TomlLines"]
+__all__ = ["TomlLines", "toml_value"]
 
 _HEADER = re.compile(r"^\s*\[(?!\[)\s*(?P<path>[^\]]+?)\s*\]\s*(#.*)?$")
 _KEY = re.compile(
@@ -42,3 +45,19 @@ def _parts(path: str) -> tuple[str, ...]:
     return tuple(
         next(group for group in match.groups() if group is not None) for match in _PART.finditer(path)
     )
+
+
+def toml_value(value: Any) -> str:
+    """`value` spelled as TOML: booleans, numbers, strings, arrays and inline tables."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        # A JSON string is a valid TOML basic string, escapes included.
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return (
+            "{ " + ", ".join(f"{toml_value(key)} = {toml_value(item)}" for key, item in value.items()) + " }"
+        )
+    return str(value)

@@ -27,7 +27,7 @@ from pydantic import (
     ValidationError,
 )
 
-from destwatch._tomllines import TomlLines
+from destwatch._tomllines import TomlLines, toml_value
 from destwatch.errors import ConfigError
 from destwatch.redact import register_secret
 
@@ -474,11 +474,11 @@ class _Parser:
         info = fields.get(key)
         hint = ""
         if info is not None and info.examples:
-            hint = f"{key} is {info.description}, e.g. {key} = {_toml(info.examples[0])}"
+            hint = f"{key} is {info.description}, e.g. {key} = {toml_value(info.examples[0])}"
         if error["type"] == "missing":
             return self._error(where, f"missing key {key!r}", hint or f"add {key}")
         # A secret in the wrong shape is still a secret: never echo it.
-        got = "[redacted]" if "secret" in key else _toml(data.get(key))
+        got = "[redacted]" if "secret" in key else toml_value(data.get(key))
         # pydantic speaks Python; targets.toml users write arrays and tables.
         problem = error["msg"].lower()
         problem = problem.replace("a valid tuple", "an array").replace("a valid dictionary", "a table")
@@ -558,15 +558,3 @@ def _env_name(destination: str, version: str, what: str) -> str:
 def _did_you_mean(name: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, list(choices), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _toml(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return f'"{value}"'
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml(item) for item in value) + "]"
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{_toml(key)} = {_toml(item)}" for key, item in value.items()) + " }"
-    return str(value)

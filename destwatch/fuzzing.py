@@ -293,13 +293,13 @@ def _recording(recorder: Recorder, target: str) -> Callable[..., None]:
         recorder.add(
             redacted_exchange(
                 target,
-                request.method or "",
-                request.url or "",
-                request.headers.items(),
-                request.body,
-                response.status_code,
-                response.text,
-                response.elapsed.total_seconds(),
+                method=request.method or "",
+                url=request.url or "",
+                headers=request.headers.items(),
+                body=request.body,
+                status=response.status_code,
+                response_text=response.text,
+                elapsed=response.elapsed.total_seconds(),
             )
         )
 

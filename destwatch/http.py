@@ -176,13 +176,13 @@ class Client:
         self.recorder.add(
             redacted_exchange(
                 self.target.id,
-                request.method,
-                str(request.url),
-                request.headers.multi_items(),
-                request.content,
-                response.status_code if response is not None else None,
-                response.text if response is not None else "",
-                elapsed,
+                method=request.method,
+                url=str(request.url),
+                headers=request.headers.multi_items(),
+                body=request.content,
+                status=response.status_code if response is not None else None,
+                response_text=response.text if response is not None else "",
+                elapsed=elapsed,
                 error=error,
             )
         )
@@ -190,6 +190,7 @@ class Client:
 
 def redacted_exchange(
     target: str,
+    *,
     method: str,
     url: str,
     headers: Iterable[tuple[str, str]],
@@ -197,7 +198,6 @@ def redacted_exchange(
     status: int | None,
     response_text: str,
     elapsed: float,
-    *,
     error: str = "",
 ) -> Exchange:
     """An `Exchange` as the reports keep it, whichever client sent it: redacted, bodies cut to an excerpt."""

@@ -6,9 +6,9 @@ reference versions; rendering them from `REFERENCE` keeps one description of wha
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 
+from destwatch._tomllines import toml_value
 from destwatch.reference.model import REFERENCE, Customer
 
 __all__ = ["embedded_targets"]
@@ -44,9 +44,4 @@ def embedded_targets(
 def _table(name: str, values: Mapping[str, TomlValue] | None) -> list[str]:
     if values is None:
         return []
-    return [f"[{name}]", *(f"{key} = {_value(value)}" for key, value in values.items()), ""]
-
-
-def _value(value: TomlValue) -> str:
-    # JSON renders booleans, numbers, strings and flat lists exactly as TOML spells them.
-    return json.dumps(value, ensure_ascii=False)
+    return [f"[{name}]", *(f"{key} = {toml_value(value)}" for key, value in values.items()), ""]
