@@ -14,7 +14,7 @@ import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -65,7 +65,7 @@ class TargetSettings(BaseModel):
     )
     examples: int = Field(25, gt=0, description="Schemathesis examples per operation", examples=[25])
     request_budget: int = Field(
-        400, gt=0, description="requests per destination version per suite", examples=[400]
+        400, gt=0, description="requests per endpoint per suite (shape, filters)", examples=[400]
     )
     auth_reject_statuses: tuple[StrictInt, ...] = Field(
         (401, 403),
@@ -96,6 +96,16 @@ class TargetSettings(BaseModel):
         description="properties whose values are localized; unset: detected from the data",
         examples=[["title", "category"]],
     )
+    period_property: str | None = Field(
+        None,
+        description="the date-time property the period filters on; unset: from the document",
+        examples=["changed"],
+    )
+    sort_collation: Literal["ordinal", "case-insensitive"] = Field(
+        "ordinal",
+        description='how the destination orders text: "ordinal" or "case-insensitive"',
+        examples=["case-insensitive"],
+    )
     facet_sizes: dict[str, int] = Field(
         default_factory=dict,
         description="facet sizes the document does not state, as `property` or `endpoint.property`",
@@ -109,6 +119,9 @@ class ReferenceSettings(BaseModel):
     model_config = _STRICT
 
     fault: str = Field("", description='a seeded fault name, or "" for none', examples=["hang"])
+    variant: str = Field(
+        "", description='a document variant of the reference, or "" for none', examples=["must-open-map"]
+    )
     token_ttl: int | None = Field(None, gt=0, description="token lifetime in seconds", examples=[3600])
 
 

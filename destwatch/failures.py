@@ -10,7 +10,7 @@ import httpx
 
 from destwatch.redact import curl, redact
 
-__all__ = ["ContractViolation", "ResponseTimeout", "violation"]
+__all__ = ["BudgetSpent", "ContractViolation", "NotChecked", "ResponseTimeout", "violation"]
 
 _BODY_EXCERPT = 600
 
@@ -52,6 +52,26 @@ class ContractViolation(AssertionError):
         if self.counterexample:
             lines += ["Counterexample:"] + [f"  {line}" for line in self.counterexample]
         return "\n".join(lines)
+
+
+class NotChecked(Exception):
+    """A rule that could not be checked here, with the reason: reported as skipped, never as passed.
+
+    `kind` tells reports apart: "not-applicable" (the document or the data gives no way to check the
+    rule) or "budget" (the request budget ran out first; counted as "not checked: budget").
+    """
+
+    kind = "not-applicable"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class BudgetSpent(NotChecked):
+    """The suite's request budget for the endpoint is spent; the rule is not checked."""
+
+    kind = "budget"
 
 
 class ResponseTimeout(ContractViolation):

@@ -28,7 +28,7 @@ from destwatch import reporting
 from destwatch._run import Run, RunOptions
 from destwatch.config import VersionTarget, load_targets
 from destwatch.errors import ConfigError, DestwatchError, TargetUnreachable
-from destwatch.failures import ContractViolation
+from destwatch.failures import ContractViolation, NotChecked
 from destwatch.http import Client
 from destwatch.redact import redact
 from destwatch.reporting import ItemResult
@@ -38,7 +38,7 @@ __all__ = ["UNAVAILABLE", "Run", "client", "dw_run", "endpoint", "run_summary", 
 # The endpoint parameter of a version whose document could not be had: one item that fails with the reason.
 UNAVAILABLE = "unavailable"
 
-EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_ERROR = 0, 1, 2, 3, 4
 
 
 @dataclass
@@ -54,6 +54,8 @@ class _State:
 _STATE = pytest.StashKey[_State]()
 # Why an item failed in setup, when the plugin failed it (the exception itself is pytest's `Failed`).
 _KIND = pytest.StashKey[str]()
+# Why a rule was not checked ("not-applicable" or "budget"), when a `NotChecked` skipped it.
+_SKIP_KIND = pytest.StashKey[str]()
 
 
 def run_summary(config: pytest.Config) -> dict[str, Any] | None:
@@ -154,6 +156,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         item.stash[_KIND] = "unreachable"
         pytest.fail(f"TargetUnreachable: {reason}", pytrace=False)
     if _param(item, "endpoint") == UNAVAILABLE:
+        # The destination serves no usable document: its contract is broken, not destwatch.
+        item.stash[_KIND] = "violation"
         failure = run.specs.failure(target)
         if failure is None:
             pytest.fail(f"SpecError: {target.id}: the OpenAPI document lists no endpoint", pytrace=False)
@@ -164,6 +168,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Generator[None, object, object]:
     try:
         return (yield)
+    except NotChecked as exc:
+        pyfuncitem.stash[_SKIP_KIND] = exc.kind
+        raise pytest.skip.Exception(exc.reason, _use_item_location=True) from None
     except BaseException as exc:
         for violation in _violations(exc):
             _attach(violation)
@@ -205,8 +212,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         unreachable = run.unreachable_targets()
         code = int(exitstatus)
         if code in (EXIT_OK, EXIT_VIOLATIONS):
-            failed = any(result.outcome == "failed" for result in state.items.values())
-            code = EXIT_UNREACHABLE if unreachable else EXIT_VIOLATIONS if failed else EXIT_OK
+            kinds = {result.kind for result in state.items.values() if result.outcome == "failed"}
+            if "error" in kinds:
+                code = EXIT_ERROR
+            elif unreachable or "unreachable" in kinds:
+                code = EXIT_UNREACHABLE
+            else:
+                code = EXIT_VIOLATIONS if "violation" in kinds else EXIT_OK
             session.exitstatus = code
         state.summary = reporting.build_summary(
             state.items.values(), exit_code=code, unreachable=unreachable, extra=_run_info(run, state)
@@ -369,6 +381,7 @@ def _record(
     if report.skipped and result.outcome != "failed":
         result.outcome = "skipped"
         result.message = _first_line(report.longrepr[2] if isinstance(report.longrepr, tuple) else "")
+        result.skip_kind = item.stash.get(_SKIP_KIND, "not-applicable")
     elif report.failed and result.outcome != "failed":
         result.outcome = "failed"
         result.kind, result.message = _failure(item, call)
@@ -380,8 +393,8 @@ def _failure(item: pytest.Item, call: pytest.CallInfo[None]) -> tuple[Any, str]:
     if excinfo is None:
         return "error", "failed"
     violations = _violations(excinfo.value)
-    if kind == "unreachable":
-        return "unreachable", _first_line(str(excinfo.value))
+    if kind is not None:
+        return kind, _first_line(str(excinfo.value))
     if violations:
         return "violation", _first_line(violations[0].clause)
     if isinstance(excinfo.value, AssertionError):

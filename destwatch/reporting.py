@@ -36,6 +36,7 @@ class ItemResult:
     suite: str = _NO_TARGET
     outcome: Outcome = "passed"
     kind: Literal["", "violation", "unreachable", "error"] = ""
+    skip_kind: Literal["", "not-applicable", "budget"] = ""
     message: str = ""
     duration: float = 0.0
 
@@ -52,6 +53,7 @@ class _Row:
     passed: int = 0
     failed: int = 0
     skipped: int = 0
+    not_checked_budget: int = 0
     duration: float = 0.0
     failures: list[dict[str, str]] = field(default_factory=list)
 
@@ -69,11 +71,16 @@ def build_summary(
         key = (result.destination, result.version, result.suite)
         row = rows.setdefault(key, _Row(*key))
         setattr(row, result.outcome, getattr(row, result.outcome) + 1)
+        row.not_checked_budget += result.outcome == "skipped" and result.skip_kind == "budget"
         row.duration = round(row.duration + result.duration, 3)
         if result.outcome == "failed":
             row.failures.append({"test": result.nodeid, "kind": result.kind, "message": result.message})
     ordered = [asdict(rows[key]) for key in sorted(rows)]
-    totals = {name: sum(row[name] for row in ordered) for name in ("passed", "failed", "skipped")}
+    counted = ("passed", "failed", "skipped", "not_checked_budget")
+    totals = {name: sum(row[name] for row in ordered) for name in counted}
+    totals.update(
+        {kind: sum(1 for row in ordered for f in row["failures"] if f["kind"] == kind) for kind in _KINDS}
+    )
     return {
         "exit_code": exit_code,
         "result": _verdict(exit_code),
@@ -124,23 +131,35 @@ def render_summary(summary: Mapping[str, Any], console: Console) -> None:
         console.print(Text(f"unreachable: {item['reason']}", style="bold red"), soft_wrap=True)
     for row in summary["rows"]:
         for failure in row["failures"]:
-            console.print(
-                Text(f"FAILED {failure['test']}: {failure['message']}", style="red"), soft_wrap=True
-            )
+            console.print(Text(_failure_line(failure), style="red"), soft_wrap=True)
     totals = summary["totals"]
+    budget = f", not checked: budget {totals['not_checked_budget']}" if totals["not_checked_budget"] else ""
     console.print(
         Text(
             f"{summary['result']} (exit {summary['exit_code']}): {totals['passed']} passed, "
-            f"{totals['failed']} failed, {totals['skipped']} skipped",
+            f"{totals['failed']} failed, {totals['skipped']} skipped{budget}",
             style="bold green" if summary["exit_code"] == 0 else "bold red",
         )
     )
 
 
+def _failure_line(failure: Mapping[str, str]) -> str:
+    if failure["kind"] == "error":
+        return f"destwatch error: {failure['test']}: {failure['message']} — please report"
+    return f"FAILED {failure['test']}: {failure['message']}"
+
+
+_KINDS = ("violation", "unreachable", "error")
+
+
 def _verdict(exit_code: int) -> str:
-    return {0: "passed", 1: "contract violations", 2: "configuration error", 3: "target unreachable"}.get(
-        exit_code, "error"
-    )
+    return {
+        0: "passed",
+        1: "contract violations",
+        2: "configuration error",
+        3: "target unreachable",
+        4: "destwatch error",
+    }.get(exit_code, "error")
 
 
 def _write_atomic(path: Path, text: str) -> None:

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from destwatch.semantics.model import EndpointModel
-
 __all__ = [
     "MustPlan",
     "RangePlan",
@@ -75,21 +73,19 @@ class MustPlan:
     other_value: Any
 
 
-def _filter_candidates(model: EndpointModel, rows: Sequence[Row], limit: int) -> list[str]:
-    """Must keys with at least two values each held by fewer items than a page can show."""
+def _filter_candidates(keys: Sequence[str], rows: Sequence[Row], limit: int) -> list[str]:
+    """Filter keys with at least two values each held by fewer items than a page can show."""
     usable = []
-    for name in model.must_keys:
+    for name in keys:
         counts = value_counts(rows, name)
         if sum(1 for count in counts.values() if count < limit) >= 2:
             usable.append(name)
     return usable
 
 
-def must_plan(
-    model: EndpointModel, rows: Sequence[Row], rng: random.Random, *, limit: int
-) -> MustPlan | None:
-    """Pick the must values; prefer a property whose values repeat (more telling than unique ids)."""
-    candidates = _filter_candidates(model, rows, limit)
+def must_plan(keys: Sequence[str], rows: Sequence[Row], rng: random.Random, *, limit: int) -> MustPlan | None:
+    """Pick the must values among `keys`; prefer a property whose values repeat (more telling than ids)."""
+    candidates = _filter_candidates(keys, rows, limit)
     if not candidates:
         return None
     repeating = [n for n in candidates if any(c > 1 for c in value_counts(rows, n).values())]
@@ -97,7 +93,7 @@ def must_plan(
     counts = value_counts(rows, name)
     values = sorted((v for v, c in counts.items() if c < limit), key=repr)
     first, second = rng.sample(values, 2)
-    others = [n for n in candidates if n != name] or [n for n in model.must_keys if n != name]
+    others = [n for n in candidates if n != name] or [n for n in keys if n != name]
     if not others:
         return MustPlan(name, first, second, None, None)
     other = rng.choice(sorted(others))
@@ -121,15 +117,14 @@ class RangePlan:
 
 
 def range_plan(
-    model: EndpointModel, rows: Sequence[Row], rng: random.Random, *, limit: int | None = None
+    ranges: Mapping[str, Sequence[str]], rows: Sequence[Row], rng: random.Random, *, limit: int | None = None
 ) -> RangePlan | None:
     """Pick a range property and two held values bounding a slice of the sampled items (at most `limit`
     of them, so every match fits one page), with items lying on both bounds."""
     names = sorted(
         name
-        for name in model.ranges
-        if {"gte", "lte", "gt", "lt"} <= set(model.ranges[name])
-        and len([v for v in value_counts(rows, name) if _number(v)]) >= 3
+        for name, operators in ranges.items()
+        if operators and len([v for v in value_counts(rows, name) if _number(v)]) >= 3
     )
     if not names:
         return None

@@ -10,11 +10,12 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import jsonschema
 
 __all__ = [
+    "Collation",
     "answer_says_asked_language",
     "descending_reverses_ascending",
     "empty_result_is_an_empty_array",
@@ -68,15 +69,20 @@ def _matches(value: Any, wanted: Any) -> bool:
     return value == wanted
 
 
-def _key(value: Any) -> Any:
-    """A sort key: numbers as numbers, ISO date-times as instants, the rest as text."""
+Collation = Literal["ordinal", "case-insensitive"]
+
+
+def _key(value: Any, collation: Collation = "ordinal") -> Any:
+    """A sort key: numbers as numbers, ISO date-times as instants, the rest as text in the collation."""
     if isinstance(value, bool):
         return (0, int(value))
     if isinstance(value, int | float):
         return (0, float(value))
     if isinstance(value, str):
         moment = _instant(value)
-        return (1, moment.timestamp()) if moment is not None else (2, value)
+        if moment is not None:
+            return (1, moment.timestamp())
+        return (2, value.casefold() if collation == "case-insensitive" else value)
     return (3, str(value))
 
 
@@ -336,25 +342,43 @@ def same_ids_regardless_of_method(get_ids: Sequence[str], post_ids: Sequence[str
 # --- sorting ------------------------------------------------------------------------------------------------
 
 
-def sorted_by_property(results: Sequence[Result], name: str, *, descending: bool) -> list[str]:
-    """sortAsc / sortDesc: results are ordered by the property."""
+def sorted_by_property(
+    results: Sequence[Result], name: str, *, descending: bool, collation: Collation = "ordinal"
+) -> list[str]:
+    """sortAsc / sortDesc: results are ordered by the property (text compared in `collation`)."""
+    broken = _first_out_of_order(results, name, descending, collation)
+    if broken is None:
+        return []
+    before, after = broken
+    word = "descending" if descending else "ascending"
+    lines = [
+        f"{_ident(before)}: {name}={before.get(name)!r} comes before "
+        f"{_ident(after)}: {name}={after.get(name)!r} ({word} asked, {collation} order)"
+    ]
+    if collation == "ordinal" and _first_out_of_order(results, name, descending, "case-insensitive") is None:
+        lines.append(
+            "the order is right case-insensitively: if the destination sorts text that way, set "
+            'sort_collation = "case-insensitive" in targets.toml'
+        )
+    return lines
+
+
+def _first_out_of_order(
+    results: Sequence[Result], name: str, descending: bool, collation: Collation
+) -> tuple[Result, Result] | None:
     for before, after in itertools.pairwise(results):
-        a, b = _key(before.get(name)), _key(after.get(name))
+        a, b = _key(before.get(name), collation), _key(after.get(name), collation)
         if (a < b) if descending else (a > b):
-            word = "descending" if descending else "ascending"
-            return [
-                f"{_ident(before)}: {name}={before.get(name)!r} comes before "
-                f"{_ident(after)}: {name}={after.get(name)!r} ({word} asked)"
-            ]
-    return []
+            return before, after
+    return None
 
 
 def descending_reverses_ascending(
-    ascending: Sequence[Result], descending: Sequence[Result], name: str
+    ascending: Sequence[Result], descending: Sequence[Result], name: str, collation: Collation = "ordinal"
 ) -> list[str]:
     """Descending order is ascending order reversed, where the values are distinct."""
-    asc_groups = _groups(ascending, name)
-    desc_groups = _groups(descending, name)
+    asc_groups = _groups(ascending, name, collation)
+    desc_groups = _groups(descending, name, collation)
     if list(reversed(asc_groups)) == desc_groups:
         return []
     for position, (up, down) in enumerate(zip(reversed(asc_groups), desc_groups, strict=False)):
@@ -366,12 +390,12 @@ def descending_reverses_ascending(
     return [f"{len(desc_groups)} distinct {name} values descending, {len(asc_groups)} ascending"]
 
 
-def _groups(results: Sequence[Result], name: str) -> list[tuple[Any, frozenset[str]]]:
+def _groups(results: Sequence[Result], name: str, collation: Collation) -> list[tuple[Any, frozenset[str]]]:
     """Runs of equal values in order: (value, ids) per run."""
     groups: list[tuple[Any, frozenset[str]]] = []
     for item in results:
         value = item.get(name)
-        if groups and _key(groups[-1][0]) == _key(value):
+        if groups and _key(groups[-1][0], collation) == _key(value, collation):
             groups[-1] = (groups[-1][0], groups[-1][1] | {_ident(item)})
         else:
             groups.append((value, frozenset({_ident(item)})))
@@ -405,18 +429,21 @@ def skip_pages_are_disjoint_and_concatenate(
 
 
 def keyset_paging_visits_every_item_once(
-    pages: Sequence[Sequence[str]], cursors: Sequence[str | None]
+    pages: Sequence[Sequence[str]], collation: Collation = "ordinal"
 ) -> list[str]:
-    """Keyset paging (`sortAsc=id` + `after`) visits every item exactly once, each page past its cursor."""
+    """Keyset paging (`sortAsc=id` + `after`) visits every item once, each page past its cursor (the last
+    id of the page before)."""
     lines = []
     seen: dict[str, int] = {}
-    for number, (page, cursor) in enumerate(zip(pages, cursors, strict=True)):
+    cursor: str | None = None
+    for number, page in enumerate(pages):
         for i in page:
-            if cursor is not None and not i > cursor:
+            if cursor is not None and not _key(i, collation) > _key(cursor, collation):
                 lines.append(f"{i}: on page {number}, whose cursor is after={cursor}")
             if i in seen:
                 lines.append(f"{i}: on page {seen[i]} and page {number}")
             seen.setdefault(i, number)
+        cursor = page[-1] if page else cursor
     return lines[:_SHOWN]
 
 

@@ -1,7 +1,7 @@
 """Sending logical queries: rendering, a request budget, concurrency, and the parsed answer.
 
 The suites never build requests by hand: they hand `Ask`s to a `Probe`, which renders them for the
-document, counts them against the suite's budget for the destination version, sends independent ones
+document, counts them against the suite's budget for the endpoint, sends independent ones
 concurrently (the client's HTTP layer bounds the rate), and checks each answer is a 200 JSON envelope
 before any rule looks at it.
 """
@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import httpx
-import pytest
 
-from destwatch.failures import violation
+from destwatch.failures import BudgetSpent, violation
 from destwatch.semantics.model import EndpointModel
 from destwatch.semantics.queries import Ask, Method, Request, render
 
@@ -36,7 +35,7 @@ class Sender(Protocol):
 
 
 class RequestBudget:
-    """Requests one suite may send to one destination version; spending past it skips the rule, saying so."""
+    """Requests one suite may send to one endpoint; past it, the rule is left not checked, saying so."""
 
     def __init__(self, limit: int, owner: str) -> None:
         self.limit = limit
@@ -48,8 +47,13 @@ class RequestBudget:
         with self._lock:
             if self.spent + count > self.limit:
                 spent = f"{self.owner}: request budget of {self.limit} spent"
-                pytest.skip(f"{spent} (raise request_budget in targets.toml)")
+                raise BudgetSpent(f"{spent} (raise request_budget in targets.toml)")
             self.spent += count
+
+    @property
+    def left(self) -> int:
+        with self._lock:
+            return self.limit - self.spent
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,10 @@ class Answer:
     request: Request
     response: httpx.Response
     data: dict[str, Any]
+
+    @property
+    def method(self) -> Method:
+        return self.request.method
 
     @property
     def results(self) -> list[Any]:
@@ -112,7 +120,7 @@ class Probe:
         self._answers: dict[str, Answer] = {}
         self._lock = threading.Lock()
 
-    def raw(self, ask: Ask, method: Method = "POST") -> tuple[Request, httpx.Response]:
+    def raw(self, ask: Ask, method: Method) -> tuple[Request, httpx.Response]:
         """Send without judging the answer (the shape suite judges empty answers itself)."""
         request = render(ask, self.model, method)
         self.budget.take()
@@ -121,7 +129,7 @@ class Probe:
         params = list(request.params) or None
         return request, self.client.post(request.path, json=request.body, params=params)
 
-    def send(self, ask: Ask, method: Method = "POST") -> Answer:
+    def send(self, ask: Ask, method: Method) -> Answer:
         request = render(ask, self.model, method)
         key = json.dumps([request.method, request.path, list(request.params), request.body], sort_keys=True)
         with self._lock:

@@ -1,25 +1,26 @@
 """Logical queries, and how each one is written as a GET or a POST request the document allows.
 
 One `Ask` is the meaning of a query (filters, sort, paging, period, language). The same `Ask` becomes a GET
-query string or a POST body, so rules like "GET filters equal POST must" and "the same logical query on two
-versions" compare answers to one meaning, not two hand-written requests.
+query string or a POST body, each with only what that method's surface declares, so rules like "GET
+filters equal POST must" and "the same logical query on two versions" compare answers to one meaning, not
+two hand-written requests.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any
 
-from destwatch.semantics.model import EndpointModel
+from destwatch.failures import NotChecked
+from destwatch.semantics.model import EndpointModel, Method, Surface
 
-__all__ = ["Ask", "Method", "Request", "Unsupported", "render"]
+__all__ = ["Ask", "Method", "Request", "Unsupported", "expressible", "methods_for", "render"]
 
-Method = Literal["GET", "POST"]
 Scalar = str | int | float | bool
 
 
-class Unsupported(ValueError):
+class Unsupported(NotChecked):
     """The document gives no way to send this query with this method (the rule is skipped, with why)."""
 
 
@@ -56,6 +57,7 @@ class Ask:
             if getattr(self, name) is not None:
                 parts.append(f"{name}={getattr(self, name)!r}")
         parts += [f"sortAsc={k}" for k in self.sort_asc] + [f"sortDesc={k}" for k in self.sort_desc]
+        parts += [name for name, on in (("listIds", self.list_ids), ("includeTotals", self.totals)) if on]
         return "; ".join(parts) or "no parameters"
 
 
@@ -69,7 +71,38 @@ class Request:
 
 def render(ask: Ask, model: EndpointModel, method: Method) -> Request:
     """`ask` as a request of `method`, or `Unsupported` naming what the document does not declare."""
-    return _get(ask, model) if method == "GET" else _post(ask, model)
+    surface = model.surface(method)
+    if surface is None:
+        raise Unsupported(f"{model.path} declares no {method} operation")
+    if method == "GET":
+        return Request("GET", model.path, _query(ask, surface), None)
+    params, body = _body(ask, surface)
+    return Request("POST", model.path, params, body)
+
+
+def expressible(ask: Ask, model: EndpointModel, method: Method) -> bool:
+    try:
+        render(ask, model, method)
+    except Unsupported:
+        return False
+    return True
+
+
+def methods_for(model: EndpointModel, asks: Sequence[Ask]) -> list[Method]:
+    """The methods that can write every one of `asks`; `Unsupported` with each method's reason if none."""
+    methods: list[Method] = []
+    reasons: list[str] = []
+    for method in ("GET", "POST"):
+        try:
+            for ask in asks:
+                render(ask, model, method)
+        except Unsupported as why:
+            reasons.append(f"{method}: {why.reason}")
+        else:
+            methods.append(method)
+    if not methods:
+        raise Unsupported("no method of the document can ask this (" + "; ".join(reasons) + ")")
+    return methods
 
 
 def _text(value: Scalar) -> str:
@@ -78,14 +111,38 @@ def _text(value: Scalar) -> str:
     return str(value)
 
 
-def _get(ask: Ask, model: EndpointModel) -> Request:
-    declared = model.get_parameters
-    if not model.has_get:
-        raise Unsupported(f"{model.path} declares no GET operation")
+def _require(surface: Surface, feature: str) -> None:
+    if not surface.declares(feature):
+        place = "parameter" if surface.method == "GET" else "body field"
+        raise Unsupported(f"the document declares no {surface.method} {place} {feature!r}")
+
+
+def _check_sort(surface: Surface, asc: Sequence[str], desc: Sequence[str]) -> None:
+    for key, declared, name in [(k, surface.sort_asc, "sortAsc") for k in asc] + [
+        (k, surface.sort_desc, "sortDesc") for k in desc
+    ]:
+        _require(surface, name)
+        if declared and key not in declared:
+            raise Unsupported(f"the document's {surface.method} {name} does not offer {key!r}")
+
+
+def _check_filters(surface: Surface, must: Mapping[str, Sequence[Scalar]], key: str = "must") -> None:
+    allowed = surface.filters if key == "must" else surface.must_not
+    for name, values in must.items():
+        if name not in allowed:
+            where = "GET filter" if surface.method == "GET" else f"POST filter.{key} key"
+            raise Unsupported(f"the document declares no {where} {name!r}")
+        if len(values) != 1 and not surface.several_values:
+            raise Unsupported(f"a {surface.method} filter takes one value")
+
+
+def _query(ask: Ask, surface: Surface) -> list[tuple[str, str]]:
     if ask.must_not or ask.ranges or ask.before is not None:
         raise Unsupported("GET has no mustNot, range or period end")
     if len(ask.sort_asc) > 1 or len(ask.sort_desc) > 1:
         raise Unsupported("GET sorts on one property")
+    _check_sort(surface, ask.sort_asc, ask.sort_desc)
+    _check_filters(surface, ask.must)
     params: list[tuple[str, str]] = []
     scalars: dict[str, Scalar | None] = {
         "top": ask.top,
@@ -99,30 +156,22 @@ def _get(ask: Ask, model: EndpointModel) -> Request:
         "includeTotals": True if ask.totals else None,
     }
     for name, value in scalars.items():
-        if value is None:
-            continue
-        if name not in declared:
-            raise Unsupported(f"the document declares no GET parameter {name!r}")
-        params.append((name, _text(value)))
-    for name, values in ask.must.items():
-        if name not in model.get_filters:
-            raise Unsupported(f"the document declares no GET filter {name!r}")
-        if len(values) != 1:
-            raise Unsupported("a GET filter takes one value")
-        params.append((name, _text(values[0])))
-    return Request("GET", model.path, params, None)
+        if value is not None:
+            _require(surface, name)
+            params.append((name, _text(value)))
+    params += [(name, _text(values[0])) for name, values in ask.must.items()]
+    return params
 
 
-def _post(ask: Ask, model: EndpointModel) -> Request:
-    declared = model.post_fields
-    if not model.has_post:
-        raise Unsupported(f"{model.path} declares no POST operation")
+def _body(ask: Ask, surface: Surface) -> tuple[list[tuple[str, str]], dict[str, Any]]:
+    _check_sort(surface, ask.sort_asc, ask.sort_desc)
+    _check_filters(surface, ask.must)
+    _check_filters(surface, ask.must_not, "mustNot")
     body: dict[str, Any] = {}
     params: list[tuple[str, str]] = []
 
     def put(name: str, value: Any) -> None:
-        if name not in declared:
-            raise Unsupported(f"the document declares no POST body field {name!r}")
+        _require(surface, name)
         body[name] = value
 
     if ask.top is not None:
@@ -131,9 +180,9 @@ def _post(ask: Ask, model: EndpointModel) -> Request:
         put("skip", ask.skip)
     if ask.language is not None:
         # Where POST takes the language is not public: the body when declared, else the query string.
-        if "language" in declared:
+        if surface.language_in == "body":
             body["language"] = ask.language
-        elif "language" in model.post_query_parameters:
+        elif surface.language_in == "query":
             params.append(("language", ask.language))
         else:
             raise Unsupported("the document declares no language for POST")
@@ -143,29 +192,25 @@ def _post(ask: Ask, model: EndpointModel) -> Request:
         put("sortDesc", list(ask.sort_desc))
     if ask.after is not None:
         put("after", [ask.after])
+    if ask.before is not None and not surface.period_before:
+        raise Unsupported("the document's POST period has no `before`")
     if ask.since is not None or ask.before is not None:
-        period = {k: v for k, v in (("since", ask.since), ("before", ask.before)) if v is not None}
-        put("period", period)
+        put("period", {k: v for k, v in (("since", ask.since), ("before", ask.before)) if v is not None})
     if ask.list_ids:
         put("listIds", True)
     if ask.totals:
         put("includeTotals", True)
     element: dict[str, Any] = {}
-    for key, conditions, allowed in (
-        ("must", ask.must, model.must_keys),
-        ("mustNot", ask.must_not, model.must_not_keys),
-    ):
-        for name in conditions:
-            if name not in allowed:
-                raise Unsupported(f"the document declares no POST filter.{key} key {name!r}")
-        if conditions:
-            element[key] = {name: list(values) for name, values in conditions.items()}
+    if ask.must:
+        element["must"] = {name: list(values) for name, values in ask.must.items()}
+    if ask.must_not:
+        element["mustNot"] = {name: list(values) for name, values in ask.must_not.items()}
     for name, bounds in ask.ranges.items():
-        allowed_ops = model.ranges.get(name, ())
-        if not set(bounds) <= set(allowed_ops):
+        offered = surface.ranges.get(name, ())
+        if not set(bounds) <= set(offered):
             raise Unsupported(f"the document declares no range {sorted(bounds)} on {name!r}")
     if ask.ranges:
         element["range"] = {name: dict(bounds) for name, bounds in ask.ranges.items()}
     if element:
         put("filter", [element])
-    return Request("POST", model.path, params, body)
+    return params, body

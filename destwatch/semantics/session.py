@@ -1,8 +1,7 @@
 """Per-suite session state: endpoint models, request budgets, probes and samples, each built once.
 
-The shape and filters suites each hold one `Session` (a session-scoped fixture in their conftest), so each
-suite has its own request budget per destination version, and every test of the suite shares the
-document, the sample and the answers already received.
+The shape and filters suites each hold one `Session`, so each suite has its own request budget per
+endpoint, and every test of the suite shares the document, the sample and the answers already received.
 """
 
 from __future__ import annotations
@@ -13,14 +12,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import pytest
-
+from destwatch.failures import NotChecked
 from destwatch.semantics.generators import rng_for
-from destwatch.semantics.model import EndpointModel, endpoint_models
+from destwatch.semantics.model import EndpointModel, Method, Surface, endpoint_models
 from destwatch.semantics.probe import Probe, RequestBudget, Sender
-from destwatch.semantics.queries import Ask, Method
+from destwatch.semantics.queries import Ask
 
-__all__ = ["Sample", "Session", "facet_sizes", "localized_properties", "preferred_method"]
+__all__ = [
+    "Sample",
+    "Session",
+    "facet_sizes",
+    "localized_properties",
+    "period_property",
+    "sample_method",
+]
 
 
 class _Target(Protocol):
@@ -45,6 +50,13 @@ class Sample:
     total: int | None
     complete: bool
 
+    @property
+    def size(self) -> int | None:
+        """How many items the endpoint holds, when the sample tells (a total, or a page holding them all)."""
+        if self.total is not None:
+            return self.total
+        return len(self.rows) if self.complete else None
+
 
 class Session:
     def __init__(self, run: _Run, suite: str, *, seed: int = 0) -> None:
@@ -53,7 +65,7 @@ class Session:
         self.seed = seed
         self._lock = threading.Lock()
         self._models: dict[str, dict[str, EndpointModel]] = {}
-        self._budgets: dict[str, RequestBudget] = {}
+        self._budgets: dict[tuple[str, str], RequestBudget] = {}
         self._probes: dict[tuple[str, str], Probe] = {}
         self._samples: dict[tuple[str, str, str | None], Sample] = {}
 
@@ -67,20 +79,30 @@ class Session:
         models = self.models(target)
         if endpoint not in models:
             # Templated paths (`/products/{id}`) are not collections: no filter, sort or paging applies.
-            pytest.skip(f"{target.id}: {endpoint!r} is not a collection endpoint of the document")
+            raise NotChecked(f"{target.id}: {endpoint!r} is not a collection endpoint of the document")
         return models[endpoint]
 
-    def budget(self, target: _Target) -> RequestBudget:
+    def surface(self, target: _Target, endpoint: str, method: Method) -> Surface:
+        """What `method` declares on the endpoint; `NotChecked` when the document has no such operation."""
+        model = self.model(target, endpoint)
+        surface = model.surface(method)
+        if surface is None:
+            raise NotChecked(f"{target.id}: the document declares no {method} {model.path}")
+        return surface
+
+    def budget(self, target: _Target, endpoint: str) -> RequestBudget:
+        """The suite's requests for one endpoint: adding endpoints never takes checks from the others."""
+        key = (target.id, endpoint)
         with self._lock:
-            if target.id not in self._budgets:
+            if key not in self._budgets:
                 limit = int(target.settings.request_budget)
-                self._budgets[target.id] = RequestBudget(limit, f"{target.id} ({self.suite})")
-            return self._budgets[target.id]
+                self._budgets[key] = RequestBudget(limit, f"{target.id}/{endpoint} ({self.suite})")
+            return self._budgets[key]
 
     def probe(self, target: _Target, endpoint: str) -> Probe:
         key = (target.id, endpoint)
         model = self.model(target, endpoint)
-        budget = self.budget(target)
+        budget = self.budget(target, endpoint)
         with self._lock:
             if key not in self._probes:
                 self._probes[key] = Probe(self.run.http(target), model, budget)
@@ -93,27 +115,63 @@ class Session:
         key = (target.id, endpoint, language)
         if key not in self._samples:
             model = self.model(target, endpoint)
+            method = sample_method(model)
+            surface = model.surface(method)
+            assert surface is not None
             ask = Ask(
                 top=model.top_limit,
-                sort_asc=("id",) if "id" in model.sort_asc else (),
-                totals=model.has_totals,
+                sort_asc=("id",) if "id" in surface.sort_asc else (),
+                totals=surface.declares("includeTotals"),
                 language=language,
             )
-            answer = self.probe(target, endpoint).send(ask, preferred_method(model))
+            answer = self.probe(target, endpoint).send(ask, method)
             rows = [row for row in answer.results if isinstance(row, dict)]
             self._samples[key] = Sample(rows, answer.total, answer.complete)
         return self._samples[key]
 
 
-def preferred_method(model: EndpointModel) -> Method:
-    """POST carries every feature (mustNot, range, period end); GET when the document has no POST."""
-    return "POST" if model.has_post else "GET"
+def sample_method(model: EndpointModel) -> Method:
+    """The method that samples best with what it declares: a total and an order by id weigh most."""
+
+    def reach(method: Method) -> tuple[int, int, int]:
+        surface = model.surface(method)
+        assert surface is not None
+        return (
+            surface.declares("includeTotals"),
+            "id" in surface.sort_asc,
+            method == "POST",
+        )
+
+    return max(model.methods, key=reach)
 
 
 def localized_properties(target: _Target) -> Sequence[str] | None:
-    """Properties the target says are localized; None: detect them from the data."""
+    """Properties the target says are localized; None: not set (detection then only warns)."""
     configured = target.settings.localized_properties
     return tuple(configured) if configured is not None else None
+
+
+def period_property(target: _Target, model: EndpointModel) -> tuple[str | None, str]:
+    """The result property a period filters on, and where that came from (or why there is none).
+
+    In order: the target's `period_property` setting, a date-time property the document's period
+    descriptions name, the only date-time property of the results.
+    """
+    configured = target.settings.period_property
+    if configured:
+        if model.properties.get(configured) != "date-time":
+            return None, f"period_property = {configured!r} is not a date-time property of {model.path}"
+        return configured, f"period_property = {configured!r}"
+    if len(model.period_named) == 1:
+        return model.period_named[0], "named by the document's period description"
+    dates = model.date_times
+    if len(dates) == 1:
+        return dates[0], "the only date-time property"
+    found = ", ".join(dates) or "none"
+    return None, (
+        f"{model.path}: cannot tell which date-time property the period filters on (date-time "
+        f"properties: {found}); set period_property in targets.toml"
+    )
 
 
 def facet_sizes(target: _Target, model: EndpointModel) -> Mapping[str, int | None]:

@@ -6,10 +6,10 @@ What both declare is the ground on which the same logical query must give the sa
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 
-from destwatch.semantics.model import EndpointModel
+from destwatch.semantics.model import EndpointModel, Method, Surface
 
 __all__ = ["common_model", "document_differences", "version_number"]
 
@@ -21,34 +21,45 @@ def version_number(name: str) -> int:
 
 
 def common_model(first: EndpointModel, second: EndpointModel) -> EndpointModel:
-    """The endpoint as both versions declare it: only parameters, keys and properties both have."""
-
-    def both(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(name for name in a if name in b)
-
+    """The endpoint as both versions declare it: per method, only what both have."""
     return replace(
         first,
-        get_parameters=first.get_parameters & second.get_parameters,
-        post_fields=first.post_fields & second.post_fields,
-        post_query_parameters=first.post_query_parameters & second.post_query_parameters,
-        get_filters=both(first.get_filters, second.get_filters),
-        must_keys=both(first.must_keys, second.must_keys),
-        must_not_keys=both(first.must_not_keys, second.must_not_keys),
-        ranges={
-            name: both(ops, second.ranges[name])
-            for name, ops in first.ranges.items()
-            if name in second.ranges
-        },
-        sort_asc=both(first.sort_asc, second.sort_asc),
-        sort_desc=both(first.sort_desc, second.sort_desc),
-        max_top=min(first.top_limit, second.top_limit),
-        languages=both(first.languages, second.languages),
+        get=_common_surface(first.get, second.get),
+        post=_common_surface(first.post, second.post),
         facets={name: size for name, size in first.facets.items() if name in second.facets},
         properties={
             name: kind for name, kind in first.properties.items() if second.properties.get(name) == kind
         },
-        has_get=first.has_get and second.has_get,
-        has_post=first.has_post and second.has_post,
+        period_named=tuple(name for name in first.period_named if name in second.period_named),
+    )
+
+
+def _common_surface(first: Surface | None, second: Surface | None) -> Surface | None:
+    if first is None or second is None:
+        return None
+
+    def both(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(name for name in a if name in b)
+
+    same_language_place = first.language_in == second.language_in
+    return replace(
+        first,
+        features=(first.features & second.features) - (set() if same_language_place else {"language"}),
+        filters=both(first.filters, second.filters),
+        several_values=first.several_values and second.several_values,
+        must_not=both(first.must_not, second.must_not),
+        ranges={
+            name: both(ops, second.ranges[name])
+            for name, ops in first.ranges.items()
+            if name in second.ranges and both(ops, second.ranges[name])
+        },
+        sort_asc=both(first.sort_asc, second.sort_asc),
+        sort_desc=both(first.sort_desc, second.sort_desc),
+        max_top=min(first.top_limit, second.top_limit),
+        default_top=min(first.default_top, second.default_top),
+        languages=both(first.languages, second.languages),
+        language_in=first.language_in if same_language_place else "",
+        period_before=first.period_before and second.period_before,
     )
 
 
@@ -61,15 +72,7 @@ def document_differences(
     lines += [f"endpoint {name}: only in {b}" for name in sorted(set(second) - set(first))]
     for name in sorted(set(first) & set(second)):
         x, y = first[name], second[name]
-        aspects: dict[str, tuple[set[str], set[str]]] = {
-            "property": (set(x.properties), set(y.properties)),
-            "GET parameter": (set(x.get_parameters), set(y.get_parameters)),
-            "POST body field": (set(x.post_fields), set(y.post_fields)),
-            "filter.must key": (set(x.must_keys), set(y.must_keys)),
-            "sort key": (set(x.sort_asc) | set(x.sort_desc), set(y.sort_asc) | set(y.sort_desc)),
-            "range property": (set(x.ranges), set(y.ranges)),
-        }
-        for aspect, (mine, theirs) in aspects.items():
+        for aspect, (mine, theirs) in _aspects(x, y).items():
             lines += [f"{name}: {aspect} {n!r} only in {a}" for n in sorted(mine - theirs)]
             lines += [f"{name}: {aspect} {n!r} only in {b}" for n in sorted(theirs - mine)]
         for prop in sorted(set(x.properties) & set(y.properties)):
@@ -77,6 +80,36 @@ def document_differences(
                 lines.append(
                     f"{name}: property {prop!r} is {x.properties[prop]} in {a}, {y.properties[prop]} in {b}"
                 )
-        if x.max_top != y.max_top:
-            lines.append(f"{name}: largest top {x.max_top} in {a}, {y.max_top} in {b}")
+        if x.top_limit != y.top_limit:
+            lines.append(f"{name}: largest top {x.top_limit} in {a}, {y.top_limit} in {b}")
     return lines
+
+
+def _aspects(x: EndpointModel, y: EndpointModel) -> dict[str, tuple[set[str], set[str]]]:
+    def declared(model: EndpointModel, method: Method, pick: Callable[[Surface], Iterable[str]]) -> set[str]:
+        surface = model.surface(method)
+        return set(pick(surface)) if surface is not None else set()
+
+    def get_parameters(surface: Surface) -> Iterable[str]:
+        return [*surface.features, *surface.filters]
+
+    def sort_keys(surface: Surface) -> Iterable[str]:
+        return [*surface.sort_asc, *surface.sort_desc]
+
+    return {
+        "property": (set(x.properties), set(y.properties)),
+        "GET parameter": (declared(x, "GET", get_parameters), declared(y, "GET", get_parameters)),
+        "POST body field": (
+            declared(x, "POST", lambda s: s.features),
+            declared(y, "POST", lambda s: s.features),
+        ),
+        "filter.must key": (
+            declared(x, "POST", lambda s: s.filters),
+            declared(y, "POST", lambda s: s.filters),
+        ),
+        "sort key": (
+            declared(x, "GET", sort_keys) | declared(x, "POST", sort_keys),
+            declared(y, "GET", sort_keys) | declared(y, "POST", sort_keys),
+        ),
+        "range property": (declared(x, "POST", lambda s: s.ranges), declared(y, "POST", lambda s: s.ranges)),
+    }

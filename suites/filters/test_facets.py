@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
+from destwatch.failures import NotChecked
 from destwatch.semantics.checks import expect
 from destwatch.semantics.generators import value_counts
 from destwatch.semantics.oracles import (
@@ -21,22 +21,26 @@ from destwatch.semantics.session import Session, facet_sizes
 _VALUES_PER_FACET = 2
 
 
-def _faceted(ep: Endpoint) -> tuple[Answer, Answer]:
-    """The unfiltered answer and one under a must filter, both with their facets."""
+def _require_facets(ep: Endpoint) -> None:
     if ep.model.facet_schema is None:
-        pytest.skip(f"{ep.model.path}: the document declares no facets")
-    wide = ep.send(ep.page())
-    if not wide.facets:
-        pytest.skip(f"{ep.model.path}: the unfiltered answer holds no facets")
-    name, value = _base_filter(ep, set(ep.model.facets) | set(wide.facets))
-    return wide, ep.send(ep.page().and_must(name, value))
+        raise NotChecked(f"{ep.model.path}: the document declares no facets")
 
 
-def _base_filter(ep: Endpoint, facets: set[str]) -> tuple[str, Any]:
+def _faceted(ep: Endpoint) -> Iterator[tuple[Answer, Answer]]:
+    """Per method that can filter: the unfiltered answer and one under a must filter, with their facets."""
+    _require_facets(ep)
+    name, value = _base_filter(ep)
+    for wide, narrow in ep.on_each_method([ep.page(), ep.page().and_must(name, value)]):
+        if not wide.facets:
+            raise NotChecked(f"{wide.method} {ep.model.path}: the unfiltered answer holds no facets")
+        yield wide, narrow
+
+
+def _base_filter(ep: Endpoint) -> tuple[str, Any]:
     """A must filter on a property that is not itself a facet, so every facet's counts must shrink with it;
     a facet property only when nothing else filters."""
     rng = ep.semantics.rng(ep.target, ep.name, "facet-base")
-    for name in sorted(n for n in ep.model.must_keys if n not in facets):
+    for name in sorted(n for n in ep.model.filters if n not in ep.model.facets):
         counts = value_counts(ep.sample.rows, name)
         usable = sorted((v for v, c in counts.items() if 1 < c < ep.fit), key=repr)
         if usable:
@@ -54,47 +58,52 @@ def test_facet_count_equals_the_results_filtered_on_that_value(
     semantics: Session, target: Any, endpoint: str
 ) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
-    wide, narrow = _faceted(ep)
     rng = semantics.rng(target, endpoint, "facets")
-    for base in (wide, narrow):
-        checks: list[tuple[str, str, Ask]] = []
-        for facet, counts in sorted(base.facets.items()):
-            if facet not in ep.model.must_keys or facet in base.ask.must or not counts:
-                continue
-            for key in rng.sample(sorted(counts), min(_VALUES_PER_FACET, len(counts))):
-                checks.append((facet, key, base.ask.with_(totals=ep.model.has_totals).and_must(facet, key)))
-        answers = ep.send_all([ask for _, _, ask in checks])
-        for (facet, key, _), answer in zip(checks, answers, strict=True):
-            expect(
-                facet_counts_match_filtered_counts(facet, base.facets[facet], {key: _count(answer)}),
-                "facets: a facet value's count equals the number of results filtered also on that value",
-                base,
-                detail=f"facets of: {base.ask.describe()}; filtering on it: {answer.ask.describe()}",
-            )
+    for wide, narrow in _faceted(ep):
+        method = wide.method
+        surface = ep.model.surface(method)
+        assert surface is not None
+        for base in (wide, narrow):
+            checks: list[tuple[str, str, Ask]] = []
+            for facet, counts in sorted(base.facets.items()):
+                if facet not in surface.filters or facet in base.ask.must or not counts:
+                    continue
+                for key in rng.sample(sorted(counts), min(_VALUES_PER_FACET, len(counts))):
+                    ask = base.ask.with_(totals=ep.totals(method)).and_must(facet, key)
+                    checks.append((facet, key, ask))
+            answers = ep.send_all([ask for _, _, ask in checks], method)
+            for (facet, key, _), answer in zip(checks, answers, strict=True):
+                expect(
+                    facet_counts_match_filtered_counts(facet, base.facets[facet], {key: _count(answer)}),
+                    "facets: a facet value's count equals the number of results filtered also on that value",
+                    base,
+                    detail=f"facets of: {base.ask.describe()}; filtering on it: {answer.ask.describe()}",
+                )
 
 
 def test_facet_counts_shrink_with_the_filter(semantics: Session, target: Any, endpoint: str) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
-    wide, narrow = _faceted(ep)
-    expect(
-        facet_counts_shrink_with_the_filter(narrow.facets, wide.facets),
-        "facets: counts under a filter never exceed the counts without it",
-        narrow,
-    )
+    for wide, narrow in _faceted(ep):
+        expect(
+            facet_counts_shrink_with_the_filter(narrow.facets, wide.facets),
+            "facets: counts under a filter never exceed the counts without it",
+            narrow,
+        )
 
 
 def test_facet_size_is_respected(semantics: Session, target: Any, endpoint: str) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
+    _require_facets(ep)
     sizes = facet_sizes(target, ep.model)
     if not sizes:
-        pytest.skip(
+        raise NotChecked(
             f"{ep.model.path}: neither the document nor the target states facet sizes "
             "(set facet_sizes in targets.toml)"
         )
-    wide, narrow = _faceted(ep)
-    for answer in (wide, narrow):
-        expect(
-            facet_size_is_respected(answer.facets, sizes),
-            "facets: a facet returns at most its configured number of values",
-            answer,
-        )
+    for wide, narrow in _faceted(ep):
+        for answer in (wide, narrow):
+            expect(
+                facet_size_is_respected(answer.facets, sizes),
+                "facets: a facet returns at most its configured number of values",
+                answer,
+            )

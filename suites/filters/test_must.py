@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
+from destwatch.failures import NotChecked
 from destwatch.semantics.checks import expect
 from destwatch.semantics.oracles import (
     must_and_must_not_partition,
@@ -24,7 +23,7 @@ def test_must_results_have_an_asked_value(semantics: Session, target: Any, endpo
     ep = endpoint_under_test(semantics, target, endpoint)
     plan = must_or_skip(ep)
     asks = [ep.page().and_must(plan.name, plan.first), ep.page().and_must(plan.name, plan.first, plan.second)]
-    for answer in ep.send_all(asks):
+    for answer in ep.everywhere(asks):
         expect(
             results_satisfy_must(answer.results, ep.shown(answer.ask.must)),
             "must: every result has one of the asked values",
@@ -34,20 +33,19 @@ def test_must_results_have_an_asked_value(semantics: Session, target: Any, endpo
 
 def test_must_values_are_alternatives(semantics: Session, target: Any, endpoint: str) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
-    plan = must_or_skip(ep)
-    first, second, both = ep.send_all(
-        [
-            ep.page().and_must(plan.name, plan.first),
-            ep.page().and_must(plan.name, plan.second),
-            ep.page().and_must(plan.name, plan.first, plan.second),
-        ]
-    )
-    complete_or_skip(first, second, both)
-    expect(
-        must_values_are_alternatives(both.ids, {plan.first: first.ids, plan.second: second.ids}),
-        "must: two values of one property give the union of their single-value results",
-        both,
-    )
+    plan = must_or_skip(ep, several=True)
+    asks = [
+        ep.page().and_must(plan.name, plan.first),
+        ep.page().and_must(plan.name, plan.second),
+        ep.page().and_must(plan.name, plan.first, plan.second),
+    ]
+    for first, second, both in ep.on_each_method(asks):
+        complete_or_skip(first, second, both)
+        expect(
+            must_values_are_alternatives(both.ids, {plan.first: first.ids, plan.second: second.ids}),
+            "must: two values of one property give the union of their single-value results",
+            both,
+        )
 
 
 def test_must_on_two_properties_gives_the_intersection(
@@ -56,25 +54,24 @@ def test_must_on_two_properties_gives_the_intersection(
     ep = endpoint_under_test(semantics, target, endpoint)
     plan = must_or_skip(ep)
     if plan.other is None:
-        pytest.skip(f"{ep.model.path}: the document declares one filter.must key only")
-    first, other, both = ep.send_all(
-        [
-            ep.page().and_must(plan.name, plan.first),
-            ep.page().and_must(plan.other, plan.other_value),
-            ep.page().and_must(plan.name, plan.first).and_must(plan.other, plan.other_value),
-        ]
-    )
-    complete_or_skip(first, other, both)
-    expect(
-        must_on_two_properties_intersects(both.ids, first.ids, other.ids),
-        "must: must on two properties gives the intersection of their single-property results",
-        both,
-    )
-    expect(
-        narrowing_never_adds_results(both.ids, first.ids),
-        "must: adding a constraint never adds results",
-        both,
-    )
+        raise NotChecked(f"{ep.model.path}: the document declares one filter property only")
+    asks = [
+        ep.page().and_must(plan.name, plan.first),
+        ep.page().and_must(plan.other, plan.other_value),
+        ep.page().and_must(plan.name, plan.first).and_must(plan.other, plan.other_value),
+    ]
+    for first, other, both in ep.on_each_method(asks):
+        complete_or_skip(first, other, both)
+        expect(
+            must_on_two_properties_intersects(both.ids, first.ids, other.ids),
+            "must: must on two properties gives the intersection of their single-property results",
+            both,
+        )
+        expect(
+            narrowing_never_adds_results(both.ids, first.ids),
+            "must: adding a constraint never adds results",
+            both,
+        )
 
 
 def test_must_not_excludes_every_listed_value(semantics: Session, target: Any, endpoint: str) -> None:
@@ -84,7 +81,7 @@ def test_must_not_excludes_every_listed_value(semantics: Session, target: Any, e
         ep.page(must_not={plan.name: (plan.first,)}),
         ep.page(must_not={plan.name: (plan.first, plan.second)}),
     ]
-    for answer in ep.send_all(asks):
+    for answer in ep.everywhere(asks):
         expect(
             must_not_excludes_values(answer.results, ep.shown(answer.ask.must_not)),
             "mustNot: no result has an excluded value",
@@ -95,22 +92,22 @@ def test_must_not_excludes_every_listed_value(semantics: Session, target: Any, e
 def test_must_and_must_not_partition_the_items(semantics: Session, target: Any, endpoint: str) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
     plan = must_or_skip(ep)
-    totals = ep.model.has_totals
-    kept, dropped, everything = ep.send_all(
-        [
-            ep.page(totals=totals).and_must(plan.name, plan.first),
-            ep.page(totals=totals, must_not={plan.name: (plan.first,)}),
-            ep.page(totals=totals),
-        ]
-    )
     clause = "mustNot: must and mustNot on the same value partition the items (nothing shared, nothing lost)"
-    if kept.complete and dropped.complete and everything.complete:
-        expect(must_and_must_not_partition(kept.ids, dropped.ids, everything.ids), clause, dropped)
-        return
-    # The pages cannot hold every item: the ids seen must still be disjoint, and the totals add up.
-    expect(must_and_must_not_partition(kept.ids, dropped.ids, {*kept.ids, *dropped.ids}), clause, dropped)
-    if not totals:
-        pytest.skip(
-            f"{ep.model.path}: pages cannot hold every item and the document declares no includeTotals"
-        )
-    expect(must_and_must_not_totals_add_up(kept.total, dropped.total, everything.total), clause, dropped)
+    bare = [
+        ep.page().and_must(plan.name, plan.first),
+        ep.page(must_not={plan.name: (plan.first,)}),
+        ep.page(),
+    ]
+    for method in ep.methods(*bare):
+        totals = ep.totals(method)
+        kept, dropped, everything = ep.send_all([ask.with_(totals=totals) for ask in bare], method)
+        if kept.complete and dropped.complete and everything.complete:
+            expect(must_and_must_not_partition(kept.ids, dropped.ids, everything.ids), clause, dropped)
+            continue
+        # The pages cannot hold every item: the ids seen must still be disjoint, and the totals add up.
+        expect(must_and_must_not_partition(kept.ids, dropped.ids, {*kept.ids, *dropped.ids}), clause, dropped)
+        if not totals:
+            raise NotChecked(
+                f"{method} {ep.model.path}: pages cannot hold every item and it declares no includeTotals"
+            )
+        expect(must_and_must_not_totals_add_up(kept.total, dropped.total, everything.total), clause, dropped)

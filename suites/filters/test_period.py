@@ -1,51 +1,55 @@
-"""periodSince (GET) and period (POST): every result changed within the window."""
+"""periodSince (GET) and period (POST): every result changed within the window.
+
+The property the period filters on is the target's `period_property`, else the one the document's period
+descriptions name, else the only date-time property of the results.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
+from destwatch.failures import NotChecked
 from destwatch.semantics.checks import expect
 from destwatch.semantics.generators import period_window
 from destwatch.semantics.oracles import results_changed_within_period, same_ids_regardless_of_method
-from destwatch.semantics.plans import Endpoint, endpoint_under_test
+from destwatch.semantics.plans import Endpoint, endpoint_under_test, period_or_skip
+from destwatch.semantics.queries import expressible
 from destwatch.semantics.session import Session
 
 
 def _window(ep: Endpoint) -> tuple[str, str, str]:
-    changed = ep.model.changed_property
-    if changed is None:
-        pytest.skip(f"{ep.model.path}: the results declare no single date-time property to check a period on")
+    changed = period_or_skip(ep)
     window = period_window(ep.sample.rows, changed, ep.semantics.rng(ep.target, ep.name, "period"))
     if window is None:
-        pytest.skip(f"{ep.model.path}: too few distinct sampled `{changed}` instants for a window")
+        raise NotChecked(f"{ep.model.path}: too few distinct sampled `{changed}` instants for a window")
     return changed, *window
 
 
 def test_period_since_keeps_only_items_changed_since(semantics: Session, target: Any, endpoint: str) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
-    if not ep.model.has_period_since:
-        pytest.skip(f"{ep.model.path}: the document declares no GET periodSince")
+    if not ep.model.declares("periodSince") and not ep.model.declares("period"):
+        raise NotChecked(f"{ep.model.path}: the document declares no period")
     changed, since, _ = _window(ep)
-    answer = ep.send(ep.page(since=since), "GET")
-    expect(
-        results_changed_within_period(answer.results, changed, since, None),
-        f"period: with periodSince every result's `{changed}` is at or after it",
-        answer,
-    )
+    for answer in ep.everywhere([ep.page(since=since)]):
+        expect(
+            results_changed_within_period(answer.results, changed, since, None),
+            f"period: with periodSince (or period.since) every result's `{changed}` is at or after it",
+            answer,
+            detail=f"{answer.method}, {answer.ask.describe()}",
+        )
 
 
 def test_period_keeps_only_items_changed_within_the_window(
     semantics: Session, target: Any, endpoint: str
 ) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
-    if not ep.model.has_post_period:
-        pytest.skip(f"{ep.model.path}: the document declares no POST period")
     changed, since, before = _window(ep)
-    for answer in ep.send_all([ep.page(since=since, before=before), ep.page(since=since)], "POST"):
+    window = ep.page(since=since, before=before)
+    if not any(expressible(window, ep.model, method) for method in ep.model.methods):
+        raise NotChecked(f"{ep.model.path}: the document declares no period with an end (POST period.before)")
+    for answer in ep.everywhere([window]):
         expect(
-            results_changed_within_period(answer.results, changed, answer.ask.since, answer.ask.before),
+            results_changed_within_period(answer.results, changed, since, before),
             f"period: with period every result's `{changed}` lies in [since, before)",
             answer,
         )
@@ -55,12 +59,17 @@ def test_get_period_since_and_post_period_since_return_the_same_ids(
     semantics: Session, target: Any, endpoint: str
 ) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
-    if not (ep.model.has_period_since and ep.model.has_post_period):
-        pytest.skip(f"{ep.model.path}: the document does not declare both GET periodSince and POST period")
+    get, post = ep.model.get, ep.model.post
+    if not (get and post and get.declares("periodSince") and post.declares("period")):
+        raise NotChecked(
+            f"{ep.model.path}: the document does not declare both GET periodSince and POST period"
+        )
     _, since, _ = _window(ep)
-    get, post = ep.probe.send_all([(ep.page(since=since), "GET"), (ep.page(since=since), "POST")])
+    get_answer, post_answer = ep.probe.send_all(
+        [(ep.page(since=since), "GET"), (ep.page(since=since), "POST")]
+    )
     expect(
-        same_ids_regardless_of_method(get.ids, post.ids),
+        same_ids_regardless_of_method(get_answer.ids, post_answer.ids),
         "period: GET periodSince and POST period.since on the same instant return the same ids",
-        get,
+        get_answer,
     )

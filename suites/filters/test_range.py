@@ -1,38 +1,56 @@
-"""filter.range, where the document declares it: bounds hold, inclusive bounds include the bound."""
+"""filter.range, where the document declares it: bounds hold, inclusive bounds include the bound.
+
+Each rule uses the operators the document offers on the chosen property: `gte`/`lte` for the inclusive
+rule, a `gt`/`gte` or `lt`/`lte` pair for the rule relating exclusive and inclusive bounds.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
+from destwatch.failures import NotChecked
 from destwatch.semantics.checks import expect
+from destwatch.semantics.generators import RangePlan
 from destwatch.semantics.oracles import (
     inclusive_and_exclusive_bounds_differ_by_the_boundary_items,
     inclusive_bounds_include_items_on_the_bound,
     results_within_range,
 )
 from destwatch.semantics.plans import Endpoint, complete_or_skip, endpoint_under_test, range_or_skip
-from destwatch.semantics.probe import Answer
+from destwatch.semantics.queries import Ask
 from destwatch.semantics.session import Session
 
 
-def _ranges(ep: Endpoint) -> tuple[Answer, Answer, Answer]:
-    plan = range_or_skip(ep)
-    if not ep.shown({plan.name: 0}):
-        pytest.skip(f"{ep.model.path}: the results do not carry the range property {plan.name!r}")
-    bounds = [
-        {"gte": plan.low, "lte": plan.high},
-        {"gt": plan.low, "lte": plan.high},
-        {"gte": plan.low, "lt": plan.high},
-    ]
-    inclusive, above, below = ep.send_all([ep.page(ranges={plan.name: b}) for b in bounds])
-    return inclusive, above, below
+def _operators(ep: Endpoint, plan: RangePlan) -> set[str]:
+    return {op for surface in ep.model.surfaces for op in surface.ranges.get(plan.name, ())}
+
+
+def _bounds(ep: Endpoint, plan: RangePlan, low: str, high: str) -> Ask:
+    return ep.page(ranges={plan.name: {low: plan.low, high: plan.high}})
+
+
+def _widest(ep: Endpoint, plan: RangePlan) -> Ask:
+    """Both bounds, inclusive where the document offers it."""
+    offered = _operators(ep, plan)
+    low = "gte" if "gte" in offered else "gt"
+    high = "lte" if "lte" in offered else "lt"
+    if low not in offered or high not in offered:
+        only = next(op for op in ("gte", "gt", "lte", "lt") if op in offered)
+        value = plan.low if only in ("gte", "gt") else plan.high
+        return ep.page(ranges={plan.name: {only: value}})
+    return _bounds(ep, plan, low, high)
 
 
 def test_range_results_lie_within_the_bounds(semantics: Session, target: Any, endpoint: str) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
-    for answer in _ranges(ep):
+    plan = range_or_skip(ep)
+    offered = _operators(ep, plan)
+    asks = [_widest(ep, plan)]
+    if {"gt", "gte", "lte"} <= offered:
+        asks.append(_bounds(ep, plan, "gt", "lte"))
+    if {"gte", "lt", "lte"} <= offered:
+        asks.append(_bounds(ep, plan, "gte", "lt"))
+    for answer in ep.everywhere(asks):
         ((name, bounds),) = answer.ask.ranges.items()
         expect(
             results_within_range(answer.results, name, bounds),
@@ -43,34 +61,43 @@ def test_range_results_lie_within_the_bounds(semantics: Session, target: Any, en
 
 def test_inclusive_bounds_include_items_on_the_bound(semantics: Session, target: Any, endpoint: str) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
-    inclusive, _, _ = _ranges(ep)
-    complete_or_skip(inclusive)
-    ((name, bounds),) = inclusive.ask.ranges.items()
-    on_bound = {
-        str(row.get("id")): row.get(name)
-        for row in ep.sample.rows
-        if row.get(name) in (bounds["gte"], bounds["lte"])
-    }
-    expect(
-        inclusive_bounds_include_items_on_the_bound(inclusive.ids, on_bound, name, bounds),
-        "range: inclusive bounds (gte, lte) include the items exactly on the bound",
-        inclusive,
-    )
+    plan = range_or_skip(ep)
+    inclusive_ops = {"gte", "lte"} & _operators(ep, plan)
+    if not inclusive_ops:
+        raise NotChecked(f"{ep.model.path}: the document offers no inclusive bound (gte, lte) on {plan.name}")
+    for inclusive in ep.everywhere([_widest(ep, plan)]):
+        complete_or_skip(inclusive)
+        ((name, bounds),) = inclusive.ask.ranges.items()
+        edges = [bounds[op] for op in ("gte", "lte") if op in bounds]
+        on_bound = {str(row.get("id")): row.get(name) for row in ep.sample.rows if row.get(name) in edges}
+        expect(
+            inclusive_bounds_include_items_on_the_bound(inclusive.ids, on_bound, name, bounds),
+            "range: inclusive bounds (gte, lte) include the items exactly on the bound",
+            inclusive,
+        )
 
 
 def test_exclusive_bounds_differ_exactly_by_the_boundary_items(
     semantics: Session, target: Any, endpoint: str
 ) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
-    inclusive, above, below = _ranges(ep)
-    complete_or_skip(inclusive, above, below)
-    ((name, bounds),) = inclusive.ask.ranges.items()
-    for exclusive, bound in ((above, bounds["gte"]), (below, bounds["lte"])):
-        known = [str(row.get("id")) for row in ep.sample.rows if row.get(name) == bound]
-        expect(
-            inclusive_and_exclusive_bounds_differ_by_the_boundary_items(
-                inclusive.results, exclusive.results, name, bound, known
-            ),
-            "range: gt/gte (and lt/lte) differ exactly by the items whose value is the bound",
-            exclusive,
-        )
+    plan = range_or_skip(ep)
+    offered = _operators(ep, plan)
+    pairs: list[tuple[Ask, Ask, float]] = []
+    if {"gt", "gte", "lte"} <= offered:
+        pairs.append((_bounds(ep, plan, "gte", "lte"), _bounds(ep, plan, "gt", "lte"), plan.low))
+    if {"gte", "lt", "lte"} <= offered:
+        pairs.append((_bounds(ep, plan, "gte", "lte"), _bounds(ep, plan, "gte", "lt"), plan.high))
+    if not pairs:
+        raise NotChecked(f"{ep.model.path}: the document offers no gt/gte or lt/lte pair on {plan.name}")
+    for inclusive_ask, exclusive_ask, bound in pairs:
+        for inclusive, exclusive in ep.on_each_method([inclusive_ask, exclusive_ask]):
+            complete_or_skip(inclusive, exclusive)
+            known = [str(row.get("id")) for row in ep.sample.rows if row.get(plan.name) == bound]
+            expect(
+                inclusive_and_exclusive_bounds_differ_by_the_boundary_items(
+                    inclusive.results, exclusive.results, plan.name, bound, known
+                ),
+                "range: gt/gte (and lt/lte) differ exactly by the items whose value is the bound",
+                exclusive,
+            )

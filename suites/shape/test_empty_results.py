@@ -6,47 +6,52 @@ from typing import Any
 
 import pytest
 
+from destwatch.failures import NotChecked
 from destwatch.semantics.checks import expect, json_body
 from destwatch.semantics.generators import missing_value
-from destwatch.semantics.model import EndpointModel
+from destwatch.semantics.model import EndpointModel, Method, Surface
 from destwatch.semantics.oracles import empty_result_is_an_empty_array
-from destwatch.semantics.queries import Ask, Method, Unsupported
-from destwatch.semantics.session import Sample, Session, preferred_method
+from destwatch.semantics.queries import Ask, methods_for
+from destwatch.semantics.session import Sample, Session
 
 METHODS: tuple[Method, ...] = ("GET", "POST")
 KINDS = ("unknown-id", "unmatched-value", "skip-past-end", "after-past-last")
 
 
 def _nothing(
-    kind: str, model: EndpointModel, sample: Sample, semantics: Session, target: Any, endpoint: str
+    kind: str, surface: Surface, sample: Sample, semantics: Session, target: Any, endpoint: str
 ) -> Ask:
-    """The query of `kind` that can match nothing, built from the document and the sampled data."""
-    totals = model.has_totals
+    """The query of `kind` that can match nothing, written with what `surface` declares."""
+    model = semantics.model(target, endpoint)
+    totals = surface.declares("includeTotals")
     if kind == "unknown-id":
-        if "id" not in model.must_keys and "id" not in model.get_filters:
-            pytest.skip(f"{model.path}: the document declares no filter on `id`")
+        if "id" not in surface.filters:
+            raise NotChecked(f"{surface.method} {model.path}: the document declares no filter on `id`")
         return Ask(top=5, totals=totals).and_must("id", missing_value(sample.rows, "id"))
     if kind == "unmatched-value":
-        names = [n for n in (*model.must_keys, *model.get_filters) if n != "id"]
+        names = [n for n in surface.filters if n != "id"]
         if not names:
-            pytest.skip(f"{model.path}: the document declares no filter on a property other than `id`")
+            raise NotChecked(f"{surface.method} {model.path}: no filter on a property other than `id`")
         return Ask(top=5, totals=totals).and_must(names[0], missing_value(sample.rows, names[0]))
     if kind == "skip-past-end":
-        end = sample.total if sample.total is not None else (len(sample.rows) if sample.complete else None)
-        if end is None:
-            pytest.skip(f"{model.path}: neither includeTotals nor a complete page tells where the end is")
-        return Ask(top=5, skip=end + 5)
-    if not model.has_after or "id" not in model.sort_asc:
-        pytest.skip(f"{model.path}: the document declares no `after` with sortAsc=id")
-    ids = sorted(str(row.get("id")) for row in sample.rows)
-    if "id" in model.sort_desc:
-        newest = semantics.probe(target, endpoint).send(
-            Ask(top=1, sort_desc=("id",)), preferred_method(model)
-        )
-        ids = newest.ids or ids
-    elif not sample.complete:
-        pytest.skip(f"{model.path}: no sortDesc=id and no complete page to find the last id")
-    return Ask(top=5, sort_asc=("id",), after=max(ids))
+        if sample.size is None:
+            raise NotChecked(
+                f"{model.path}: neither includeTotals nor a complete page tells where the end is"
+            )
+        return Ask(top=5, skip=sample.size + 5)
+    return Ask(top=5, sort_asc=("id",), after=_last_id(model, sample, semantics, target, endpoint))
+
+
+def _last_id(model: EndpointModel, sample: Sample, semantics: Session, target: Any, endpoint: str) -> str:
+    ids = [str(row.get("id")) for row in sample.rows]
+    if sample.complete and ids:
+        return max(ids)
+    newest = Ask(top=1, sort_desc=("id",))
+    method = methods_for(model, [newest])[0]
+    answer = semantics.probe(target, endpoint).send(newest, method)
+    if not answer.ids:
+        raise NotChecked(f"{model.path}: sortDesc=id gave no id to page past")
+    return answer.ids[0]
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -54,17 +59,14 @@ def _nothing(
 def test_query_matching_nothing_answers_200_with_empty_results(
     semantics: Session, target: Any, endpoint: str, kind: str, method: Method
 ) -> None:
-    model = semantics.model(target, endpoint)
+    surface = semantics.surface(target, endpoint, method)
     sample = semantics.sample(target, endpoint)
     if not sample.rows:
-        pytest.skip(f"{model.path}: the endpoint holds no items, so no non-empty envelope to compare with")
-    ask = _nothing(kind, model, sample, semantics, target, endpoint)
+        pytest.skip(f"{endpoint}: the endpoint holds no items, so no non-empty envelope to compare with")
+    ask = _nothing(kind, surface, sample, semantics, target, endpoint)
     probe = semantics.probe(target, endpoint)
-    try:
-        usual = probe.send(Ask(top=1, totals=ask.totals), method)
-        request, response = probe.raw(ask, method)
-    except Unsupported as why:
-        pytest.skip(f"{method} {model.path}: {why}")
+    usual = probe.send(Ask(top=1, totals=ask.totals), method)
+    request, response = probe.raw(ask, method)
     expect(
         empty_result_is_an_empty_array(
             response.status_code,

@@ -7,15 +7,19 @@ from typing import Any
 import pytest
 
 from destwatch.semantics.checks import expect, json_body
+from destwatch.semantics.model import Method, Surface
 from destwatch.semantics.oracles import envelope_has_language_and_results, facets_keep_documented_shape
-from destwatch.semantics.queries import Ask, Method, Unsupported
+from destwatch.semantics.queries import Ask
 from destwatch.semantics.session import Session
 
 METHODS: tuple[Method, ...] = ("GET", "POST")
 
 
-def _languages(target: Any, declared: tuple[str, ...]) -> list[str | None]:
-    """No language (the default), then each configured language the document allows."""
+def _languages(target: Any, surface: Surface) -> list[str | None]:
+    """No language (the default), then each configured language the method lets a query name."""
+    if not surface.language_in:
+        return [None]
+    declared = surface.languages
     return [None, *(lang for lang in target.languages if not declared or lang in declared)]
 
 
@@ -23,15 +27,11 @@ def _languages(target: Any, declared: tuple[str, ...]) -> list[str | None]:
 def test_every_answer_has_language_results_and_asked_total(
     semantics: Session, target: Any, endpoint: str, method: Method
 ) -> None:
-    model = semantics.model(target, endpoint)
-    probe = semantics.probe(target, endpoint)
-    asks = [
-        Ask(top=3, language=lang, totals=model.has_totals) for lang in _languages(target, model.languages)
-    ]
-    try:
-        exchanges = probe.raw_all([(ask, method) for ask in asks])
-    except Unsupported as why:
-        pytest.skip(f"{method} {model.path}: {why}")
+    surface = semantics.surface(target, endpoint, method)
+    top = 3 if surface.declares("top") else None
+    totals = surface.declares("includeTotals")
+    asks = [Ask(top=top, language=lang, totals=totals) for lang in _languages(target, surface)]
+    exchanges = semantics.probe(target, endpoint).raw_all([(ask, method) for ask in asks])
     for ask, (request, response) in zip(asks, exchanges, strict=True):
         status = [] if response.status_code == 200 else [f"status {response.status_code}, not 200"]
         expect(
@@ -49,13 +49,10 @@ def test_facets_keep_their_documented_shape(
     semantics: Session, target: Any, endpoint: str, method: Method
 ) -> None:
     model = semantics.model(target, endpoint)
+    semantics.surface(target, endpoint, method)
     if model.facet_schema is None:
         pytest.skip(f"{model.path}: the document declares no facets")
-    probe = semantics.probe(target, endpoint)
-    try:
-        answer = probe.send(Ask(top=3), method)
-    except Unsupported as why:
-        pytest.skip(f"{method} {model.path}: {why}")
+    answer = semantics.probe(target, endpoint).send(Ask(top=3), method)
     expect(
         facets_keep_documented_shape(answer.data, model.facet_schema),
         "facets: `facets` keeps the shape the document gives it",

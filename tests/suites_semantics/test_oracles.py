@@ -142,9 +142,22 @@ def test_get_and_post_return_the_same_ids() -> None:
 def test_sorting_orders_by_the_property() -> None:
     assert o.sorted_by_property(ALL, "price", descending=False) == []
     assert o.sorted_by_property(ALL, "price", descending=True) == [
-        "A1: price=10 comes before A2: price=20 (descending asked)"
+        "A1: price=10 comes before A2: price=20 (descending asked, ordinal order)"
     ]
     assert o.sorted_by_property([HATS, SHOES], "changed", descending=True) == []
+
+
+def test_text_sorts_in_the_configured_collation_and_an_ordinal_failure_names_the_fix() -> None:
+    mixed = [{"id": "1", "brand": "Aurora"}, {"id": "2", "brand": "ember"}, {"id": "3", "brand": "Lumen"}]
+    assert o.sorted_by_property(mixed, "brand", descending=False, collation="case-insensitive") == []
+    lines = o.sorted_by_property(mixed, "brand", descending=False)
+    assert lines[0] == "2: brand='ember' comes before 3: brand='Lumen' (ascending asked, ordinal order)"
+    assert 'sort_collation = "case-insensitive"' in lines[1]
+    # Wrong in both collations: no hint that would send the user the wrong way.
+    wrong = [mixed[2], mixed[0]]
+    assert len(o.sorted_by_property(wrong, "brand", descending=False)) == 1
+    upper = [{"id": "1", "b": "b"}, {"id": "2", "b": "B"}, {"id": "3", "b": "a"}]
+    assert o.descending_reverses_ascending(upper[::-1], upper, "b", "case-insensitive")
 
 
 def test_descending_is_ascending_reversed_where_values_differ() -> None:
@@ -166,11 +179,16 @@ def test_skip_pages_are_disjoint_and_concatenate() -> None:
 
 
 def test_keyset_paging_visits_each_item_once_past_its_cursor() -> None:
-    assert o.keyset_paging_visits_every_item_once([["a", "b"], ["c"]], [None, "b"]) == []
-    assert o.keyset_paging_visits_every_item_once([["a", "b"], ["b", "c"]], [None, "b"]) == [
+    assert o.keyset_paging_visits_every_item_once([["a", "b"], ["c"]]) == []
+    assert o.keyset_paging_visits_every_item_once([["a", "b"], ["b", "c"]]) == [
         "b: on page 1, whose cursor is after=b",
         "b: on page 0 and page 1",
     ]
+    # A destination that ignores `after` answers the first page again: a finding, never a crash.
+    assert o.keyset_paging_visits_every_item_once([["a", "b"], ["a", "b"]])[0] == (
+        "a: on page 1, whose cursor is after=b"
+    )
+    assert o.keyset_paging_visits_every_item_once([["A", "b"], ["C"]], "case-insensitive") == []
 
 
 def test_total_list_ids_and_page_sizes() -> None:

@@ -7,18 +7,16 @@ import json
 import httpx
 import pytest
 
-from destwatch.failures import ContractViolation
-from destwatch.semantics.model import EndpointModel
+from destwatch.failures import BudgetSpent, ContractViolation
+from destwatch.semantics.model import EndpointModel, Surface
 from destwatch.semantics.probe import Probe, RequestBudget
 from destwatch.semantics.queries import Ask
 
 MODEL = EndpointModel(
     name="p",
     path="/p",
-    get_parameters=frozenset({"top"}),
-    post_fields=frozenset({"top"}),
-    has_get=True,
-    has_post=True,
+    get=Surface("GET", features=frozenset({"top"})),
+    post=Surface("POST", features=frozenset({"top"})),
 )
 
 
@@ -65,10 +63,11 @@ def test_an_answer_without_an_array_of_results_is_a_violation() -> None:
         Probe(client, MODEL, RequestBudget(10, "t")).send(Ask(), "POST")
 
 
-def test_a_spent_budget_skips_the_rule_and_says_how_to_raise_it() -> None:
+def test_a_spent_budget_leaves_the_rule_not_checked_and_says_how_to_raise_it() -> None:
     client, seen = _client({"language": "en", "results": []})
-    probe = Probe(client, MODEL, RequestBudget(1, "productCatalog/v1 (filters)"))
+    probe = Probe(client, MODEL, RequestBudget(1, "productCatalog/v1/products (filters)"))
     probe.send(Ask(top=1), "GET")
-    with pytest.raises(pytest.skip.Exception, match=r"request budget of 1 spent.*request_budget"):
+    with pytest.raises(BudgetSpent, match=r"request budget of 1 spent.*request_budget") as caught:
         probe.send(Ask(top=2), "GET")
+    assert caught.value.kind == "budget"
     assert len(seen) == 1

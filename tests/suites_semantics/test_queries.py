@@ -4,36 +4,42 @@ from __future__ import annotations
 
 import pytest
 
-from destwatch.semantics.model import EndpointModel
-from destwatch.semantics.queries import Ask, Unsupported, render
+from destwatch.semantics.model import EndpointModel, Surface
+from destwatch.semantics.queries import Ask, Unsupported, methods_for, render
 
 MODEL = EndpointModel(
     name="products",
     path="/products",
-    get_parameters=frozenset(
-        {
-            "top",
-            "skip",
-            "language",
-            "sortAsc",
-            "sortDesc",
-            "after",
-            "periodSince",
-            "listIds",
-            "includeTotals",
-            "category",
-        }
+    get=Surface(
+        "GET",
+        features=frozenset(
+            {
+                "top",
+                "skip",
+                "language",
+                "sortAsc",
+                "sortDesc",
+                "after",
+                "periodSince",
+                "listIds",
+                "includeTotals",
+            }
+        ),
+        filters=("category",),
+        language_in="query",
     ),
-    post_fields=frozenset(
-        {"top", "skip", "includeTotals", "listIds", "sortAsc", "sortDesc", "after", "period", "filter"}
+    post=Surface(
+        "POST",
+        features=frozenset(
+            {"top", "skip", "includeTotals", "sortAsc", "sortDesc", "after", "period", "filter", "language"}
+        ),
+        filters=("category", "color"),
+        several_values=True,
+        must_not=("category", "color"),
+        ranges={"price": ("gt", "gte", "lt", "lte")},
+        language_in="query",
+        period_before=True,
     ),
-    post_query_parameters=frozenset({"language"}),
-    get_filters=("category",),
-    must_keys=("category", "color"),
-    must_not_keys=("category", "color"),
-    ranges={"price": ("gt", "gte", "lt", "lte")},
-    has_get=True,
-    has_post=True,
 )
 
 
@@ -111,6 +117,31 @@ def test_post_refuses_undeclared_keys_and_range_operators() -> None:
         render(Ask(must={"brand": ("X",)}), MODEL, "POST")
     with pytest.raises(Unsupported, match="stock"):
         render(Ask(ranges={"stock": {"gte": 1}}), MODEL, "POST")
+
+
+def test_each_method_is_written_with_only_what_it_declares() -> None:
+    # listIds is declared on GET only: POST must not send it, GET may.
+    with pytest.raises(Unsupported, match="POST body field 'listIds'"):
+        render(Ask(list_ids=True), MODEL, "POST")
+    assert methods_for(MODEL, [Ask(list_ids=True)]) == ["GET"]
+    assert methods_for(MODEL, [Ask(top=1), Ask(must={"category": ("A", "B")})]) == ["POST"]
+    assert methods_for(MODEL, [Ask(top=1)]) == ["GET", "POST"]
+
+
+def test_no_method_able_to_ask_is_unsupported_with_each_reason() -> None:
+    with pytest.raises(Unsupported) as caught:
+        methods_for(MODEL, [Ask(list_ids=True, must_not={"color": ("Red",)})])
+    assert "GET: GET has no mustNot" in caught.value.reason
+    assert "POST: the document declares no POST body field 'listIds'" in caught.value.reason
+
+
+def test_a_sort_key_the_method_does_not_offer_is_unsupported() -> None:
+    narrow = EndpointModel(
+        name="p", path="/p", post=Surface("POST", features=frozenset({"sortAsc"}), sort_asc=("id",))
+    )
+    assert render(Ask(sort_asc=("id",)), narrow, "POST").body == {"sortAsc": ["id"]}
+    with pytest.raises(Unsupported, match="does not offer 'price'"):
+        render(Ask(sort_asc=("price",)), narrow, "POST")
 
 
 def test_describe_names_every_part_of_the_query() -> None:

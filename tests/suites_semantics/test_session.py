@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from destwatch.failures import NotChecked
 from destwatch.reference.model import REFERENCE
 from destwatch.reference.openapi import build_document
 from destwatch.semantics.plans import fit_limit
@@ -47,14 +48,18 @@ def test_the_document_is_read_once_and_the_sample_is_one_largest_page_by_id() ->
     assert first is again and run.spec_calls == 1
     assert run.bodies == [{"top": 1000, "sortAsc": ["id"], "includeTotals": True}]
     assert (len(first.rows), first.total, first.complete) == (3, 3, True)
-    assert session.budget(_TARGET).spent == 1
+    assert session.budget(_TARGET, "products").spent == 1
 
 
-def test_an_endpoint_the_document_lacks_is_skipped_with_the_reason() -> None:
-    with pytest.raises(
-        pytest.skip.Exception, match=re.escape("'products/{id}' is not a collection endpoint")
-    ):
+def test_an_endpoint_the_document_lacks_is_not_checked_with_the_reason() -> None:
+    with pytest.raises(NotChecked, match=re.escape("'products/{id}' is not a collection endpoint")):
         Session(_FakeRun(), "shape").model(_TARGET, "products/{id}")
+
+
+def test_budgets_are_per_endpoint_so_more_endpoints_never_take_checks_from_others() -> None:
+    session = Session(_FakeRun(), "filters")
+    assert session.budget(_TARGET, "products") is not session.budget(_TARGET, "variants")
+    assert session.budget(_TARGET, "products") is session.budget(_TARGET, "products")
 
 
 def test_a_value_fits_a_third_of_a_page_scaled_by_the_sampled_share() -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
+
 from destwatch.config import TargetSettings, load_targets
 from destwatch.semantics.model import EndpointModel
-from destwatch.semantics.session import facet_sizes, localized_properties
+from destwatch.semantics.session import facet_sizes, localized_properties, period_property
 
 PLAIN = SimpleNamespace(settings=TargetSettings())
 
@@ -59,3 +61,29 @@ localized_properties = ["title"]
     (target,) = load_targets(path).version_targets()
     assert target.settings.facet_sizes == {"products.brand": 8}
     assert target.settings.localized_properties == ("title",)
+
+
+def _dated(*names: str, named: tuple[str, ...] = ()) -> EndpointModel:
+    return EndpointModel(
+        name="p", path="/p", properties=dict.fromkeys(names, "date-time"), period_named=named
+    )
+
+
+def test_the_period_property_comes_from_the_setting_then_the_document_then_the_only_date_time() -> None:
+    assert period_property(PLAIN, _dated("changed"))[0] == "changed"
+    assert period_property(PLAIN, _dated("created", "changed", named=("changed",)))[0] == "changed"
+    assert period_property(_target(period_property="created"), _dated("created", "changed"))[0] == "created"
+
+
+def test_an_unknown_period_property_is_not_guessed_and_the_reason_names_the_setting() -> None:
+    name, why = period_property(PLAIN, _dated("created", "changed"))
+    assert name is None and "set period_property in targets.toml" in why and "created, changed" in why
+    name, why = period_property(_target(period_property="stock"), _dated("changed"))
+    assert name is None and "'stock' is not a date-time property" in why
+
+
+def test_sort_collation_is_ordinal_unless_set_and_refuses_other_values() -> None:
+    assert PLAIN.settings.sort_collation == "ordinal"
+    assert _target(sort_collation="case-insensitive").settings.sort_collation == "case-insensitive"
+    with pytest.raises(ValueError, match="sort_collation"):
+        TargetSettings(sort_collation="locale")

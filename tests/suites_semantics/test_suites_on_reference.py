@@ -75,7 +75,15 @@ ALSO_FILTERS = {
 @pytest.fixture(scope="module")
 def targets_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("targets") / "targets.toml"
-    path.write_text(embedded_targets(defaults={"max_rps": 500.0, "request_budget": 400}))
+    path.write_text(
+        embedded_targets(
+            defaults={
+                "max_rps": 500.0,
+                "request_budget": 400,
+                "localized_properties": ["title", "category", "color"],
+            }
+        )
+    )
     return path
 
 

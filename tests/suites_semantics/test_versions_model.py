@@ -2,42 +2,52 @@
 
 from __future__ import annotations
 
-from destwatch.semantics.model import EndpointModel
+from destwatch.semantics.model import EndpointModel, Surface
 from destwatch.semantics.versions import common_model, document_differences, version_number
 
 V1 = EndpointModel(
     name="products",
     path="/products",
-    get_parameters=frozenset({"top", "periodSince", "brand"}),
-    must_keys=("id", "brand"),
-    sort_asc=("id", "brand"),
-    sort_desc=("id", "brand"),
-    max_top=1000,
+    get=Surface(
+        "GET",
+        features=frozenset({"top", "periodSince"}),
+        filters=("brand",),
+        sort_asc=("id", "brand"),
+        sort_desc=("id", "brand"),
+        max_top=1000,
+    ),
+    post=Surface("POST", features=frozenset({"top", "filter"}), filters=("id", "brand"), max_top=1000),
     properties={"id": "string", "brand": "string", "price": "number"},
-    has_get=True,
-    has_post=True,
 )
 V3 = EndpointModel(
     name="products",
     path="/products",
-    get_parameters=frozenset({"top", "brandName"}),
-    must_keys=("id", "brandName"),
-    sort_asc=("id", "brandName"),
-    sort_desc=("id",),
-    max_top=500,
+    get=Surface(
+        "GET",
+        features=frozenset({"top"}),
+        filters=("brandName",),
+        sort_asc=("id", "brandName"),
+        sort_desc=("id",),
+        max_top=500,
+    ),
+    post=Surface("POST", features=frozenset({"top", "filter"}), filters=("id", "brandName"), max_top=500),
     properties={"id": "string", "brandName": "string", "price": "string"},
-    has_get=True,
-    has_post=True,
 )
 
 
-def test_common_model_keeps_only_what_both_declare() -> None:
+def test_common_model_keeps_only_what_both_declare_per_method() -> None:
     common = common_model(V1, V3)
-    assert common.get_parameters == {"top"}
-    assert common.must_keys == ("id",)
-    assert (common.sort_asc, common.sort_desc) == (("id",), ("id",))
+    assert common.get is not None and common.post is not None
+    assert common.get.features == {"top"} and common.get.filters == ()
+    assert common.post.filters == ("id",)
+    assert (common.get.sort_asc, common.get.sort_desc) == (("id",), ("id",))
     assert common.top_limit == 500
     assert common.properties == {"id": "string"}  # price changed type: not common ground
+
+
+def test_a_method_only_one_version_declares_is_not_common() -> None:
+    get_only = EndpointModel(name="products", path="/products", get=V1.get)
+    assert common_model(V1, get_only).post is None
 
 
 def test_document_differences_name_each_difference_once() -> None:
