@@ -59,6 +59,8 @@ class FuzzSettings:
     response_time_budget: float
     timeout: float
     max_rps: float
+    # An unprotected version answers without credentials by design, whatever its document's security says.
+    protected: bool = True
 
 
 def fuzz_config(settings: FuzzSettings) -> schemathesis.Config:
@@ -76,10 +78,14 @@ def fuzz_config(settings: FuzzSettings) -> schemathesis.Config:
             "generation": {"max-examples": settings.examples, "database": "none"},
             "checks": {
                 "max_response_time": settings.response_time_budget,
-                **{name: {"enabled": False} for name in EXCLUDED_CHECKS},
+                **{name: {"enabled": False} for name in _excluded(settings)},
             },
         }
     )
+
+
+def _excluded(settings: FuzzSettings) -> tuple[str, ...]:
+    return EXCLUDED_CHECKS if settings.protected else (*EXCLUDED_CHECKS, "ignored_auth")
 
 
 def _rate_limit(max_rps: float) -> str:

@@ -36,9 +36,9 @@ class ItemResult:
     suite: str = _NO_TARGET
     outcome: Outcome = "passed"
     kind: Literal["", "violation", "unreachable", "error"] = ""
-    skip_kind: Literal["", "not-applicable", "budget"] = ""
     message: str = ""
     duration: float = 0.0
+    skip_kind: Literal["", "not-applicable", "budget"] = ""
 
     @property
     def target(self) -> str:

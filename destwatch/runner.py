@@ -144,5 +144,5 @@ class _Outcome:
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: Any) -> None:
         summary = plugin.run_summary(session.config)
-        if summary is not None and summary["exit_code"] in (0, 1, 3):
+        if summary is not None and summary["exit_code"] in (0, 1, 3, 4):
             self.exit_code = summary["exit_code"]

@@ -41,8 +41,8 @@ class Surface:
 
     `features` holds the standard names the method declares, whatever their place: GET's standard query
     parameters (`top`, `periodSince`, ...) and POST's body fields (`top`, `period`, `filter`, ...) plus
-    `language` when POST takes it as a query parameter. `filters` are the properties an equality filter can name (GET: the extra
-    query parameters; POST: the `filter.must` keys).
+    `language` when POST takes it as a query parameter. `filters` are the properties an equality filter
+    can name (GET: the extra query parameters; POST: the `filter.must` keys).
     """
 
     method: Method

@@ -35,6 +35,7 @@ class FuzzSchemas:
             response_time_budget=settings.response_time_budget,
             timeout=settings.timeout,
             max_rps=settings.max_rps,
+            protected=target.protected,
         )
 
     def token(self, target: Any) -> Callable[[], str] | None:

@@ -28,13 +28,38 @@ def _results() -> list[ItemResult]:
 def test_summary_counts_per_destination_version_and_suite_with_each_failure() -> None:
     summary = build_summary(_results(), exit_code=3, unreachable={"gone/v1": "gone/v1: refused"})
     assert summary["result"] == "target unreachable"
-    assert summary["totals"] == {"passed": 1, "failed": 2, "skipped": 1}
+    assert summary["totals"] == {
+        "passed": 1,
+        "failed": 2,
+        "skipped": 1,
+        "not_checked_budget": 0,
+        "violation": 1,
+        "unreachable": 1,
+        "error": 0,
+    }
     rows = {(row["destination"], row["version"], row["suite"]): row for row in summary["rows"]}
     smoke = rows[("productCatalog", "v1", "smoke")]
     assert (smoke["passed"], smoke["failed"], smoke["skipped"]) == (1, 1, 0)
     assert smoke["failures"] == [{"test": "b", "kind": "violation", "message": "the answer holds `language`"}]
     assert rows[("productCatalog", "v1", "shape")]["skipped"] == 1
     assert summary["unreachable"] == [{"target": "gone/v1", "reason": "gone/v1: refused"}]
+
+
+def test_budget_skips_are_counted_apart_and_errors_read_as_destwatch_errors() -> None:
+    results = [
+        ItemResult("a", "p", "v1", "filters", outcome="skipped", skip_kind="budget"),
+        ItemResult("b", "p", "v1", "filters", outcome="skipped", skip_kind="not-applicable"),
+        ItemResult("c", "p", "v1", "filters", "failed", "error", "KeyError: 'x'"),
+    ]
+    summary = build_summary(results, exit_code=4, unreachable={})
+    assert summary["result"] == "destwatch error"
+    assert (summary["totals"]["skipped"], summary["totals"]["not_checked_budget"]) == (2, 1)
+    assert summary["rows"][0]["not_checked_budget"] == 1
+    console = Console(file=io.StringIO(), width=200)
+    render_summary(summary, console)
+    text = console.file.getvalue()
+    assert "destwatch error: c: KeyError: 'x' — please report" in text
+    assert "not checked: budget 1" in text
 
 
 def test_terminal_table_has_a_row_per_version_and_suite_and_the_first_failure_line() -> None:

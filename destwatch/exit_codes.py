@@ -1,0 +1,46 @@
+"""The exit codes of every destwatch command, in one place."""
+
+from __future__ import annotations
+
+import enum
+
+__all__ = ["ExitCode"]
+
+
+class ExitCode(enum.IntEnum):
+    """What a destwatch command's exit status means.
+
+    When several apply, the most urgent wins: ERROR over UNREACHABLE over VIOLATIONS. A run stopped by a
+    signal exits as shells expect (128 + the signal number).
+    """
+
+    OK = 0
+    """Every check passed (the gate), the candidate is a go (validate), nothing is down (monitor)."""
+    VIOLATIONS = 1
+    """The destination broke its contract (and only that)."""
+    USAGE = 2
+    """targets.toml, the command line or the environment is wrong; nothing was tested."""
+    UNREACHABLE = 3
+    """A destination version could not be reached at all; the others still ran."""
+    ERROR = 4
+    """destwatch itself failed: a bug to report, never the destination's fault."""
+    INTERRUPTED = 130
+    """Stopped by SIGINT (Ctrl+C); the reports hold what ran."""
+    TERMINATED = 143
+    """Stopped by SIGTERM; the reports hold what ran."""
+
+    @property
+    def verdict(self) -> str:
+        """The word reports use for this outcome."""
+        return _VERDICTS[self]
+
+
+_VERDICTS = {
+    ExitCode.OK: "passed",
+    ExitCode.VIOLATIONS: "contract violations",
+    ExitCode.USAGE: "configuration error",
+    ExitCode.UNREACHABLE: "target unreachable",
+    ExitCode.ERROR: "destwatch error",
+    ExitCode.INTERRUPTED: "interrupted",
+    ExitCode.TERMINATED: "terminated",
+}

@@ -1,0 +1,58 @@
+"""Exit codes by kind: a crash inside destwatch is exit 4 ("please report"), never a violation (exit 1)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from destwatch.reference.targets import embedded_targets
+from destwatch.runner import RunRequest, run
+from destwatch.semantics.session import Session
+
+
+def _targets(tmp_path: Path) -> Path:
+    path = tmp_path / "targets.toml"
+    path.write_text(embedded_targets(defaults={"max_rps": 1000.0}, versions=["productCatalog/v1"]))
+    return path
+
+
+def test_an_internal_error_in_a_suite_is_exit_4_and_reported_as_destwatch_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise KeyError("a bug in destwatch")
+
+    monkeypatch.setattr(Session, "sample", broken)
+    reports = tmp_path / "reports"
+    code = run(
+        RunRequest(
+            targets=_targets(tmp_path),
+            reports=reports,
+            suites=("filters",),
+            pytest_args=("-k", "must_results_have"),
+        )
+    )
+    summary = json.loads((reports / "summary.json").read_text())
+    failures = [failure for row in summary["rows"] for failure in row["failures"]]
+    assert code == 4 and summary["exit_code"] == 4 and summary["result"] == "destwatch error"
+    assert failures and {failure["kind"] for failure in failures} == {"error"}
+    assert summary["totals"]["error"] == len(failures) and summary["totals"]["violation"] == 0
+    out = capsys.readouterr().out
+    assert "destwatch error:" in out and "please report" in out and "contract violations" not in out
+
+
+def test_the_same_rule_on_a_clean_destination_passes(tmp_path: Path) -> None:
+    # The control: without the injected error the selected rule runs and passes, so exit 4 above is the bug.
+    reports = tmp_path / "reports"
+    code = run(
+        RunRequest(
+            targets=_targets(tmp_path),
+            reports=reports,
+            suites=("filters",),
+            pytest_args=("-k", "must_results_have"),
+        )
+    )
+    summary = json.loads((reports / "summary.json").read_text())
+    assert code == 0 and summary["totals"]["passed"] >= 1
