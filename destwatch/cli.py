@@ -10,11 +10,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from destwatch import runner
-from destwatch._run import Run, RunOptions
-from destwatch.config import load_targets
+from destwatch import gate
 from destwatch.errors import ConfigError
+from destwatch.exit_codes import ExitCode
 from destwatch.reference.serve import serve_command
+from destwatch.run import Run, RunOptions
 
 __all__ = ["app", "main"]
 
@@ -54,12 +54,16 @@ def run_command(
     fault: Annotated[
         str | None, typer.Option("--fault", help="seeded fault for the embedded reference destination")
     ] = None,
+    variant: Annotated[
+        str | None, typer.Option("--variant", help="document variant of the embedded reference destination")
+    ] = None,
 ) -> None:
     """Run the contract suites against the targets; extra pytest arguments go after `--`.
 
-    Exit codes: 0 passed, 1 contract violations, 2 configuration or usage error, 3 a target unreachable.
+    Exit codes: 0 passed, 1 contract violations, 2 configuration or usage error, 3 a target unreachable,
+    4 a destwatch error (please report).
     """
-    request = runner.RunRequest(
+    request = gate.GateRequest(
         targets=targets,
         names=tuple(target or ()),
         versions=tuple(version or ()),
@@ -67,9 +71,10 @@ def run_command(
         reports=reports,
         seed=seed,
         fault=fault,
+        variant=variant,
         pytest_args=tuple(ctx.args),
     )
-    raise typer.Exit(runner.run(request))
+    raise typer.Exit(int(gate.run_gate(request)))
 
 
 @app.command("targets")
@@ -79,23 +84,22 @@ def targets_command(
 ) -> None:
     """Print the resolved matrix (destination x version x endpoint), secrets masked."""
     console = Console(soft_wrap=True)
-    path = targets or runner.default_targets_file()
+    path = targets or gate.default_targets_file()
     try:
-        config = load_targets(path)
-        listed = config.version_targets()
+        if check:
+            listed = Run.check(RunOptions(targets=path))
+            console.print(f"{path}: ok, {len(listed)} destination versions", markup=False, highlight=False)
+            return
+        live = Run.start(RunOptions(targets=path))
     except ConfigError as exc:
         Console(stderr=True, soft_wrap=True).print(f"destwatch: {exc}", markup=False, highlight=False)
-        raise typer.Exit(runner.EXIT_USAGE) from None
-    if check:
-        console.print(f"{path}: ok, {len(listed)} destination versions", markup=False, highlight=False)
-        return
-    live = Run(config, RunOptions())
+        raise typer.Exit(int(ExitCode.USAGE)) from None
     try:
         unreachable = _print_matrix(console, path, live)
     finally:
         live.close()
     if unreachable:
-        raise typer.Exit(runner.EXIT_UNREACHABLE)
+        raise typer.Exit(int(ExitCode.UNREACHABLE))
 
 
 def _print_matrix(console: Console, path: Path, live: Run) -> int:

@@ -14,7 +14,7 @@ import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -35,10 +35,13 @@ __all__ = [
     "DEFAULT_TOKEN_URL",
     "EMBEDDED",
     "ConfigError",
+    "EmbeddedReference",
     "ReferenceSettings",
+    "ServedVersion",
     "TargetSettings",
     "Targets",
     "VersionTarget",
+    "did_you_mean",
     "load_targets",
 ]
 
@@ -164,6 +167,33 @@ _SETTING_KEYS = frozenset(TargetSettings.model_fields)
 _TOP_KEYS = ("defaults", "reference", "destinations")
 
 
+@dataclass(frozen=True)
+class ServedVersion:
+    """What the embedded reference says about one of its versions."""
+
+    destination_id: str
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+
+
+class EmbeddedReference(Protocol):
+    """The reference destination `base_url = "embedded"` stands for (see `destwatch.reference.embedded`)."""
+
+    @property
+    def url(self) -> str:
+        """Where it listens; "" while it is not started."""
+        ...
+
+    @property
+    def settings(self) -> Mapping[str, Any]:
+        """targets.toml settings its variant needs, as the destination's owner would set them."""
+        ...
+
+    def version(self, customer: str, destination: str, version: str) -> ServedVersion | None:
+        """The version's ids and demo credentials, or None when the reference does not serve it."""
+        ...
+
+
 @dataclass(frozen=True, repr=False)
 class VersionTarget:
     """One destination version to test, fully resolved (URLs, settings, credentials)."""
@@ -234,17 +264,22 @@ class Targets:
     def version_names(self) -> list[str]:
         return [f"{dest.name}/{ver.name}" for dest in self._destinations for ver in dest.versions]
 
+    @property
+    def uses_embedded(self) -> bool:
+        return any(dest.table.base_url == EMBEDDED for dest in self._destinations)
+
     def version_targets(
         self,
         names: Sequence[str] = (),
         versions: Sequence[str] = (),
         *,
-        embedded_url: str | None = None,
+        embedded: EmbeddedReference | None = None,
     ) -> list[VersionTarget]:
         """The selected versions, resolved; `names` are `destination` or `destination/vN`.
 
-        `embedded_url` is the running reference's URL; without it an embedded version's `base_url` reads
-        `embedded/{customer}/{destination}/{version}` (good for listing, not for requests).
+        `embedded` is the reference destination that `base_url = "embedded"` stands for: it gives the URL,
+        destination ids, demo credentials and the settings its variant needs. A not yet started one gives
+        `embedded/{customer}/{destination}/{version}` as base URL (good for listing, not for requests).
         """
         self._check_selection(names, versions)
         selected = []
@@ -254,16 +289,15 @@ class Targets:
                     continue
                 if versions and ver.name not in versions:
                     continue
-                selected.append(self._resolve(dest, ver, embedded_url))
+                selected.append(self._resolve(dest, ver, embedded))
         if not selected:
             # Each filter alone names something real; together they select nothing, and a gate that
             # tests nothing must not pass.
             raise ConfigError(
-                self.path,
-                None,
-                "--target/--version",
                 f"no configured version is both {' or '.join(names)} and {' or '.join(versions)}",
-                f"choose from {', '.join(sorted(self.version_names()))}",
+                file=self.path,
+                key="--target/--version",
+                fix=f"choose from {', '.join(sorted(self.version_names()))}",
             )
         return selected
 
@@ -272,33 +306,39 @@ class Targets:
         for name in names:
             if name not in known:
                 raise ConfigError(
-                    self.path,
-                    None,
-                    "--target",
                     f"no destination or version named {name!r}",
-                    f"choose from {', '.join(sorted(known))}{_did_you_mean(name, known)}",
+                    file=self.path,
+                    key="--target",
+                    fix=f"choose from {', '.join(sorted(known))}{did_you_mean(name, known)}",
                 )
         known_versions = {ver.name for dest in self._destinations for ver in dest.versions}
         for version in versions:
             if version not in known_versions:
                 raise ConfigError(
-                    self.path,
-                    None,
-                    "--version",
                     f"no destination has a version {version!r}",
-                    f"choose from {', '.join(sorted(known_versions))}",
+                    file=self.path,
+                    key="--version",
+                    fix=f"choose from {', '.join(sorted(known_versions))}",
                 )
 
-    def _resolve(self, dest: _Destination, ver: _Version, embedded_url: str | None) -> VersionTarget:
-        settings = TargetSettings.model_validate(
-            {**self.defaults.model_dump(), **dest.settings, **ver.settings}
-        )
+    def _resolve(
+        self, dest: _Destination, ver: _Version, reference: EmbeddedReference | None
+    ) -> VersionTarget:
         table = ver.table
         embedded = dest.table.base_url == EMBEDDED
         loc = ("destinations", dest.name, "versions", ver.name)
-        reference = _reference_version(dest.table.customer, dest.name, ver.name) if embedded else None
+        # A reference variant brings what its owner would configure; the file's own tables still win.
+        owner = reference.settings if embedded and reference is not None else {}
+        settings = TargetSettings.model_validate(
+            {**self.defaults.model_dump(), **owner, **dest.settings, **ver.settings}
+        )
         if embedded and reference is None:
-            raise self._error(
+            raise ValueError(f"{dest.name}: base_url = {EMBEDDED!r} needs the embedded reference to resolve")
+        served = (
+            reference.version(dest.table.customer, dest.name, ver.name) if embedded and reference else None
+        )
+        if embedded and served is None:
+            raise self.error(
                 loc,
                 f"the embedded reference serves no {dest.table.customer}/{dest.name}/{ver.name}",
                 "use customer northwind with productCatalog v1-v3 or googleMarketplace v1, or a real URL",
@@ -306,12 +346,12 @@ class Targets:
         destination_id = self._env((*loc, "destination_id"), table.destination_id)
         client_id = self._env((*loc, "client_id"), table.client_id)
         client_secret = self._env((*loc, "client_secret"), table.client_secret)
-        if reference is not None:
-            destination_id = destination_id or reference[0]
+        if served is not None:
+            destination_id = destination_id or served.destination_id
             if table.protected and client_id is None and client_secret is None:
-                client_id, client_secret = reference[1], reference[2]
+                client_id, client_secret = served.client_id, served.client_secret
         if not destination_id:
-            raise self._error(
+            raise self.error(
                 (*loc, "destination_id"),
                 "missing destination_id",
                 f'add destination_id = "${{{_env_name(dest.name, ver.name, "DESTINATION_ID")}}}" '
@@ -319,14 +359,14 @@ class Targets:
             )
         if table.protected and not (client_id and client_secret):
             missing = "client_id" if not client_id else "client_secret"
-            raise self._error(
+            raise self.error(
                 (*loc, missing),
                 f"a protected version needs {missing}",
                 f'add {missing} = "${{{_env_name(dest.name, ver.name, missing.upper())}}}" and export it',
             )
         register_secret(client_secret)
         if embedded:
-            root = embedded_url.rstrip("/") if embedded_url else EMBEDDED
+            root = reference.url.rstrip("/") if reference is not None and reference.url else EMBEDDED
             base_url = f"{root}/{dest.table.customer}/{dest.name}/{ver.name}"
             token_template = table.token_url or f"{root}/destinations/{{destination_id}}/token"
         else:
@@ -356,15 +396,16 @@ class Targets:
             return value
         resolved = os.environ.get(match.group(1), "")
         if not resolved:
-            raise self._error(
+            raise self.error(
                 loc,
                 f"environment variable {match.group(1)} is not set",
                 f"export {match.group(1)}=... before running, or select other targets with --target",
             )
         return resolved
 
-    def _error(self, loc: tuple[str, ...], problem: str, fix: str) -> ConfigError:
-        return ConfigError(self.path, self._lines.line_of(loc), ".".join(loc), problem, fix)
+    def error(self, loc: tuple[str, ...], problem: str, fix: str) -> ConfigError:
+        """A `ConfigError` about the key at `loc` (e.g. `("reference", "fault")`), naming its line."""
+        return ConfigError(problem, file=self.path, line=self._lines.line_of(loc), key=".".join(loc), fix=fix)
 
 
 def load_targets(path: Path | str) -> Targets:
@@ -374,10 +415,10 @@ def load_targets(path: Path | str) -> Targets:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(
-            path, None, "", "file not found", "pass --targets FILE, or create targets.toml (see the README)"
+            "file not found", file=path, fix="pass --targets FILE, or create one with `destwatch init`"
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(path, None, "", f"cannot read the file ({exc.__class__.__name__})") from None
+        raise ConfigError(f"cannot read the file ({exc.__class__.__name__})", file=path) from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -385,7 +426,9 @@ def load_targets(path: Path | str) -> Targets:
         position = re.search(r"\(at line (\d+), column \d+\)", str(exc))
         line = int(position.group(1)) if position else None
         message = str(exc)[: position.start()].rstrip() if position else str(exc)
-        raise ConfigError(path, line, "", f"not valid TOML: {message}", "fix the TOML syntax") from None
+        raise ConfigError(
+            f"not valid TOML: {message}", file=path, line=line, fix="fix the TOML syntax"
+        ) from None
     return _Parser(path, TomlLines(text)).parse(raw)
 
 
@@ -403,15 +446,15 @@ class _Parser:
         tables = raw.get("destinations")
         if not isinstance(tables, dict) or not tables:
             raise ConfigError(
-                self.path,
-                self.lines.line_of(("destinations",)),
-                "destinations",
                 "no destination is listed",
-                "add a [destinations.NAME] table with base_url, customer and [destinations.NAME.versions.v1]",
+                file=self.path,
+                line=self.lines.line_of(("destinations",)),
+                key="destinations",
+                fix="add a [destinations.NAME] table with base_url, customer and "
+                "[destinations.NAME.versions.v1]",
             )
         destinations = tuple(self._destination(name, table) for name, table in tables.items())
         self._refuse_case_duplicates([dest.name for dest in destinations], ("destinations",))
-        _check_fault(self, reference)
         return Targets(self.path, defaults, reference, destinations, self.lines)
 
     def _destination(self, name: str, table: Any) -> _Destination:
@@ -503,7 +546,7 @@ class _Parser:
         return self._error(
             where,
             f"unknown key {name!r}",
-            f"remove it{_did_you_mean(name, valid)}; valid keys: {', '.join(valid)}",
+            f"remove it{did_you_mean(name, valid)}; valid keys: {', '.join(valid)}",
         )
 
     def _check_template(self, template: str, loc: tuple[str, ...]) -> None:
@@ -528,7 +571,7 @@ class _Parser:
             seen[name.lower()] = name
 
     def _error(self, loc: tuple[str, ...], problem: str, fix: str) -> ConfigError:
-        return ConfigError(self.path, self.lines.line_of(loc), ".".join(loc), problem, fix)
+        return ConfigError(problem, file=self.path, line=self.lines.line_of(loc), key=".".join(loc), fix=fix)
 
 
 def _split_settings(table: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -537,37 +580,11 @@ def _split_settings(table: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str,
     return settings, rest
 
 
-def _check_fault(parser: _Parser, reference: ReferenceSettings) -> None:
-    if not reference.fault:
-        return
-    from destwatch.reference import FAULTS  # the reference is only needed when a fault is named
-
-    if reference.fault not in FAULTS:
-        raise parser._error(
-            ("reference", "fault"),
-            f"unknown fault {reference.fault!r}",
-            f"choose one of {', '.join(sorted(FAULTS))}{_did_you_mean(reference.fault, FAULTS)}",
-        )
-
-
-def _reference_version(customer: str, destination: str, version: str) -> tuple[str, str, str] | None:
-    from destwatch.reference.model import REFERENCE
-
-    if customer != REFERENCE.name:
-        return None
-    dest = REFERENCE.destination(destination)
-    ver = dest.version(version) if dest else None
-    if ver is None:
-        return None
-    app = ver.applications[0] if ver.applications else None
-    register_secret(app.client_secret if app else None)
-    return ver.destination_id, app.client_id if app else "", app.client_secret if app else ""
-
-
 def _env_name(destination: str, version: str, what: str) -> str:
     return re.sub(r"[^A-Z0-9]+", "_", f"{destination}_{version}_{what}".upper())
 
 
-def _did_you_mean(name: str, choices: Iterable[str]) -> str:
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """` (did you mean 'x'?)` for the closest of `choices`, or ""."""
     close = difflib.get_close_matches(name, list(choices), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""

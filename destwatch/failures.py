@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from destwatch._files import json_or_none
 from destwatch.redact import curl, redact
 
 __all__ = ["BudgetSpent", "ContractViolation", "NotChecked", "ResponseTimeout", "violation"]
@@ -113,7 +114,5 @@ def violation(
 
 
 def _body_text(response: httpx.Response) -> str:
-    try:
-        return json.dumps(response.json(), ensure_ascii=False)
-    except ValueError:
-        return response.text
+    data = json_or_none(response)
+    return response.text if data is None else json.dumps(data, ensure_ascii=False)

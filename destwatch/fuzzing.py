@@ -2,13 +2,14 @@
 
 The fuzz suite never lets Schemathesis fetch a token or a document on its own: the document is the one
 `Run.spec(target)` fetched over HTTP (as a user would), and every generated request carries the token of
-destwatch's `TokenClient`. Generation, sending and Schemathesis's checks stay Schemathesis's; what fails
+the version's client. Generation, sending and Schemathesis's checks stay Schemathesis's; what fails
 comes back as one `ContractViolation` per operation, rendered like every other destwatch finding.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -20,9 +21,13 @@ from schemathesis import checks
 from schemathesis.core.failures import Failure
 from schemathesis.errors import FailureGroup
 
+from destwatch._files import json_or_none
+from destwatch._schemathesis_builder import operation_test
+from destwatch.config import VersionTarget
 from destwatch.failures import ContractViolation
 from destwatch.http import Recorder, redacted_exchange
 from destwatch.redact import redact, register_secret
+from destwatch.run import Run
 
 if TYPE_CHECKING:
     from schemathesis import Case
@@ -33,6 +38,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ADDITIONAL_CHECKS",
     "EXCLUDED_CHECKS",
+    "FuzzSchemas",
     "FuzzSettings",
     "fuzz_config",
     "fuzz_operation",
@@ -134,17 +140,17 @@ def _issue(token: TokenSource) -> str:
 
 
 def _provider(token: TokenSource) -> type:
-    # `refresh_interval=None` above: no second cache inside Schemathesis. The TokenClient already caches
-    # for the token's real lifetime; a fixed 300 s cache here would hand out tokens the TokenClient had
+    # `refresh_interval=None` above: no second cache inside Schemathesis. The client already caches
+    # for the token's real lifetime; a fixed 300 s cache here would hand out tokens the client had
     # replaced, and its 401-replay would hide a destination that rejects fresh tokens.
-    class TokenClientAuth:
+    class ClientTokenAuth:
         def get(self, case: Case, ctx: object) -> str:
             return _issue(token)
 
         def set(self, case: Case, data: str, ctx: object) -> None:
             case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
 
-    return TokenClientAuth
+    return ClientTokenAuth
 
 
 def real_token_accepted(ctx: CheckContext, response: Response, case: Case) -> bool | None:
@@ -174,10 +180,7 @@ def success_envelope_holds_language_and_results(
     """
     if not 200 <= response.status_code < 300:
         return None
-    try:
-        body = json.loads(response.content)
-    except ValueError:
-        body = None
+    body = json_or_none(response.content)
     problem = ""
     if not isinstance(body, dict):
         problem = f"the answer is {'not JSON' if body is None else 'a JSON ' + type(body).__name__}"
@@ -224,12 +227,6 @@ def fuzz_operation(
     Every exchange is added to `recorder` under `name`, like the requests of destwatch's own HTTP layer.
     """
     __tracebackhide__ = True
-    # Schemathesis's pytest collector would build this test at collection time, as items the destwatch
-    # plugin cannot see (no `target` parameter: no summary, no exit code). Its builder is used directly.
-    from schemathesis.generation.feedback import FeedbackSources
-    from schemathesis.pytest._test_builder import build_operation_test
-    from schemathesis.python._constants.orchestrator import make_constants_value_source
-
     operation = schema[path][method.upper()]
     label = f"{name} {operation.label}".strip()
     final = _FinalExample()
@@ -266,13 +263,7 @@ def fuzz_operation(
                 final.inputs = _inputs(case)
             raise
 
-    test = build_operation_test(
-        config=schema.config,
-        operation=operation,
-        test_func=check,
-        given_kwargs={},
-        feedback=FeedbackSources(constants_value_source=make_constants_value_source(schema)),
-    )
+    test = operation_test(schema, operation, check)
     try:
         test()
     except _NoAnswer as stop:
@@ -421,3 +412,45 @@ def _links(document: Mapping[str, Any]) -> Iterator[str]:
             for response in (operation.get("responses") or {}).values():
                 if isinstance(response, dict):
                     yield from response.get("links") or {}
+
+
+class FuzzSchemas:
+    """Schemathesis schemas of the run's versions, built once each, authenticated by the run's clients."""
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self._schemas: dict[str, BaseSchema] = {}
+        self._lock = threading.Lock()
+
+    def seed(self, target: VersionTarget) -> int:
+        """`--destwatch-seed` when given, else the target's `seed` (a fixed default keeps CI reproducible)."""
+        given = self.run.options.seed
+        return int(given if given is not None else target.settings.seed)
+
+    def settings(self, target: VersionTarget) -> FuzzSettings:
+        settings = target.settings
+        return FuzzSettings(
+            seed=self.seed(target),
+            examples=settings.examples,
+            response_time_budget=settings.response_time_budget,
+            timeout=settings.timeout,
+            max_rps=settings.max_rps,
+            protected=target.protected,
+        )
+
+    def token(self, target: VersionTarget) -> TokenSource | None:
+        """The version's token source (its client's token cache), None for an unprotected version."""
+        if not target.protected:
+            return None
+        return lambda: self.run.http(target).token()
+
+    def get(self, target: VersionTarget) -> BaseSchema:
+        with self._lock:
+            if target.id not in self._schemas:
+                self._schemas[target.id] = load_schema(
+                    self.run.document(target),
+                    base_url=target.base_url,
+                    settings=self.settings(target),
+                    token=self.token(target),
+                )
+            return self._schemas[target.id]

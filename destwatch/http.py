@@ -1,7 +1,9 @@
-"""The one HTTP layer: pooled httpx per destination version, paced, authenticated and recorded.
+"""The one HTTP layer: one pooled httpx client per destination version, paced, authenticated, recorded.
 
-Transport failures are translated here, at the boundary: a connection that cannot be made is
-`TargetUnreachable` (exit 3), an answer that never comes is `ResponseTimeout` (a contract violation).
+Token requests go through the same client as data requests, so every request destwatch sends to a
+version is bounded by its `max_rps` and shows in the run's exchanges. Transport failures are translated
+here, at the boundary: a connection that cannot be made is `TargetUnreachable` (exit 3), an answer that
+never comes is `ResponseTimeout` (a contract violation).
 """
 
 from __future__ import annotations
@@ -16,15 +18,15 @@ import httpx
 
 from destwatch._ratelimit import RateLimiter, retry_after_seconds
 from destwatch.config import VersionTarget
-from destwatch.errors import TargetUnreachable
+from destwatch.errors import TargetUnreachable, TokenError
 from destwatch.failures import ResponseTimeout
 from destwatch.redact import redact, redact_headers
-from destwatch.tokens import TokenClient
+from destwatch.tokens import Token, TokenCache, parse_token_answer
 
-__all__ = ["Client", "Exchange", "Recorder", "redacted_exchange", "unreachable"]
+__all__ = ["Client", "Exchange", "Recorder", "redacted_exchange", "transport_failure"]
 
 _EXCERPT = 500
-# A server asking for a longer pause than this gets its 429 handed to the test instead of a stalled run.
+# A server asking for a longer pause than this gets its 429 handed to the caller instead of a stalled run.
 _MAX_RETRY_AFTER = 30.0
 _MAX_429_RETRIES = 2
 
@@ -64,25 +66,26 @@ class Recorder:
 class Client:
     """HTTP for one destination version: relative paths resolve against its base URL.
 
-    Protected versions get `Authorization: Bearer <token>` from the shared `TokenClient`; a 401 drops the
-    cached token and the request is sent once more with a fresh one. `authenticated=False` sends no token;
-    an `Authorization` in `headers=` replaces it.
+    Protected versions get `Authorization: Bearer <token>` from the client's own token cache; a 401 drops
+    the cached token and the request is sent once more with a fresh one. `authenticated=False` sends no
+    token; an `Authorization` in `headers=` replaces it.
     """
 
     def __init__(
         self,
         target: VersionTarget,
         *,
-        tokens: TokenClient | None = None,
         recorder: Recorder | None = None,
         transport: httpx.BaseTransport | None = None,
+        clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.target = target
-        self._tokens = tokens
         self.recorder = recorder if recorder is not None else Recorder()
         self._limiter = RateLimiter(target.settings.max_rps)
+        self._clock = clock
         self._sleep = sleep
+        self._tokens = TokenCache(self.fetch_token, clock=clock)
         self._http = httpx.Client(
             timeout=target.settings.timeout,
             transport=transport,
@@ -111,26 +114,59 @@ class Client:
         use_token = (
             authenticated
             and self.target.protected
-            and self._tokens is not None
             and not any(name.lower() == "authorization" for name in headers)
         )
         request_kwargs = {"params": params, "json": json, "content": content, "timeout": timeout}
         if not use_token:
             return self._send(method, path_or_url, headers, **request_kwargs)
-        assert self._tokens is not None
         response = self._send(method, path_or_url, self._bearer(headers), **request_kwargs)
         if response.status_code == 401:
             # The cached token may have been revoked or expired early: one fresh token, one more try.
-            self._tokens.invalidate(self.target)
+            self._tokens.invalidate()
             response = self._send(method, path_or_url, self._bearer(headers), **request_kwargs)
         return response
+
+    # -- tokens ------------------------------------------------------------------------------------------
+
+    def token(self) -> str:
+        """The version's current token, fetched first if missing or close to expiry (cached per run)."""
+        return self._tokens.get()
+
+    def invalidate_token(self) -> None:
+        self._tokens.invalidate()
+
+    @property
+    def tokens_fetched(self) -> int:
+        """How many tokens the cache fetched in this run (reports show it: fewer is gentler)."""
+        return self._tokens.fetches
+
+    def fetch_token(self) -> Token:
+        """One fresh token from the version's token endpoint, bypassing the cache."""
+        target = self.target
+        if target.client_id is None or target.client_secret is None:
+            raise TokenError(f"{target.id}: no client_id/client_secret configured for this version")
+        body = {
+            "clientId": target.client_id.get_secret_value(),
+            "clientSecret": target.client_secret.get_secret_value(),
+        }
+        # The lifetime counts from the request, not the answer: a slow endpoint must not stretch it.
+        sent_at = self._clock()
+        try:
+            response = self._send("POST", target.token_url, {}, json=body, timeout=None)
+        except ResponseTimeout:
+            raise TokenError(
+                f"{target.id}: the token endpoint {target.token_url} did not answer within "
+                f"{target.settings.timeout:g} s"
+            ) from None
+        return parse_token_answer(target.id, response, sent_at)
 
     def close(self) -> None:
         self._http.close()
 
+    # -- sending -----------------------------------------------------------------------------------------
+
     def _bearer(self, headers: dict[str, str]) -> dict[str, str]:
-        assert self._tokens is not None
-        return {**headers, "Authorization": f"Bearer {self._tokens.token(self.target)}"}
+        return {**headers, "Authorization": f"Bearer {self.token()}"}
 
     def _send(
         self, method: str, path_or_url: str, headers: dict[str, str], *, timeout: float | None, **kwargs: Any
@@ -155,18 +191,17 @@ class Client:
         started = time.perf_counter()
         try:
             response = self._http.send(request)
-        except httpx.ConnectTimeout as exc:
-            self._record(request, None, time.perf_counter() - started, error="connect timeout")
-            raise unreachable(self.target, request, exc) from None
         except httpx.TimeoutException as exc:
             self._record(request, None, time.perf_counter() - started, error=type(exc).__name__)
+            if isinstance(exc, httpx.ConnectTimeout):
+                raise transport_failure(self.target, request, exc) from None
             limit = timeout if timeout is not None else self.target.settings.timeout
             raise ResponseTimeout(
                 request, limit, kind=type(exc).__name__.removesuffix("Timeout").lower()
             ) from None
         except httpx.TransportError as exc:
             self._record(request, None, time.perf_counter() - started, error=type(exc).__name__)
-            raise unreachable(self.target, request, exc) from None
+            raise transport_failure(self.target, request, exc) from None
         self._record(request, response, response.elapsed.total_seconds())
         return response
 
@@ -215,7 +250,7 @@ def redacted_exchange(
     )
 
 
-def unreachable(
+def transport_failure(
     target: VersionTarget, request: httpx.Request, exc: httpx.TransportError
 ) -> TargetUnreachable:
     """`TargetUnreachable` saying which version, which URL and why, e.g. "connection refused"."""

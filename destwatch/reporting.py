@@ -7,7 +7,6 @@ reads a half-written report).
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -17,6 +16,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from destwatch._files import write_atomic
+from destwatch.exit_codes import ExitCode
 from destwatch.http import Exchange
 from destwatch.redact import redact
 
@@ -82,8 +83,8 @@ def build_summary(
         {kind: sum(1 for row in ordered for f in row["failures"] if f["kind"] == kind) for kind in _KINDS}
     )
     return {
-        "exit_code": exit_code,
-        "result": _verdict(exit_code),
+        "exit_code": int(exit_code),
+        "result": ExitCode(exit_code).verdict,
         "totals": totals,
         "unreachable": [
             {"target": target, "reason": reason} for target, reason in sorted(unreachable.items())
@@ -95,13 +96,13 @@ def build_summary(
 
 def write_json(path: Path, data: Any) -> None:
     """Write `data` as JSON at `path` atomically; every string is passed through `redact` first."""
-    _write_atomic(path, redact(json.dumps(data, indent=2, ensure_ascii=False)) + "\n")
+    write_atomic(path, redact(json.dumps(data, indent=2, ensure_ascii=False)) + "\n")
 
 
 def write_exchanges(path: Path, exchanges: Iterable[Exchange]) -> None:
     """One JSON line per recorded request (already redacted when recorded; redacted again for safety)."""
     lines = [redact(json.dumps(asdict(exchange), ensure_ascii=False)) for exchange in exchanges]
-    _write_atomic(path, "".join(f"{line}\n" for line in lines))
+    write_atomic(path, "".join(f"{line}\n" for line in lines))
 
 
 def render_summary(summary: Mapping[str, Any], console: Console) -> None:
@@ -150,23 +151,3 @@ def _failure_line(failure: Mapping[str, str]) -> str:
 
 
 _KINDS = ("violation", "unreachable", "error")
-
-
-def _verdict(exit_code: int) -> str:
-    return {
-        0: "passed",
-        1: "contract violations",
-        2: "configuration error",
-        3: "target unreachable",
-        4: "destwatch error",
-    }.get(exit_code, "error")
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)

@@ -20,9 +20,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from destwatch.gate import GateRequest, run_gate
 from destwatch.reference import REFERENCE, create_app, serve_in_thread
 from destwatch.reference.targets import embedded_targets
-from destwatch.runner import RunRequest, run
 
 
 def _suites(
@@ -32,8 +32,8 @@ def _suites(
     targets.write_text(embedded_targets(defaults={"max_rps": max_rps, "request_budget": 400}))
     reports = workdir / "reports"
     started = time.perf_counter()
-    code = run(
-        RunRequest(
+    code = run_gate(
+        GateRequest(
             targets=targets, reports=reports, suites=("shape", "filters"), seed=seed, pytest_args=("-q",)
         )
     )

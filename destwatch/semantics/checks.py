@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from destwatch._files import json_or_none
 from destwatch.failures import violation
 from destwatch.semantics.probe import Answer
 from destwatch.semantics.queries import Request
@@ -36,7 +37,4 @@ def expect(
 
 def json_body(response: httpx.Response) -> Any:
     """The parsed body, or None when it is not JSON (the oracles then report the type)."""
-    try:
-        return response.json()
-    except ValueError:
-        return None
+    return json_or_none(response)

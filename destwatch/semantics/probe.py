@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from destwatch._files import json_or_none
 from destwatch.failures import BudgetSpent, violation
 from destwatch.semantics.model import EndpointModel
 from destwatch.semantics.queries import Ask, Method, Request, render
@@ -161,10 +162,9 @@ def _answer(ask: Ask, request: Request, response: httpx.Response) -> Answer:
     clause = "envelope: a query the document allows answers 200 with a JSON object holding an array `results`"
     if response.status_code != 200:
         raise violation(clause, response, detail=f"asked: {ask.describe()}", body=request.body)
-    try:
-        data = response.json()
-    except ValueError:
-        raise violation(clause, response, detail="the body is not JSON", body=request.body) from None
+    data = json_or_none(response)
+    if data is None:
+        raise violation(clause, response, detail="the body is not JSON", body=request.body)
     if not isinstance(data, dict) or not isinstance(data.get("results"), list):
         raise violation(clause, response, detail=f"asked: {ask.describe()}", body=request.body)
     return Answer(ask, request, response, data)

@@ -37,7 +37,7 @@ class _Target(Protocol):
 
 
 class _Run(Protocol):
-    def spec(self, target: Any) -> dict[str, Any]: ...
+    def document(self, target: Any) -> dict[str, Any]: ...
 
     def http(self, target: Any) -> Sender: ...
 
@@ -72,7 +72,7 @@ class Session:
     def models(self, target: _Target) -> dict[str, EndpointModel]:
         with self._lock:
             if target.id not in self._models:
-                self._models[target.id] = endpoint_models(self.run.spec(target))
+                self._models[target.id] = endpoint_models(self.run.document(target))
             return self._models[target.id]
 
     def model(self, target: _Target, endpoint: str) -> EndpointModel:

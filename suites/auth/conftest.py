@@ -1,179 +1,19 @@
-"""Shared pieces of the auth suite: raw token grants, data requests with chosen credentials, expired tokens.
-
-The lifecycle clauses are about the token endpoint itself, so grants here are requested directly (with the
-target's credentials), never taken from the run's token cache. Helpers reach the tests as the `auth`
-fixture rather than by import: suite folders are not packages, and `conftest` is not an importable name.
-"""
+"""The auth suite's fixtures: its instruments (`destwatch.authkit`) and expired tokens, waited out once."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
-
-import httpx
 import pytest
 
-from destwatch.redact import register_secret
-
-# `exp` is whole seconds and servers compare it with their own clock: past it by this much, a token is
-# expired on any server whose clock is within the margin of ours.
-EXPIRY_MARGIN = 1.0
-
-
-@dataclass(frozen=True)
-class Grant:
-    """One answer of the token endpoint, with the moment it was asked for."""
-
-    response: httpx.Response
-    requested_at: float
-
-    @property
-    def body(self) -> Any:
-        try:
-            return self.response.json()
-        except ValueError:
-            return None
-
-    @property
-    def token(self) -> str:
-        return str(self.body["accessToken"])
-
-    @property
-    def expires_at(self) -> float:
-        """When the token must stop working by what the endpoint said: ask time + `expiresIn`.
-
-        Not the JWT's `exp`: the documented lifetime is the promise; a token that outlives it (whatever its
-        claims say) is a token accepted after expiry.
-        """
-        return self.requested_at + float(self.body["expiresIn"])
-
-
-class AuthKit:
-    """Token-endpoint and data requests of one run, each with exactly the credentials a clause needs."""
-
-    def __init__(self, run: Any) -> None:
-        self.run = run
-
-    def credentials(self, target: Any) -> dict[str, str]:
-        """The JSON body of a valid token request; the secret is registered for redaction first."""
-        client_id = target.client_id.get_secret_value() if target.client_id else ""
-        secret = target.client_secret.get_secret_value() if target.client_secret else ""
-        register_secret(secret)
-        return {"clientId": client_id, "clientSecret": secret}
-
-    def token_url(self, target: Any, *, destination_id: str | None = None) -> str:
-        """The version's token URL, or the same URL for another destination id."""
-        if destination_id is None:
-            return str(target.token_url)
-        return str(target.token_url).replace(target.destination_id, destination_id)
-
-    def grant(self, target: Any, **kwargs: Any) -> Grant:
-        """POST to the token endpoint without any Authorization; `kwargs` go to `Client.request`.
-
-        Without `json`/`content` the body is the target's valid credentials; `url` replaces the token URL.
-        """
-        url = kwargs.pop("url", None) or self.token_url(target)
-        if "json" not in kwargs and "content" not in kwargs:
-            kwargs["json"] = self.credentials(target)
-        requested_at = time.time()
-        response = self.run.http(target).request("POST", url, authenticated=False, **kwargs)
-        body = _json(response)
-        if isinstance(body, dict) and isinstance(body.get("accessToken"), str):
-            register_secret(body["accessToken"])
-        return Grant(response, requested_at)
-
-    def paths(self, target: Any) -> list[str]:
-        """The data paths of the version's document, e.g. `["/products", "/variants"]`."""
-        return sorted(self.run.spec(target).get("paths") or {})
-
-    def data(
-        self,
-        target: Any,
-        method: str,
-        path: str,
-        *,
-        headers: dict[str, str],
-        params: dict[str, str] | None = None,
-    ) -> httpx.Response:
-        """A small data request with exactly `headers` as credentials (none when empty)."""
-        body = {"top": 1} if method == "POST" else None
-        query = {"top": "1", **(params or {})} if method == "GET" else params
-        return self.run.http(target).request(
-            method, path, params=query, json=body, headers=headers, authenticated=False
-        )
-
-    @staticmethod
-    def bearer(token: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {token}"}
-
-    @staticmethod
-    def rejected(response: httpx.Response, target: Any) -> bool:
-        return response.status_code in tuple(target.settings.auth_reject_statuses)
-
-
-def _json(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
+from destwatch.authkit import AuthKit, Expiry, expire_tokens
+from destwatch.run import Run
 
 
 @pytest.fixture(scope="session")
-def auth(dw_run: Any) -> AuthKit:
+def auth(dw_run: Run) -> AuthKit:
     return AuthKit(dw_run)
 
 
-@dataclass(frozen=True)
-class ExpiredToken:
-    """A real token of a version, tried while fresh, then waited out past its `expiresIn`."""
-
-    token: str
-    fresh_response: httpx.Response
-
-
-@dataclass(frozen=True)
-class Expiry:
-    """Per protected version: the expired token, or why there is none."""
-
-    tokens: dict[str, ExpiredToken]
-    reasons: dict[str, str]
-
-    def get(self, target: Any) -> ExpiredToken | None:
-        return self.tokens.get(target.id)
-
-    def reason(self, target: Any) -> str:
-        return self.reasons.get(target.id, f"{target.id}: unprotected, tokens do not apply")
-
-
 @pytest.fixture(scope="session")
-def expired_tokens(dw_run: Any, auth: AuthKit) -> Iterator[Expiry]:
-    """Tokens of every protected version whose `expiresIn` fits its wait budget, waited out together.
-
-    Tokens are minted for all versions first, then the session waits once for the latest expiry. Waiting
-    out the real expiry is the thing under test, not a race papered over.
-    """
-    reasons: dict[str, str] = {}
-    pending: list[tuple[Any, Grant, httpx.Response]] = []
-    for target in dw_run.targets:
-        if not target.protected:
-            continue
-        grant = auth.grant(target)
-        body = grant.body
-        if grant.response.status_code != 200 or not isinstance(body, dict):
-            reasons[target.id] = f"{target.id}: the grant was answered {grant.response.status_code}"
-            continue
-        expires_in = body.get("expiresIn")
-        budget = float(target.settings.expiry_wait_budget)
-        if not isinstance(expires_in, int | float) or expires_in + EXPIRY_MARGIN > budget:
-            reasons[target.id] = (
-                f"{target.id}: expiresIn = {expires_in!r} s does not fit expiry_wait_budget = {budget:g} s"
-            )
-            continue
-        fresh = auth.data(target, "GET", auth.paths(target)[0], headers=auth.bearer(grant.token))
-        pending.append((target, grant, fresh))
-    if pending:
-        deadline = max(grant.expires_at for _, grant, _ in pending) + EXPIRY_MARGIN
-        time.sleep(max(0.0, deadline - time.time()))
-    yield Expiry({target.id: ExpiredToken(grant.token, fresh) for target, grant, fresh in pending}, reasons)
+def expired_tokens(dw_run: Run, auth: AuthKit) -> Expiry:
+    """Tokens of every protected version whose `expiresIn` fits its wait budget, waited out together."""
+    return expire_tokens(dw_run, auth)

@@ -10,13 +10,15 @@ must get a status from `auth_reject_statuses` (default 401, 403) and no `results
 from __future__ import annotations
 
 import warnings
-from typing import Any
 
 import httpx
 import pytest
 
 from destwatch import jwt_tamper
+from destwatch.authkit import AuthKit, Expiry
+from destwatch.config import VersionTarget
 from destwatch.failures import violation
+from destwatch.run import Run
 
 METHODS = ("GET", "POST")
 
@@ -25,7 +27,7 @@ class MissingChallengeWarning(UserWarning):
     """A 401 without `WWW-Authenticate` (RFC 6750 section 3): reported, not failed, unless strict."""
 
 
-def _foreign_tokens(target: Any, dw_run: Any, auth: Any) -> dict[str, str]:
+def _foreign_tokens(target: VersionTarget, dw_run: Run, auth: AuthKit) -> dict[str, str]:
     if target.settings.shared_applications:
         return {}
     tokens = {}
@@ -48,7 +50,7 @@ def _holds_results(response: httpx.Response) -> bool:
 @pytest.mark.protected_only
 @pytest.mark.parametrize("method", METHODS)
 def test_requests_without_valid_credentials_are_rejected_without_results(
-    target: Any, endpoint: str, method: str, dw_run: Any, auth: Any, expired_tokens: Any
+    target: VersionTarget, endpoint: str, method: str, dw_run: Run, auth: AuthKit, expired_tokens: Expiry
 ) -> None:
     path = f"/{endpoint}"
     grant = auth.grant(target)
@@ -97,7 +99,7 @@ def test_requests_without_valid_credentials_are_rejected_without_results(
 
 @pytest.mark.parametrize("method", METHODS)
 def test_unprotected_version_answers_without_credentials(
-    target: Any, endpoint: str, method: str, auth: Any
+    target: VersionTarget, endpoint: str, method: str, auth: AuthKit
 ) -> None:
     if target.protected:
         pytest.skip(f"{target.id} is protected: the rejection clause covers it")

@@ -16,7 +16,10 @@ from typing import Any
 import pytest
 
 from destwatch import jwt_tamper
+from destwatch.authkit import AuthKit, Expiry
+from destwatch.config import VersionTarget
 from destwatch.failures import violation
+from destwatch.run import Run
 
 pytestmark = pytest.mark.protected_only
 
@@ -25,7 +28,9 @@ CLOCK_SKEW = 60
 _JWT_SHAPED = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.")
 
 
-def test_valid_credentials_get_200_a_token_and_the_documented_expires_in(target: Any, auth: Any) -> None:
+def test_valid_credentials_get_200_a_token_and_the_documented_expires_in(
+    target: VersionTarget, auth: AuthKit
+) -> None:
     grant = auth.grant(target)
     clause = "token: valid credentials get 200, a non-empty accessToken, expiresIn = the documented lifetime"
     if grant.response.status_code != 200:
@@ -45,7 +50,7 @@ def test_valid_credentials_get_200_a_token_and_the_documented_expires_in(target:
         )
 
 
-def test_jwt_exp_minus_iat_equals_expires_in_and_exp_lies_ahead(target: Any, auth: Any) -> None:
+def test_jwt_exp_minus_iat_equals_expires_in_and_exp_lies_ahead(target: VersionTarget, auth: AuthKit) -> None:
     grant = auth.grant(target)
     assert grant.response.status_code == 200, (
         f"grant answered {grant.response.status_code}: see the grant clause"
@@ -74,7 +79,7 @@ def test_jwt_exp_minus_iat_equals_expires_in_and_exp_lies_ahead(target: Any, aut
 
 
 def test_fresh_token_works_at_once_on_every_endpoint_for_get_and_post_and_again_later(
-    target: Any, endpoint: str, auth: Any
+    target: VersionTarget, endpoint: str, auth: AuthKit
 ) -> None:
     grant = auth.grant(target)
     assert grant.response.status_code == 200, (
@@ -102,7 +107,7 @@ def _raw(content: bytes) -> BadRequest:
     return lambda auth, target: {"content": content, "headers": {"Content-Type": "application/json"}}
 
 
-def _unknown_destination(auth: Any, target: Any) -> dict[str, Any]:
+def _unknown_destination(auth: AuthKit, target: VersionTarget) -> dict[str, Any]:
     url = auth.token_url(target, destination_id=str(uuid.uuid4()))
     return {"json": auth.credentials(target), "url": url}
 
@@ -120,7 +125,9 @@ BAD_TOKEN_REQUESTS: dict[str, BadRequest] = {
 
 
 @pytest.mark.parametrize("bad_request", list(BAD_TOKEN_REQUESTS))
-def test_bad_token_request_gets_a_4xx_without_a_token(target: Any, auth: Any, bad_request: str) -> None:
+def test_bad_token_request_gets_a_4xx_without_a_token(
+    target: VersionTarget, auth: AuthKit, bad_request: str
+) -> None:
     grant = auth.grant(target, **BAD_TOKEN_REQUESTS[bad_request](auth, target))
     status, text = grant.response.status_code, grant.response.text
     leaked = "accessToken" in text or _JWT_SHAPED.search(text) is not None
@@ -135,7 +142,9 @@ def test_bad_token_request_gets_a_4xx_without_a_token(target: Any, auth: Any, ba
         )
 
 
-def test_token_is_rejected_once_its_lifetime_has_passed(target: Any, auth: Any, expired_tokens: Any) -> None:
+def test_token_is_rejected_once_its_lifetime_has_passed(
+    target: VersionTarget, auth: AuthKit, expired_tokens: Expiry
+) -> None:
     expired = expired_tokens.get(target)
     if expired is None:
         pytest.skip(expired_tokens.reason(target))
@@ -155,7 +164,9 @@ def test_token_is_rejected_once_its_lifetime_has_passed(target: Any, auth: Any, 
             )
 
 
-def test_token_is_rejected_by_every_other_protected_version(target: Any, dw_run: Any, auth: Any) -> None:
+def test_token_is_rejected_by_every_other_protected_version(
+    target: VersionTarget, dw_run: Run, auth: AuthKit
+) -> None:
     if target.settings.shared_applications:
         pytest.skip(f"{target.id}: shared_applications = true, tokens may work across versions")
     others = [other for other in dw_run.targets if other.protected and other.id != target.id]

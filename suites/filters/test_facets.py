@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from destwatch.config import VersionTarget
 from destwatch.failures import NotChecked
 from destwatch.semantics.checks import expect
 from destwatch.semantics.generators import value_counts
@@ -55,7 +56,7 @@ def _count(answer: Answer) -> int | None:
 
 
 def test_facet_count_equals_the_results_filtered_on_that_value(
-    semantics: Session, target: Any, endpoint: str
+    semantics: Session, target: VersionTarget, endpoint: str
 ) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
     rng = semantics.rng(target, endpoint, "facets")
@@ -81,7 +82,9 @@ def test_facet_count_equals_the_results_filtered_on_that_value(
                 )
 
 
-def test_facet_counts_shrink_with_the_filter(semantics: Session, target: Any, endpoint: str) -> None:
+def test_facet_counts_shrink_with_the_filter(
+    semantics: Session, target: VersionTarget, endpoint: str
+) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
     for wide, narrow in _faceted(ep):
         expect(
@@ -91,7 +94,7 @@ def test_facet_counts_shrink_with_the_filter(semantics: Session, target: Any, en
         )
 
 
-def test_facet_size_is_respected(semantics: Session, target: Any, endpoint: str) -> None:
+def test_facet_size_is_respected(semantics: Session, target: VersionTarget, endpoint: str) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
     _require_facets(ep)
     sizes = facet_sizes(target, ep.model)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from destwatch.config import VersionTarget
 from destwatch.failures import NotChecked
 from destwatch.semantics.checks import expect
 from destwatch.semantics.generators import prefix_of, value_counts
@@ -12,7 +11,9 @@ from destwatch.semantics.plans import endpoint_under_test
 from destwatch.semantics.session import Session
 
 
-def test_get_filter_and_post_must_return_the_same_ids(semantics: Session, target: Any, endpoint: str) -> None:
+def test_get_filter_and_post_must_return_the_same_ids(
+    semantics: Session, target: VersionTarget, endpoint: str
+) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
     get, post = ep.model.get, ep.model.post
     names = [name for name in get.filters if name in post.filters] if get and post else []

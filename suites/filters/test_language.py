@@ -7,8 +7,8 @@ That localized values differ is our own expectation, not Occtoo's documented con
 from __future__ import annotations
 
 import warnings
-from typing import Any
 
+from destwatch.config import VersionTarget
 from destwatch.failures import NotChecked
 from destwatch.semantics.checks import expect
 from destwatch.semantics.oracles import (
@@ -42,7 +42,9 @@ def _by_language(ep: Endpoint) -> dict[str, Answer]:
     return dict(zip(languages, ep.send_all(asks, methods[-1]), strict=True))
 
 
-def test_answer_says_each_configured_language(semantics: Session, target: Any, endpoint: str) -> None:
+def test_answer_says_each_configured_language(
+    semantics: Session, target: VersionTarget, endpoint: str
+) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
     declared = ep.model.languages
     asks = [Ask(top=1, language=lang) for lang in target.languages if not declared or lang in declared]
@@ -59,7 +61,7 @@ def test_answer_says_each_configured_language(semantics: Session, target: Any, e
 
 
 def test_localized_properties_differ_between_languages(
-    semantics: Session, target: Any, endpoint: str
+    semantics: Session, target: VersionTarget, endpoint: str
 ) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
     if len(target.languages) < 2:

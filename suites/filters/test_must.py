@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from destwatch.config import VersionTarget
 from destwatch.failures import NotChecked
 from destwatch.semantics.checks import expect
 from destwatch.semantics.oracles import (
@@ -19,7 +18,7 @@ from destwatch.semantics.plans import complete_or_skip, endpoint_under_test, mus
 from destwatch.semantics.session import Session
 
 
-def test_must_results_have_an_asked_value(semantics: Session, target: Any, endpoint: str) -> None:
+def test_must_results_have_an_asked_value(semantics: Session, target: VersionTarget, endpoint: str) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
     plan = must_or_skip(ep)
     asks = [ep.page().and_must(plan.name, plan.first), ep.page().and_must(plan.name, plan.first, plan.second)]
@@ -31,7 +30,7 @@ def test_must_results_have_an_asked_value(semantics: Session, target: Any, endpo
         )
 
 
-def test_must_values_are_alternatives(semantics: Session, target: Any, endpoint: str) -> None:
+def test_must_values_are_alternatives(semantics: Session, target: VersionTarget, endpoint: str) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
     plan = must_or_skip(ep, several=True)
     asks = [
@@ -49,7 +48,7 @@ def test_must_values_are_alternatives(semantics: Session, target: Any, endpoint:
 
 
 def test_must_on_two_properties_gives_the_intersection(
-    semantics: Session, target: Any, endpoint: str
+    semantics: Session, target: VersionTarget, endpoint: str
 ) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
     plan = must_or_skip(ep)
@@ -74,7 +73,9 @@ def test_must_on_two_properties_gives_the_intersection(
         )
 
 
-def test_must_not_excludes_every_listed_value(semantics: Session, target: Any, endpoint: str) -> None:
+def test_must_not_excludes_every_listed_value(
+    semantics: Session, target: VersionTarget, endpoint: str
+) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
     plan = must_or_skip(ep)
     asks = [
@@ -89,7 +90,9 @@ def test_must_not_excludes_every_listed_value(semantics: Session, target: Any, e
         )
 
 
-def test_must_and_must_not_partition_the_items(semantics: Session, target: Any, endpoint: str) -> None:
+def test_must_and_must_not_partition_the_items(
+    semantics: Session, target: VersionTarget, endpoint: str
+) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
     plan = must_or_skip(ep)
     clause = "mustNot: must and mustNot on the same value partition the items (nothing shared, nothing lost)"

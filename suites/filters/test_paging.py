@@ -6,8 +6,7 @@ within it is checked on a filtered subset small enough to page to the end, or no
 
 from __future__ import annotations
 
-from typing import Any
-
+from destwatch.config import VersionTarget
 from destwatch.failures import NotChecked
 from destwatch.semantics.checks import expect
 from destwatch.semantics.model import Method
@@ -39,7 +38,9 @@ def _keyset_methods(ep: Endpoint, *, totals: bool = False) -> list[Method]:
     return methods
 
 
-def test_skip_pages_are_disjoint_and_concatenate(semantics: Session, target: Any, endpoint: str) -> None:
+def test_skip_pages_are_disjoint_and_concatenate(
+    semantics: Session, target: VersionTarget, endpoint: str
+) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
     checked = False
     for method in ep.model.methods:
@@ -60,7 +61,9 @@ def test_skip_pages_are_disjoint_and_concatenate(semantics: Session, target: Any
         raise NotChecked(f"{ep.model.path}: no method of the document declares skip and top")
 
 
-def test_keyset_paging_visits_every_item_exactly_once(semantics: Session, target: Any, endpoint: str) -> None:
+def test_keyset_paging_visits_every_item_exactly_once(
+    semantics: Session, target: VersionTarget, endpoint: str
+) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
     collation = target.settings.sort_collation
     for method in _keyset_methods(ep):
@@ -73,7 +76,9 @@ def test_keyset_paging_visits_every_item_exactly_once(semantics: Session, target
         )
 
 
-def test_total_equals_the_items_reachable_by_paging(semantics: Session, target: Any, endpoint: str) -> None:
+def test_total_equals_the_items_reachable_by_paging(
+    semantics: Session, target: VersionTarget, endpoint: str
+) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
     for method in _keyset_methods(ep, totals=True):
         base = pageable_subset(ep, method, totals=True)
@@ -96,7 +101,9 @@ def test_total_equals_the_items_reachable_by_paging(semantics: Session, target: 
         )
 
 
-def test_list_ids_give_the_same_ids_as_full_results(semantics: Session, target: Any, endpoint: str) -> None:
+def test_list_ids_give_the_same_ids_as_full_results(
+    semantics: Session, target: VersionTarget, endpoint: str
+) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
     checked = False
     for method in ep.model.methods:
@@ -115,7 +122,9 @@ def test_list_ids_give_the_same_ids_as_full_results(semantics: Session, target: 
         raise NotChecked(f"{ep.model.path}: no method of the document declares listIds")
 
 
-def test_top_zero_one_and_the_largest_top_behave(semantics: Session, target: Any, endpoint: str) -> None:
+def test_top_zero_one_and_the_largest_top_behave(
+    semantics: Session, target: VersionTarget, endpoint: str
+) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
     matches = ep.sample.size
     if matches is None:

@@ -6,8 +6,7 @@ descriptions name, else the only date-time property of the results.
 
 from __future__ import annotations
 
-from typing import Any
-
+from destwatch.config import VersionTarget
 from destwatch.failures import NotChecked
 from destwatch.semantics.checks import expect
 from destwatch.semantics.generators import period_window
@@ -25,7 +24,9 @@ def _window(ep: Endpoint) -> tuple[str, str, str]:
     return changed, *window
 
 
-def test_period_since_keeps_only_items_changed_since(semantics: Session, target: Any, endpoint: str) -> None:
+def test_period_since_keeps_only_items_changed_since(
+    semantics: Session, target: VersionTarget, endpoint: str
+) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
     if not ep.model.declares("periodSince") and not ep.model.declares("period"):
         raise NotChecked(f"{ep.model.path}: the document declares no period")
@@ -40,7 +41,7 @@ def test_period_since_keeps_only_items_changed_since(semantics: Session, target:
 
 
 def test_period_keeps_only_items_changed_within_the_window(
-    semantics: Session, target: Any, endpoint: str
+    semantics: Session, target: VersionTarget, endpoint: str
 ) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
     changed, since, before = _window(ep)
@@ -56,7 +57,7 @@ def test_period_keeps_only_items_changed_within_the_window(
 
 
 def test_get_period_since_and_post_period_since_return_the_same_ids(
-    semantics: Session, target: Any, endpoint: str
+    semantics: Session, target: VersionTarget, endpoint: str
 ) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
     get, post = ep.model.get, ep.model.post

@@ -6,8 +6,7 @@ rule, a `gt`/`gte` or `lt`/`lte` pair for the rule relating exclusive and inclus
 
 from __future__ import annotations
 
-from typing import Any
-
+from destwatch.config import VersionTarget
 from destwatch.failures import NotChecked
 from destwatch.semantics.checks import expect
 from destwatch.semantics.generators import RangePlan
@@ -41,7 +40,9 @@ def _widest(ep: Endpoint, plan: RangePlan) -> Ask:
     return _bounds(ep, plan, low, high)
 
 
-def test_range_results_lie_within_the_bounds(semantics: Session, target: Any, endpoint: str) -> None:
+def test_range_results_lie_within_the_bounds(
+    semantics: Session, target: VersionTarget, endpoint: str
+) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
     plan = range_or_skip(ep)
     offered = _operators(ep, plan)
@@ -59,7 +60,9 @@ def test_range_results_lie_within_the_bounds(semantics: Session, target: Any, en
         )
 
 
-def test_inclusive_bounds_include_items_on_the_bound(semantics: Session, target: Any, endpoint: str) -> None:
+def test_inclusive_bounds_include_items_on_the_bound(
+    semantics: Session, target: VersionTarget, endpoint: str
+) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
     plan = range_or_skip(ep)
     inclusive_ops = {"gte", "lte"} & _operators(ep, plan)
@@ -78,7 +81,7 @@ def test_inclusive_bounds_include_items_on_the_bound(semantics: Session, target:
 
 
 def test_exclusive_bounds_differ_exactly_by_the_boundary_items(
-    semantics: Session, target: Any, endpoint: str
+    semantics: Session, target: VersionTarget, endpoint: str
 ) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
     plan = range_or_skip(ep)

@@ -6,8 +6,7 @@ case-insensitive order would pass says so.
 
 from __future__ import annotations
 
-from typing import Any
-
+from destwatch.config import VersionTarget
 from destwatch.failures import NotChecked
 from destwatch.semantics.checks import expect
 from destwatch.semantics.generators import must_plan
@@ -48,7 +47,9 @@ def _sorted(ep: Endpoint) -> list[tuple[str, Answer, Answer]]:
     return [(up.ask.sort_asc[0], up, down) for up, down in zip(answers[::2], answers[1::2], strict=True)]
 
 
-def test_sort_asc_orders_results_by_the_property(semantics: Session, target: Any, endpoint: str) -> None:
+def test_sort_asc_orders_results_by_the_property(
+    semantics: Session, target: VersionTarget, endpoint: str
+) -> None:
     collation = target.settings.sort_collation
     for key, ascending, _ in _sorted(endpoint_under_test(semantics, target, endpoint)):
         expect(
@@ -58,7 +59,9 @@ def test_sort_asc_orders_results_by_the_property(semantics: Session, target: Any
         )
 
 
-def test_sort_desc_orders_results_by_the_property(semantics: Session, target: Any, endpoint: str) -> None:
+def test_sort_desc_orders_results_by_the_property(
+    semantics: Session, target: VersionTarget, endpoint: str
+) -> None:
     collation = target.settings.sort_collation
     for key, _, descending in _sorted(endpoint_under_test(semantics, target, endpoint)):
         expect(
@@ -69,7 +72,7 @@ def test_sort_desc_orders_results_by_the_property(semantics: Session, target: An
 
 
 def test_sort_desc_is_sort_asc_reversed_where_values_differ(
-    semantics: Session, target: Any, endpoint: str
+    semantics: Session, target: VersionTarget, endpoint: str
 ) -> None:
     collation = target.settings.sort_collation
     for key, ascending, descending in _sorted(endpoint_under_test(semantics, target, endpoint)):

@@ -5,12 +5,13 @@ Differences between the two documents are reported as warnings, not failed here.
 from __future__ import annotations
 
 import warnings
-from typing import Any
 
 import allure
 import pytest
 
+from destwatch.config import VersionTarget
 from destwatch.failures import NotChecked
+from destwatch.run import Run
 from destwatch.semantics.checks import expect
 from destwatch.semantics.generators import must_plan, range_plan
 from destwatch.semantics.model import EndpointModel, Method
@@ -26,7 +27,7 @@ class DocumentDifference(UserWarning):
     """Two versions' documents differ (reported for version validation, not a failure here)."""
 
 
-def _later_versions(dw_run: Any, target: Any) -> list[Any]:
+def _later_versions(dw_run: Run, target: VersionTarget) -> list[VersionTarget]:
     if not target.settings.same_data_across_versions:
         pytest.skip(f"{target.id}: same_data_across_versions is off")
     later = [
@@ -41,7 +42,7 @@ def _later_versions(dw_run: Any, target: Any) -> list[Any]:
 
 
 def _queries(
-    common: EndpointModel, sample: Sample, semantics: Session, target: Any, endpoint: str
+    common: EndpointModel, sample: Sample, semantics: Session, target: VersionTarget, endpoint: str
 ) -> list[tuple[Ask, Method]]:
     """The logical queries both versions can answer (unfiltered by id, must, range, a sort on a shared
     key), each with a method the common model can write it with."""
@@ -80,7 +81,7 @@ def _queries(
 
 
 def test_same_query_gives_the_same_answer_on_every_version(
-    semantics: Session, dw_run: Any, target: Any, endpoint: str
+    semantics: Session, dw_run: Run, target: VersionTarget, endpoint: str
 ) -> None:
     later = _later_versions(dw_run, target)
     mine = semantics.models(target)

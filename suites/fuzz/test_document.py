@@ -14,7 +14,9 @@ from urllib.parse import urljoin
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
+from destwatch.config import VersionTarget
 from destwatch.failures import violation
+from destwatch.run import Run
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -23,7 +25,7 @@ class UnusedSecurityWarning(UserWarning):
     """An unprotected version's document declares security that the destination does not enforce."""
 
 
-def test_document_is_served_without_a_token(target: Any, dw_run: Any) -> None:
+def test_document_is_served_without_a_token(target: VersionTarget, dw_run: Run) -> None:
     response = dw_run.http(target).get(target.openapi_url, authenticated=False)
     if response.status_code != 200:
         raise violation(
@@ -48,8 +50,8 @@ def test_document_is_served_without_a_token(target: Any, dw_run: Any) -> None:
         )
 
 
-def test_document_is_valid_openapi_3(target: Any, spec: dict[str, Any]) -> None:
-    version = str(spec.get("openapi", ""))
+def test_document_is_valid_openapi_3(target: VersionTarget, document: dict[str, Any]) -> None:
+    version = str(document.get("openapi", ""))
     if not version.startswith("3."):
         raise violation(
             "openapi: the document is OpenAPI 3.x",
@@ -57,7 +59,7 @@ def test_document_is_valid_openapi_3(target: Any, spec: dict[str, Any]) -> None:
             counterexample=f"{target.openapi_url}: openapi={version!r}",
         )
     try:
-        validate(spec)
+        validate(document)
     except OpenAPIValidationError as exc:
         where = "/".join(str(part) for part in exc.path) or "(root)"
         raise violation(
@@ -67,8 +69,8 @@ def test_document_is_valid_openapi_3(target: Any, spec: dict[str, Any]) -> None:
         ) from None
 
 
-def test_document_server_url_is_the_version_base_url(target: Any, spec: dict[str, Any]) -> None:
-    servers = spec.get("servers") or []
+def test_document_server_url_is_the_version_base_url(target: VersionTarget, document: dict[str, Any]) -> None:
+    servers = document.get("servers") or []
     if not servers or "url" not in servers[0]:
         raise violation(
             "openapi: servers[0].url is the version's base URL",
@@ -85,9 +87,9 @@ def test_document_server_url_is_the_version_base_url(target: Any, spec: dict[str
         )
 
 
-def test_document_declares_security_when_protected(target: Any, spec: dict[str, Any]) -> None:
-    schemes = (spec.get("components") or {}).get("securitySchemes") or {}
-    unsecured = _operations_without_security(spec)
+def test_document_declares_security_when_protected(target: VersionTarget, document: dict[str, Any]) -> None:
+    schemes = (document.get("components") or {}).get("securitySchemes") or {}
+    unsecured = _operations_without_security(document)
     if target.protected:
         if not schemes:
             raise violation(
@@ -101,9 +103,9 @@ def test_document_declares_security_when_protected(target: Any, spec: dict[str, 
                 detail=f"{len(unsecured)} operation(s) have no security requirement",
                 counterexample=[f"{target.id}: {label} has security []" for label in unsecured],
             )
-    elif schemes or len(unsecured) != len(_labels(spec)):
+    elif schemes or len(unsecured) != len(_labels(document)):
         # Generators of unprotected destinations often keep the scheme: misleading, not a broken contract.
-        secured = sorted(set(_labels(spec)) - set(unsecured))
+        secured = sorted(set(_labels(document)) - set(unsecured))
         warnings.warn(
             UnusedSecurityWarning(
                 f"{target.id} is unprotected (protected = false) but its document declares security "
@@ -113,20 +115,20 @@ def test_document_declares_security_when_protected(target: Any, spec: dict[str, 
         )
 
 
-def _labels(spec: dict[str, Any]) -> list[str]:
+def _labels(document: dict[str, Any]) -> list[str]:
     return [
         f"{method.upper()} {path}"
-        for path, item in (spec.get("paths") or {}).items()
+        for path, item in (document.get("paths") or {}).items()
         for method in item
         if method in _METHODS
     ]
 
 
-def _operations_without_security(spec: dict[str, Any]) -> list[str]:
+def _operations_without_security(document: dict[str, Any]) -> list[str]:
     """Operations whose effective security (their own, else the document's) requires nothing."""
-    default = spec.get("security") or []
+    default = document.get("security") or []
     unsecured = []
-    for path, item in (spec.get("paths") or {}).items():
+    for path, item in (document.get("paths") or {}).items():
         for method, operation in item.items():
             if method not in _METHODS:
                 continue

@@ -13,6 +13,9 @@ from typing import Any
 import pytest
 
 from destwatch import fuzzing
+from destwatch.config import VersionTarget
+from destwatch.fuzzing import FuzzSchemas
+from destwatch.run import Run
 
 # Items come from the plugin's (target, endpoint) parametrization times the two methods every Occtoo
 # endpoint answers [doc], not from Schemathesis's own collector: its items carry no `target` parameter,
@@ -23,10 +26,15 @@ METHODS = ("GET", "POST")
 
 @pytest.mark.parametrize("method", METHODS)
 def test_operation_answers_every_generated_request_as_its_document_says(
-    target: Any, endpoint: str, method: str, spec: dict[str, Any], fuzz_schemas: Any, dw_run: Any
+    target: VersionTarget,
+    endpoint: str,
+    method: str,
+    document: dict[str, Any],
+    fuzz_schemas: FuzzSchemas,
+    dw_run: Run,
 ) -> None:
     path = f"/{endpoint}"
-    if method.lower() not in spec["paths"].get(path, {}):
+    if method.lower() not in document["paths"].get(path, {}):
         pytest.skip(f"{target.id}: the document declares no {method} {path}")
     schema = fuzz_schemas.get(target)
     fuzzing.fuzz_operation(

@@ -7,11 +7,13 @@ from typing import Any
 import pytest
 
 from destwatch import fuzzing
+from destwatch.config import VersionTarget
+from destwatch.fuzzing import FuzzSchemas
 
 
 def test_linked_operations_answer_as_the_document_says(
-    target: Any, spec: dict[str, Any], fuzz_schemas: Any
+    target: VersionTarget, document: dict[str, Any], fuzz_schemas: FuzzSchemas
 ) -> None:
-    if not fuzzing.has_links(spec):
+    if not fuzzing.has_links(document):
         pytest.skip(f"{target.id}: the document declares no OpenAPI links, so there is no workflow to follow")
     fuzzing.fuzz_stateful(fuzz_schemas.get(target), examples=target.settings.examples)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
+from destwatch.run import Run
 from destwatch.semantics.session import Session
 
 
 @pytest.fixture(scope="session")
-def semantics(dw_run: Any) -> Session:
+def semantics(dw_run: Run) -> Session:
     return Session(dw_run, "shape", seed=int(getattr(dw_run, "seed", 0) or 0))

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
+from destwatch.config import VersionTarget
 from destwatch.failures import NotChecked
 from destwatch.semantics.checks import expect, json_body
 from destwatch.semantics.generators import missing_value
@@ -19,7 +18,7 @@ KINDS = ("unknown-id", "unmatched-value", "skip-past-end", "after-past-last")
 
 
 def _nothing(
-    kind: str, surface: Surface, sample: Sample, semantics: Session, target: Any, endpoint: str
+    kind: str, surface: Surface, sample: Sample, semantics: Session, target: VersionTarget, endpoint: str
 ) -> Ask:
     """The query of `kind` that can match nothing, written with what `surface` declares."""
     model = semantics.model(target, endpoint)
@@ -42,7 +41,9 @@ def _nothing(
     return Ask(top=5, sort_asc=("id",), after=_last_id(model, sample, semantics, target, endpoint))
 
 
-def _last_id(model: EndpointModel, sample: Sample, semantics: Session, target: Any, endpoint: str) -> str:
+def _last_id(
+    model: EndpointModel, sample: Sample, semantics: Session, target: VersionTarget, endpoint: str
+) -> str:
     ids = [str(row.get("id")) for row in sample.rows]
     if sample.complete and ids:
         return max(ids)
@@ -57,7 +58,7 @@ def _last_id(model: EndpointModel, sample: Sample, semantics: Session, target: A
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("kind", KINDS)
 def test_query_matching_nothing_answers_200_with_empty_results(
-    semantics: Session, target: Any, endpoint: str, kind: str, method: Method
+    semantics: Session, target: VersionTarget, endpoint: str, kind: str, method: Method
 ) -> None:
     surface = semantics.surface(target, endpoint, method)
     sample = semantics.sample(target, endpoint)

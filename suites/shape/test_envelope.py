@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
+from destwatch.config import VersionTarget
 from destwatch.semantics.checks import expect, json_body
 from destwatch.semantics.model import Method, Surface
 from destwatch.semantics.oracles import envelope_has_language_and_results, facets_keep_documented_shape
@@ -15,7 +14,7 @@ from destwatch.semantics.session import Session
 METHODS: tuple[Method, ...] = ("GET", "POST")
 
 
-def _languages(target: Any, surface: Surface) -> list[str | None]:
+def _languages(target: VersionTarget, surface: Surface) -> list[str | None]:
     """No language (the default), then each configured language the method lets a query name."""
     if not surface.language_in:
         return [None]
@@ -25,7 +24,7 @@ def _languages(target: Any, surface: Surface) -> list[str | None]:
 
 @pytest.mark.parametrize("method", METHODS)
 def test_every_answer_has_language_results_and_asked_total(
-    semantics: Session, target: Any, endpoint: str, method: Method
+    semantics: Session, target: VersionTarget, endpoint: str, method: Method
 ) -> None:
     surface = semantics.surface(target, endpoint, method)
     top = 3 if surface.declares("top") else None
@@ -46,7 +45,7 @@ def test_every_answer_has_language_results_and_asked_total(
 
 @pytest.mark.parametrize("method", METHODS)
 def test_facets_keep_their_documented_shape(
-    semantics: Session, target: Any, endpoint: str, method: Method
+    semantics: Session, target: VersionTarget, endpoint: str, method: Method
 ) -> None:
     model = semantics.model(target, endpoint)
     semantics.surface(target, endpoint, method)

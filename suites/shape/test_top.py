@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
+from destwatch.config import VersionTarget
 from destwatch.semantics.checks import expect
 from destwatch.semantics.model import Method
 from destwatch.semantics.oracles import top_is_never_exceeded, total_counts_matches_not_the_page
@@ -18,7 +17,7 @@ METHODS: tuple[Method, ...] = ("GET", "POST")
 
 @pytest.mark.parametrize("method", METHODS)
 def test_no_parameters_give_at_most_the_documented_default(
-    semantics: Session, target: Any, endpoint: str, method: Method
+    semantics: Session, target: VersionTarget, endpoint: str, method: Method
 ) -> None:
     surface = semantics.surface(target, endpoint, method)
     answer = semantics.probe(target, endpoint).send(Ask(), method)
@@ -30,7 +29,9 @@ def test_no_parameters_give_at_most_the_documented_default(
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_top_is_never_exceeded(semantics: Session, target: Any, endpoint: str, method: Method) -> None:
+def test_top_is_never_exceeded(
+    semantics: Session, target: VersionTarget, endpoint: str, method: Method
+) -> None:
     surface = semantics.surface(target, endpoint, method)
     tops = sorted({0, 1, 7, surface.top_limit})
     answers = semantics.probe(target, endpoint).send_all([(Ask(top=top), method) for top in tops])
@@ -42,7 +43,9 @@ def test_top_is_never_exceeded(semantics: Session, target: Any, endpoint: str, m
         )
 
 
-def test_total_counts_every_match_not_the_page(semantics: Session, target: Any, endpoint: str) -> None:
+def test_total_counts_every_match_not_the_page(
+    semantics: Session, target: VersionTarget, endpoint: str
+) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
     pages = {
         "top=1": Ask(top=1, totals=True),

@@ -10,11 +10,11 @@ import jwt
 import pytest
 
 from destwatch.config import VersionTarget
-from destwatch.errors import SpecError, TokenError
+from destwatch.documents import validate_document
+from destwatch.errors import DocumentError, TokenError
 from destwatch.failures import violation
 from destwatch.http import Client
-from destwatch.plugin import Run
-from destwatch.specs import validate_document
+from destwatch.run import Run
 
 
 def test_openapi_document_is_served_without_a_token_and_is_valid(
@@ -33,14 +33,14 @@ def test_openapi_document_is_served_without_a_token_and_is_valid(
         raise violation("the OpenAPI document is JSON", response) from None
     try:
         validate_document(document, source=target.id)
-    except SpecError as exc:
+    except DocumentError as exc:
         raise violation("the OpenAPI document is valid OpenAPI", response, detail=str(exc)) from None
 
 
 @pytest.mark.protected_only
 def test_protected_version_issues_a_jwt_with_an_expiry(target: VersionTarget, dw_run: Run) -> None:
     try:
-        token = dw_run.tokens.token(target)
+        token = dw_run.http(target).token()
     except TokenError as exc:
         raise violation(
             "a protected version issues a token for its application's client id and secret", detail=str(exc)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from destwatch.gate import GateRequest, run_gate
 from destwatch.reference.targets import embedded_targets
-from destwatch.runner import RunRequest, run
 from destwatch.semantics.session import Session
 
 
@@ -26,8 +26,8 @@ def test_an_internal_error_in_a_suite_is_exit_4_and_reported_as_destwatch_error(
 
     monkeypatch.setattr(Session, "sample", broken)
     reports = tmp_path / "reports"
-    code = run(
-        RunRequest(
+    code = run_gate(
+        GateRequest(
             targets=_targets(tmp_path),
             reports=reports,
             suites=("filters",),
@@ -46,8 +46,8 @@ def test_an_internal_error_in_a_suite_is_exit_4_and_reported_as_destwatch_error(
 def test_the_same_rule_on_a_clean_destination_passes(tmp_path: Path) -> None:
     # The control: without the injected error the selected rule runs and passes, so exit 4 above is the bug.
     reports = tmp_path / "reports"
-    code = run(
-        RunRequest(
+    code = run_gate(
+        GateRequest(
             targets=_targets(tmp_path),
             reports=reports,
             suites=("filters",),

@@ -14,7 +14,6 @@ from destwatch.config import TargetSettings, VersionTarget
 from destwatch.errors import TargetUnreachable
 from destwatch.failures import ContractViolation, ResponseTimeout
 from destwatch.http import Client
-from destwatch.tokens import TokenClient
 
 
 def _with(target: VersionTarget, **settings: float) -> VersionTarget:
@@ -25,16 +24,19 @@ def _with(target: VersionTarget, **settings: float) -> VersionTarget:
 def test_every_exchange_is_recorded_with_credentials_masked(
     steered: SteeredDestination, shop: VersionTarget
 ) -> None:
-    tokens = TokenClient()
-    client = Client(shop, tokens=tokens)
+    client = Client(shop)
     client.post("items", json={"top": 1})
-    (exchange,) = client.recorder.exchanges
+    token_exchange, exchange = client.recorder.exchanges
+    # The token request goes through the same client: paced and recorded, its secret masked.
+    assert (token_exchange.method, token_exchange.url) == ("POST", shop.token_url)
+    assert '"clientSecret": "[redacted]"' in token_exchange.request_body.replace('":"', '": "')
+    assert "accessToken" not in token_exchange.response_body or "[redacted]" in token_exchange.response_body
     assert (exchange.target, exchange.method, exchange.status) == ("shop/v1", "POST", 200)
     assert exchange.url == f"{shop.base_url}/items"
     assert exchange.elapsed > 0
     assert exchange.request_headers["authorization"] == "Bearer [redacted]"
     assert exchange.request_body == '{"top":1}'
-    assert tokens.token(shop) not in repr(exchange)
+    assert client.token() not in repr(client.recorder.exchanges)
 
 
 def test_rate_limiter_spaces_calls_one_over_max_rps_apart() -> None:
@@ -89,7 +91,7 @@ def test_a_data_429_is_retried_after_the_pause_it_asks_for(
 ) -> None:
     steered.steer.data_429, steered.steer.retry_after = 1, "0.5"
     pauses: list[float] = []
-    response = Client(shop, tokens=TokenClient(), sleep=pauses.append).get("items")
+    response = Client(shop, sleep=pauses.append).get("items")
     assert response.status_code == 200
     assert pauses == [0.5]
 
@@ -97,11 +99,10 @@ def test_a_data_429_is_retried_after_the_pause_it_asks_for(
 def test_unauthenticated_requests_carry_no_token_and_explicit_headers_win(
     steered: SteeredDestination, shop: VersionTarget
 ) -> None:
-    tokens = TokenClient()
-    client = Client(shop, tokens=tokens)
+    client = Client(shop)
     assert client.get("items", authenticated=False).status_code == 401
     assert client.get("items", headers={"Authorization": "Bearer not-a-token"}).status_code == 401
     first, second = client.recorder.exchanges
     assert "authorization" not in first.request_headers
     assert second.request_headers["authorization"] == "Bearer [redacted]"
-    assert tokens.fetches(shop) == 0 and steered.steer.token_requests == 0
+    assert client.tokens_fetched == 0 and steered.steer.token_requests == 0

@@ -30,7 +30,7 @@ def _suite(pytester: pytest.Pytester, name: str, source: str) -> Path:
 
 
 def _run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    return pytester.runpytest("-p", "destwatch.plugin", "-p", "no:cacheprovider", *args)
+    return pytester.runpytest("-p", "destwatch.pytest_plugin.plugin", "-p", "no:cacheprovider", *args)
 
 
 def test_plugin_is_inert_when_no_test_asks_for_a_target(pytester: pytest.Pytester) -> None:
@@ -42,9 +42,11 @@ def test_plugin_is_inert_when_no_test_asks_for_a_target(pytester: pytest.Pyteste
     assert "destwatch" not in result.stdout.str()
 
 
-def test_a_conftest_fixture_named_target_is_left_alone(pytester: pytest.Pytester) -> None:
-    pytester.makeconftest("import pytest\n\n@pytest.fixture\ndef target():\n    return 'mine'\n")
-    pytester.makepyfile("def test_own(target):\n    assert target == 'mine'\n")
+def test_a_test_that_parametrizes_target_itself_is_left_alone(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        "import pytest\n\n@pytest.mark.parametrize('target', ['mine'])\n"
+        "def test_own(target):\n    assert target == 'mine'\n"
+    )
     result = _run(pytester, "--targets", "missing.toml")
     result.assert_outcomes(passed=1)
 
@@ -91,7 +93,7 @@ def test_protected_only_skips_unprotected_versions_with_the_reason(pytester: pyt
 
         @pytest.mark.protected_only
         def test_token(target, dw_run):
-            assert dw_run.tokens.token(target)
+            assert dw_run.http(target).token()
         """,
     )
     result = _run(pytester, "suites", "--targets", TARGETS, "-rs")
@@ -111,13 +113,13 @@ def test_suite_marker_comes_from_the_folder_under_suites(pytester: pytest.Pytest
     _run(pytester, "suites", "--targets", TARGETS, "--target", "googleMarketplace").assert_outcomes(passed=1)
 
 
-def test_client_and_spec_fixtures_serve_the_version(pytester: pytest.Pytester) -> None:
+def test_client_and_document_fixtures_serve_the_version(pytester: pytest.Pytester) -> None:
     _suite(
         pytester,
         "demo",
         """
-        def test_fixtures(target, endpoint, client, spec, dw_run):
-            assert spec is dw_run.spec(target)
+        def test_fixtures(target, endpoint, client, document, dw_run):
+            assert document is dw_run.document(target)
             assert client.get(endpoint).status_code == 200
             assert [t.id for t in dw_run.versions_of("productCatalog")] == [
                 "productCatalog/v1", "productCatalog/v2", "productCatalog/v3"
@@ -235,7 +237,7 @@ def test_violations_reach_summary_junit_and_allure_with_curl_and_body(pytester: 
 
 _LEAKY = """
 def test_leaks(target, dw_run):
-    token = dw_run.tokens.token(target)
+    token = dw_run.http(target).token()
     print("debug token", token, "secret", target.client_secret.get_secret_value())
     assert token == "something else", f"unexpected token {token}"
 """
@@ -282,6 +284,6 @@ def test_a_version_without_a_valid_document_fails_its_item_with_the_reason(
     result.stdout.fnmatch_lines(
         [
             "*test_endpoint?shop/v1/unavailable? ERROR*",
-            "*SpecError: shop/v1: GET */nobody/shop/v1/openapi answered 404*",
+            "*DocumentError: shop/v1: GET */nobody/shop/v1/openapi answered 404*",
         ]
     )

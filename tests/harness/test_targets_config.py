@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from typer.testing import CliRunner
 
-from destwatch._run import Run, RunOptions
 from destwatch.cli import app
 from destwatch.config import DEFAULT_TOKEN_URL, ConfigError, load_targets
+from destwatch.reference.embedded import Embedded
+from destwatch.run import Run, RunOptions
 
 _REAL = """
 [defaults]
@@ -85,7 +87,8 @@ def test_unprotected_version_needs_no_credentials(tmp_path: Path, monkeypatch: p
 
 def test_embedded_versions_take_ids_and_demo_credentials_from_the_reference() -> None:
     targets = load_targets(Path(__file__).resolve().parents[2] / "targets.toml")
-    resolved = {t.id: t for t in targets.version_targets(embedded_url="http://127.0.0.1:9")}
+    reference = SimpleNamespace(url="http://127.0.0.1:9", settings={}, version=Embedded().version)
+    resolved = {t.id: t for t in targets.version_targets(embedded=reference)}
     assert set(resolved) == {
         "productCatalog/v1",
         "productCatalog/v2",
@@ -236,7 +239,7 @@ def test_each_mistake_names_file_line_key_and_fix(
 ) -> None:
     path = _write(tmp_path, text)
     with pytest.raises(ConfigError) as caught:
-        load_targets(path).version_targets()
+        Run.check(RunOptions(targets=path))
     message = str(caught.value)
     assert message.startswith(f"{path}:{line}:" if line else f"{path}:"), message
     assert "\n" not in message
@@ -279,9 +282,9 @@ def test_the_repository_targets_file_is_valid() -> None:
 def test_versions_of_adds_unselected_siblings_only_when_their_credentials_are_set(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    targets = load_targets(_write(tmp_path, _REAL))
+    path = _write(tmp_path, _REAL)
     monkeypatch.delenv("DW_T_SECRET", raising=False)
-    run = Run(targets, RunOptions(names=("shop/v2",)))
+    run = Run.start(RunOptions(targets=path, names=("shop/v2",)))
     try:
         assert [t.id for t in run.targets] == ["shop/v2"]
         assert [t.id for t in run.versions_of("shop")] == ["shop/v2"]

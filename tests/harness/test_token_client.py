@@ -1,4 +1,4 @@
-"""TokenClient: cached for its lifetime, refreshed once on a 401, 429 Retry-After honoured, no leaks."""
+"""Tokens: cached for their lifetime, refreshed once on a 401, 429 Retry-After honoured, no leaks."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from destwatch.config import VersionTarget
 from destwatch.errors import TokenError
 from destwatch.http import Client
 from destwatch.redact import redact
-from destwatch.tokens import TokenClient
 
 
 class _Clock:
@@ -27,10 +26,10 @@ class _Clock:
 def test_token_is_fetched_once_and_reused_while_valid(
     steered: SteeredDestination, shop: VersionTarget
 ) -> None:
-    tokens = TokenClient()
-    first, second = tokens.token(shop), tokens.token(shop)
+    client = Client(shop)
+    first, second = client.token(), client.token()
     assert first == second
-    assert steered.steer.token_requests == 1 and tokens.fetches(shop) == 1
+    assert steered.steer.token_requests == 1 and client.tokens_fetched == 1
 
 
 def test_token_is_refreshed_before_expires_in_runs_out(
@@ -38,12 +37,12 @@ def test_token_is_refreshed_before_expires_in_runs_out(
 ) -> None:
     steered.steer.expires_in = 100  # refresh margin: a tenth of the lifetime, 10 s
     clock = _Clock()
-    tokens = TokenClient(clock=clock)
-    first = tokens.token(shop)
+    client = Client(shop, clock=clock)
+    first = client.token()
     clock.now += 89
-    assert tokens.token(shop) == first
+    assert client.token() == first
     clock.now += 2
-    assert tokens.token(shop) != first
+    assert client.token() != first
     assert steered.steer.token_requests == 2
 
 
@@ -54,20 +53,20 @@ def test_short_lived_token_is_refreshed_more_than_a_second_early(
     # and the last request sent with it still has to arrive.
     steered.steer.expires_in = 3
     clock = _Clock()
-    tokens = TokenClient(clock=clock)
-    first = tokens.token(shop)
+    client = Client(shop, clock=clock)
+    first = client.token()
     clock.now += 1.4
-    assert tokens.token(shop) == first
+    assert client.token() == first
     clock.now += 0.2
-    assert tokens.token(shop) != first
+    assert client.token() != first
 
 
 def test_a_401_drops_the_cached_token_and_retries_once_with_a_fresh_one(
     steered: SteeredDestination, shop: VersionTarget
 ) -> None:
-    tokens = TokenClient()
-    steered.steer.revoked.add(tokens.token(shop))
-    response = Client(shop, tokens=tokens).get("items")
+    client = Client(shop)
+    steered.steer.revoked.add(client.token())
+    response = client.get("items")
     assert response.status_code == 200
     assert steered.steer.token_requests == 2 and steered.steer.data_requests == 2
 
@@ -76,7 +75,7 @@ def test_a_persistent_401_is_handed_to_the_test_after_one_refresh(
     steered: SteeredDestination, shop: VersionTarget
 ) -> None:
     steered.steer.always_401 = True
-    response = Client(shop, tokens=TokenClient()).get("items")
+    response = Client(shop).get("items")
     assert response.status_code == 401
     assert steered.steer.token_requests == 2 and steered.steer.data_requests == 2
 
@@ -86,7 +85,7 @@ def test_token_endpoint_429_is_waited_out_as_retry_after_says(
 ) -> None:
     steered.steer.rate_limited, steered.steer.retry_after = 2, "3"
     clock = _Clock()
-    TokenClient(sleep=clock.sleep).token(shop)
+    Client(shop, sleep=clock.sleep).token()
     assert clock.slept == [3.0, 3.0]
     assert steered.steer.token_requests == 3
 
@@ -99,7 +98,7 @@ def test_a_retry_after_beyond_the_bound_fails_clearly_without_waiting(
     with pytest.raises(
         TokenError, match=r"shop/v1: the token endpoint is rate limiting \(429, Retry-After: 120\)"
     ):
-        TokenClient(sleep=clock.sleep, max_retry_after=60).token(shop)
+        Client(shop, sleep=clock.sleep).token()
     assert clock.slept == []
 
 
@@ -108,13 +107,13 @@ def test_refused_credentials_name_the_status_but_never_the_secret(
 ) -> None:
     wrong = VersionTarget(**{**_fields(shop), "client_id": shop.client_secret})
     with pytest.raises(TokenError) as caught:
-        TokenClient().token(wrong)
+        Client(wrong).token()
     assert "answered 401" in str(caught.value)
     assert SECRET not in str(caught.value) and SECRET not in repr(caught.value)
 
 
 def test_every_issued_token_is_masked_by_redact(steered: SteeredDestination, shop: VersionTarget) -> None:
-    token = TokenClient().token(shop)
+    token = Client(shop).token()
     assert token not in redact(f"saw {token} and {token[:-3]}xyz in a log")
     assert redact(f"token={token}") == "token=[redacted]"
 

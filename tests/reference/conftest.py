@@ -1,6 +1,6 @@
 """Fixtures for the reference destination's own tests: real uvicorn servers on loopback, real tokens.
 
-Fixture names carry a `ref_` prefix so they never meet the destwatch plugin's `target`/`client`/`spec`.
+Fixture names carry a `ref_` prefix so they never meet the destwatch plugin's `target`/`client`/`document`.
 """
 
 from __future__ import annotations

@@ -6,13 +6,14 @@ from pathlib import Path
 
 from destwatch.config import load_targets
 from destwatch.reference import REFERENCE
+from destwatch.reference.embedded import Embedded
 from destwatch.reference.targets import embedded_targets
 
 
 def _load(tmp_path: Path, text: str) -> list:
     path = tmp_path / "targets.toml"
     path.write_text(text, encoding="utf-8")
-    return load_targets(path).version_targets()
+    return load_targets(path).version_targets(embedded=Embedded())
 
 
 def test_every_reference_version_becomes_a_target_with_its_protection_and_languages(tmp_path: Path) -> None:

@@ -141,3 +141,21 @@ def test_rate_limit_never_exceeds_max_rps(max_rps: float, expected: str) -> None
     # Schemathesis accepts it (an invalid rate is a ConfigError) and builds a limiter from it.
     config = fuzzing.fuzz_config(dataclasses.replace(SETTINGS, max_rps=max_rps))
     assert type(config.projects.default.rate_limit).__name__ == "Limiter"
+
+
+def test_the_private_schemathesis_builder_still_has_the_shape_destwatch_uses() -> None:
+    # The one private API destwatch uses (see destwatch/_schemathesis_builder.py): fail loudly, naming the
+    # pin, the day an upgrade moves or reshapes it.
+    import inspect
+
+    from destwatch._schemathesis_builder import PINNED
+
+    try:
+        from schemathesis.pytest._test_builder import build_operation_test
+        from schemathesis.python._constants.orchestrator import make_constants_value_source
+    except ImportError as exc:  # pragma: no cover - only on an unsupported Schemathesis
+        pytest.fail(f"Schemathesis's private test builder moved ({exc}); destwatch is pinned to {PINNED}")
+    parameters = set(inspect.signature(build_operation_test).parameters)
+    expected = {"config", "operation", "test_func", "given_kwargs", "feedback"}
+    assert expected <= parameters, f"build_operation_test changed ({parameters}); destwatch pins {PINNED}"
+    assert callable(make_constants_value_source)

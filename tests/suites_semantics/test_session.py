@@ -27,7 +27,7 @@ class _FakeRun:
         self.spec_calls = 0
         self.bodies: list[Any] = []
 
-    def spec(self, target: Any) -> dict[str, Any]:
+    def document(self, target: Any) -> dict[str, Any]:
         self.spec_calls += 1
         return build_document("northwind", "productCatalog", _VERSION, "http://destination.test")
 

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from destwatch.config import TargetSettings, load_targets
+from destwatch.reference.embedded import Embedded
 from destwatch.semantics.model import EndpointModel
 from destwatch.semantics.session import facet_sizes, localized_properties, period_property
 
@@ -58,7 +59,7 @@ localized_properties = ["title"]
 """,
         encoding="utf-8",
     )
-    (target,) = load_targets(path).version_targets()
+    (target,) = load_targets(path).version_targets(embedded=Embedded())
     assert target.settings.facet_sizes == {"products.brand": 8}
     assert target.settings.localized_properties == ("title",)
 

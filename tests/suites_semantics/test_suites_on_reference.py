@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
+from destwatch.gate import GateRequest, run_gate
 from destwatch.reference import FAULTS
 from destwatch.reference.targets import embedded_targets
-from destwatch.runner import RunRequest, run
 
 # fault -> (suite, the rule's tests (-k), the clause the failure must start with, targets)
 V2 = ("productCatalog/v2",)
@@ -88,7 +88,7 @@ def targets_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _run(targets: Path, reports: Path, **request: Any) -> tuple[int, dict[str, Any]]:
-    code = run(RunRequest(targets=targets, reports=reports, **request))
+    code = run_gate(GateRequest(targets=targets, reports=reports, **request))
     return code, json.loads((reports / "summary.json").read_text())
 
 

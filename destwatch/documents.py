@@ -1,13 +1,12 @@
 """Each version's OpenAPI document: fetched once per run, validated, kept for the reports.
 
 The document is fetched without a token, as Occtoo's own code generators do. A protected version that
-refuses that gets a second, authenticated try so the other suites can still run; `SpecFetch.needed_token`
+refuses that gets a second, authenticated try so the other suites can still run; `DocumentFetch.needed_token`
 records it, and the smoke suite fails the version for it.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -17,17 +16,18 @@ from typing import Any
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
+from destwatch._files import json_or_none, write_atomic
 from destwatch.config import VersionTarget
-from destwatch.errors import SpecError, TargetUnreachable
+from destwatch.errors import DocumentError, TargetUnreachable
 from destwatch.http import Client
 
-__all__ = ["SpecFetch", "SpecStore", "endpoints", "validate_document"]
+__all__ = ["DocumentFetch", "DocumentStore", "endpoints", "validate_document"]
 
 _HTTP_METHODS = ("get", "post")
 
 
 @dataclass(frozen=True)
-class SpecFetch:
+class DocumentFetch:
     """How a version's document was obtained."""
 
     url: str
@@ -36,7 +36,7 @@ class SpecFetch:
     saved_to: Path | None = None
 
 
-class SpecStore:
+class DocumentStore:
     """Fetches, validates and caches documents; `save_dir` (e.g. `reports/specs`) keeps a copy of each.
 
     A failure is cached too, so an unreachable version costs one connection attempt per run.
@@ -46,24 +46,24 @@ class SpecStore:
         self._client = client
         self._save_dir = save_dir
         self._documents: dict[str, dict[str, Any]] = {}
-        self._fetches: dict[str, SpecFetch] = {}
+        self._fetches: dict[str, DocumentFetch] = {}
         self._failures: dict[str, Exception] = {}
         self._lock = threading.Lock()
 
     def get(self, target: VersionTarget) -> dict[str, Any]:
-        """The validated document of `target`; raises `SpecError` or `TargetUnreachable`."""
+        """The validated document of `target`; raises `DocumentError` or `TargetUnreachable`."""
         with self._lock:
             if target.id in self._failures:
                 raise self._failures[target.id]
             if target.id not in self._documents:
                 try:
                     self._documents[target.id] = self._fetch(target)
-                except (SpecError, TargetUnreachable) as exc:
+                except (DocumentError, TargetUnreachable) as exc:
                     self._failures[target.id] = exc
                     raise
             return self._documents[target.id]
 
-    def fetch_info(self, target: VersionTarget) -> SpecFetch | None:
+    def fetch_info(self, target: VersionTarget) -> DocumentFetch | None:
         """How the document was fetched, once `get` has run for `target`."""
         return self._fetches.get(target.id)
 
@@ -79,44 +79,39 @@ class SpecStore:
             response = client.get(target.openapi_url)
             needed_token = True
         if response.status_code != 200:
-            raise SpecError(
+            raise DocumentError(
                 f"{target.id}: GET {target.openapi_url} answered {response.status_code}, "
                 "not the OpenAPI document"
             )
-        try:
-            document = response.json()
-        except ValueError:
-            raise SpecError(f"{target.id}: {target.openapi_url} is not JSON") from None
+        document = json_or_none(response)
+        if document is None:
+            raise DocumentError(f"{target.id}: {target.openapi_url} is not JSON")
         validate_document(document, source=f"{target.id}: {target.openapi_url}")
         saved = self._save(target, response.content) if self._save_dir else None
-        self._fetches[target.id] = SpecFetch(target.openapi_url, response.status_code, needed_token, saved)
+        self._fetches[target.id] = DocumentFetch(
+            target.openapi_url, response.status_code, needed_token, saved
+        )
         return document
 
     def _save(self, target: VersionTarget, content: bytes) -> Path:
         assert self._save_dir is not None
-        self._save_dir.mkdir(parents=True, exist_ok=True)
         path = self._save_dir / f"{target.destination}-{target.version}.openapi.json"
-        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        try:
-            temporary.write_bytes(content)
-            os.replace(temporary, path)
-        finally:
-            temporary.unlink(missing_ok=True)
+        write_atomic(path, content)
         return path
 
 
 def validate_document(document: Any, *, source: str) -> None:
-    """Raise `SpecError` unless `document` is a valid OpenAPI document (3.0 or 3.1)."""
+    """Raise `DocumentError` unless `document` is a valid OpenAPI document (3.0 or 3.1)."""
     if not isinstance(document, Mapping):
-        raise SpecError(f"{source}: the document is not a JSON object")
+        raise DocumentError(f"{source}: the document is not a JSON object")
     try:
         validate(document)
     except OpenAPIValidationError as exc:
         where = "/".join(str(part) for part in getattr(exc, "absolute_path", ())) or "document root"
         message = str(exc).splitlines()[0]
-        raise SpecError(f"{source}: not valid OpenAPI at {where}: {message}") from None
+        raise DocumentError(f"{source}: not valid OpenAPI at {where}: {message}") from None
     except Exception as exc:  # the validator raises assorted errors on documents it cannot read
-        raise SpecError(f"{source}: not valid OpenAPI ({type(exc).__name__}: {exc})") from None
+        raise DocumentError(f"{source}: not valid OpenAPI ({type(exc).__name__}: {exc})") from None
 
 
 def endpoints(document: Mapping[str, Any]) -> list[str]:

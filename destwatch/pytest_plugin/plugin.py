@@ -1,0 +1,240 @@
+"""The destwatch pytest plugin: targets as parameters, markers, setup failures, results and the summary.
+
+Inert until a collected test asks for `target` (or `dw_run`): plain tests never start a server or read
+targets.toml. Suites use the fixtures of `destwatch.pytest_plugin.fixtures`.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+from rich.console import Console
+
+from destwatch import reporting
+from destwatch.config import VersionTarget
+from destwatch.exit_codes import ExitCode
+from destwatch.failures import NotChecked
+from destwatch.pytest_plugin import attachments
+from destwatch.pytest_plugin.results import FAILURE_KIND, SKIP_KIND, describe, param, suite_of, violations
+from destwatch.pytest_plugin.state import State, run_of, state_of
+from destwatch.run import Run
+
+__all__ = ["UNAVAILABLE"]
+
+pytest_plugins = ["destwatch.pytest_plugin.fixtures"]
+
+# The endpoint parameter of a version whose document could not be had: one item that fails with the reason.
+UNAVAILABLE = "unavailable"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("destwatch", "destwatch: Occtoo destination contract tests")
+    group.addoption(
+        "--targets", dest="dw_targets", metavar="FILE", help="targets.toml (default: ./targets.toml)"
+    )
+    group.addoption(
+        "--target",
+        dest="dw_names",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="test only this destination or destination/version (repeatable)",
+    )
+    # pytest owns --version, so the version filter is spelled out here; `destwatch run --version` maps to it.
+    group.addoption(
+        "--destination-version",
+        dest="dw_versions",
+        action="append",
+        default=[],
+        metavar="V",
+        help="test only this version, e.g. v2 (repeatable)",
+    )
+    group.addoption(
+        "--reports", dest="dw_reports", metavar="DIR", help="write summary.json, specs/ etc. here"
+    )
+    group.addoption(
+        "--destwatch-seed", dest="dw_seed", type=int, metavar="N", help="fuzz seed (default: targets.toml)"
+    )
+    group.addoption(
+        "--destwatch-fault", dest="dw_fault", metavar="NAME", help="seeded fault for the embedded reference"
+    )
+    group.addoption(
+        "--destwatch-variant",
+        dest="dw_variant",
+        metavar="NAME",
+        help="document variant of the embedded reference",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "protected_only: run only on protected destination versions (others skip with the reason)"
+    )
+    config.addinivalue_line("markers", "suite(name): the contract suite (default: the folder under suites/)")
+    # Results are gathered from reports, where they arrive (the controller, under pytest-xdist).
+    config.pluginmanager.register(state_of(config).results, "destwatch-results")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "target" not in metafunc.fixturenames or _parametrized_by_test(metafunc, "target"):
+        return
+    run = run_of(metafunc.config)
+    if "endpoint" in metafunc.fixturenames:
+        pairs = [(t, e) for t in run.targets for e in (run.endpoints(t) or [UNAVAILABLE])]
+        metafunc.parametrize(("target", "endpoint"), pairs, ids=[f"{t.id}/{e}" for t, e in pairs])
+    else:
+        metafunc.parametrize("target", run.targets, ids=[t.id for t in run.targets])
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        target = param(item, "target")
+        if not isinstance(target, VersionTarget):
+            continue
+        if item.get_closest_marker("suite") is None:
+            item.add_marker(pytest.mark.suite(suite_of(item)))
+        if item.get_closest_marker("protected_only") and not target.protected:
+            item.add_marker(pytest.mark.skip(reason=f"{target.id} is not protected (protected = false)"))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    target = param(item, "target")
+    if not isinstance(target, VersionTarget) or item.get_closest_marker("skip"):
+        return
+    run = run_of(item.config)
+    attachments.label(destination=target.destination, version=target.version, suite=suite_of(item))
+    reason = run.unreachable(target)
+    if reason:
+        item.stash[FAILURE_KIND] = "unreachable"
+        pytest.fail(f"TargetUnreachable: {reason}", pytrace=False)
+    if param(item, "endpoint") == UNAVAILABLE:
+        # The destination serves no usable document: its contract is broken, not destwatch.
+        item.stash[FAILURE_KIND] = "violation"
+        failure = run.documents.failure(target)
+        if failure is None:
+            pytest.fail(f"DocumentError: {target.id}: the OpenAPI document lists no endpoint", pytrace=False)
+        pytest.fail(f"{type(failure).__name__}: {failure}", pytrace=False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Generator[None, object, object]:
+    try:
+        return (yield)
+    except NotChecked as exc:
+        pyfuncitem.stash[SKIP_KIND] = exc.kind
+        raise pytest.skip.Exception(exc.reason) from None
+    except BaseException as exc:
+        for violation in violations(exc):
+            attachments.attach_violation(violation)
+        raise
+
+
+@pytest.hookimpl(wrapper=True, trylast=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    # trylast makes this the innermost wrapper: JUnit, Allure and the terminal all see the redacted report.
+    report = yield
+    if report.skipped and SKIP_KIND in item.stash and isinstance(report.longrepr, tuple):
+        # Point the skip at the test, not at this plugin where `NotChecked` became a skip.
+        path, line, _ = item.location
+        report.longrepr = (path, (line or 0) + 1, report.longrepr[2])
+    attachments.redact_report(report)
+    if call.excinfo is not None:
+        attachments.redact_exception(call.excinfo.value)
+    describe(item, call, report)
+    return report
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    state = state_of(session.config)
+    run = state.run
+    if run is None:
+        return
+    try:
+        code = _exit_code(exitstatus, state, run)
+        session.exitstatus = code
+        state.summary = reporting.build_summary(
+            state.results.items.values(),
+            exit_code=code,
+            unreachable=run.unreachable_targets(),
+            extra=_run_info(run, state.started),
+        )
+        reports = run.options.reports_dir
+        # Under pytest-xdist every worker holds a part of the run: none of them may write the whole report.
+        if reports is not None and not hasattr(session.config, "workerinput"):
+            reporting.write_json(reports / "summary.json", state.summary)
+            reporting.write_exchanges(reports / "exchanges.jsonl", run.recorder.exchanges)
+    finally:
+        if not state.given:
+            run.close()
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    summary = state_of(config).summary
+    if summary is None:
+        return
+    buffer = io.StringIO()
+    writer = config.get_terminal_writer()
+    console = Console(file=buffer, width=writer.fullwidth, force_terminal=writer.hasmarkup)
+    reporting.render_summary(summary, console)
+    terminalreporter.write(buffer.getvalue())
+
+
+def _exit_code(status: int, state: State, run: Run) -> ExitCode:
+    """destwatch's exit code from pytest's status and the kinds of failure (pytest's codes differ)."""
+    if state.results.collection_errors:
+        # A suite that cannot even be imported is destwatch's failure (or the user's suite's), never the
+        # destination's.
+        return ExitCode.ERROR
+    if status == pytest.ExitCode.INTERRUPTED:
+        return ExitCode.INTERRUPTED
+    if status == pytest.ExitCode.INTERNAL_ERROR:
+        return ExitCode.ERROR
+    if status == pytest.ExitCode.USAGE_ERROR:
+        return ExitCode.USAGE
+    kinds = state.results.failure_kinds()
+    if "error" in kinds:
+        return ExitCode.ERROR
+    if run.unreachable_targets() or "unreachable" in kinds:
+        return ExitCode.UNREACHABLE
+    return ExitCode.VIOLATIONS if "violation" in kinds else ExitCode.OK
+
+
+def _parametrized_by_test(metafunc: pytest.Metafunc, name: str) -> bool:
+    for marker in metafunc.definition.iter_markers("parametrize"):
+        argnames = marker.args[0] if marker.args else marker.kwargs.get("argnames", ())
+        if isinstance(argnames, str):
+            argnames = [part.strip() for part in argnames.split(",")]
+        if name in argnames:
+            return True
+    return False
+
+
+def _run_info(run: Run, started: float) -> dict[str, Any]:
+    exchanges = run.recorder.exchanges
+    per_target: dict[str, dict[str, Any]] = {}
+    for target in run.targets:
+        mine = [exchange.elapsed for exchange in exchanges if exchange.target == target.id]
+        fetch = run.documents.fetch_info(target)
+        per_target[target.id] = {
+            "base_url": target.base_url,
+            "protected": target.protected,
+            "requests": len(mine),
+            "max_elapsed": round(max(mine), 4) if mine else None,
+            "tokens_fetched": run.http(target).tokens_fetched,
+            "spec": str(fetch.saved_to) if fetch and fetch.saved_to else None,
+            "spec_needed_token": fetch.needed_token if fetch else None,
+        }
+    return {
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+        "duration": round(time.time() - started, 3),
+        "seed": run.seed,
+        "fault": run.fault,
+        "variant": run.embedded.variant,
+        "targets": per_target,
+    }

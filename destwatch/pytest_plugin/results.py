@@ -1,0 +1,137 @@
+"""From pytest's reports to destwatch's results: what each test item was about and how it ended.
+
+Each report carries its destwatch facts in `user_properties` (set where the item is at hand), so results
+can be recorded from reports alone: under pytest-xdist the controller sees reports, never items.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from destwatch.config import VersionTarget
+from destwatch.errors import DestwatchError, DocumentError, TargetUnreachable, TokenError
+from destwatch.failures import ContractViolation
+from destwatch.redact import redact
+from destwatch.reporting import ItemResult
+
+__all__ = ["FAILURE_KIND", "SKIP_KIND", "Results", "describe", "param", "violations"]
+
+# Why an item failed, when destwatch failed it itself (the exception is then pytest's `Failed`).
+FAILURE_KIND = pytest.StashKey[str]()
+# Why a rule was not checked ("not-applicable" or "budget"), when a `NotChecked` skipped it.
+SKIP_KIND = pytest.StashKey[str]()
+_PROPERTY = "destwatch"
+
+
+def param(item: pytest.Item, name: str) -> Any:
+    """A parameter of a parametrized item (`target`, `endpoint`), or None."""
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get(name) if callspec is not None else None
+
+
+def suite_of(item: pytest.Item) -> str:
+    """The suite an item belongs to: its `suite` marker, else the folder under `suites/`."""
+    marker = item.get_closest_marker("suite")
+    if marker and marker.args:
+        return str(marker.args[0])
+    parts = item.path.parts
+    for index in range(len(parts) - 2, -1, -1):
+        if parts[index] == "suites":
+            return parts[index + 1]
+    return item.path.parent.name
+
+
+def describe(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
+    """Attach what destwatch needs to know about `report` to the report itself."""
+    target = param(item, "target")
+    if not isinstance(target, VersionTarget):
+        return
+    facts: dict[str, str] = {
+        "destination": target.destination,
+        "version": target.version,
+        "suite": suite_of(item),
+    }
+    if report.failed:
+        facts["kind"], facts["message"] = _failure(item, call)
+    elif report.skipped:
+        facts["skip_kind"] = item.stash.get(SKIP_KIND, "not-applicable")
+        facts["message"] = _first_line(report.longrepr[2] if isinstance(report.longrepr, tuple) else "")
+    report.user_properties.append((_PROPERTY, facts))
+
+
+@dataclass(eq=False)
+class Results:
+    """The outcome of every item that ran, by node id, built from reports only."""
+
+    items: dict[str, ItemResult] = field(default_factory=dict)
+    collection_errors: list[str] = field(default_factory=list)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.record(report)
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.collection_errors.append(report.nodeid)
+
+    def record(self, report: pytest.TestReport) -> None:
+        facts = next((value for name, value in report.user_properties if name == _PROPERTY), None)
+        if facts is None:
+            return
+        result = self.items.get(report.nodeid)
+        if result is None:
+            result = self.items[report.nodeid] = ItemResult(
+                nodeid=report.nodeid,
+                destination=facts["destination"],
+                version=facts["version"],
+                suite=facts["suite"],
+            )
+        result.duration += report.duration
+        if report.failed and result.outcome != "failed":
+            result.outcome, result.kind, result.message = "failed", facts["kind"], facts["message"]
+        elif report.skipped and result.outcome != "failed":
+            result.outcome, result.message = "skipped", facts["message"]
+            result.skip_kind = facts["skip_kind"]
+
+    def failure_kinds(self) -> set[str]:
+        return {result.kind for result in self.items.values() if result.outcome == "failed"}
+
+
+def violations(exc: BaseException) -> list[ContractViolation]:
+    """Every contract violation in `exc` (Hypothesis and Schemathesis group them)."""
+    if isinstance(exc, ContractViolation):
+        return [exc]
+    if isinstance(exc, BaseExceptionGroup):
+        return [found for inner in exc.exceptions for found in violations(inner)]
+    return []
+
+
+def _failure(item: pytest.Item, call: pytest.CallInfo[None]) -> tuple[str, str]:
+    """The kind of a failure (violation, unreachable or error) and its first line."""
+    excinfo = call.excinfo
+    if excinfo is None:
+        return "error", "failed"
+    kind = item.stash.get(FAILURE_KIND, None)
+    if kind is not None:
+        return kind, _first_line(str(excinfo.value))
+    found = violations(excinfo.value)
+    if found:
+        return "violation", _first_line(found[0].clause)
+    if isinstance(excinfo.value, AssertionError):
+        # A plain `assert` in a suite states a clause too.
+        return "violation", _first_line(excinfo.exconly())
+    if isinstance(excinfo.value, TargetUnreachable):
+        return "unreachable", _first_line(str(excinfo.value))
+    if isinstance(excinfo.value, TokenError | DocumentError):
+        # The destination's token endpoint or document answered something unusable: its contract broke.
+        return "violation", _first_line(f"{type(excinfo.value).__name__}: {excinfo.value}")
+    if isinstance(excinfo.value, DestwatchError):
+        return "error", _first_line(f"{type(excinfo.value).__name__}: {excinfo.value}")
+    return "error", _first_line(excinfo.exconly())
+
+
+def _first_line(text: str) -> str:
+    lines = [line for line in redact(text).splitlines() if line.strip()]
+    return lines[0].strip() if lines else ""

@@ -1,0 +1,84 @@
+"""The plugin's per-session state, and the run it works on: handed over by the gate, or built lazily."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from destwatch.errors import ConfigError
+from destwatch.exit_codes import ExitCode
+from destwatch.pytest_plugin.results import Results
+from destwatch.run import Run, RunOptions
+
+__all__ = ["GivenRun", "State", "run_of", "state_of"]
+
+
+@dataclass
+class State:
+    run: Run | None = None
+    # Whether the run was handed over (the gate closes it) or built here (the plugin closes it).
+    given: bool = False
+    results: Results = field(default_factory=Results)
+    started: float = field(default_factory=time.time)
+    summary: dict[str, Any] | None = None
+
+
+_STATE = pytest.StashKey[State]()
+
+
+class GivenRun:
+    """A plugin carrying a run built before pytest starts: `pytest.main(args, plugins=[GivenRun(run)])`.
+
+    After the session, `summary` holds the summary.json document (None when no test used a target).
+    """
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self.summary: dict[str, Any] | None = None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.stash[_STATE] = State(run=self.run, given=True)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        self.summary = session.config.stash[_STATE].summary
+
+
+def state_of(config: pytest.Config) -> State:
+    if _STATE not in config.stash:
+        config.stash[_STATE] = State()
+    return config.stash[_STATE]
+
+
+def run_of(config: pytest.Config) -> Run:
+    """The session's run: the one handed over, else built once from the command line options."""
+    state = state_of(config)
+    if state.run is None:
+        reports = config.getoption("dw_reports")
+        options = RunOptions(
+            targets=_targets_path(config),
+            names=tuple(config.getoption("dw_names")),
+            versions=tuple(config.getoption("dw_versions")),
+            seed=config.getoption("dw_seed"),
+            fault=config.getoption("dw_fault"),
+            variant=config.getoption("dw_variant"),
+            reports_dir=Path(reports) if reports else None,
+        )
+        try:
+            state.run = Run.start(options)
+        except ConfigError as exc:
+            pytest.exit(f"destwatch: {exc}", returncode=int(ExitCode.USAGE))
+    return state.run
+
+
+def _targets_path(config: pytest.Config) -> Path:
+    given = config.getoption("dw_targets")
+    if given:
+        return Path(given)
+    here = config.invocation_params.dir / "targets.toml"
+    return here if here.exists() else config.rootpath / "targets.toml"

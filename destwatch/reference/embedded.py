@@ -1,0 +1,73 @@
+"""The reference destination as destwatch runs it for `base_url = "embedded"`: ids, credentials, a server.
+
+`Embedded` answers what targets.toml needs to resolve an embedded version (see
+`destwatch.config.EmbeddedReference`) and, once started, where the server listens.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+from typing import Any
+
+from destwatch.config import ServedVersion
+from destwatch.redact import register_secret
+from destwatch.reference.app import create_app
+from destwatch.reference.faults import FAULTS
+from destwatch.reference.model import REFERENCE, Customer
+from destwatch.reference.server import serve_in_thread
+
+__all__ = ["Embedded"]
+
+
+class Embedded:
+    """The embedded reference destination of a run: configured once, started at most once."""
+
+    def __init__(
+        self,
+        *,
+        fault: str | None = None,
+        variant: str | None = None,
+        token_ttl: int | None = None,
+        customer: Customer = REFERENCE,
+    ) -> None:
+        if fault and fault not in FAULTS:
+            raise ValueError(f"unknown fault {fault!r}; known faults: {', '.join(sorted(FAULTS))}")
+        self.fault = fault or None
+        self.variant = variant or None
+        self.token_ttl = token_ttl
+        self._customer = customer
+        self._url = ""
+        self._stack = contextlib.ExitStack()
+
+    @property
+    def url(self) -> str:
+        return self._url
+
+    @property
+    def settings(self) -> Mapping[str, Any]:
+        return {}
+
+    def version(self, customer: str, destination: str, version: str) -> ServedVersion | None:
+        if customer != self._customer.name:
+            return None
+        dest = self._customer.destination(destination)
+        served = dest.version(version) if dest else None
+        if served is None:
+            return None
+        app = served.applications[0] if served.applications else None
+        if app is None:
+            return ServedVersion(served.destination_id)
+        register_secret(app.client_secret)
+        return ServedVersion(served.destination_id, app.client_id, app.client_secret)
+
+    def start(self) -> str:
+        """Serve the reference on a free loopback port (once); returns its URL."""
+        if not self._url:
+            app = create_app(fault=self.fault, token_ttl=self.token_ttl, customer=self._customer)
+            self._url = self._stack.enter_context(serve_in_thread(app)).url
+        return self._url
+
+    def stop(self) -> None:
+        self._stack.close()
+        self._url = ""

@@ -1,0 +1,161 @@
+"""The run: targets.toml read and validated once, the selection resolved, the embedded reference started,
+and per destination version one HTTP client (tokens included) and one OpenAPI document.
+
+Every front-end starts here: the gate hands a `Run` to pytest, the monitor and validation use it directly.
+Nothing in this module (or what it imports) needs pytest or Schemathesis.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from destwatch.config import Targets, VersionTarget, did_you_mean, load_targets
+from destwatch.documents import DocumentStore, endpoints
+from destwatch.errors import ConfigError, DocumentError, TargetUnreachable
+from destwatch.http import Client, Recorder
+from destwatch.reference.embedded import Embedded
+from destwatch.reference.faults import FAULTS
+
+VARIANTS: dict[str, object] = {}  # TEMP until the reference variants land
+
+__all__ = ["Run", "RunOptions"]
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What the command line selected on top of targets.toml."""
+
+    targets: Path
+    names: tuple[str, ...] = ()
+    versions: tuple[str, ...] = ()
+    seed: int | None = None
+    fault: str | None = None
+    variant: str | None = None
+    reports_dir: Path | None = None
+
+
+class Run:
+    """Everything a check needs, shared by all checks of one run.
+
+    `Run.start(options)` reads targets.toml, validates the selection, starts the embedded reference if a
+    selected version uses it, and raises `ConfigError` for any mistake before anything is sent.
+    """
+
+    def __init__(self, config: Targets, options: RunOptions) -> None:
+        self.config = config
+        self.options = options
+        self._stack = contextlib.ExitStack()
+        self.embedded = _embedded(config, options)
+        # Validate the selection before starting anything, so a typo costs no server start.
+        listed = config.version_targets(options.names, options.versions, embedded=self.embedded)
+        if any(target.embedded for target in listed):
+            self._stack.callback(self.embedded.stop)
+            self.embedded.start()
+        self.targets: list[VersionTarget] = config.version_targets(
+            options.names, options.versions, embedded=self.embedded
+        )
+        self.seed = options.seed if options.seed is not None else config.defaults.seed
+        self.recorder = Recorder()
+        self._clients: dict[str, Client] = {}
+        self._clients_lock = threading.Lock()
+        documents_dir = options.reports_dir / "specs" if options.reports_dir else None
+        self.documents = DocumentStore(self.http, save_dir=documents_dir)
+
+    @classmethod
+    def start(cls, options: RunOptions) -> Run:
+        """Read `options.targets` (once) and build the run; `ConfigError` for any mistake."""
+        return cls(load_targets(options.targets), options)
+
+    @staticmethod
+    def check(options: RunOptions) -> list[VersionTarget]:
+        """Validate everything `start` would, without starting the reference or sending a request."""
+        config = load_targets(options.targets)
+        return config.version_targets(options.names, options.versions, embedded=_embedded(config, options))
+
+    @property
+    def fault(self) -> str | None:
+        return self.embedded.fault
+
+    @property
+    def reference_url(self) -> str | None:
+        return self.embedded.url or None
+
+    def document(self, target: VersionTarget) -> dict[str, Any]:
+        """The version's OpenAPI document, fetched once per run."""
+        return self.documents.get(target)
+
+    def http(self, target: VersionTarget) -> Client:
+        """The pooled, authenticated HTTP client of `target` (one per version per run)."""
+        with self._clients_lock:
+            client = self._clients.get(target.id)
+            if client is None:
+                client = self._clients[target.id] = Client(target, recorder=self.recorder)
+                self._stack.callback(client.close)
+            return client
+
+    def versions_of(self, destination: str) -> list[VersionTarget]:
+        """Every configured version of `destination`, selected or not (cross-version checks need them).
+
+        A version left out of the selection whose credentials are not set is left out here too: testing one
+        version never needs the secrets of another.
+        """
+        selected = {t.id: t for t in self.targets if t.destination == destination}
+        for name in self.config.version_names():
+            if name.startswith(f"{destination}/") and name not in selected:
+                try:
+                    (selected[name],) = self.config.version_targets([name], embedded=self.embedded)
+                except ConfigError:
+                    continue
+        return sorted(selected.values(), key=lambda t: int(t.version[1:]))
+
+    def endpoints(self, target: VersionTarget) -> list[str]:
+        """The endpoint ids of the version's document; empty when the document cannot be had."""
+        try:
+            return endpoints(self.document(target))
+        except (DocumentError, TargetUnreachable):
+            return []
+
+    def unreachable(self, target: VersionTarget) -> str | None:
+        """Why `target` cannot be reached at all, or None (probes the document once)."""
+        try:
+            self.document(target)
+        except TargetUnreachable as exc:
+            return str(exc)
+        except DocumentError:
+            return None
+        return None
+
+    def unreachable_targets(self) -> dict[str, str]:
+        """Every selected version found unreachable so far, with the reason."""
+        return {
+            t.id: str(failure)
+            for t in self.targets
+            if isinstance(failure := self.documents.failure(t), TargetUnreachable)
+        }
+
+    def close(self) -> None:
+        self._stack.close()
+
+
+def _embedded(config: Targets, options: RunOptions) -> Embedded:
+    """The embedded reference as configured: names checked against the catalogues, with the line at fault."""
+    reference = config.reference
+    chosen = {
+        "fault": (options.fault, reference.fault, FAULTS),
+        "variant": (options.variant, reference.variant, VARIANTS),
+    }
+    names: dict[str, str | None] = {}
+    for what, (given, configured, catalogue) in chosen.items():
+        name = given if given is not None else configured
+        if name and name not in catalogue:
+            problem = f"unknown {what} {name!r}"
+            fix = f"choose one of {', '.join(sorted(catalogue))}{did_you_mean(name, catalogue)}"
+            if given is not None:
+                raise ConfigError(problem, key=f"--{what}", fix=fix)
+            raise config.error(("reference", what), problem, fix)
+        names[what] = name or None
+    return Embedded(fault=names["fault"], variant=names["variant"], token_ttl=reference.token_ttl)

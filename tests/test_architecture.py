@@ -1,0 +1,127 @@
+"""The shape of the code base: a core without pytest, public names pinned, no private third-party APIs.
+
+The monitor and version validation use the core directly; they must not pay for pytest or Schemathesis
+on every probe, and a rename in the core must be a deliberate change of this file.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import json
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from destwatch.gate import GateRequest, run_gate
+from destwatch.reference.targets import embedded_targets
+
+ROOT = Path(__file__).resolve().parents[1]
+CORE_PUBLIC_NAMES = {
+    "destwatch.config": [
+        "ConfigError",
+        "DEFAULT_TOKEN_URL",
+        "EMBEDDED",
+        "EmbeddedReference",
+        "ReferenceSettings",
+        "ServedVersion",
+        "TargetSettings",
+        "Targets",
+        "VersionTarget",
+        "did_you_mean",
+        "load_targets",
+    ],
+    "destwatch.documents": ["DocumentFetch", "DocumentStore", "endpoints", "validate_document"],
+    "destwatch.errors": ["ConfigError", "DestwatchError", "DocumentError", "TargetUnreachable", "TokenError"],
+    "destwatch.exit_codes": ["ExitCode"],
+    "destwatch.failures": ["BudgetSpent", "ContractViolation", "NotChecked", "ResponseTimeout", "violation"],
+    "destwatch.http": ["Client", "Exchange", "Recorder", "redacted_exchange", "transport_failure"],
+    "destwatch.redact": ["MASK", "curl", "redact", "redact_headers", "register_secret"],
+    "destwatch.reporting": ["ItemResult", "build_summary", "render_summary", "write_exchanges", "write_json"],
+    "destwatch.run": ["Run", "RunOptions"],
+    "destwatch.semantics": [
+        "Answer",
+        "Ask",
+        "EndpointModel",
+        "Probe",
+        "RequestBudget",
+        "Session",
+        "Unsupported",
+        "endpoint_models",
+        "render",
+    ],
+    "destwatch.tokens": ["Token", "TokenCache", "parse_token_answer"],
+}
+# The one module allowed to reach into a private third-party API (see its docstring).
+ADAPTER = ROOT / "destwatch" / "_schemathesis_builder.py"
+_THIRD_PARTY = ("pytest", "_pytest", "schemathesis", "hypothesis", "pluggy")
+
+
+def test_the_core_imports_neither_pytest_nor_schemathesis() -> None:
+    modules = [
+        *CORE_PUBLIC_NAMES,
+        "destwatch.semantics.plans",
+        "destwatch.semantics.oracles",
+        "destwatch.authkit",
+    ]
+    code = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n"
+        "assert 'pytest' not in sys.modules, 'pytest'\n"
+        "assert 'schemathesis' not in sys.modules, 'schemathesis'\n"
+        "assert 'hypothesis' not in sys.modules, 'hypothesis'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("module", sorted(CORE_PUBLIC_NAMES))
+def test_the_public_names_of_the_core_are_pinned(module: str) -> None:
+    assert sorted(importlib.import_module(module).__all__) == CORE_PUBLIC_NAMES[module]
+
+
+@pytest.mark.parametrize(
+    "path", sorted(p for p in (ROOT / "destwatch").rglob("*.py") if p != ADAPTER), ids=str
+)
+def test_no_module_uses_a_private_api_of_pytest_or_schemathesis(path: Path) -> None:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    private = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in _THIRD_PARTY:
+            parts = [*node.module.split("."), *(alias.name for alias in node.names)]
+            private += [f"line {node.lineno}: {node.module}" for part in parts if part.startswith("_")][:1]
+        # Attribute access on anything but our own objects: `terminalreporter._tw`, `metafunc._arg2...`.
+        ours = isinstance(node, ast.Attribute) and (
+            isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")
+        )
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+            and not ours
+        ):
+            private.append(f"line {node.lineno}: {ast.unparse(node)}")
+    assert private == []
+
+
+def test_targets_toml_is_read_once_per_gate_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    targets = tmp_path / "targets.toml"
+    targets.write_text(embedded_targets(defaults={"max_rps": 1000.0}, versions=["productCatalog/v1"]))
+    reads: list[str] = []
+    real = tomllib.loads
+
+    def counting(text: str, **kwargs: object) -> dict[str, object]:
+        reads.append(text)
+        return real(text, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(tomllib, "loads", counting)
+    reports = tmp_path / "reports"
+    code = run_gate(GateRequest(targets=targets, reports=reports, suites=("smoke",)))
+    assert code == 0
+    assert json.loads((reports / "summary.json").read_text())["totals"]["passed"] >= 3
+    # pytest reads pyproject.toml with the same parser: count the reads of this targets.toml only.
+    assert reads.count(targets.read_text()) == 1
