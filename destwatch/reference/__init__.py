@@ -7,7 +7,7 @@ seeded-fault catalogue and `REFERENCE` the configured customer (ids and demo app
 from __future__ import annotations
 
 from destwatch.reference.app import create_app
-from destwatch.reference.faults import FAULTS, Fault
+from destwatch.reference.faults import FAULTS, Fault, FaultSwitch
 from destwatch.reference.model import (
     REFERENCE,
     Application,
@@ -29,6 +29,7 @@ __all__ = [
     "Endpoint",
     "Facet",
     "Fault",
+    "FaultSwitch",
     "Property",
     "RunningServer",
     "ServerStartError",

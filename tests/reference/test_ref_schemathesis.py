@@ -16,6 +16,7 @@ import pytest
 from refkit import V2, RefClient, base_path
 
 from destwatch.reference import REFERENCE, Version
+from destwatch.reference.faults import SCHEMA_DRIFT_V2, SERVER_ERROR_ON_TOP_ZERO
 
 _SEED = "20261128"
 _EXAMPLES = "15"
@@ -61,7 +62,7 @@ def test_clean_server_passes_a_full_schemathesis_run(
 def test_schema_drift_fault_is_found_by_the_same_run(
     ref_server_factory: Callable[..., RefClient], tmp_path: Path
 ) -> None:
-    faulty = ref_server_factory(fault="schema-drift-v2")
+    faulty = ref_server_factory(fault=SCHEMA_DRIFT_V2.name)
     result = _schemathesis(faulty, V2, tmp_path, "--include-path", "/products", "--max-failures", "1")
     assert result.returncode == 1, result.stdout[-4000:]
     assert "Response violates schema" in result.stdout and "price" in result.stdout
@@ -72,7 +73,7 @@ def test_schema_drift_fault_is_found_by_the_same_run(
 def test_server_error_fault_is_found_by_the_same_run(
     ref_server_factory: Callable[..., RefClient], tmp_path: Path
 ) -> None:
-    faulty = ref_server_factory(fault="server-error-on-top-zero")
+    faulty = ref_server_factory(fault=SERVER_ERROR_ON_TOP_ZERO.name)
     result = _schemathesis(faulty, V2, tmp_path, "--include-path", "/variants", "--max-failures", "1")
     assert result.returncode == 1, result.stdout[-4000:]
     assert "Server error" in result.stdout

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from destwatch.reference import REFERENCE, ServerStartError, create_app, serve_in_thread
+from destwatch.reference.faults import HANG
 
 _SERVE = [sys.executable, "-m", "destwatch.reference"]
 
@@ -43,7 +44,7 @@ def test_busy_port_is_a_clear_start_error() -> None:
 def test_stop_does_not_wait_for_a_hanging_request_nor_report_it_as_an_error(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    server = serve_in_thread(create_app(fault="hang"))
+    server = serve_in_thread(create_app(fault=HANG.name))
     # After the start: uvicorn's logging set-up replaces the handlers of its loggers.
     uvicorn_errors = logging.getLogger("uvicorn.error")
     uvicorn_errors.addHandler(caplog.handler)
