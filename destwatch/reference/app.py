@@ -92,7 +92,10 @@ class _Handlers:
             (dest.name, version.name): _Target(
                 dest,
                 version,
-                {ep.id: EndpointQueries(ep, version, faults=faults) for ep in version.endpoints},
+                {
+                    endpoint.id: EndpointQueries(endpoint, version, customer.data, faults=faults)
+                    for endpoint in version.endpoints
+                },
             )
             for dest, version in customer.versions()
         }

@@ -20,6 +20,7 @@ from typing import Any
 import jsonschema_rs
 
 from destwatch.reference import catalogue
+from destwatch.reference.catalogue import Dataset
 from destwatch.reference.faults import (
     AFTER_INCLUSIVE,
     EMPTY_RESULTS_404,
@@ -157,25 +158,31 @@ def _single_values(items: Iterable[tuple[str, str]]) -> dict[str, str]:
 
 
 @cache
-def _rows(endpoint: Endpoint, language: str) -> tuple[Row, ...]:
+def _rows(endpoint: Endpoint, language: str, data: Dataset) -> tuple[Row, ...]:
     """The endpoint's result objects in one language: catalogue rows projected onto its properties."""
     columns = [(prop.name, prop.column) for prop in endpoint.properties]
     return tuple(
-        {name: row[column] for name, column in columns} for row in catalogue.table(endpoint.table, language)
+        {name: row[column] for name, column in columns}
+        for row in catalogue.table(endpoint.table, language, data)
     )
 
 
 @cache
-def _changed_at(endpoint: Endpoint) -> dict[str, float]:
-    return {row["id"]: parse_instant(row["changed"]) for row in catalogue.table(endpoint.table, "en")}
+def _period_at(endpoint: Endpoint, data: Dataset) -> dict[str, float]:
+    """The instant each result's period property holds, by id."""
+    column = endpoint.period
+    return {row["id"]: parse_instant(row[column]) for row in catalogue.table(endpoint.table, "en", data)}
 
 
 class EndpointQueries:
     """Parses, validates and answers the queries of one endpoint of one destination version."""
 
-    def __init__(self, endpoint: Endpoint, version: Version, *, faults: FaultSwitch = NO_FAULT) -> None:
+    def __init__(
+        self, endpoint: Endpoint, version: Version, dataset: Dataset, *, faults: FaultSwitch = NO_FAULT
+    ) -> None:
         self.endpoint = endpoint
         self.version = version
+        self.dataset = dataset
         self._faults = faults
         self._get = jsonschema_rs.Draft4Validator(
             query_schema(endpoint, version, "get"), validate_formats=True
@@ -188,7 +195,8 @@ class EndpointQueries:
             name: schema.get("type")
             for name, schema in query_schema(endpoint, version, "get")["properties"].items()
         }
-        self._changed = _changed_at(endpoint)
+        self._period = _period_at(endpoint, dataset)
+        self._sort_keys = {name: self._sort_key(name) for name in endpoint.sortable}
         self._unfiltered_facets: dict[str, list[dict[str, Any]]] = {}
 
     # -- parsing ---------------------------------------------------------------------------------------
@@ -290,7 +298,7 @@ class EndpointQueries:
         return body
 
     def _base_rows(self, language: str) -> Sequence[Row]:
-        rows = _rows(self.endpoint, "en" if self._faults.on(LANGUAGE_IGNORED) else language)
+        rows = _rows(self.endpoint, "en" if self._faults.on(LANGUAGE_IGNORED) else language, self.dataset)
         if self._faults.on(V2_HIDES_OUT_OF_STOCK) and self.version.name == "v2":
             return [row for row in rows if row.get("stock") != 0]
         return rows
@@ -303,24 +311,26 @@ class EndpointQueries:
                 predicates.append(lambda row, n=name, v=value: row[n].startswith(v))
             else:
                 predicates.append(lambda row, n=name, v=value: row[n] == v)
+        # `row.get`: an open `must` map may name a key that is no property; no value equals it (a string never
+        # equals a number either), so such a key matches nothing in `must` and excludes nothing in `mustNot`.
         for element in query.filters:
             for name, values in element.get("must", {}).items():
                 wanted = frozenset(values)
                 if faults.on(MUST_VALUES_AND):
-                    predicates.append(lambda row, n=name, w=wanted: all(row[n] == v for v in w))
+                    predicates.append(lambda row, n=name, w=wanted: all(row.get(n) == v for v in w))
                 else:
-                    predicates.append(lambda row, n=name, w=wanted: row[n] in w)
+                    predicates.append(lambda row, n=name, w=wanted: row.get(n) in w)
             if not faults.on(MUSTNOT_IGNORED):
                 for name, values in element.get("mustNot", {}).items():
-                    predicates.append(lambda row, n=name, w=frozenset(values): row[n] not in w)
+                    predicates.append(lambda row, n=name, w=frozenset(values): row.get(n) not in w)
             for name, bounds in element.get("range", {}).items():
                 predicates.extend(self._range(name, bounds))
         if not faults.on(PERIOD_IGNORED):
-            changed = self._changed
+            instants = self._period
             if query.since is not None:
-                predicates.append(lambda row, t=query.since: changed[row["id"]] >= t)
+                predicates.append(lambda row, t=query.since: instants[row["id"]] >= t)
             if query.before is not None:
-                predicates.append(lambda row, t=query.before: changed[row["id"]] < t)
+                predicates.append(lambda row, t=query.before: instants[row["id"]] < t)
         if query.search:
             predicates.append(self._search(query))
         return predicates
@@ -346,13 +356,20 @@ class EndpointQueries:
         terms = [fold(term) for term in query.search]
         return lambda row: any(term in fold(row[name]) for name in fields for term in terms)
 
+    def _sort_key(self, name: str) -> Callable[[Row], Any]:
+        prop = self.endpoint.property(name)
+        if self.version.style.sort_collation == "case-insensitive" and prop and prop.type == "string":
+            return lambda row: row[name].casefold()
+        return itemgetter(name)
+
     def _sorted(self, rows: Sequence[Row], sort: list[tuple[str, bool]]) -> Sequence[Row]:
         if not sort:
             return rows  # already in `id` order
         ordered = list(rows)
         # Stable sorts from the last key to the first; rows start in `id` order, which breaks every tie.
+        reverse_allowed = not self._faults.on(SORT_DESC_IGNORED)
         for name, descending in reversed(sort):
-            ordered.sort(key=itemgetter(name), reverse=descending and not self._faults.on(SORT_DESC_IGNORED))
+            ordered.sort(key=self._sort_keys[name], reverse=descending and reverse_allowed)
         return ordered
 
     def _after(self, rows: Sequence[Row], cursor: str, sort: list[tuple[str, bool]]) -> Sequence[Row]:
