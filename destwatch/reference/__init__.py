@@ -1,7 +1,8 @@
 """The reference destination: a faithful local Occtoo destination with seeded faults.
 
 `create_app(...)` builds the Starlette app, `serve_in_thread(app)` serves it on loopback, `FAULTS` is the
-seeded-fault catalogue and `REFERENCE` the configured customer (ids and demo applications).
+seeded-fault catalogue, `VARIANTS` the document variants and `REFERENCE` the configured customer (ids and demo
+applications).
 """
 
 from __future__ import annotations
@@ -16,13 +17,17 @@ from destwatch.reference.model import (
     Endpoint,
     Facet,
     Property,
+    Style,
+    Surface,
     Version,
 )
 from destwatch.reference.server import RunningServer, ServerStartError, serve_forever, serve_in_thread
+from destwatch.reference.variants import VARIANTS, Variant
 
 __all__ = [
     "FAULTS",
     "REFERENCE",
+    "VARIANTS",
     "Application",
     "Customer",
     "Destination",
@@ -33,6 +38,9 @@ __all__ = [
     "Property",
     "RunningServer",
     "ServerStartError",
+    "Style",
+    "Surface",
+    "Variant",
     "Version",
     "create_app",
     "serve_forever",

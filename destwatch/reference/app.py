@@ -28,10 +28,11 @@ from destwatch.reference.faults import (
     TOKEN_500_ON_BAD_BODY,
     FaultSwitch,
 )
-from destwatch.reference.model import REFERENCE, Customer, Destination, Version
+from destwatch.reference.model import Customer, Destination, Version
 from destwatch.reference.openapi import build_document
 from destwatch.reference.query import BadRequest, EndpointQueries, FaultResponse
 from destwatch.reference.tokens import TokenAuthority
+from destwatch.reference.variants import variant_customer
 
 __all__ = ["create_app"]
 
@@ -228,15 +229,18 @@ def create_app(
     token_ttl: int | None = None,
     token_rate_limit: int | None = 100,
     latency: float = 0.0,
-    customer: Customer = REFERENCE,
+    variant: str | None = None,
+    customer: Customer | None = None,
 ) -> Starlette:
     """Build the reference destination.
 
     `fault` switches on one seeded fault from `FAULTS` (unknown name: `ValueError`); `token_ttl` overrides
     every version's token lifetime in seconds; `token_rate_limit` is token requests per minute per destination
-    id (None for unlimited); `latency` adds seconds to every data request; `customer` replaces the configured
-    data.
+    id (None for unlimited); `latency` adds seconds to every data request; `variant` serves one of `VARIANTS`
+    (unknown name: `ValueError`); `customer` replaces the configured customer altogether.
     """
+    if variant and customer is not None:
+        raise ValueError("pass a variant or a customer, not both")
     if token_ttl is not None and token_ttl < 1:
         raise ValueError(f"token_ttl must be at least 1 second, got {token_ttl}")
     if token_rate_limit is not None and token_rate_limit < 1:
@@ -244,7 +248,7 @@ def create_app(
     if latency < 0:
         raise ValueError(f"latency must not be negative, got {latency}")
     handlers = _Handlers(
-        customer,
+        customer if customer is not None else variant_customer(variant),
         faults=FaultSwitch.named(fault),
         token_ttl=token_ttl,
         token_rate_limit=token_rate_limit,

@@ -104,7 +104,7 @@ class Endpoint:
     def date_times(self) -> tuple[str, ...]:
         return tuple(prop.name for prop in self.properties if prop.type == "date-time")
 
-    def property(self, name: str) -> Property | None:
+    def property_named(self, name: str) -> Property | None:
         return next((prop for prop in self.properties if prop.name == name), None)
 
 

@@ -357,7 +357,7 @@ class EndpointQueries:
         return lambda row: any(term in fold(row[name]) for name in fields for term in terms)
 
     def _sort_key(self, name: str) -> Callable[[Row], Any]:
-        prop = self.endpoint.property(name)
+        prop = self.endpoint.property_named(name)
         if self.version.style.sort_collation == "case-insensitive" and prop and prop.type == "string":
             return lambda row: row[name].casefold()
         return itemgetter(name)
