@@ -144,7 +144,8 @@ class Style:
     max_top: int = 1000
     range_operators: tuple[str, ...] = RANGE_OPERATORS
     # `filter.must` / `mustNot` as open maps (any key) instead of closed objects listing the filterable
-    # properties; the server then filters on any string property and ignores keys that are no property.
+    # properties. The server then compares any property by equality: a key that is no string property of
+    # the endpoint equals no value, so it matches nothing in `must` and excludes nothing in `mustNot`.
     open_filter_maps: bool = False
     # One schema per facet stating its property id and size, or one schema for all facets, sizes unstated.
     facet_sizes_declared: bool = True
