@@ -1,4 +1,4 @@
-"""OpenAPI 3.0.3 documents generated from an endpoint configuration, in Occtoo's style.
+"""OpenAPI 3.0.3 documents in Occtoo's style, generated from the endpoint configuration and version style.
 
 The request schemas built here are also what the server validates against (see `query.py`), so the document
 and the server cannot drift apart: whatever the document allows is accepted, whatever it forbids gets a 400.
