@@ -1,13 +1,14 @@
 """The reference destination: a faithful local Occtoo destination with seeded faults.
 
 `create_app(...)` builds the Starlette app, `serve_in_thread(app)` serves it on loopback, `FAULTS` is the
-seeded-fault catalogue and `REFERENCE` the configured customer (ids and demo applications).
+seeded-fault catalogue, `VARIANTS` the document variants and `REFERENCE` the configured customer (ids and demo
+applications).
 """
 
 from __future__ import annotations
 
 from destwatch.reference.app import create_app
-from destwatch.reference.faults import FAULTS, Fault
+from destwatch.reference.faults import FAULTS, Fault, FaultSwitch
 from destwatch.reference.model import (
     REFERENCE,
     Application,
@@ -16,22 +17,30 @@ from destwatch.reference.model import (
     Endpoint,
     Facet,
     Property,
+    Style,
+    Surface,
     Version,
 )
 from destwatch.reference.server import RunningServer, ServerStartError, serve_forever, serve_in_thread
+from destwatch.reference.variants import VARIANTS, Variant
 
 __all__ = [
     "FAULTS",
     "REFERENCE",
+    "VARIANTS",
     "Application",
     "Customer",
     "Destination",
     "Endpoint",
     "Facet",
     "Fault",
+    "FaultSwitch",
     "Property",
     "RunningServer",
     "ServerStartError",
+    "Style",
+    "Surface",
+    "Variant",
     "Version",
     "create_app",
     "serve_forever",

@@ -19,11 +19,20 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from destwatch.reference.faults import check_fault
-from destwatch.reference.model import REFERENCE, Customer, Destination, Version
+from destwatch.reference.faults import (
+    HANG,
+    MISSING_WWW_AUTHENTICATE,
+    OPENAPI_REQUIRES_TOKEN,
+    POST_SKIPS_AUTH,
+    SLOW_RESPONSES,
+    TOKEN_500_ON_BAD_BODY,
+    FaultSwitch,
+)
+from destwatch.reference.model import Customer, Destination, Version
 from destwatch.reference.openapi import build_document
 from destwatch.reference.query import BadRequest, EndpointQueries, FaultResponse
 from destwatch.reference.tokens import TokenAuthority
+from destwatch.reference.variants import variant_customer
 
 __all__ = ["create_app"]
 
@@ -70,21 +79,24 @@ class _Handlers:
         self,
         customer: Customer,
         *,
-        fault: str | None,
+        faults: FaultSwitch,
         token_ttl: int | None,
         token_rate_limit: int | None,
         latency: float,
     ) -> None:
         self.customer = customer
-        self.fault = fault
+        self.faults = faults
         self.latency = latency
-        self.tokens = TokenAuthority(customer, fault=fault, token_ttl=token_ttl)
+        self.tokens = TokenAuthority(customer, faults=faults, token_ttl=token_ttl)
         self.rate = _RateLimiter(token_rate_limit)
         self.targets = {
             (dest.name, version.name): _Target(
                 dest,
                 version,
-                {ep.id: EndpointQueries(ep, version, fault=fault) for ep in version.endpoints},
+                {
+                    endpoint.id: EndpointQueries(endpoint, version, customer.data, faults=faults)
+                    for endpoint in version.endpoints
+                },
             )
             for dest, version in customer.versions()
         }
@@ -99,7 +111,7 @@ class _Handlers:
     def _unauthorized(self, target: _Target, reason: str, token_sent: bool) -> JSONResponse:
         realm = f'Bearer realm="{self.customer.name}/{target.destination.name}/{target.version.name}"'
         challenge = f'{realm}, error="invalid_token"' if token_sent else realm
-        headers = None if self.fault == "missing-www-authenticate" else {"WWW-Authenticate": challenge}
+        headers = None if self.faults.on(MISSING_WWW_AUTHENTICATE) else {"WWW-Authenticate": challenge}
         return _error(401, "unauthorized", reason, headers)
 
     def _auth_failure(self, request: Request, target: _Target) -> JSONResponse | None:
@@ -114,7 +126,7 @@ class _Handlers:
 
     async def openapi(self, request: Request) -> Response:
         target = self._target(request)
-        if self.fault == "openapi-requires-token" and (failure := self._auth_failure(request, target)):
+        if self.faults.on(OPENAPI_REQUIRES_TOKEN) and (failure := self._auth_failure(request, target)):
             return failure
         base = str(request.base_url).rstrip("/")
         p = request.path_params
@@ -132,7 +144,7 @@ class _Handlers:
         queries = target.queries.get(endpoint)
         if queries is None:
             raise HTTPException(404, "no such endpoint")
-        if request.method == "POST" and self.fault == "post-skips-auth":
+        if request.method == "POST" and self.faults.on(POST_SKIPS_AUTH):
             failure = None
         else:
             failure = self._auth_failure(request, target)
@@ -157,10 +169,10 @@ class _Handlers:
             return JSONResponse(exc.body, status_code=exc.status)
 
     async def _delay(self) -> None:
-        if self.fault == "hang":
+        if self.faults.on(HANG):
             # Never answers; the task is cancelled when the client goes away or the server stops.
             await asyncio.Event().wait()
-        seconds = self.latency + (_SLOW_SECONDS if self.fault == "slow-responses" else 0.0)
+        seconds = self.latency + (_SLOW_SECONDS if self.faults.on(SLOW_RESPONSES) else 0.0)
         if seconds > 0:
             await asyncio.sleep(seconds)
 
@@ -189,7 +201,7 @@ class _Handlers:
         try:
             body: Any = json.loads((await request.body()).decode("utf-8"))
         except (ValueError, RecursionError):
-            if self.fault == "token-500-on-bad-body":
+            if self.faults.on(TOKEN_500_ON_BAD_BODY):
                 return PlainTextResponse("Internal Server Error", status_code=500)
             return _error(400, "invalid_request", "the body must be a JSON object")
         if not isinstance(body, dict):
@@ -217,15 +229,18 @@ def create_app(
     token_ttl: int | None = None,
     token_rate_limit: int | None = 100,
     latency: float = 0.0,
-    customer: Customer = REFERENCE,
+    variant: str | None = None,
+    customer: Customer | None = None,
 ) -> Starlette:
     """Build the reference destination.
 
     `fault` switches on one seeded fault from `FAULTS` (unknown name: `ValueError`); `token_ttl` overrides
     every version's token lifetime in seconds; `token_rate_limit` is token requests per minute per destination
-    id (None for unlimited); `latency` adds seconds to every data request; `customer` replaces the configured
-    data.
+    id (None for unlimited); `latency` adds seconds to every data request; `variant` serves one of `VARIANTS`
+    (unknown name: `ValueError`); `customer` replaces the configured customer altogether.
     """
+    if variant and customer is not None:
+        raise ValueError("pass a variant or a customer, not both")
     if token_ttl is not None and token_ttl < 1:
         raise ValueError(f"token_ttl must be at least 1 second, got {token_ttl}")
     if token_rate_limit is not None and token_rate_limit < 1:
@@ -233,8 +248,8 @@ def create_app(
     if latency < 0:
         raise ValueError(f"latency must not be negative, got {latency}")
     handlers = _Handlers(
-        customer,
-        fault=check_fault(fault),
+        customer if customer is not None else variant_customer(variant),
+        faults=FaultSwitch.named(fault),
         token_ttl=token_ttl,
         token_rate_limit=token_rate_limit,
         latency=latency,

@@ -2,17 +2,31 @@
 
 Generated from a fixed seed, so every run, every machine and every version of the destination sees the same
 data. Values are drawn from small lists on purpose: filters, facets and range bounds need ties and repeats to
-have something to get wrong.
+have something to get wrong. A `Dataset` describes the catalogue a document variant needs (more products,
+lowercase brand names, nothing localized, a creation instant); the default `Dataset()` is the catalogue above.
 """
 
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
-__all__ = ["BRANDS", "CATEGORIES", "COLORS", "LANGUAGES", "PRICE_POINTS", "PRODUCT_COUNT", "SIZES", "table"]
+__all__ = [
+    "BRANDS",
+    "CATEGORIES",
+    "COLORS",
+    "DEFAULT_DATASET",
+    "LANGUAGES",
+    "LOWERCASE_BRANDS",
+    "PRICE_POINTS",
+    "PRODUCT_COUNT",
+    "SIZES",
+    "Dataset",
+    "table",
+]
 
 SEED = 20261128
 PRODUCT_COUNT = 1200
@@ -23,6 +37,9 @@ BRANDS = (
     "Aurora", "Borealis", "Cascade", "Driftwood", "Ember", "Fjällräv", "Granite", "Harbor",
     "Isbrytare", "Juniper", "Kestrel", "Lumen",
 )  # fmt: skip
+# Brands that write their names in lowercase where a dataset asks for it: ordinal order puts them after every
+# capitalized brand, case-insensitive order among them, so the two collations disagree.
+LOWERCASE_BRANDS = frozenset({"Ember", "Isbrytare"})
 
 # (en, sv, de); Swedish and German spellings keep non-ASCII letters so encoding bugs show.
 CATEGORIES = (
@@ -94,8 +111,27 @@ PRICE_POINTS = (
 
 _START = datetime(2026, 1, 1, tzinfo=UTC)
 _SPAN_SECONDS = int((datetime(2026, 10, 31, 23, 59, 59, tzinfo=UTC) - _START).total_seconds())
+_INSTANT_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+# A product is created up to this long before its first change.
+_CREATED_LEAD_SECONDS = 180 * 86400
 
 Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Which catalogue a destination serves; hashable, so every derived table is cached per dataset."""
+
+    products: int = PRODUCT_COUNT
+    # Brands in `LOWERCASE_BRANDS` are written in lowercase ("ember").
+    lowercase_brands: bool = False
+    # False: every language holds the English values.
+    localized: bool = True
+    # Products, variants and feed items carry `created`, an instant at or before their `changed`.
+    created: bool = False
+
+
+DEFAULT_DATASET = Dataset()
 
 
 def _stock(rng: random.Random) -> int:
@@ -105,16 +141,19 @@ def _stock(rng: random.Random) -> int:
 
 def _timestamp(rng: random.Random, not_before: int = 0) -> tuple[str, int]:
     offset = rng.randint(not_before, _SPAN_SECONDS)
-    return (_START + timedelta(seconds=offset)).strftime("%Y-%m-%dT%H:%M:%SZ"), offset
+    return (_START + timedelta(seconds=offset)).strftime(_INSTANT_FORMAT), offset
 
 
 @cache
-def _base() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Language-neutral products and variants: indexes into the localized lists, shared by every language."""
+def _base(count: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Language-neutral products and variants: indexes into the localized lists, shared by every language.
+
+    One random stream in id order, so a larger catalogue starts with the same products as a smaller one.
+    """
     rng = random.Random(SEED)
     products: list[dict[str, Any]] = []
     variants: list[dict[str, Any]] = []
-    for n in range(PRODUCT_COUNT):
+    for n in range(count):
         product_id = f"NW-{10001 + n}"
         category = rng.randrange(len(CATEGORIES))
         color = rng.randrange(len(COLORS))
@@ -151,13 +190,42 @@ def _base() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     return products, variants
 
 
-def _product(base: dict[str, Any], lang: int) -> Row:
+@cache
+def _created(count: int) -> dict[str, str]:
+    """A creation instant per product id, at or before the product's `changed` (and so its variants').
+
+    Drawn from a stream of its own, so the rest of the catalogue is the same with or without it.
+    """
+    rng = random.Random(SEED + 1)
+    products, _ = _base(count)
+    created = {}
+    for product in products:
+        changed = datetime.strptime(product["changed"], _INSTANT_FORMAT).replace(tzinfo=UTC)
+        lead = timedelta(seconds=rng.randint(0, _CREATED_LEAD_SECONDS))
+        created[product["id"]] = (changed - lead).strftime(_INSTANT_FORMAT)
+    return created
+
+
+def _brand(base: dict[str, Any], data: Dataset) -> str:
+    brand: str = base["brand"]
+    return brand.lower() if data.lowercase_brands and brand in LOWERCASE_BRANDS else brand
+
+
+def _dated(row: Row, product_id: str, data: Dataset) -> Row:
+    """`row` with `created` just before `changed` when the dataset has creation instants."""
+    if not data.created:
+        return row
+    changed = row.pop("changed")
+    return {**row, "created": _created(data.products)[product_id], "changed": changed}
+
+
+def _product(base: dict[str, Any], lang: int, data: Dataset) -> Row:
     category = base["category"]
     title = f"{_ADJECTIVES[base['adjective']][lang]} {_NOUNS[category][lang]} {base['model']}"
-    return {
+    row = {
         "id": base["id"],
         "title": title,
-        "brand": base["brand"],
+        "brand": _brand(base, data),
         "category": CATEGORIES[category][lang],
         "color": COLORS[base["color"]][lang],
         "price": base["price"],
@@ -165,15 +233,16 @@ def _product(base: dict[str, Any], lang: int) -> Row:
         "changed": base["changed"],
         "rating": base["rating"],
     }
+    return _dated(row, base["id"], data)
 
 
-def _variant(base: dict[str, Any], lang: int) -> Row:
-    return {**base, "color": COLORS[base["color"]][lang]}
+def _variant(base: dict[str, Any], lang: int, data: Dataset) -> Row:
+    return _dated({**base, "color": COLORS[base["color"]][lang]}, base["productId"], data)
 
 
-def _feed_item(base: dict[str, Any], lang: int) -> Row:
-    product = _product(base, lang)
-    return {
+def _feed_item(base: dict[str, Any], lang: int, data: Dataset) -> Row:
+    product = _product(base, lang, data)
+    row = {
         "id": product["id"],
         "title": product["title"],
         "brand": product["brand"],
@@ -182,20 +251,21 @@ def _feed_item(base: dict[str, Any], lang: int) -> Row:
         "availability": "in stock" if product["stock"] > 0 else "out of stock",
         "changed": product["changed"],
     }
+    return _dated(row, base["id"], data)
 
 
 @cache
-def table(name: str, language: str) -> tuple[Row, ...]:
+def table(name: str, language: str, data: Dataset = DEFAULT_DATASET) -> tuple[Row, ...]:
     """All rows of one catalogue table in one language, sorted by `id` (string order is numeric order).
 
     Rows hold catalogue field names; an endpoint projects and renames them. Callers must not mutate rows.
     """
-    lang = LANGUAGES.index(language)
-    products, variants = _base()
+    lang = LANGUAGES.index(language) if data.localized else 0
+    products, variants = _base(data.products)
     build = {
         "products": (_product, products),
         "variants": (_variant, variants),
         "feed": (_feed_item, products),
     }
     make, source = build[name]
-    return tuple(make(base, lang) for base in source)
+    return tuple(make(base, lang, data) for base in source)

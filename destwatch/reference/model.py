@@ -1,27 +1,40 @@
 """The reference destination's configuration: customer, destinations, versions, endpoints, applications.
 
 Everything the server answers and every OpenAPI document it serves is derived from these frozen values, so
-changing an endpoint here changes the document and the server's validation together.
+changing an endpoint here changes the document and the server's validation together. `northwind(...)` builds
+the customer; its arguments are what a document variant changes (see `variants.py`), and `REFERENCE` is
+`northwind()`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from destwatch.reference.catalogue import DEFAULT_DATASET, Dataset
+
 __all__ = [
+    "GET",
+    "POST",
+    "RANGE_OPERATORS",
     "REFERENCE",
     "Application",
+    "Collation",
     "Customer",
     "Destination",
     "Endpoint",
     "Facet",
     "Property",
     "PropertyType",
+    "Style",
+    "Surface",
     "Version",
+    "northwind",
 ]
 
 PropertyType = Literal["string", "number", "integer", "date-time"]
+Collation = Literal["ordinal", "case-insensitive"]
+RANGE_OPERATORS = ("gt", "gte", "lt", "lte")
 
 
 @dataclass(frozen=True)
@@ -35,6 +48,7 @@ class Property:
     localized: bool = False
     filterable: bool = False
     rangeable: bool = False
+    sortable: bool = True
     # Value bounds the document promises for numeric properties.
     minimum: float | None = None
     maximum: float | None = None
@@ -67,6 +81,8 @@ class Endpoint:
     table: Literal["products", "variants", "feed"]
     properties: tuple[Property, ...]
     facets: tuple[Facet, ...] = ()
+    # The date-time property that `periodSince` / `period` filter on.
+    period: str = "changed"
 
     @property
     def filterable(self) -> tuple[str, ...]:
@@ -74,7 +90,7 @@ class Endpoint:
 
     @property
     def sortable(self) -> tuple[str, ...]:
-        return tuple(prop.name for prop in self.properties)
+        return tuple(prop.name for prop in self.properties if prop.sortable)
 
     @property
     def rangeable(self) -> tuple[str, ...]:
@@ -83,6 +99,13 @@ class Endpoint:
     @property
     def searchable(self) -> tuple[str, ...]:
         return tuple(prop.name for prop in self.properties if prop.searchable)
+
+    @property
+    def date_times(self) -> tuple[str, ...]:
+        return tuple(prop.name for prop in self.properties if prop.type == "date-time")
+
+    def property_named(self, name: str) -> Property | None:
+        return next((prop for prop in self.properties if prop.name == name), None)
 
 
 @dataclass(frozen=True)
@@ -94,6 +117,45 @@ class Application:
 
 
 @dataclass(frozen=True)
+class Surface:
+    """The optional request features one method declares; paging, filters and search are always there."""
+
+    include_totals: bool = True
+    list_ids: bool = True
+    sort: bool = True
+    after: bool = True
+    period: bool = True
+    # GET: the `language` query parameter. POST: the `language` body field.
+    language: bool = True
+    # POST only: `language` as a query parameter too (a body `language` wins).
+    language_query: bool = False
+
+
+GET = Surface()
+POST = Surface(language_query=True)
+
+
+@dataclass(frozen=True)
+class Style:
+    """How a version's requests are shaped and its document is written, beyond its endpoints' properties."""
+
+    get: Surface = GET
+    post: Surface = POST
+    max_top: int = 1000
+    range_operators: tuple[str, ...] = RANGE_OPERATORS
+    # `filter.must` / `mustNot` as open maps (any key) instead of closed objects listing the filterable
+    # properties. The server then compares any property by equality: a key that is no string property of
+    # the endpoint equals no value, so it matches nothing in `must` and excludes nothing in `mustNot`.
+    open_filter_maps: bool = False
+    # One schema per facet stating its property id and size, or one schema for all facets, sizes unstated.
+    facet_sizes_declared: bool = True
+    # How string sort keys compare: by code point, or by `str.casefold`.
+    sort_collation: Collation = "ordinal"
+    # Declare bearer security even on an unprotected version (the server still asks for no token).
+    security_on_unprotected: bool = False
+
+
+@dataclass(frozen=True)
 class Version:
     name: str
     destination_id: str
@@ -102,8 +164,11 @@ class Version:
     endpoints: tuple[Endpoint, ...]
     applications: tuple[Application, ...] = ()
     token_ttl: int = 3600
-    # v3 of the product catalogue drops the GET `periodSince` parameter (a breaking change).
-    get_period_since: bool = True
+    style: Style = Style()
+
+    @property
+    def declares_security(self) -> bool:
+        return self.protected or self.style.security_on_unprotected
 
     def application(self, client_id: str) -> Application | None:
         return next((app for app in self.applications if app.client_id == client_id), None)
@@ -122,6 +187,7 @@ class Destination:
 class Customer:
     name: str
     destinations: tuple[Destination, ...]
+    data: Dataset = DEFAULT_DATASET
 
     def destination(self, name: str) -> Destination | None:
         return next((dest for dest in self.destinations if dest.name == name), None)
@@ -147,7 +213,7 @@ _SIZE = Facet("size", 20, _headers("Size", "Storlek", "Größe"))
 
 
 def _products(version: int) -> Endpoint:
-    brand = "brandName" if version >= 3 else "brand"
+    brand = _brand(version)
     props = [
         Property("id", "string", filterable=True),
         Property("title", "string", localized=True),
@@ -161,9 +227,16 @@ def _products(version: int) -> Endpoint:
     if version >= 2:
         props.append(Property("rating", "number", rangeable=True, minimum=1, maximum=5))
     # 8 < 12 brands, so the brand facet is always cut to its configured size.
-    brand_facet = Facet(brand, 8, _headers("Brand", "Varumärke", "Marke"))
+    brand_facet = Facet(brand, 8, _BRAND_HEADERS)
     return Endpoint("products", "products", tuple(props), (_CATEGORY, brand_facet, _COLOR))
 
+
+def _brand(version: int) -> str:
+    # v3 renames `brand` (a breaking change).
+    return "brandName" if version >= 3 else "brand"
+
+
+_BRAND_HEADERS = _headers("Brand", "Varumärke", "Marke")
 
 _VARIANTS = Endpoint(
     "variants",
@@ -179,6 +252,66 @@ _VARIANTS = Endpoint(
     ),
     (_SIZE, _COLOR),
 )
+
+
+def _more_endpoints(version: int) -> tuple[Endpoint, ...]:
+    """Four more projections of the same tables, as an owner adds endpoints for other consumers."""
+    brand = _brand(version)
+    fullproductdata = Endpoint(
+        "fullproductdata",
+        "products",
+        (
+            Property("id", "string", filterable=True),
+            # Free text: filterable by equality, but not a sort key.
+            Property("title", "string", localized=True, filterable=True, sortable=False),
+            Property(brand, "string", source="brand", filterable=True),
+            Property("category", "string", localized=True, filterable=True),
+            Property("color", "string", localized=True, filterable=True),
+            Property("price", "number", rangeable=True),
+            Property("stock", "integer", rangeable=True, minimum=0),
+            Property("rating", "number", rangeable=True, minimum=1, maximum=5),
+            Property("changed", "date-time"),
+        ),
+        # Sized to hold every value: nothing is cut.
+        (Facet("category", 10, _CATEGORY.headers), Facet(brand, 12, _BRAND_HEADERS)),
+    )
+    prices = Endpoint(
+        "prices",
+        "variants",
+        (
+            Property("id", "string", filterable=True),
+            Property("productId", "string", filterable=True),
+            Property("price", "number", rangeable=True),
+            Property("changed", "date-time"),
+        ),
+    )
+    stock = Endpoint(
+        "stock",
+        "variants",
+        (
+            Property("id", "string", filterable=True),
+            Property("productId", "string", filterable=True),
+            Property("size", "string", filterable=True),
+            Property("stock", "integer", rangeable=True, minimum=0),
+            Property("changed", "date-time"),
+        ),
+        (Facet("size", 6, _SIZE.headers),),
+    )
+    outlet = Endpoint(
+        "outlet",
+        "products",
+        (
+            Property("id", "string", filterable=True),
+            Property("title", "string", localized=True, sortable=False),
+            Property(brand, "string", source="brand", filterable=True),
+            Property("price", "number", rangeable=True),
+            Property("rating", "number", rangeable=True, minimum=1, maximum=5),
+            Property("changed", "date-time"),
+        ),
+        (Facet(brand, 5, _BRAND_HEADERS),),
+    )
+    return fullproductdata, prices, stock, outlet
+
 
 _FEED = Endpoint(
     "feed",
@@ -199,25 +332,75 @@ _LANGUAGES = ("en", "sv", "de")
 _GUID = "3f6c1a52-8d0e-4b7a-9c31-0a1e5d2b7c0{}"
 
 
-def _catalogue_version(n: int) -> Version:
+def _fitted(endpoint: Endpoint, data: Dataset, facets: bool) -> Endpoint:
+    """`endpoint` as the dataset and the facet configuration have it."""
+    props = []
+    for prop in endpoint.properties:
+        if prop.name == "changed" and data.created:
+            props.append(Property("created", "date-time"))
+        props.append(replace(prop, localized=prop.localized and data.localized))
+    return replace(endpoint, properties=tuple(props), facets=endpoint.facets if facets else ())
+
+
+def _catalogue_version(n: int, style: Style, endpoints: tuple[Endpoint, ...]) -> Version:
+    if n >= 3:
+        # v3 drops the GET `periodSince` parameter (a breaking change).
+        style = replace(style, get=replace(style.get, period=False))
     return Version(
         name=f"v{n}",
         destination_id=_GUID.format(n),
         protected=True,
         languages=_LANGUAGES,
-        endpoints=(_products(n),) if n == 1 else (_products(n), _VARIANTS),
+        endpoints=endpoints,
         applications=(Application(f"demo-client-v{n}", f"demo-secret-v{n}"),),
-        get_period_since=n < 3,
+        style=style,
     )
 
 
-REFERENCE = Customer(
-    "northwind",
-    (
-        Destination("productCatalog", tuple(_catalogue_version(n) for n in (1, 2, 3))),
-        Destination(
-            "googleMarketplace",
-            (Version("v1", _GUID.format(4), protected=False, languages=("en", "sv"), endpoints=(_FEED,)),),
+def northwind(
+    style: Style = Style(),
+    data: Dataset = DEFAULT_DATASET,
+    *,
+    facets: bool = True,
+    more_endpoints: bool = False,
+) -> Customer:
+    """The configured customer. `style` applies to every version, `data` is the catalogue every version
+    serves, `facets=False` drops every facet, `more_endpoints` gives productCatalog v2 and v3 six endpoints.
+
+    Destinations, versions, destination ids, applications and languages never change.
+    """
+
+    def fit(*endpoints: Endpoint) -> tuple[Endpoint, ...]:
+        return tuple(_fitted(endpoint, data, facets) for endpoint in endpoints)
+
+    def catalogue_endpoints(n: int) -> tuple[Endpoint, ...]:
+        if n == 1:
+            return fit(_products(n))
+        return fit(_products(n), _VARIANTS, *(_more_endpoints(n) if more_endpoints else ()))
+
+    return Customer(
+        "northwind",
+        (
+            Destination(
+                "productCatalog",
+                tuple(_catalogue_version(n, style, catalogue_endpoints(n)) for n in (1, 2, 3)),
+            ),
+            Destination(
+                "googleMarketplace",
+                (
+                    Version(
+                        "v1",
+                        _GUID.format(4),
+                        protected=False,
+                        languages=("en", "sv"),
+                        endpoints=fit(_FEED),
+                        style=style,
+                    ),
+                ),
+            ),
         ),
-    ),
-)
+        data,
+    )
+
+
+REFERENCE = northwind()

@@ -1,4 +1,4 @@
-"""OpenAPI 3.0.3 documents generated from an endpoint configuration, in Occtoo's style.
+"""OpenAPI 3.0.3 documents in Occtoo's style, generated from the endpoint configuration and version style.
 
 The request schemas built here are also what the server validates against (see `query.py`), so the document
 and the server cannot drift apart: whatever the document allows is accepted, whatever it forbids gets a 400.
@@ -12,18 +12,18 @@ from typing import Any
 
 from destwatch.reference.model import Endpoint, Facet, Property, Version
 
-__all__ = ["DEFAULT_TOP", "MAX_TOP", "body_schema", "build_document", "query_parameters", "query_schema"]
+__all__ = ["DEFAULT_TOP", "body_schema", "build_document", "query_parameters", "query_schema"]
 
 Schema = dict[str, Any]
 
 DEFAULT_TOP = 50
-MAX_TOP = 1000
 _DATE_TIME: Schema = {"type": "string", "format": "date-time"}
 _BOOLEAN: Schema = {"type": "boolean"}
+_VALUES: Schema = {"type": "array", "items": {"type": "string"}, "minItems": 1}
 
 
-def _top() -> Schema:
-    return {"type": "integer", "minimum": 0, "maximum": MAX_TOP, "default": DEFAULT_TOP}
+def _top(version: Version) -> Schema:
+    return {"type": "integer", "minimum": 0, "maximum": version.style.max_top, "default": DEFAULT_TOP}
 
 
 def _skip() -> Schema:
@@ -42,33 +42,58 @@ def _parameter(name: str, schema: Schema, description: str) -> Schema:
     return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
 
 
+def _period_subject(endpoint: Endpoint) -> str:
+    # With one date-time property, "changed" is unambiguous; with several, the document names the property.
+    if len(endpoint.date_times) > 1:
+        return f"whose `{endpoint.period}` is"
+    return "changed"
+
+
 def query_parameters(endpoint: Endpoint, version: Version, method: str) -> list[Schema]:
-    """The query parameters of GET (the whole request surface) or POST (`language` only)."""
-    language = _parameter(
-        "language",
-        _language(version),
-        f"Language of localized values. Default `{version.languages[0]}`.",
-    )
+    """The query parameters of GET (the whole request surface) or POST (at most `language`)."""
     if method == "post":
-        return [{**language, "description": "Language of localized values; a body `language` wins."}]
+        if not version.style.post.language_query:
+            return []
+        return [
+            _parameter(
+                "language", _language(version), "Language of localized values; a body `language` wins."
+            )
+        ]
+    get = version.style.get
     params = [
-        _parameter("top", _top(), f"Page size, {DEFAULT_TOP} when absent."),
+        _parameter("top", _top(version), f"Page size, {DEFAULT_TOP} when absent."),
         _parameter("skip", _skip(), "Number of matching results to skip."),
-        language,
-        _parameter("sortAsc", _sortable(endpoint), "Sort ascending on this property; ties by `id`."),
-        _parameter("sortDesc", _sortable(endpoint), "Sort descending on this property; ties by `id`."),
-        _parameter(
-            "after",
-            {"type": "string"},
-            "Keyset cursor: only results whose `id` sorts after this one (before it with `sortDesc=id`).",
-        ),
     ]
-    if version.get_period_since:
-        params.append(_parameter("periodSince", _DATE_TIME, "Only results changed at or after this instant."))
-    params += [
-        _parameter("listIds", _BOOLEAN, "`true`: `results` holds only the ids."),
-        _parameter("includeTotals", _BOOLEAN, "`true`: the answer holds `total`, the number of matches."),
-    ]
+    if get.language:
+        params.append(
+            _parameter(
+                "language",
+                _language(version),
+                f"Language of localized values. Default `{version.languages[0]}`.",
+            )
+        )
+    if get.sort:
+        params += [
+            _parameter("sortAsc", _sortable(endpoint), "Sort ascending on this property; ties by `id`."),
+            _parameter("sortDesc", _sortable(endpoint), "Sort descending on this property; ties by `id`."),
+        ]
+    if get.after:
+        params.append(
+            _parameter(
+                "after",
+                {"type": "string"},
+                "Keyset cursor: only results whose `id` sorts after this one (before it with `sortDesc=id`).",
+            )
+        )
+    if get.period:
+        description = f"Only results {_period_subject(endpoint)} at or after this instant."
+        params.append(_parameter("periodSince", _DATE_TIME, description))
+    if get.list_ids:
+        params.append(_parameter("listIds", _BOOLEAN, "`true`: `results` holds only the ids."))
+    if get.include_totals:
+        params.append(
+            _parameter("includeTotals", _BOOLEAN, "`true`: the answer holds `total`, the number of matches.")
+        )
     params += [
         _parameter(
             name, {"type": "string"}, f"Only results whose `{name}` equals this value (in the language)."
@@ -93,35 +118,49 @@ def _closed(properties: Schema, **extra: Any) -> Schema:
     return {"type": "object", "properties": properties, "additionalProperties": False, **extra}
 
 
+def _values_by_key(endpoint: Endpoint, version: Version) -> Schema:
+    """`must` / `mustNot`: a closed object of the filterable properties, or an open map of any key."""
+    if version.style.open_filter_maps:
+        return {"type": "object", "additionalProperties": _VALUES}
+    return _closed({name: _VALUES for name in endpoint.filterable})
+
+
 def body_schema(endpoint: Endpoint, version: Version) -> Schema:
     """The POST body. Every field is optional; unknown keys are refused."""
-    values = {"type": "array", "items": {"type": "string"}, "minItems": 1}
-    bounds = _closed({bound: {"type": "number"} for bound in ("gt", "gte", "lt", "lte")})
+    post = version.style.post
+    bounds = _closed({bound: {"type": "number"} for bound in version.style.range_operators})
     element = _closed(
         {
-            "must": _closed({name: values for name in endpoint.filterable}),
-            "mustNot": _closed({name: values for name in endpoint.filterable}),
+            "must": _values_by_key(endpoint, version),
+            "mustNot": _values_by_key(endpoint, version),
             "range": _closed({name: bounds for name in endpoint.rangeable}),
         }
     )
     sort_keys = {"type": "array", "items": _sortable(endpoint)}
-    return _closed(
-        {
-            "top": _top(),
-            "skip": _skip(),
-            "language": _language(version),
-            "includeTotals": _BOOLEAN,
-            "listIds": _BOOLEAN,
-            "sortAsc": sort_keys,
-            "sortDesc": sort_keys,
-            "after": {"type": "array", "items": {"type": "string"}, "maxItems": 1},
-            "period": _closed({"since": _DATE_TIME, "before": _DATE_TIME}),
-            "search": {"type": "array", "items": {"type": "string"}},
-            "searchOn": {"type": "array", "items": {"type": "string", "enum": list(endpoint.searchable)}},
-            "caseInsensitiveSearch": _BOOLEAN,
-            "filter": {"type": "array", "items": element},
-        }
-    )
+    fields: Schema = {"top": _top(version), "skip": _skip()}
+    if post.language:
+        fields["language"] = _language(version)
+    if post.include_totals:
+        fields["includeTotals"] = _BOOLEAN
+    if post.list_ids:
+        fields["listIds"] = _BOOLEAN
+    if post.sort:
+        fields |= {"sortAsc": sort_keys, "sortDesc": sort_keys}
+    if post.after:
+        fields["after"] = {"type": "array", "items": {"type": "string"}, "maxItems": 1}
+    if post.period:
+        period = _closed({"since": _DATE_TIME, "before": _DATE_TIME})
+        if len(endpoint.date_times) > 1:
+            subject = _period_subject(endpoint)
+            period["description"] = f"Only results {subject} at or after `since` and before `before`."
+        fields["period"] = period
+    fields |= {
+        "search": {"type": "array", "items": {"type": "string"}},
+        "searchOn": {"type": "array", "items": {"type": "string", "enum": list(endpoint.searchable)}},
+        "caseInsensitiveSearch": _BOOLEAN,
+        "filter": {"type": "array", "items": element},
+    }
+    return _closed(fields)
 
 
 def _property_schema(prop: Property) -> Schema:
@@ -141,6 +180,17 @@ def _facet(facet: Facet) -> Schema:
             "propertyId": {"type": "string", "enum": [facet.property]},
             "header": {"type": "string"},
             "values": {"type": "array", "maxItems": facet.size, "items": _ref("FacetValue")},
+        },
+        required=["propertyId", "header", "values"],
+    )
+
+
+def _unsized_facet(facets: tuple[Facet, ...]) -> Schema:
+    return _closed(
+        {
+            "propertyId": {"type": "string", "enum": [facet.property for facet in facets]},
+            "header": {"type": "string"},
+            "values": {"type": "array", "items": _ref("FacetValue")},
         },
         required=["propertyId", "header", "values"],
     )
@@ -169,11 +219,12 @@ def _endpoint_schemas(endpoint: Endpoint, version: Version) -> dict[str, Schema]
         "total": {"type": "integer", "minimum": 0},
     }
     required = ["language", "results"]
-    facets = {
-        f"{endpoint.id}{facet.property[:1].upper()}{facet.property[1:]}Facet": _facet(facet)
-        for facet in endpoint.facets
-    }
-    if facets:
+    facets: dict[str, Schema] = {}
+    if endpoint.facets and version.style.facet_sizes_declared:
+        facets = {
+            f"{endpoint.id}{facet.property[:1].upper()}{facet.property[1:]}Facet": _facet(facet)
+            for facet in endpoint.facets
+        }
         # One item schema per configured facet: its property id and its size are part of the contract.
         envelope["facets"] = {
             "type": "array",
@@ -181,6 +232,11 @@ def _endpoint_schemas(endpoint: Endpoint, version: Version) -> dict[str, Schema]
             "minItems": len(facets),
             "maxItems": len(facets),
         }
+        required.append("facets")
+    elif endpoint.facets:
+        # As many generators write it: one schema for every facet, no sizes.
+        facets = {f"{endpoint.id}Facet": _unsized_facet(endpoint.facets)}
+        envelope["facets"] = {"type": "array", "items": _ref(f"{endpoint.id}Facet")}
         required.append("facets")
     return {
         **facets,
@@ -205,6 +261,14 @@ def _responses(endpoint: Endpoint, version: Version) -> Schema:
 
 def _path_item(endpoint: Endpoint, version: Version) -> Schema:
     responses = _responses(endpoint, version)
+    post: Schema = {"operationId": endpoint.id, "summary": f"Query {endpoint.id} with a JSON body"}
+    if post_parameters := query_parameters(endpoint, version, "post"):
+        post["parameters"] = post_parameters
+    post["requestBody"] = {
+        "required": True,
+        "content": {"application/json": {"schema": _ref(f"{endpoint.id}Query")}},
+    }
+    post["responses"] = responses
     return {
         "get": {
             "operationId": f"get{endpoint.id[:1].upper()}{endpoint.id[1:]}",
@@ -212,16 +276,7 @@ def _path_item(endpoint: Endpoint, version: Version) -> Schema:
             "parameters": query_parameters(endpoint, version, "get"),
             "responses": responses,
         },
-        "post": {
-            "operationId": endpoint.id,
-            "summary": f"Query {endpoint.id} with a JSON body",
-            "parameters": query_parameters(endpoint, version, "post"),
-            "requestBody": {
-                "required": True,
-                "content": {"application/json": {"schema": _ref(f"{endpoint.id}Query")}},
-            },
-            "responses": responses,
-        },
+        "post": post,
     }
 
 
@@ -246,7 +301,7 @@ def build_document(customer: str, destination: str, version: Version, server_url
         "paths": {f"/{endpoint.id}": _path_item(endpoint, version) for endpoint in version.endpoints},
         "components": {"schemas": schemas},
     }
-    if version.protected:
+    if version.declares_security:
         document["components"]["securitySchemes"] = {
             "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
         }

@@ -20,6 +20,30 @@ from typing import Any
 import jsonschema_rs
 
 from destwatch.reference import catalogue
+from destwatch.reference.catalogue import Dataset
+from destwatch.reference.faults import (
+    AFTER_INCLUSIVE,
+    EMPTY_RESULTS_404,
+    EMPTY_RESULTS_NULL,
+    ENVELOPE_MISSING_LANGUAGE,
+    FACET_COUNTS_UNFILTERED,
+    FACET_SIZE_IGNORED,
+    GET_FILTER_PREFIX_MATCH,
+    LANGUAGE_IGNORED,
+    MUST_VALUES_AND,
+    MUSTNOT_IGNORED,
+    NO_FAULT,
+    PERIOD_IGNORED,
+    RANGE_BOUNDS_EXCLUSIVE,
+    SCHEMA_DRIFT_V2,
+    SERVER_ERROR_ON_TOP_ZERO,
+    SKIP_OVERLAP,
+    SORT_DESC_IGNORED,
+    TOP_EXCEEDED,
+    TOTAL_COUNTS_PAGE,
+    V2_HIDES_OUT_OF_STOCK,
+    FaultSwitch,
+)
 from destwatch.reference.model import Endpoint, Version
 from destwatch.reference.openapi import DEFAULT_TOP, body_schema, query_schema
 
@@ -134,26 +158,32 @@ def _single_values(items: Iterable[tuple[str, str]]) -> dict[str, str]:
 
 
 @cache
-def _rows(endpoint: Endpoint, language: str) -> tuple[Row, ...]:
+def _rows(endpoint: Endpoint, language: str, data: Dataset) -> tuple[Row, ...]:
     """The endpoint's result objects in one language: catalogue rows projected onto its properties."""
     columns = [(prop.name, prop.column) for prop in endpoint.properties]
     return tuple(
-        {name: row[column] for name, column in columns} for row in catalogue.table(endpoint.table, language)
+        {name: row[column] for name, column in columns}
+        for row in catalogue.table(endpoint.table, language, data)
     )
 
 
 @cache
-def _changed_at(endpoint: Endpoint) -> dict[str, float]:
-    return {row["id"]: parse_instant(row["changed"]) for row in catalogue.table(endpoint.table, "en")}
+def _period_at(endpoint: Endpoint, data: Dataset) -> dict[str, float]:
+    """The instant each result's period property holds, by id."""
+    column = endpoint.period
+    return {row["id"]: parse_instant(row[column]) for row in catalogue.table(endpoint.table, "en", data)}
 
 
 class EndpointQueries:
     """Parses, validates and answers the queries of one endpoint of one destination version."""
 
-    def __init__(self, endpoint: Endpoint, version: Version, *, fault: str | None = None) -> None:
+    def __init__(
+        self, endpoint: Endpoint, version: Version, dataset: Dataset, *, faults: FaultSwitch = NO_FAULT
+    ) -> None:
         self.endpoint = endpoint
         self.version = version
-        self._fault = fault
+        self.dataset = dataset
+        self._faults = faults
         self._get = jsonschema_rs.Draft4Validator(
             query_schema(endpoint, version, "get"), validate_formats=True
         )
@@ -165,7 +195,8 @@ class EndpointQueries:
             name: schema.get("type")
             for name, schema in query_schema(endpoint, version, "get")["properties"].items()
         }
-        self._changed = _changed_at(endpoint)
+        self._period = _period_at(endpoint, dataset)
+        self._sort_keys = {name: self._sort_key(name) for name in endpoint.sortable}
         self._unfiltered_facets: dict[str, list[dict[str, Any]]] = {}
 
     # -- parsing ---------------------------------------------------------------------------------------
@@ -226,8 +257,8 @@ class EndpointQueries:
 
     def answer(self, query: Query) -> dict[str, Any]:
         """The response body for `query`; raises `FaultResponse` where a seeded fault replaces the answer."""
-        fault = self._fault
-        if fault == "server-error-on-top-zero" and query.top == 0:
+        faults = self._faults
+        if faults.on(SERVER_ERROR_ON_TOP_ZERO) and query.top == 0:
             raise FaultResponse(500)
         rows = self._base_rows(query.language)
         predicates = self._predicates(query)
@@ -238,72 +269,74 @@ class EndpointQueries:
         ordered = self._sorted(matches, query.sort)
         if query.after is not None:
             ordered = self._after(ordered, query.after, query.sort)
-        start = query.skip - 1 if fault == "skip-overlap" and query.skip > 0 else query.skip
-        count = query.top + 1 if fault == "top-exceeded" else query.top
+        start = query.skip - 1 if faults.on(SKIP_OVERLAP) and query.skip > 0 else query.skip
+        count = query.top + 1 if faults.on(TOP_EXCEEDED) else query.top
         page = ordered[start : start + count]
 
-        if not page and fault == "empty-results-404":
+        if not page and faults.on(EMPTY_RESULTS_404):
             raise FaultResponse(404, {"error": "not_found", "detail": "no results"})
         results: list[Any] | None
         if query.list_ids:
             results = [row["id"] for row in page]
-        elif fault == "schema-drift-v2" and self.version.name == "v2" and self.endpoint.id == "products":
+        elif faults.on(SCHEMA_DRIFT_V2) and self.version.name == "v2" and self.endpoint.id == "products":
             results = [{**row, "price": f"{row['price']:.2f}"} for row in page]
         else:
             results = list(page)
-        if not results and fault == "empty-results-null":
+        if not results and faults.on(EMPTY_RESULTS_NULL):
             results = None
 
         body: dict[str, Any] = {"language": query.language, "results": results}
-        if fault == "envelope-missing-language":
+        if faults.on(ENVELOPE_MISSING_LANGUAGE):
             del body["language"]
         if query.include_totals:
-            body["total"] = len(page) if fault == "total-counts-page" else len(matches)
+            body["total"] = len(page) if faults.on(TOTAL_COUNTS_PAGE) else len(matches)
         if self.endpoint.facets:
-            if fault == "facet-counts-unfiltered":
+            if faults.on(FACET_COUNTS_UNFILTERED):
                 body["facets"] = self._facets(rows, query.language, cacheable=True)
             else:
                 body["facets"] = self._facets(matches, query.language, cacheable=not predicates)
         return body
 
     def _base_rows(self, language: str) -> Sequence[Row]:
-        rows = _rows(self.endpoint, "en" if self._fault == "language-ignored" else language)
-        if self._fault == "v2-hides-out-of-stock" and self.version.name == "v2":
+        rows = _rows(self.endpoint, "en" if self._faults.on(LANGUAGE_IGNORED) else language, self.dataset)
+        if self._faults.on(V2_HIDES_OUT_OF_STOCK) and self.version.name == "v2":
             return [row for row in rows if row.get("stock") != 0]
         return rows
 
     def _predicates(self, query: Query) -> list[Predicate]:
-        fault = self._fault
+        faults = self._faults
         predicates: list[Predicate] = []
         for name, value in query.equals.items():
-            if fault == "get-filter-prefix-match":
+            if faults.on(GET_FILTER_PREFIX_MATCH):
                 predicates.append(lambda row, n=name, v=value: row[n].startswith(v))
             else:
                 predicates.append(lambda row, n=name, v=value: row[n] == v)
+        # `row.get`: an open `must` map may name a key that is no property; no value equals it (a string never
+        # equals a number either), so such a key matches nothing in `must` and excludes nothing in `mustNot`.
         for element in query.filters:
             for name, values in element.get("must", {}).items():
                 wanted = frozenset(values)
-                if fault == "must-values-and":
-                    predicates.append(lambda row, n=name, w=wanted: all(row[n] == v for v in w))
+                if faults.on(MUST_VALUES_AND):
+                    predicates.append(lambda row, n=name, w=wanted: all(row.get(n) == v for v in w))
                 else:
-                    predicates.append(lambda row, n=name, w=wanted: row[n] in w)
-            if fault != "mustnot-ignored":
+                    predicates.append(lambda row, n=name, w=wanted: row.get(n) in w)
+            if not faults.on(MUSTNOT_IGNORED):
                 for name, values in element.get("mustNot", {}).items():
-                    predicates.append(lambda row, n=name, w=frozenset(values): row[n] not in w)
+                    predicates.append(lambda row, n=name, w=frozenset(values): row.get(n) not in w)
             for name, bounds in element.get("range", {}).items():
                 predicates.extend(self._range(name, bounds))
-        if fault != "period-ignored":
-            changed = self._changed
+        if not faults.on(PERIOD_IGNORED):
+            instants = self._period
             if query.since is not None:
-                predicates.append(lambda row, t=query.since: changed[row["id"]] >= t)
+                predicates.append(lambda row, t=query.since: instants[row["id"]] >= t)
             if query.before is not None:
-                predicates.append(lambda row, t=query.before: changed[row["id"]] < t)
+                predicates.append(lambda row, t=query.before: instants[row["id"]] < t)
         if query.search:
             predicates.append(self._search(query))
         return predicates
 
     def _range(self, name: str, bounds: dict[str, float]) -> list[Predicate]:
-        exclusive = self._fault == "range-bounds-exclusive"
+        exclusive = self._faults.on(RANGE_BOUNDS_EXCLUSIVE)
         tests: list[Predicate] = []
         if "gt" in bounds or (exclusive and "gte" in bounds):
             limit = bounds["gt"] if "gt" in bounds else bounds["gte"]
@@ -323,18 +356,25 @@ class EndpointQueries:
         terms = [fold(term) for term in query.search]
         return lambda row: any(term in fold(row[name]) for name in fields for term in terms)
 
+    def _sort_key(self, name: str) -> Callable[[Row], Any]:
+        prop = self.endpoint.property_named(name)
+        if self.version.style.sort_collation == "case-insensitive" and prop and prop.type == "string":
+            return lambda row: row[name].casefold()
+        return itemgetter(name)
+
     def _sorted(self, rows: Sequence[Row], sort: list[tuple[str, bool]]) -> Sequence[Row]:
         if not sort:
             return rows  # already in `id` order
         ordered = list(rows)
         # Stable sorts from the last key to the first; rows start in `id` order, which breaks every tie.
+        reverse_allowed = not self._faults.on(SORT_DESC_IGNORED)
         for name, descending in reversed(sort):
-            ordered.sort(key=itemgetter(name), reverse=descending and self._fault != "sort-desc-ignored")
+            ordered.sort(key=self._sort_keys[name], reverse=descending and reverse_allowed)
         return ordered
 
     def _after(self, rows: Sequence[Row], cursor: str, sort: list[tuple[str, bool]]) -> Sequence[Row]:
         backwards = bool(sort) and sort[0] == ("id", True)
-        inclusive = self._fault == "after-inclusive"
+        inclusive = self._faults.on(AFTER_INCLUSIVE)
         if backwards:
             return [row for row in rows if row["id"] < cursor or (inclusive and row["id"] == cursor)]
         return [row for row in rows if row["id"] > cursor or (inclusive and row["id"] == cursor)]
@@ -342,12 +382,12 @@ class EndpointQueries:
     def _facets(self, rows: Sequence[Row], language: str, *, cacheable: bool) -> list[dict[str, Any]]:
         if cacheable and language in self._unfiltered_facets:
             return self._unfiltered_facets[language]
-        header_language = "en" if self._fault == "language-ignored" else language
+        header_language = "en" if self._faults.on(LANGUAGE_IGNORED) else language
         facets = []
         for facet in self.endpoint.facets:
             counts = Counter(row[facet.property] for row in rows)
             ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-            if self._fault != "facet-size-ignored":
+            if not self._faults.on(FACET_SIZE_IGNORED):
                 ranked = ranked[: facet.size]
             facets.append(
                 {

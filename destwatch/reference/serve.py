@@ -2,7 +2,8 @@
 
 The banner lists every destination version's base URL, protection, destination id and demo client id, so a
 new user can fetch a token and curl a version at once. Demo secrets are not printed: they are documented test
-fixtures, and destwatch never prints secrets.
+fixtures, and destwatch never prints secrets. Under a document variant it also names the targets.toml settings
+the variant's owner would set.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ from typing import Annotated
 
 import typer
 
+from destwatch._tomllines import toml_value
 from destwatch.reference.app import create_app
 from destwatch.reference.faults import FAULTS
 from destwatch.reference.model import REFERENCE, Customer
 from destwatch.reference.server import ServerStartError, serve_forever
+from destwatch.reference.variants import VARIANTS, variant_customer
 
-__all__ = ["DEFAULT_PORT", "banner", "fault_listing", "serve_command"]
+__all__ = ["DEFAULT_PORT", "banner", "fault_listing", "serve_command", "variant_listing"]
 
 DEFAULT_PORT = 8765
 _EXIT_USAGE = 2
@@ -32,13 +35,32 @@ def fault_listing() -> str:
     )
 
 
-def banner(url: str, *, fault: str | None, token_ttl: int | None, customer: Customer = REFERENCE) -> str:
+def variant_listing() -> str:
+    """One line per document variant: name, what differs from the default document."""
+    width = max(len(name) for name in VARIANTS)
+    return "\n".join(f"{variant.name:<{width}}  {variant.description}" for variant in VARIANTS.values())
+
+
+def banner(
+    url: str,
+    *,
+    fault: str | None,
+    token_ttl: int | None,
+    variant: str | None = None,
+    customer: Customer = REFERENCE,
+) -> str:
     """What `destwatch serve` prints once it accepts connections."""
     lines = [
         f"destwatch reference destination for customer {customer.name!r} at {url}",
         f"  fault: {fault or 'none'}",
-        "",
     ]
+    if variant:
+        lines.append(f"  variant: {variant} ({VARIANTS[variant].description})")
+        lines += [
+            f"  targets.toml setting for it: {key} = {toml_value(value)}"
+            for key, value in VARIANTS[variant].settings.items()
+        ]
+    lines.append("")
     for destination, version in customer.versions():
         base = f"{url}/{customer.name}/{destination.name}/{version.name}"
         endpoints = ", ".join(endpoint.id for endpoint in version.endpoints)
@@ -79,18 +101,34 @@ def serve_command(
     list_faults: Annotated[
         bool, typer.Option("--list-faults", help="print the seeded faults and exit")
     ] = False,
+    variant: Annotated[
+        str, typer.Option("--variant", help="serve one document variant (see --list-variants)")
+    ] = "",
+    list_variants: Annotated[
+        bool, typer.Option("--list-variants", help="print the document variants and exit")
+    ] = False,
 ) -> None:
     """Serve the reference destination (an Occtoo-style destination with seeded faults) until Ctrl+C."""
     if list_faults:
         typer.echo(fault_listing())
         return
+    if list_variants:
+        typer.echo(variant_listing())
+        return
     try:
-        app = create_app(fault=fault or None, token_ttl=token_ttl)
+        # The variant first: its error names the listing that helps, and so does the fault's.
+        customer = variant_customer(variant)
+    except ValueError as exc:
+        raise _fail(f"{exc} (see --list-variants)", _EXIT_USAGE) from None
+    try:
+        app = create_app(fault=fault or None, token_ttl=token_ttl, customer=customer)
     except ValueError as exc:
         raise _fail(f"{exc} (see --list-faults)", _EXIT_USAGE) from None
 
     def ready(url: str) -> None:
-        typer.echo(banner(url, fault=fault or None, token_ttl=token_ttl))
+        typer.echo(
+            banner(url, fault=fault or None, token_ttl=token_ttl, variant=variant or None, customer=customer)
+        )
 
     try:
         serve_forever(app, host, port, on_ready=ready)

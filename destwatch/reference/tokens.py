@@ -12,6 +12,14 @@ import uuid
 
 import jwt
 
+from destwatch.reference.faults import (
+    ALG_NONE_ACCEPTED,
+    EXPIRED_TOKEN_ACCEPTED,
+    FOREIGN_TOKEN_ACCEPTED,
+    NO_FAULT,
+    TOKEN_LIFETIME_MISMATCH,
+    FaultSwitch,
+)
 from destwatch.reference.model import Customer, Version
 
 __all__ = ["TokenAuthority"]
@@ -24,14 +32,16 @@ _MISMATCHED_LIFETIME = 600
 class TokenAuthority:
     """Issues and checks the bearer tokens of every protected version of one customer."""
 
-    def __init__(self, customer: Customer, *, fault: str | None = None, token_ttl: int | None = None) -> None:
+    def __init__(
+        self, customer: Customer, *, faults: FaultSwitch = NO_FAULT, token_ttl: int | None = None
+    ) -> None:
         self._issuer = f"destwatch-reference/{customer.name}"
-        self._fault = fault
+        self._faults = faults
         self._token_ttl = token_ttl
         shared = secrets.token_bytes(32)
         # `foreign-token-accepted` is the classic "one signing key for the whole tenant" regression.
         self._keys = {
-            version.destination_id: shared if fault == "foreign-token-accepted" else secrets.token_bytes(32)
+            version.destination_id: shared if faults.on(FOREIGN_TOKEN_ACCEPTED) else secrets.token_bytes(32)
             for _, version in customer.versions()
         }
 
@@ -42,7 +52,7 @@ class TokenAuthority:
         """Return `(accessToken, expiresIn)` for an application of `version`."""
         expires_in = self.lifetime(version)
         real_lifetime = expires_in
-        if self._fault == "token-lifetime-mismatch":
+        if self._faults.on(TOKEN_LIFETIME_MISMATCH):
             real_lifetime = (
                 _MISMATCHED_LIFETIME if expires_in != _MISMATCHED_LIFETIME else _MISMATCHED_LIFETIME // 2
             )
@@ -64,9 +74,9 @@ class TokenAuthority:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError:
             return "malformed token"
-        if self._fault == "alg-none-accepted" and str(header.get("alg", "")).lower() == "none":
+        if self._faults.on(ALG_NONE_ACCEPTED) and str(header.get("alg", "")).lower() == "none":
             return None
-        check_audience = self._fault != "foreign-token-accepted"
+        check_audience = not self._faults.on(FOREIGN_TOKEN_ACCEPTED)
         try:
             jwt.decode(
                 token,
@@ -76,7 +86,7 @@ class TokenAuthority:
                 issuer=self._issuer,
                 options={
                     "require": ["exp", "iat", "iss", "sub", "aud"],
-                    "verify_exp": self._fault != "expired-token-accepted",
+                    "verify_exp": not self._faults.on(EXPIRED_TOKEN_ACCEPTED),
                     "verify_aud": check_audience,
                 },
             )

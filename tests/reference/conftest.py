@@ -37,3 +37,20 @@ def ref_server_factory() -> Iterator[Callable[..., RefClient]]:
             return client
 
         yield start
+
+
+@pytest.fixture(scope="session")
+def ref_variant() -> Iterator[Callable[[str], RefClient]]:
+    """A clean reference destination per document variant, started on first use and shared by the session."""
+    with ExitStack() as stack:
+        clients: dict[str, RefClient] = {}
+
+        def serving(variant: str) -> RefClient:
+            if variant not in clients:
+                app = create_app(variant=variant, token_rate_limit=None)
+                server = stack.enter_context(serve_in_thread(app))
+                clients[variant] = RefClient(server)
+                stack.callback(clients[variant].close)
+            return clients[variant]
+
+        yield serving

@@ -1,7 +1,11 @@
-"""Helpers for the reference destination's tests: versions by name and a token-aware HTTP client."""
+"""Helpers for the reference destination's tests: versions by name, a token-aware HTTP client, and the
+Schemathesis CLI run against one version."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -53,3 +57,31 @@ class RefClient:
 
     def close(self) -> None:
         self.http.close()
+
+
+SCHEMATHESIS_SEED = "20261128"
+
+
+def schemathesis(
+    client: RefClient, version: Version, workdir: Path, *options: str, examples: int = 15
+) -> subprocess.CompletedProcess[str]:
+    """`st run` on `version`'s document with all its default checks, in a subprocess, with a real token."""
+    command = [
+        sys.executable,
+        "-c",
+        "from schemathesis.cli import schemathesis; schemathesis()",
+        "run",
+        f"{client.server.url}{base_path(version)}/openapi",
+        "--max-examples",
+        str(examples),
+        "--seed",
+        SCHEMATHESIS_SEED,
+        "--generation-database",
+        "none",
+        "--no-color",
+        *options,
+    ]
+    if version.protected:
+        command += ["-H", f"Authorization: Bearer {client.token(version)}"]
+    # The run writes its reports and caches into its working directory: keep them out of the tree.
+    return subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=300, check=False)

@@ -64,3 +64,24 @@ def test_feed_availability_follows_stock() -> None:
     feed = catalogue.table("feed", "en")
     for product, item in zip(products, feed, strict=True):
         assert item["availability"] == ("in stock" if product["stock"] else "out of stock")
+
+
+def test_a_larger_dataset_starts_with_the_default_products() -> None:
+    large = catalogue.Dataset(products=3000)
+    assert len(catalogue.table("products", "en", large)) == 3000
+    assert len(catalogue.table("variants", "sv", large)) == 9000
+    assert catalogue.table("products", "de", large)[:1200] == catalogue.table("products", "de")
+
+
+def test_dataset_traits_change_only_what_they_name() -> None:
+    default = catalogue.table("products", "sv")
+    lowercase = catalogue.table("products", "sv", catalogue.Dataset(lowercase_brands=True))
+    assert {p["brand"] for p in lowercase} - {p["brand"] for p in default} == {"ember", "isbrytare"}
+    assert [{**p, "brand": p["brand"].capitalize()} for p in lowercase] == list(default)
+    english = catalogue.table("variants", "sv", catalogue.Dataset(localized=False))
+    assert english == catalogue.table("variants", "en")
+    for table in ("products", "variants", "feed"):
+        dated = catalogue.table(table, "en", catalogue.Dataset(created=True))
+        plain = catalogue.table(table, "en")
+        assert [{k: v for k, v in row.items() if k != "created"} for row in dated] == list(plain)
+        assert all(row["created"] <= row["changed"] for row in dated)

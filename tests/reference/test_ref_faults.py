@@ -6,10 +6,12 @@ that silently does nothing fails here.
 
 from __future__ import annotations
 
+import ast
 import base64
 import json
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,7 +19,7 @@ import jwt
 import pytest
 from refkit import V1, V2, V3, RefClient, base_path
 
-from destwatch.reference import FAULTS, create_app
+from destwatch.reference import FAULTS, Fault, create_app, faults
 
 Probe = Callable[[RefClient, RefClient], None]
 _NOTHING = {"filter": [{"must": {"id": ["NW-0"]}}]}
@@ -213,50 +215,50 @@ def _hang(faulty: RefClient, clean: RefClient) -> None:
     assert faulty.http.get(f"{base_path(V1)}/openapi").status_code == 200
 
 
-PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
-    "expired-token-accepted": ({"token_ttl": 1}, _expired_token_accepted),
-    "post-skips-auth": ({}, _post_skips_auth),
-    "alg-none-accepted": ({}, _alg_none_accepted),
-    "foreign-token-accepted": ({}, _foreign_token_accepted),
-    "token-lifetime-mismatch": ({}, _token_lifetime_mismatch),
-    "token-500-on-bad-body": ({}, _token_500_on_bad_body),
-    "missing-www-authenticate": ({}, _missing_www_authenticate),
-    "openapi-requires-token": ({}, _openapi_requires_token),
-    "schema-drift-v2": ({}, _schema_drift_v2),
-    "server-error-on-top-zero": ({}, _server_error_on_top_zero),
-    "empty-results-null": ({}, _empty_results_null),
-    "empty-results-404": ({}, _empty_results_404),
-    "envelope-missing-language": ({}, _envelope_missing_language),
-    "top-exceeded": ({}, _top_exceeded),
-    "must-values-and": ({}, _must_values_and),
-    "mustnot-ignored": ({}, _mustnot_ignored),
-    "range-bounds-exclusive": ({}, _range_bounds_exclusive),
-    "get-filter-prefix-match": ({}, _get_filter_prefix_match),
-    "skip-overlap": ({}, _skip_overlap),
-    "after-inclusive": ({}, _after_inclusive),
-    "sort-desc-ignored": ({}, _sort_desc_ignored),
-    "period-ignored": ({}, _period_ignored),
-    "total-counts-page": ({}, _total_counts_page),
-    "facet-counts-unfiltered": ({}, _facet_counts_unfiltered),
-    "facet-size-ignored": ({}, _facet_size_ignored),
-    "language-ignored": ({}, _language_ignored),
-    "v2-hides-out-of-stock": ({}, _v2_hides_out_of_stock),
-    "slow-responses": ({}, _slow_responses),
-    "hang": ({}, _hang),
+PROBES: dict[Fault, tuple[dict[str, Any], Probe]] = {
+    faults.EXPIRED_TOKEN_ACCEPTED: ({"token_ttl": 1}, _expired_token_accepted),
+    faults.POST_SKIPS_AUTH: ({}, _post_skips_auth),
+    faults.ALG_NONE_ACCEPTED: ({}, _alg_none_accepted),
+    faults.FOREIGN_TOKEN_ACCEPTED: ({}, _foreign_token_accepted),
+    faults.TOKEN_LIFETIME_MISMATCH: ({}, _token_lifetime_mismatch),
+    faults.TOKEN_500_ON_BAD_BODY: ({}, _token_500_on_bad_body),
+    faults.MISSING_WWW_AUTHENTICATE: ({}, _missing_www_authenticate),
+    faults.OPENAPI_REQUIRES_TOKEN: ({}, _openapi_requires_token),
+    faults.SCHEMA_DRIFT_V2: ({}, _schema_drift_v2),
+    faults.SERVER_ERROR_ON_TOP_ZERO: ({}, _server_error_on_top_zero),
+    faults.EMPTY_RESULTS_NULL: ({}, _empty_results_null),
+    faults.EMPTY_RESULTS_404: ({}, _empty_results_404),
+    faults.ENVELOPE_MISSING_LANGUAGE: ({}, _envelope_missing_language),
+    faults.TOP_EXCEEDED: ({}, _top_exceeded),
+    faults.MUST_VALUES_AND: ({}, _must_values_and),
+    faults.MUSTNOT_IGNORED: ({}, _mustnot_ignored),
+    faults.RANGE_BOUNDS_EXCLUSIVE: ({}, _range_bounds_exclusive),
+    faults.GET_FILTER_PREFIX_MATCH: ({}, _get_filter_prefix_match),
+    faults.SKIP_OVERLAP: ({}, _skip_overlap),
+    faults.AFTER_INCLUSIVE: ({}, _after_inclusive),
+    faults.SORT_DESC_IGNORED: ({}, _sort_desc_ignored),
+    faults.PERIOD_IGNORED: ({}, _period_ignored),
+    faults.TOTAL_COUNTS_PAGE: ({}, _total_counts_page),
+    faults.FACET_COUNTS_UNFILTERED: ({}, _facet_counts_unfiltered),
+    faults.FACET_SIZE_IGNORED: ({}, _facet_size_ignored),
+    faults.LANGUAGE_IGNORED: ({}, _language_ignored),
+    faults.V2_HIDES_OUT_OF_STOCK: ({}, _v2_hides_out_of_stock),
+    faults.SLOW_RESPONSES: ({}, _slow_responses),
+    faults.HANG: ({}, _hang),
 }
 
 
-@pytest.mark.parametrize("name", list(PROBES))
+@pytest.mark.parametrize("fault", list(PROBES), ids=lambda fault: fault.name)
 def test_fault_changes_behaviour_as_described(
-    name: str, ref_client: RefClient, ref_server_factory: Callable[..., RefClient]
+    fault: Fault, ref_client: RefClient, ref_server_factory: Callable[..., RefClient]
 ) -> None:
-    options, probe = PROBES[name]
-    faulty = ref_server_factory(fault=name, **options)
+    options, probe = PROBES[fault]
+    faulty = ref_server_factory(fault=fault.name, **options)
     probe(faulty, ref_client)
 
 
 def test_every_fault_has_a_probe_and_the_catalogue_is_large_enough() -> None:
-    assert set(PROBES) == set(FAULTS)
+    assert set(PROBES) == set(FAULTS.values())
     assert len(FAULTS) >= 15
 
 
@@ -273,3 +275,17 @@ def test_catalogue_covers_every_suite() -> None:
 def test_unknown_fault_name_is_a_value_error_listing_the_names() -> None:
     with pytest.raises(ValueError, match=r"unknown fault 'nope'.*after-inclusive"):
         create_app(fault="nope")
+
+
+def test_server_code_names_faults_only_through_their_constants() -> None:
+    # A fault compared by name would silently never fire after a rename; constants fail at import.
+    package = Path(faults.__file__).parent
+    names = set(FAULTS)
+    found = [
+        f"{path.name}:{node.lineno}: {node.value!r}"
+        for path in sorted(package.glob("*.py"))
+        if path.name != "faults.py"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Constant) and node.value in names
+    ]
+    assert found == []

@@ -7,51 +7,24 @@ The Schemathesis CLI runs in a subprocess against a real server on loopback, wit
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from refkit import V2, RefClient, base_path
+from refkit import V2, RefClient, schemathesis
 
 from destwatch.reference import REFERENCE, Version
+from destwatch.reference.faults import SCHEMA_DRIFT_V2, SERVER_ERROR_ON_TOP_ZERO
 
-_SEED = "20261128"
-_EXAMPLES = "15"
 _VERSIONS = [version for _, version in REFERENCE.versions()]
 _IDS = [f"{dest.name}/{version.name}" for dest, version in REFERENCE.versions()]
-
-
-def _schemathesis(
-    client: RefClient, version: Version, workdir: Path, *options: str
-) -> subprocess.CompletedProcess[str]:
-    command = [
-        sys.executable,
-        "-c",
-        "from schemathesis.cli import schemathesis; schemathesis()",
-        "run",
-        f"{client.server.url}{base_path(version)}/openapi",
-        "--max-examples",
-        _EXAMPLES,
-        "--seed",
-        _SEED,
-        "--generation-database",
-        "none",
-        "--no-color",
-        *options,
-    ]
-    if version.protected:
-        command += ["-H", f"Authorization: Bearer {client.token(version)}"]
-    # The run writes its reports and caches into its working directory: keep them out of the tree.
-    return subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=300, check=False)
 
 
 @pytest.mark.parametrize("version", _VERSIONS, ids=_IDS)
 def test_clean_server_passes_a_full_schemathesis_run(
     ref_client: RefClient, version: Version, tmp_path: Path
 ) -> None:
-    result = _schemathesis(ref_client, version, tmp_path)
+    result = schemathesis(ref_client, version, tmp_path)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "No issues found" in result.stdout
     operations = 2 * len(version.endpoints)
@@ -61,8 +34,8 @@ def test_clean_server_passes_a_full_schemathesis_run(
 def test_schema_drift_fault_is_found_by_the_same_run(
     ref_server_factory: Callable[..., RefClient], tmp_path: Path
 ) -> None:
-    faulty = ref_server_factory(fault="schema-drift-v2")
-    result = _schemathesis(faulty, V2, tmp_path, "--include-path", "/products", "--max-failures", "1")
+    faulty = ref_server_factory(fault=SCHEMA_DRIFT_V2.name)
+    result = schemathesis(faulty, V2, tmp_path, "--include-path", "/products", "--max-failures", "1")
     assert result.returncode == 1, result.stdout[-4000:]
     assert "Response violates schema" in result.stdout and "price" in result.stdout
     # The failure report carries curl reproductions; the bearer token must be masked in them.
@@ -72,7 +45,7 @@ def test_schema_drift_fault_is_found_by_the_same_run(
 def test_server_error_fault_is_found_by_the_same_run(
     ref_server_factory: Callable[..., RefClient], tmp_path: Path
 ) -> None:
-    faulty = ref_server_factory(fault="server-error-on-top-zero")
-    result = _schemathesis(faulty, V2, tmp_path, "--include-path", "/variants", "--max-failures", "1")
+    faulty = ref_server_factory(fault=SERVER_ERROR_ON_TOP_ZERO.name)
+    result = schemathesis(faulty, V2, tmp_path, "--include-path", "/variants", "--max-failures", "1")
     assert result.returncode == 1, result.stdout[-4000:]
     assert "Server error" in result.stdout

@@ -14,7 +14,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from destwatch.reference import REFERENCE, ServerStartError, create_app, serve_in_thread
+from destwatch.reference import REFERENCE, VARIANTS, ServerStartError, create_app, serve_in_thread
+from destwatch.reference.faults import HANG
+from destwatch.reference.serve import banner
 
 _SERVE = [sys.executable, "-m", "destwatch.reference"]
 
@@ -43,7 +45,7 @@ def test_busy_port_is_a_clear_start_error() -> None:
 def test_stop_does_not_wait_for_a_hanging_request_nor_report_it_as_an_error(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    server = serve_in_thread(create_app(fault="hang"))
+    server = serve_in_thread(create_app(fault=HANG.name))
     # After the start: uvicorn's logging set-up replaces the handlers of its loggers.
     uvicorn_errors = logging.getLogger("uvicorn.error")
     uvicorn_errors.addHandler(caplog.handler)
@@ -144,6 +146,31 @@ def test_list_faults_prints_one_line_per_fault() -> None:
     lines = result.stdout.strip().splitlines()
     assert result.returncode == 0 and len(lines) >= 15
     assert lines[0].startswith("expired-token-accepted") and "[auth]" in lines[0]
+
+
+def test_list_variants_prints_one_line_per_variant() -> None:
+    result = subprocess.run([*_SERVE, "--list-variants"], capture_output=True, text=True, timeout=60)
+    lines = result.stdout.strip().splitlines()
+    assert result.returncode == 0 and [line.split()[0] for line in lines] == list(VARIANTS)
+    assert lines[0].endswith(VARIANTS["totals-post-only"].description)
+
+
+def test_serve_refuses_an_unknown_variant_without_a_traceback() -> None:
+    result = subprocess.run([*_SERVE, "--variant", "nope"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "unknown variant 'nope'" in result.stderr and "--list-variants" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_banner_names_the_variant_its_settings_and_its_endpoints() -> None:
+    variant = VARIANTS["case-insensitive-sort"]
+    text = banner("http://h", fault="hang", token_ttl=None, variant=variant.name, customer=variant.customer)
+    assert "variant: case-insensitive-sort (" in text and "fault: hang" in text
+    assert 'targets.toml setting for it: sort_collation = "case-insensitive"' in text
+    six = VARIANTS["six-endpoints"]
+    text = banner("http://h", fault=None, token_ttl=None, variant=six.name, customer=six.customer)
+    assert "(endpoints: products, variants, fullproductdata, prices, stock, outlet)" in text
+    assert "variant:" not in banner("http://h", fault=None, token_ttl=None)
 
 
 @pytest.mark.parametrize(
