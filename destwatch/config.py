@@ -83,14 +83,24 @@ class TargetSettings(BaseModel):
     expiry_wait_budget: float = Field(
         5.0, ge=0, description="seconds the auth suite may wait for a token to expire", examples=[5.0]
     )
+    # Our own expectations where Occtoo's public contract is silent: unset, a break is a warning.
     rfc6750_strict: bool = Field(
         False, description="whether a 401 without WWW-Authenticate fails (true) or warns", examples=[False]
     )
-    same_data_across_versions: bool = Field(
-        True, description="whether every version serves the same items", examples=[True]
+    token_errors_are_4xx: bool | None = Field(
+        None,
+        description="bad token requests get a 4xx without a token: true a rule, false unchecked, unset warns",
+        examples=[True],
     )
-    shared_applications: bool = Field(
-        False, description="whether one application's token works on every version", examples=[False]
+    same_data_across_versions: bool | None = Field(
+        None,
+        description="versions serve the same items: true a rule, false unchecked, unset warns",
+        examples=[True],
+    )
+    shared_applications: bool | None = Field(
+        None,
+        description="one token works on every version: true unchecked, false a rule (isolation), unset warns",
+        examples=[False],
     )
     seed: int = Field(20261128, description="the fuzz seed", examples=[20261128])
     localized_properties: tuple[StrictStr, ...] | None = Field(

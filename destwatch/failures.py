@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,7 +12,15 @@ import httpx
 from destwatch._files import json_or_none
 from destwatch.redact import curl, redact
 
-__all__ = ["BudgetSpent", "ContractViolation", "NotChecked", "ResponseTimeout", "violation"]
+__all__ = [
+    "BudgetSpent",
+    "ContractViolation",
+    "ExpectationWarning",
+    "NotChecked",
+    "ResponseTimeout",
+    "expect_or_warn",
+    "violation",
+]
 
 _BODY_EXCERPT = 600
 
@@ -53,6 +62,27 @@ class ContractViolation(AssertionError):
         if self.counterexample:
             lines += ["Counterexample:"] + [f"  {line}" for line in self.counterexample]
         return "\n".join(lines)
+
+
+class ExpectationWarning(UserWarning):
+    """A break of one of destwatch's own expectations that the target has not made a rule."""
+
+
+def expect_or_warn(found: ContractViolation, *, rule: bool, setting: str) -> None:
+    """Raise `found` where the target made the expectation a rule; else report it as a warning.
+
+    Our own expectations (where Occtoo's public contract is silent) never fail a destination whose owner
+    has not switched them on: `setting` names the key that does.
+    """
+    if rule:
+        raise found
+    warnings.warn(
+        ExpectationWarning(
+            f"{found.render()}\n(destwatch's own expectation, not Occtoo's documented contract: set "
+            f"{setting} in targets.toml to make it a rule, or to stop checking it)"
+        ),
+        stacklevel=2,
+    )
 
 
 class NotChecked(Exception):

@@ -47,6 +47,7 @@ __all__ = [
     "load_schema",
     "real_token_accepted",
     "success_envelope_holds_language_and_results",
+    "without_security",
 ]
 
 # Checks that need write operations (resources created then deleted) or a second identity's objects:
@@ -84,14 +85,10 @@ def fuzz_config(settings: FuzzSettings) -> schemathesis.Config:
             "generation": {"max-examples": settings.examples, "database": "none"},
             "checks": {
                 "max_response_time": settings.response_time_budget,
-                **{name: {"enabled": False} for name in _excluded(settings)},
+                **{name: {"enabled": False} for name in EXCLUDED_CHECKS},
             },
         }
     )
-
-
-def _excluded(settings: FuzzSettings) -> tuple[str, ...]:
-    return EXCLUDED_CHECKS if settings.protected else (*EXCLUDED_CHECKS, "ignored_auth")
 
 
 def _rate_limit(max_rps: float) -> str:
@@ -108,12 +105,32 @@ def load_schema(
     settings: FuzzSettings,
     token: TokenSource | None,
 ) -> BaseSchema:
-    """A Schemathesis schema of `document`, sending to `base_url`, authenticated by `token` when protected."""
-    schema = schemathesis.openapi.from_dict(dict(document), config=fuzz_config(settings))
+    """A Schemathesis schema of `document`, sending to `base_url`, authenticated by `token` when protected.
+
+    An unprotected version is fuzzed without the security its document may still declare: the target says
+    no credentials are needed, and the document clause reports the mismatch once, as a warning.
+    """
+    source = dict(document) if settings.protected else without_security(document)
+    schema = schemathesis.openapi.from_dict(source, config=fuzz_config(settings))
     schema.config.update(base_url=base_url)
     if token is not None:
         schema.auth(refresh_interval=None)(_provider(token))
     return schema
+
+
+def without_security(document: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of `document` whose operations require no credentials."""
+    copy = {key: value for key, value in document.items() if key != "security"}
+    copy["paths"] = {
+        path: {
+            method: {key: value for key, value in operation.items() if key != "security"}
+            if isinstance(operation, Mapping)
+            else operation
+            for method, operation in item.items()
+        }
+        for path, item in (document.get("paths") or {}).items()
+    }
+    return copy
 
 
 class _IssuedTokens:

@@ -19,8 +19,7 @@ from destwatch.errors import ConfigError, DocumentError, TargetUnreachable
 from destwatch.http import Client, Recorder
 from destwatch.reference.embedded import Embedded
 from destwatch.reference.faults import FAULTS
-
-VARIANTS: dict[str, object] = {}  # TEMP until the reference variants land
+from destwatch.reference.variants import VARIANTS
 
 __all__ = ["Run", "RunOptions"]
 

@@ -14,8 +14,8 @@ from destwatch.config import ServedVersion
 from destwatch.redact import register_secret
 from destwatch.reference.app import create_app
 from destwatch.reference.faults import FAULTS
-from destwatch.reference.model import REFERENCE, Customer
 from destwatch.reference.server import serve_in_thread
+from destwatch.reference.variants import VARIANTS, variant_customer
 
 __all__ = ["Embedded"]
 
@@ -24,19 +24,14 @@ class Embedded:
     """The embedded reference destination of a run: configured once, started at most once."""
 
     def __init__(
-        self,
-        *,
-        fault: str | None = None,
-        variant: str | None = None,
-        token_ttl: int | None = None,
-        customer: Customer = REFERENCE,
+        self, *, fault: str | None = None, variant: str | None = None, token_ttl: int | None = None
     ) -> None:
         if fault and fault not in FAULTS:
             raise ValueError(f"unknown fault {fault!r}; known faults: {', '.join(sorted(FAULTS))}")
         self.fault = fault or None
         self.variant = variant or None
         self.token_ttl = token_ttl
-        self._customer = customer
+        self._customer = variant_customer(self.variant)
         self._url = ""
         self._stack = contextlib.ExitStack()
 
@@ -46,7 +41,7 @@ class Embedded:
 
     @property
     def settings(self) -> Mapping[str, Any]:
-        return {}
+        return VARIANTS[self.variant].settings if self.variant else {}
 
     def version(self, customer: str, destination: str, version: str) -> ServedVersion | None:
         if customer != self._customer.name:
@@ -64,7 +59,7 @@ class Embedded:
     def start(self) -> str:
         """Serve the reference on a free loopback port (once); returns its URL."""
         if not self._url:
-            app = create_app(fault=self.fault, token_ttl=self.token_ttl, customer=self._customer)
+            app = create_app(fault=self.fault, token_ttl=self.token_ttl, variant=self.variant)
             self._url = self._stack.enter_context(serve_in_thread(app)).url
         return self._url
 

@@ -11,9 +11,19 @@ from collections.abc import Iterable, Mapping
 from destwatch._tomllines import toml_value
 from destwatch.reference.model import REFERENCE, Customer
 
-__all__ = ["embedded_targets"]
+__all__ = ["EXPECTATIONS", "embedded_targets"]
 
 TomlValue = str | int | float | bool | list[str] | list[int]
+
+# What the reference's owner (this project) promises beyond Occtoo's documented contract. A targets.toml
+# for the reference switches these expectations on, so the seeded faults that break them are caught.
+EXPECTATIONS: Mapping[str, TomlValue] = {
+    "rfc6750_strict": True,
+    "token_errors_are_4xx": True,
+    "shared_applications": False,
+    "same_data_across_versions": True,
+    "localized_properties": ["title", "category", "color"],
+}
 
 
 def embedded_targets(
@@ -22,10 +32,13 @@ def embedded_targets(
     reference: Mapping[str, TomlValue] | None = None,
     versions: Iterable[str] | None = None,
     customer: Customer = REFERENCE,
+    expectations: bool = True,
 ) -> str:
-    """The targets.toml text for every reference version, or only `versions` (`"productCatalog/v1"`)."""
+    """The targets.toml text for every reference version, or only `versions` (`"productCatalog/v1"`), with
+    the reference's `EXPECTATIONS` switched on under `defaults` (unless `expectations` is false)."""
     wanted = set(versions) if versions is not None else None
-    lines = [*_table("defaults", defaults), *_table("reference", reference)]
+    promised = EXPECTATIONS if expectations else {}
+    lines = [*_table("defaults", {**promised, **(defaults or {})} or None), *_table("reference", reference)]
     for destination in customer.destinations:
         chosen = [
             v for v in destination.versions if wanted is None or f"{destination.name}/{v.name}" in wanted

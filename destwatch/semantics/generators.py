@@ -18,6 +18,7 @@ __all__ = [
     "MustPlan",
     "RangePlan",
     "as_comparable",
+    "fitting_values",
     "missing_value",
     "must_plan",
     "period_window",
@@ -73,14 +74,21 @@ class MustPlan:
     other_value: Any
 
 
+def fitting_values(rows: Sequence[Row], name: str, limit: int) -> list[Hashable]:
+    """The sampled values of `name` that each match fewer items than `limit`, in a stable order.
+
+    A property whose sampled values are all distinct is taken as a key (like `id`): each value matches one
+    item however large the catalogue is, so its values fit even when `limit` says nothing else can.
+    """
+    counts = value_counts(rows, name)
+    if len(counts) >= 2 and all(count == 1 for count in counts.values()):
+        return sorted(counts, key=repr)
+    return sorted((value for value, count in counts.items() if count < limit), key=repr)
+
+
 def _filter_candidates(keys: Sequence[str], rows: Sequence[Row], limit: int) -> list[str]:
-    """Filter keys with at least two values each held by fewer items than a page can show."""
-    usable = []
-    for name in keys:
-        counts = value_counts(rows, name)
-        if sum(1 for count in counts.values() if count < limit) >= 2:
-            usable.append(name)
-    return usable
+    """Filter keys with at least two values that fit a page."""
+    return [name for name in keys if len(fitting_values(rows, name, limit)) >= 2]
 
 
 def must_plan(keys: Sequence[str], rows: Sequence[Row], rng: random.Random, *, limit: int) -> MustPlan | None:
@@ -90,9 +98,7 @@ def must_plan(keys: Sequence[str], rows: Sequence[Row], rng: random.Random, *, l
         return None
     repeating = [n for n in candidates if any(c > 1 for c in value_counts(rows, n).values())]
     name = rng.choice(sorted(repeating or candidates))
-    counts = value_counts(rows, name)
-    values = sorted((v for v, c in counts.items() if c < limit), key=repr)
-    first, second = rng.sample(values, 2)
+    first, second = rng.sample(fitting_values(rows, name, limit), 2)
     others = [n for n in candidates if n != name] or [n for n in keys if n != name]
     if not others:
         return MustPlan(name, first, second, None, None)

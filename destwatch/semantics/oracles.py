@@ -24,6 +24,7 @@ __all__ = [
     "facet_counts_shrink_with_the_filter",
     "facet_size_is_respected",
     "facets_keep_documented_shape",
+    "ids_holding",
     "inclusive_and_exclusive_bounds_differ_by_the_boundary_items",
     "inclusive_bounds_include_items_on_the_bound",
     "keyset_paging_visits_every_item_once",
@@ -174,6 +175,11 @@ def total_counts_matches_not_the_page(totals: Mapping[str, int | None]) -> list[
 
 
 # --- must / mustNot ---------------------------------------------------------------------------------------
+
+
+def ids_holding(results: Sequence[Result], name: str, value: Any) -> list[str]:
+    """The ids of the results whose `name` holds `value` (the way a filter matches; not a rule)."""
+    return [_ident(item) for item in results if _matches(item.get(name), value)]
 
 
 def results_satisfy_must(results: Sequence[Result], must: Mapping[str, Sequence[Any]]) -> list[str]:

@@ -7,6 +7,7 @@ usable values) raises `NotChecked` with the reason: it is reported as skipped, n
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from destwatch.failures import NotChecked
@@ -18,6 +19,7 @@ from destwatch.semantics.session import Sample, Session, period_property
 
 __all__ = [
     "Endpoint",
+    "RangeCase",
     "complete_or_skip",
     "endpoint_under_test",
     "fit_limit",
@@ -113,18 +115,21 @@ def endpoint_under_test(semantics: Session, target: Any, endpoint: str) -> Endpo
 
 def fit_limit(top: int, sample: Sample) -> int:
     """How many sampled items a value may hold so that all its matches fit a third of a page (the sample
-    may be one page of many, so the limit shrinks by the sampled share of the total)."""
+    may be one page of many, so the limit shrinks by the sampled share of the total). In a sample of a
+    catalogue much larger than a page, this is 1: only unique keys (such as `id`) are known to fit."""
     share = len(sample.rows) / max(sample.total or len(sample.rows), len(sample.rows), 1)
-    return max(2, int(top // 3 * share))
+    return max(1, int(top // 3 * share))
 
 
-def must_or_skip(ep: Endpoint, *, several: bool = False) -> MustPlan:
+def must_or_skip(ep: Endpoint, *, several: bool = False, whole: bool = True) -> MustPlan:
     """Values for the must rules, on keys some method filters on (with `several`: takes several values).
 
-    Each value must fit a third of a page, so two values together still fit one page.
+    With `whole` (rules comparing every match) each value must fit a third of a page, so two values
+    together still fit one page; without it (rules judging each result returned) any held value will do.
     """
     keys = _keys(ep.model, several=several)
-    plan = must_plan(keys, ep.sample.rows, ep.semantics.rng(ep.target, ep.name, "must"), limit=ep.fit)
+    limit = ep.fit if whole else len(ep.sample.rows) + 1
+    plan = must_plan(keys, ep.sample.rows, ep.semantics.rng(ep.target, ep.name, "must"), limit=limit)
     if plan is None:
         what = "a filter taking several values" if several else "a filter"
         raise NotChecked(f"{ep.model.path}: no property with {what} has two sampled values that fit a page")
@@ -139,7 +144,27 @@ def _keys(model: EndpointModel, *, several: bool) -> tuple[str, ...]:
     )
 
 
-def range_or_skip(ep: Endpoint) -> RangePlan:
+@dataclass(frozen=True)
+class RangeCase:
+    """Range bounds for the rules, and the ids every query also filters on when the catalogue is too large
+    for the matches between the bounds to fit a page (empty: no id filter needed)."""
+
+    plan: RangePlan
+    ids: tuple[str, ...] = ()
+
+    def ask(self, top: int, bounds: Mapping[str, Any]) -> Ask:
+        ask = Ask(top=top, ranges={self.plan.name: dict(bounds)})
+        return ask.and_must("id", *self.ids) if self.ids else ask
+
+    def rows(self, rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+        """The sampled rows the queries can return."""
+        return [row for row in rows if not self.ids or str(row.get("id")) in self.ids]
+
+
+def range_or_skip(ep: Endpoint, *, whole: bool = True) -> RangeCase:
+    """Bounds for the range rules; with `whole`, every match between them must fit one page: a slice of
+    the data small enough, or else any slice narrowed to sampled ids (where a method filters on several
+    ids together with the range)."""
     ranges: dict[str, set[str]] = {}
     for surface in ep.model.surfaces:
         for name, operators in surface.ranges.items():
@@ -147,10 +172,24 @@ def range_or_skip(ep: Endpoint) -> RangePlan:
     if not ranges:
         raise NotChecked(f"{ep.model.path}: the document declares no filter.range")
     offered = {name: tuple(sorted(ops)) for name, ops in ranges.items() if ep.shown({name: 0})}
-    plan = range_plan(offered, ep.sample.rows, ep.semantics.rng(ep.target, ep.name, "range"), limit=ep.fit)
+    rows = ep.sample.rows
+    rng = ep.semantics.rng(ep.target, ep.name, "range")
+    if whole and (plan := range_plan(offered, rows, rng, limit=ep.fit)) is not None:
+        return RangeCase(plan)
+    plan = range_plan(offered, rows, ep.semantics.rng(ep.target, ep.name, "range"))
     if plan is None:
-        raise NotChecked(f"{ep.model.path}: no range property with three sampled numeric values")
-    return plan
+        raise NotChecked(f"{ep.model.path}: no range property has three sampled numeric values")
+    if not whole:
+        return RangeCase(plan)
+    narrowable = any(
+        s.several_values and "id" in s.filters and plan.name in s.ranges for s in ep.model.surfaces
+    )
+    if not narrowable:
+        raise NotChecked(
+            f"{ep.model.path}: no range slice fits a page and no method filters on several ids with a range"
+        )
+    ids = tuple(str(row.get("id")) for row in rows[: max(2, ep.top // 3)])
+    return RangeCase(plan, ids)
 
 
 def period_or_skip(ep: Endpoint) -> str:

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import httpx
 
 from destwatch._files import json_or_none
-from destwatch.failures import BudgetSpent, violation
+from destwatch.failures import BudgetSpent, ContractViolation, violation
 from destwatch.semantics.model import EndpointModel
 from destwatch.semantics.queries import Ask, Method, Request, render
 
@@ -104,7 +104,7 @@ class Answer:
 
     def fail(
         self, clause: str, *, detail: str = "", counterexample: Sequence[str] | str = ()
-    ) -> AssertionError:
+    ) -> ContractViolation:
         return violation(
             clause, self.response, detail=detail, counterexample=counterexample, body=self.request.body
         )

@@ -50,8 +50,8 @@ class Ask:
 
     def describe(self) -> str:
         """A short human form used in counterexamples (`must category in ['Bags']; top=1000`)."""
-        parts = [f"must {k} in {list(v)!r}" for k, v in self.must.items()]
-        parts += [f"mustNot {k} in {list(v)!r}" for k, v in self.must_not.items()]
+        parts = [f"must {k} in {_listed(v)}" for k, v in self.must.items()]
+        parts += [f"mustNot {k} in {_listed(v)}" for k, v in self.must_not.items()]
         parts += [f"range {k} {dict(v)!r}" for k, v in self.ranges.items()]
         for name in ("top", "skip", "language", "after", "since", "before"):
             if getattr(self, name) is not None:
@@ -59,6 +59,12 @@ class Ask:
         parts += [f"sortAsc={k}" for k in self.sort_asc] + [f"sortDesc={k}" for k in self.sort_desc]
         parts += [name for name, on in (("listIds", self.list_ids), ("includeTotals", self.totals)) if on]
         return "; ".join(parts) or "no parameters"
+
+
+def _listed(values: Sequence[Scalar], shown: int = 5) -> str:
+    if len(values) <= shown:
+        return repr(list(values))
+    return repr(list(values[:shown]))[:-1] + f", … {len(values)} values]"
 
 
 @dataclass(frozen=True)

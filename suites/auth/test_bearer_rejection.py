@@ -28,7 +28,8 @@ class MissingChallengeWarning(UserWarning):
 
 
 def _foreign_tokens(target: VersionTarget, dw_run: Run, auth: AuthKit) -> dict[str, str]:
-    if target.settings.shared_applications:
+    # Tokens of other versions are forgeries only where the target says applications are version-bound.
+    if target.settings.shared_applications is not False:
         return {}
     tokens = {}
     for other in dw_run.targets:

@@ -1,7 +1,8 @@
 """filter.range, where the document declares it: bounds hold, inclusive bounds include the bound.
 
 Each rule uses the operators the document offers on the chosen property: `gte`/`lte` for the inclusive
-rule, a `gt`/`gte` or `lt`/`lte` pair for the rule relating exclusive and inclusive bounds.
+rule, a `gt`/`gte` or `lt`/`lte` pair for the rule relating exclusive and inclusive bounds. In a catalogue
+too large for a slice to fit a page, the queries also filter on sampled ids, so every match is returned.
 """
 
 from __future__ import annotations
@@ -9,48 +10,53 @@ from __future__ import annotations
 from destwatch.config import VersionTarget
 from destwatch.failures import NotChecked
 from destwatch.semantics.checks import expect
-from destwatch.semantics.generators import RangePlan
 from destwatch.semantics.oracles import (
     inclusive_and_exclusive_bounds_differ_by_the_boundary_items,
     inclusive_bounds_include_items_on_the_bound,
     results_within_range,
 )
-from destwatch.semantics.plans import Endpoint, complete_or_skip, endpoint_under_test, range_or_skip
+from destwatch.semantics.plans import (
+    Endpoint,
+    RangeCase,
+    complete_or_skip,
+    endpoint_under_test,
+    range_or_skip,
+)
 from destwatch.semantics.queries import Ask
 from destwatch.semantics.session import Session
 
 
-def _operators(ep: Endpoint, plan: RangePlan) -> set[str]:
-    return {op for surface in ep.model.surfaces for op in surface.ranges.get(plan.name, ())}
+def _operators(ep: Endpoint, case: RangeCase) -> set[str]:
+    return {op for surface in ep.model.surfaces for op in surface.ranges.get(case.plan.name, ())}
 
 
-def _bounds(ep: Endpoint, plan: RangePlan, low: str, high: str) -> Ask:
-    return ep.page(ranges={plan.name: {low: plan.low, high: plan.high}})
+def _bounds(ep: Endpoint, case: RangeCase, low: str, high: str) -> Ask:
+    return case.ask(ep.top, {low: case.plan.low, high: case.plan.high})
 
 
-def _widest(ep: Endpoint, plan: RangePlan) -> Ask:
-    """Both bounds, inclusive where the document offers it."""
-    offered = _operators(ep, plan)
+def _widest(ep: Endpoint, case: RangeCase) -> Ask:
+    """Both bounds, inclusive where the document offers it (one bound when it offers one side only)."""
+    offered = _operators(ep, case)
     low = "gte" if "gte" in offered else "gt"
     high = "lte" if "lte" in offered else "lt"
     if low not in offered or high not in offered:
         only = next(op for op in ("gte", "gt", "lte", "lt") if op in offered)
-        value = plan.low if only in ("gte", "gt") else plan.high
-        return ep.page(ranges={plan.name: {only: value}})
-    return _bounds(ep, plan, low, high)
+        value = case.plan.low if only in ("gte", "gt") else case.plan.high
+        return case.ask(ep.top, {only: value})
+    return _bounds(ep, case, low, high)
 
 
 def test_range_results_lie_within_the_bounds(
     semantics: Session, target: VersionTarget, endpoint: str
 ) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
-    plan = range_or_skip(ep)
-    offered = _operators(ep, plan)
-    asks = [_widest(ep, plan)]
+    case = range_or_skip(ep, whole=False)
+    offered = _operators(ep, case)
+    asks = [_widest(ep, case)]
     if {"gt", "gte", "lte"} <= offered:
-        asks.append(_bounds(ep, plan, "gt", "lte"))
+        asks.append(_bounds(ep, case, "gt", "lte"))
     if {"gte", "lt", "lte"} <= offered:
-        asks.append(_bounds(ep, plan, "gte", "lt"))
+        asks.append(_bounds(ep, case, "gte", "lt"))
     for answer in ep.everywhere(asks):
         ((name, bounds),) = answer.ask.ranges.items()
         expect(
@@ -64,15 +70,18 @@ def test_inclusive_bounds_include_items_on_the_bound(
     semantics: Session, target: VersionTarget, endpoint: str
 ) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
-    plan = range_or_skip(ep)
-    inclusive_ops = {"gte", "lte"} & _operators(ep, plan)
-    if not inclusive_ops:
-        raise NotChecked(f"{ep.model.path}: the document offers no inclusive bound (gte, lte) on {plan.name}")
-    for inclusive in ep.everywhere([_widest(ep, plan)]):
+    case = range_or_skip(ep)
+    if not {"gte", "lte"} & _operators(ep, case):
+        raise NotChecked(
+            f"{ep.model.path}: the document offers no inclusive bound (gte, lte) on {case.plan.name}"
+        )
+    for inclusive in ep.everywhere([_widest(ep, case)]):
         complete_or_skip(inclusive)
         ((name, bounds),) = inclusive.ask.ranges.items()
         edges = [bounds[op] for op in ("gte", "lte") if op in bounds]
-        on_bound = {str(row.get("id")): row.get(name) for row in ep.sample.rows if row.get(name) in edges}
+        on_bound = {
+            str(row.get("id")): row.get(name) for row in case.rows(ep.sample.rows) if row.get(name) in edges
+        }
         expect(
             inclusive_bounds_include_items_on_the_bound(inclusive.ids, on_bound, name, bounds),
             "range: inclusive bounds (gte, lte) include the items exactly on the bound",
@@ -84,22 +93,23 @@ def test_exclusive_bounds_differ_exactly_by_the_boundary_items(
     semantics: Session, target: VersionTarget, endpoint: str
 ) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
-    plan = range_or_skip(ep)
-    offered = _operators(ep, plan)
+    case = range_or_skip(ep)
+    offered = _operators(ep, case)
     pairs: list[tuple[Ask, Ask, float]] = []
     if {"gt", "gte", "lte"} <= offered:
-        pairs.append((_bounds(ep, plan, "gte", "lte"), _bounds(ep, plan, "gt", "lte"), plan.low))
+        pairs.append((_bounds(ep, case, "gte", "lte"), _bounds(ep, case, "gt", "lte"), case.plan.low))
     if {"gte", "lt", "lte"} <= offered:
-        pairs.append((_bounds(ep, plan, "gte", "lte"), _bounds(ep, plan, "gte", "lt"), plan.high))
+        pairs.append((_bounds(ep, case, "gte", "lte"), _bounds(ep, case, "gte", "lt"), case.plan.high))
     if not pairs:
-        raise NotChecked(f"{ep.model.path}: the document offers no gt/gte or lt/lte pair on {plan.name}")
+        raise NotChecked(f"{ep.model.path}: the document offers no gt/gte or lt/lte pair on {case.plan.name}")
+    name = case.plan.name
     for inclusive_ask, exclusive_ask, bound in pairs:
         for inclusive, exclusive in ep.on_each_method([inclusive_ask, exclusive_ask]):
             complete_or_skip(inclusive, exclusive)
-            known = [str(row.get("id")) for row in ep.sample.rows if row.get(plan.name) == bound]
+            known = [str(row.get("id")) for row in case.rows(ep.sample.rows) if row.get(name) == bound]
             expect(
                 inclusive_and_exclusive_bounds_differ_by_the_boundary_items(
-                    inclusive.results, exclusive.results, plan.name, bound, known
+                    inclusive.results, exclusive.results, name, bound, known
                 ),
                 "range: gt/gte (and lt/lte) differ exactly by the items whose value is the bound",
                 exclusive,

@@ -6,6 +6,7 @@ from collections import Counter
 
 from destwatch.semantics.generators import (
     as_comparable,
+    fitting_values,
     missing_value,
     must_plan,
     period_window,
@@ -88,3 +89,9 @@ def test_missing_values_and_prefixes_are_not_held_values() -> None:
     assert missing_value([{"x": "destwatch-no-such-value-zq"}], "x") != "destwatch-no-such-value-zq"
     assert prefix_of("NW-10001") == "NW-1000"
     assert prefix_of("L") == "L-"
+
+
+def test_a_unique_key_fits_whatever_the_limit_and_other_values_must_be_rare_enough() -> None:
+    assert fitting_values(ROWS, "id", 1)[:2] == ["I000", "I001"]  # ids are unique: one item each
+    assert fitting_values(ROWS, "category", 1) == []  # 40 items each: nothing fits a limit of 1
+    assert len(fitting_values(ROWS, "category", 41)) == 5

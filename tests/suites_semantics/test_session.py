@@ -66,4 +66,5 @@ def test_a_value_fits_a_third_of_a_page_scaled_by_the_sampled_share() -> None:
     rows = [{}] * 1000
     assert fit_limit(1000, Sample(rows, total=1000, complete=False)) == 333
     assert fit_limit(1000, Sample(rows, total=4000, complete=False)) == 83
-    assert fit_limit(3, Sample(rows[:1], total=None, complete=True)) == 2
+    # A page of 50 over 3,000 items: no sampled count tells a value fits, so only unique keys are used.
+    assert fit_limit(50, Sample(rows[:50], total=3000, complete=False)) == 1

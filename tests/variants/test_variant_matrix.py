@@ -1,0 +1,176 @@
+"""The gate is right on every document variant of the reference: the clean variant passes every suite,
+and every seeded fault whose rule the variant can still express is still caught, naming its clause.
+
+The variants (`destwatch.reference.VARIANTS`) are documents real owners write: features declared on one
+method only, open filter maps, two range operators, no facets, a largest `top` of 50 over 3,000 items,
+case-insensitive sorting, nothing localized, six endpoints... Runs go through the gate in-process.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from destwatch.gate import GateRequest, run_gate
+from destwatch.reference import FAULTS, VARIANTS
+from destwatch.reference.targets import embedded_targets
+
+V1, V2 = "productCatalog/v1", "productCatalog/v2"
+FEED = "googleMarketplace/v1"
+# Owners' expectations the repository's own targets.toml states too (see its comments).
+_DEFAULTS = {"max_rps": 1000.0, "localized_properties": ["title", "category", "color"], "examples": 3}
+
+
+@dataclass(frozen=True)
+class Catcher:
+    """The rule that catches a fault: its suite, its tests (-k), the start of its clause, the versions."""
+
+    suite: str
+    tests: str
+    clause: str
+    targets: tuple[str, ...] = (V2,)
+    defaults: dict[str, Any] = field(default_factory=dict)
+    reference: dict[str, Any] = field(default_factory=dict)
+
+
+_SHORT_TOKENS = {"token_lifetime": 2, "expiry_wait_budget": 5.0}
+CATCHERS = {
+    "expired-token-accepted": Catcher(
+        "auth",
+        "lifetime_has_passed",
+        "token: tokens are rejected once their expiresIn has passed",
+        (V1,),
+        _SHORT_TOKENS,
+        {"token_ttl": 2},
+    ),
+    "post-skips-auth": Catcher("auth", "without_valid_credentials", "bearer: requests without valid", (V1,)),
+    "alg-none-accepted": Catcher(
+        "auth", "without_valid_credentials", "bearer: requests without valid", (V1,)
+    ),
+    "foreign-token-accepted": Catcher(
+        "auth", "every_other", "token: tokens of one destination version are rejected", (V1, V2)
+    ),
+    "token-lifetime-mismatch": Catcher("auth", "exp_minus_iat", "token: a JWT's exp - iat", (V1,)),
+    "token-500-on-bad-body": Catcher("auth", "bad_token_request", "token: bad credentials", (V1,)),
+    "missing-www-authenticate": Catcher(
+        "auth",
+        "without_valid_credentials",
+        "bearer: a 401 carries a WWW-Authenticate",
+        (V1,),
+        {"rfc6750_strict": True},
+    ),
+    "openapi-requires-token": Catcher("smoke", "openapi_document", "the OpenAPI document is served", (V1,)),
+    "schema-drift-v2": Catcher("fuzz", "operation and products-GET", "fuzz: productCatalog/v2 GET /products"),
+    "server-error-on-top-zero": Catcher("fuzz", "operation and products-GET", "fuzz: productCatalog/v2"),
+    "empty-results-null": Catcher("shape", "empty_results", "empty results: a query that matches nothing"),
+    "empty-results-404": Catcher("shape", "empty_results", "empty results: a query that matches nothing"),
+    "envelope-missing-language": Catcher(
+        "shape", "every_answer_has", "envelope: every answer has `language`"
+    ),
+    "top-exceeded": Catcher("shape", "top_is_never_exceeded", "top: an answer never holds more than"),
+    "total-counts-page": Catcher("shape", "total_counts_every_match", "total: `total` counts every match"),
+    "must-values-and": Catcher("filters", "must_values", "must: two values of one property give the union"),
+    "mustnot-ignored": Catcher("filters", "must_not_excludes", "mustNot: no result has an excluded value"),
+    "range-bounds-exclusive": Catcher("filters", "inclusive_bounds", "range: inclusive bounds (gte, lte)"),
+    "get-filter-prefix-match": Catcher("filters", "get_filter", "GET filters:"),
+    "skip-overlap": Catcher("filters", "skip_pages", "paging: consecutive skip pages are disjoint"),
+    "after-inclusive": Catcher("filters", "keyset", "paging: keyset paging with sortAsc=id + after"),
+    "sort-desc-ignored": Catcher("filters", "sort_desc_orders", "sort: sortDesc orders results"),
+    "period-ignored": Catcher("filters", "period and not get_period", "period: with period"),
+    "facet-counts-unfiltered": Catcher("filters", "facet_count_equals", "facets: a facet value's count"),
+    "facet-size-ignored": Catcher("filters", "facet_size", "facets: a facet returns at most"),
+    "language-ignored": Catcher("filters", "localized", "language: localized properties differ"),
+    "v2-hides-out-of-stock": Catcher("filters", "versions", "versions: the same logical query", (V1, V2)),
+    "slow-responses": Catcher(
+        "smoke", "answers_get", "a response arrives within the response-time budget", (FEED,)
+    ),
+    "hang": Catcher(
+        "smoke", "answers_get", "a response arrives within the request timeout", (FEED,), {"timeout": 0.5}
+    ),
+}
+# (variant, fault) -> why the variant leaves the fault's rule nothing to check.
+NOT_EXPRESSIBLE = {
+    ("no-facets", "facet-counts-unfiltered"): "no endpoint has facets",
+    ("no-facets", "facet-size-ignored"): "no endpoint has facets",
+    ("nothing-localized", "language-ignored"): "every language already answers the same values",
+}
+# Skips of a clean run of every suite, per variant (today's count): more means checks turned into skips.
+MAX_SKIPS = {
+    "totals-post-only": 36,
+    "list-ids-get-only": 36,
+    "sort-post-only": 42,
+    "after-get-only": 42,
+    "language-get-only": 36,
+    "language-post-only": 36,
+    "must-open-map": 36,
+    "range-gte-lte-only": 42,
+    "no-facets": 66,
+    "facets-unsized": 36,
+    "two-date-times": 36,
+    "top-50-large": 42,
+    "case-insensitive-sort": 36,
+    "nothing-localized": 42,
+    "six-endpoints": 80,
+    "unprotected-declares-security": 36,
+}
+CELLS = [
+    (variant, fault) for variant in VARIANTS for fault in FAULTS if (variant, fault) not in NOT_EXPRESSIBLE
+]
+
+
+def _gate(
+    tmp: Path,
+    *,
+    variant: str,
+    suites: tuple[str, ...] = (),
+    fault: str | None = None,
+    catcher: Catcher | None = None,
+) -> tuple[int, dict[str, Any]]:
+    defaults = {
+        **_DEFAULTS,
+        **(catcher.defaults if catcher else {"token_lifetime": 2, "expiry_wait_budget": 5.0}),
+    }
+    reference = catcher.reference if catcher else {"token_ttl": 2}
+    targets = tmp / "targets.toml"
+    targets.write_text(embedded_targets(defaults=defaults, reference=reference), encoding="utf-8")
+    request = GateRequest(
+        targets=targets,
+        reports=tmp / "reports",
+        suites=suites or ((catcher.suite,) if catcher else ()),
+        names=catcher.targets if catcher else (),
+        fault=fault,
+        variant=variant,
+        pytest_args=("-k", catcher.tests, "-p", "no:randomly") if catcher else (),
+    )
+    code = run_gate(request)
+    return int(code), json.loads((tmp / "reports" / "summary.json").read_text())
+
+
+def test_every_fault_has_a_catcher_and_every_variant_a_skip_bound() -> None:
+    assert set(CATCHERS) == set(FAULTS)
+    assert set(MAX_SKIPS) == set(VARIANTS)
+    assert {variant for variant, _ in NOT_EXPRESSIBLE} <= set(VARIANTS)
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_clean_variant_passes_every_suite_with_bounded_skips(tmp_path: Path, variant: str) -> None:
+    code, summary = _gate(tmp_path, variant=variant)
+    failures = [failure for row in summary["rows"] for failure in row["failures"]]
+    assert (code, failures) == (0, []), failures
+    totals = summary["totals"]
+    assert totals["passed"] >= 300 and totals["skipped"] <= MAX_SKIPS[variant], totals
+    assert summary["variant"] == variant
+
+
+@pytest.mark.parametrize(("variant", "fault"), CELLS, ids=[f"{v}-{f}" for v, f in CELLS])
+def test_each_fault_is_still_caught_under_each_variant(tmp_path: Path, variant: str, fault: str) -> None:
+    catcher = CATCHERS[fault]
+    code, summary = _gate(tmp_path, variant=variant, fault=fault, catcher=catcher)
+    failures = [failure for row in summary["rows"] for failure in row["failures"]]
+    assert code == 1, failures
+    assert failures and all(f["kind"] == "violation" for f in failures), failures
+    assert any(f["message"].startswith(catcher.clause) for f in failures), failures
