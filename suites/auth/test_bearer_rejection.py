@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from destwatch import jwt_tamper
+from destwatch._files import json_or_none
 from destwatch.authkit import AuthKit, Expiry
 from destwatch.config import VersionTarget
 from destwatch.failures import violation
@@ -41,10 +42,7 @@ def _foreign_tokens(target: VersionTarget, dw_run: Run, auth: AuthKit) -> dict[s
 
 
 def _holds_results(response: httpx.Response) -> bool:
-    try:
-        body = response.json()
-    except ValueError:
-        return False
+    body = json_or_none(response)
     return isinstance(body, dict) and "results" in body
 
 
@@ -105,9 +103,7 @@ def test_unprotected_version_answers_without_credentials(
     if target.protected:
         pytest.skip(f"{target.id} is protected: the rejection clause covers it")
     response = auth.data(target, method, f"/{endpoint}", headers={})
-    body = (
-        response.json() if response.headers.get("content-type", "").startswith("application/json") else None
-    )
+    body = json_or_none(response)
     if response.status_code != 200 or not isinstance(body, dict) or not isinstance(body.get("results"), list):
         raise violation(
             "bearer: an unprotected version answers requests that carry no credentials",

@@ -14,6 +14,7 @@ from urllib.parse import urljoin
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
+from destwatch._files import json_or_none
 from destwatch.config import VersionTarget
 from destwatch.failures import violation
 from destwatch.run import Run
@@ -34,14 +35,13 @@ def test_document_is_served_without_a_token(target: VersionTarget, dw_run: Run) 
             detail=f"expected 200, got {response.status_code}",
             counterexample=f"GET {target.openapi_url} (no Authorization header) -> {response.status_code}",
         )
-    try:
-        document = response.json()
-    except ValueError:
+    document = json_or_none(response)
+    if document is None:
         raise violation(
             "openapi: the document is served at {base}/openapi without a token",
             response,
             detail=f"the body is not JSON (content-type {response.headers.get('content-type')!r})",
-        ) from None
+        )
     if not isinstance(document, dict):
         raise violation(
             "openapi: the document is served at {base}/openapi without a token",

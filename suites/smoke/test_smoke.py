@@ -9,6 +9,7 @@ import httpx
 import jwt
 import pytest
 
+from destwatch._files import json_or_none
 from destwatch.config import VersionTarget
 from destwatch.documents import validate_document
 from destwatch.errors import DocumentError, TokenError
@@ -27,10 +28,9 @@ def test_openapi_document_is_served_without_a_token_and_is_valid(
             response,
             detail=f"expected 200, got {response.status_code}",
         )
-    try:
-        document = response.json()
-    except ValueError:
-        raise violation("the OpenAPI document is JSON", response) from None
+    document = json_or_none(response)
+    if document is None:
+        raise violation("the OpenAPI document is JSON", response)
     try:
         validate_document(document, source=target.id)
     except DocumentError as exc:
@@ -76,10 +76,9 @@ def _check_envelope(response: httpx.Response, target: VersionTarget, method: str
             response,
             detail=f"took {elapsed:.2f} s; raise response_time_budget in targets.toml if this is expected",
         )
-    try:
-        body: Any = response.json()
-    except ValueError:
-        raise violation("the answer is a JSON object", response) from None
+    body: Any = json_or_none(response)
+    if body is None:
+        raise violation("the answer is a JSON object", response)
     if not isinstance(body, dict):
         raise violation("the answer is a JSON object", response, detail=f"got {type(body).__name__}")
     if "language" not in body:

@@ -56,3 +56,18 @@ def test_the_same_rule_on_a_clean_destination_passes(tmp_path: Path) -> None:
     )
     summary = json.loads((reports / "summary.json").read_text())
     assert code == 0 and summary["totals"]["passed"] >= 1
+
+
+def test_a_budget_too_small_leaves_rules_not_checked_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    targets = tmp_path / "targets.toml"
+    targets.write_text(
+        embedded_targets(defaults={"max_rps": 1000.0, "request_budget": 3}, versions=["productCatalog/v1"])
+    )
+    reports = tmp_path / "reports"
+    code = run_gate(GateRequest(targets=targets, reports=reports, suites=("filters",)))
+    summary = json.loads((reports / "summary.json").read_text())
+    assert code == 0 and summary["totals"]["failed"] == 0
+    assert summary["totals"]["not_checked_budget"] >= 5
+    assert "not checked: budget" in capsys.readouterr().out
