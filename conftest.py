@@ -1,4 +1,4 @@
-"""Root conftest: loads the destwatch pytest plugin for `pytest suites`, and pytester for destwatch's own
-plugin tests (pytest only honours `pytest_plugins` in the top-level conftest)."""
+"""Root conftest: pytester for destwatch's own plugin tests (pytest only honours `pytest_plugins` in the
+top-level conftest). The destwatch plugin itself loads by entry point, as it does for every user."""
 
-pytest_plugins = ["destwatch.pytest_plugin.plugin", "pytester"]
+pytest_plugins = ["pytester"]

@@ -1,3 +1,8 @@
 """destwatch: contract testing and monitoring for Occtoo destination APIs."""
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("destwatch")
+except PackageNotFoundError:  # pragma: no cover - a source tree that was never installed
+    __version__ = "0+unknown"

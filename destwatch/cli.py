@@ -1,4 +1,5 @@
-"""The `destwatch` command: `run` the suites, list or check `targets`, `serve` the reference destination."""
+"""The `destwatch` command: `run` the suites, `init` a repository, list or check `targets`, `serve` the
+reference destination."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+import destwatch
 from destwatch import gate
 from destwatch.errors import ConfigError
 from destwatch.exit_codes import ExitCode
 from destwatch.reference.serve import serve_command
 from destwatch.run import Run, RunOptions
+from destwatch.scaffold import scaffold
 
 __all__ = ["app", "main"]
 
@@ -29,8 +32,24 @@ app.command("serve")(serve_command)
 
 _TargetsOption = Annotated[
     Path | None,
-    typer.Option("--targets", help="targets.toml (default: ./targets.toml, else the project's own)"),
+    typer.Option("--targets", help="targets.toml (default: ./targets.toml, else the built-in example)"),
 ]
+
+
+def _show_version(shown: bool) -> None:
+    if shown:
+        typer.echo(f"destwatch {destwatch.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool | None,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="print the version and exit"),
+    ] = None,
+) -> None:
+    """Contract tests and monitoring for Occtoo destination APIs."""
 
 
 @app.command(
@@ -47,7 +66,12 @@ def run_command(
         list[str] | None, typer.Option("--version", help="version, e.g. v2 (repeatable)")
     ] = None,
     suite: Annotated[
-        list[str] | None, typer.Option("--suite", help="suite folder under suites/ (repeatable; default all)")
+        list[str] | None,
+        typer.Option("--suite", help="suite to run, by folder name (repeatable; default all)"),
+    ] = None,
+    suites_dir: Annotated[
+        list[Path] | None,
+        typer.Option("--suites", help="a folder of your own suites, run beside destwatch's (repeatable)"),
     ] = None,
     reports: Annotated[Path, typer.Option("--reports", help="report directory")] = Path("reports"),
     seed: Annotated[int | None, typer.Option("--seed", help="fuzz seed (default: targets.toml)")] = None,
@@ -68,6 +92,7 @@ def run_command(
         names=tuple(target or ()),
         versions=tuple(version or ()),
         suites=tuple(suite or ()),
+        suites_dirs=tuple(suites_dir or ()),
         reports=reports,
         seed=seed,
         fault=fault,
@@ -84,7 +109,7 @@ def targets_command(
 ) -> None:
     """Print the resolved matrix (destination x version x endpoint), secrets masked."""
     console = Console(soft_wrap=True)
-    path = targets or gate.default_targets_file()
+    path = gate.targets_file(targets)
     try:
         if check:
             listed = Run.check(RunOptions(targets=path))
@@ -135,6 +160,27 @@ def _print_matrix(console: Console, path: Path, live: Run) -> int:
             )
         )
     return unreachable
+
+
+@app.command("init")
+def init_command(
+    folder: Annotated[Path, typer.Argument(help="the repository to set up")] = Path("."),
+    force: Annotated[bool, typer.Option("--force", help="overwrite files that exist")] = False,
+) -> None:
+    """Write targets.toml, the CI workflows and a .gitignore line for reports/ (asks nothing)."""
+    done = scaffold(folder, force=force)
+    if done.existing and not done.written:
+        listed = ", ".join(str(path) for path in done.existing)
+        typer.echo(f"destwatch init: {listed} already exist(s). Fix: pass --force to overwrite", err=True)
+        raise typer.Exit(int(ExitCode.USAGE))
+    for path in done.written:
+        typer.echo(f"wrote {folder / path}")
+    for line in done.gitignore_added:
+        typer.echo(f"added {line!r} to {folder / '.gitignore'}")
+    typer.echo(
+        "Next: `destwatch run` (the embedded reference), then add your destination to targets.toml and its "
+        "secrets to your CI."
+    )
 
 
 def main() -> None:

@@ -174,7 +174,7 @@ class _DestinationTable(BaseModel):
 
 
 _SETTING_KEYS = frozenset(TargetSettings.model_fields)
-_TOP_KEYS = ("defaults", "reference", "destinations")
+_TOP_KEYS = ("suites_dir", "defaults", "reference", "destinations")
 
 
 @dataclass(frozen=True)
@@ -266,6 +266,8 @@ class Targets:
     reference: ReferenceSettings
     _destinations: tuple[_Destination, ...]
     _lines: TomlLines
+    # The user's own suites, beside destwatch's (relative to the file's folder in targets.toml).
+    suites_dir: Path | None = None
 
     @property
     def destinations(self) -> tuple[str, ...]:
@@ -465,7 +467,24 @@ class _Parser:
             )
         destinations = tuple(self._destination(name, table) for name, table in tables.items())
         self._refuse_case_duplicates([dest.name for dest in destinations], ("destinations",))
-        return Targets(self.path, defaults, reference, destinations, self.lines)
+        return Targets(self.path, defaults, reference, destinations, self.lines, self._suites_dir(raw))
+
+    def _suites_dir(self, raw: dict[str, Any]) -> Path | None:
+        value = raw.get("suites_dir")
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value:
+            raise self._error(
+                ("suites_dir",),
+                f"must be a folder path (got {toml_value(value)})",
+                'write suites_dir = "suites"',
+            )
+        folder = (self.path.parent / value).resolve()
+        if not folder.is_dir():
+            raise self._error(
+                ("suites_dir",), f"{folder} is not a folder", "create it, or point suites_dir at your suites"
+            )
+        return folder
 
     def _destination(self, name: str, table: Any) -> _Destination:
         loc = ("destinations", name)

@@ -1,7 +1,9 @@
 """`destwatch run`: build the run once, hand it to pytest with the selected suites, map the exit code.
 
 Only the user's own pytest arguments (after `--`) go through argv; the run itself (targets, selection,
-embedded reference, seed, fault, reports folder) reaches the plugin as an object.
+embedded reference, seed, fault, reports folder) reaches the plugin as an object. destwatch's suites ship
+inside the package (`destwatch.suites`); a user's own suites (`--suites DIR` or `suites_dir` in
+targets.toml) run beside them with the same fixtures and reports.
 """
 
 from __future__ import annotations
@@ -13,15 +15,18 @@ from typing import TextIO
 
 import pytest
 
+import destwatch.suites
+import destwatch.templates
 from destwatch.errors import ConfigError
 from destwatch.exit_codes import ExitCode
 from destwatch.pytest_plugin.state import GivenRun
 from destwatch.run import Run, RunOptions
 
-__all__ = ["PROJECT_ROOT", "GateRequest", "available_suites", "default_targets_file", "run_gate"]
+__all__ = ["BUILTIN_SUITES", "EXAMPLE_TARGETS", "GateRequest", "find_suites", "run_gate", "targets_file"]
 
-# The package is installed editable: the suites live next to it in the project checkout.
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BUILTIN_SUITES = Path(destwatch.suites.__file__).resolve().parent
+# The targets.toml `destwatch init` writes: the embedded reference, and a commented real destination.
+EXAMPLE_TARGETS = Path(destwatch.templates.__file__).resolve().parent / "targets.toml"
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,7 @@ class GateRequest:
     names: tuple[str, ...] = ()
     versions: tuple[str, ...] = ()
     suites: tuple[str, ...] = ()
+    suites_dirs: tuple[Path, ...] = ()
     reports: Path = Path("reports")
     seed: int | None = None
     fault: str | None = None
@@ -39,18 +45,33 @@ class GateRequest:
     pytest_args: tuple[str, ...] = ()
 
 
-def default_targets_file() -> Path:
-    """./targets.toml when it exists, else the project's own (the embedded reference)."""
+def targets_file(given: Path | None, *, err: TextIO | None = None) -> Path:
+    """The targets.toml to use: the one given, else ./targets.toml, else the built-in example (said so)."""
+    if given is not None:
+        return given
     here = Path.cwd() / "targets.toml"
-    return here if here.exists() else PROJECT_ROOT / "targets.toml"
+    if here.exists():
+        return here
+    if err is not None:
+        print(
+            "destwatch: no targets.toml here; using the built-in example (the embedded reference "
+            "destination). Write your own with `destwatch init`.",
+            file=err,
+        )
+    return EXAMPLE_TARGETS
 
 
-def available_suites(root: Path = PROJECT_ROOT) -> list[str]:
-    """The suite names: folders under `suites/` holding at least one test module."""
-    suites_dir = root / "suites"
-    if not suites_dir.is_dir():
-        return []
-    return sorted(path.name for path in suites_dir.iterdir() if path.is_dir() and any(path.glob("test_*.py")))
+def find_suites(*roots: Path) -> dict[str, Path]:
+    """Suite name -> folder: destwatch's suites, then each user folder's own (its test modules directly, or
+    one suite per subfolder holding test modules)."""
+    found: dict[str, Path] = {}
+    for root in (BUILTIN_SUITES, *roots):
+        if any(root.glob("test_*.py")) and root != BUILTIN_SUITES:
+            found.setdefault(root.name, root)
+        for folder in sorted(path for path in root.iterdir() if path.is_dir()):
+            if any(folder.glob("test_*.py")):
+                found.setdefault(folder.name, folder)
+    return found
 
 
 def run_gate(request: GateRequest, *, err: TextIO | None = None) -> ExitCode:
@@ -58,7 +79,7 @@ def run_gate(request: GateRequest, *, err: TextIO | None = None) -> ExitCode:
     err = err or sys.stderr
     reports = request.reports.resolve()
     options = RunOptions(
-        targets=request.targets or default_targets_file(),
+        targets=targets_file(request.targets, err=err),
         names=request.names,
         versions=request.versions,
         seed=request.seed,
@@ -78,19 +99,26 @@ def run_gate(request: GateRequest, *, err: TextIO | None = None) -> ExitCode:
 
 
 def _run_suites(run: Run, request: GateRequest, reports: Path, err: TextIO) -> ExitCode:
-    known = available_suites()
+    roots = [*request.suites_dirs, *([run.config.suites_dir] if run.config.suites_dir else [])]
+    missing = [str(root) for root in roots if not root.is_dir()]
+    if missing:
+        print(
+            f"destwatch: --suites {', '.join(missing)}: not a folder. Fix: pass your suites' folder", file=err
+        )
+        return ExitCode.USAGE
+    known = find_suites(*(root.resolve() for root in roots))
     unknown = [name for name in request.suites if name not in known]
-    if not known or unknown:
-        problem = f"no suite named {', '.join(unknown)}" if unknown else f"no suites under {PROJECT_ROOT}"
-        print(f"destwatch: {problem}; suites: {', '.join(known) or 'none'}", file=err)
+    if unknown:
+        print(f"destwatch: no suite named {', '.join(unknown)}; suites: {', '.join(known)}", file=err)
         return ExitCode.USAGE
     try:
         _clear_previous_reports(reports)
     except OSError as exc:
         print(f"destwatch: --reports {reports}: {exc.strerror or exc}. Fix: pass a writable folder", file=err)
         return ExitCode.USAGE
+    folders = [known[name] for name in (request.suites or tuple(known))]
     given = GivenRun(run)
-    code = pytest.main(_pytest_args(request, reports), plugins=[given])
+    code = pytest.main(_pytest_args(folders, request, reports), plugins=[given])
     if given.summary is not None:
         return ExitCode(given.summary["exit_code"])
     return _from_pytest(code, err)
@@ -117,14 +145,16 @@ def _clear_previous_reports(reports: Path) -> None:
         spec.unlink()
 
 
-def _pytest_args(request: GateRequest, reports: Path) -> list[str]:
-    suites = request.suites or tuple(available_suites())
-    args = [str(PROJECT_ROOT / "suites" / name) for name in suites]
+def _pytest_args(folders: list[Path], request: GateRequest, reports: Path) -> list[str]:
+    args = [str(folder) for folder in folders]
     args += [
         f"--junitxml={reports / 'junit.xml'}",
         f"--alluredir={reports / 'allure-results'}",
         "--clean-alluredir",
     ]
+    # The suites' own configuration, whatever the user's project configures for its own tests; nodes are
+    # named from the user's folder.
+    args += ["-c", str(BUILTIN_SUITES / "pytest.ini"), f"--rootdir={Path.cwd()}", "--tb=short"]
     # The command imports the plugin before pytest starts, which pytest would warn about on every run.
-    args += ["--tb=short", f"--rootdir={PROJECT_ROOT}", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    args += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
     return [*args, *request.pytest_args]

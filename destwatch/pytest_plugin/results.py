@@ -17,7 +17,7 @@ from destwatch.failures import ContractViolation
 from destwatch.redact import redact
 from destwatch.reporting import ItemResult
 
-__all__ = ["FAILURE_KIND", "SKIP_KIND", "Results", "describe", "param", "violations"]
+__all__ = ["FAILURE_KIND", "SKIP_KIND", "Results", "describe", "param", "suite_of", "violations"]
 
 # Why an item failed, when destwatch failed it itself (the exception is then pytest's `Failed`).
 FAILURE_KIND = pytest.StashKey[str]()
@@ -33,14 +33,10 @@ def param(item: pytest.Item, name: str) -> Any:
 
 
 def suite_of(item: pytest.Item) -> str:
-    """The suite an item belongs to: its `suite` marker, else the folder under `suites/`."""
+    """The suite an item belongs to: its `suite` marker, else the folder its module lives in."""
     marker = item.get_closest_marker("suite")
     if marker and marker.args:
         return str(marker.args[0])
-    parts = item.path.parts
-    for index in range(len(parts) - 2, -1, -1):
-        if parts[index] == "suites":
-            return parts[index + 1]
     return item.path.parent.name
 
 
@@ -49,10 +45,13 @@ def describe(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.Test
     target = param(item, "target")
     if not isinstance(target, VersionTarget):
         return
+    suite = suite_of(item)
     facts: dict[str, str] = {
         "destination": target.destination,
         "version": target.version,
-        "suite": suite_of(item),
+        "suite": suite,
+        # The same name whether the suites run from a checkout or from site-packages.
+        "test": f"{suite}/{item.path.name}::{item.name}",
     }
     if report.failed:
         facts["kind"], facts["message"] = _failure(item, call)
@@ -83,7 +82,7 @@ class Results:
         result = self.items.get(report.nodeid)
         if result is None:
             result = self.items[report.nodeid] = ItemResult(
-                nodeid=report.nodeid,
+                nodeid=facts["test"],
                 destination=facts["destination"],
                 version=facts["version"],
                 suite=facts["suite"],

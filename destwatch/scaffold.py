@@ -1,0 +1,55 @@
+"""`destwatch init`: the files a repository needs to run destwatch, written without asking anything.
+
+A commented targets.toml (the embedded reference, so the first run works at once, and a real destination
+to uncomment with `${...}` placeholders for its credentials), the CI workflows, and a `.gitignore` line for
+the reports. Existing files are never overwritten unless `force`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import destwatch
+import destwatch.templates
+
+__all__ = ["Scaffold", "scaffold"]
+
+_TEMPLATES = Path(destwatch.templates.__file__).resolve().parent
+# destination in the repository -> template
+_FILES = {
+    Path("targets.toml"): "targets.toml",
+    Path(".github/workflows/destwatch-gate.yml"): "gate.yml",
+}
+_IGNORED = ("reports/",)
+
+
+@dataclass(frozen=True)
+class Scaffold:
+    """What `scaffold` wrote (or would refuse to overwrite)."""
+
+    written: tuple[Path, ...]
+    existing: tuple[Path, ...]
+    gitignore_added: tuple[str, ...]
+
+
+def scaffold(folder: Path, *, force: bool = False) -> Scaffold:
+    """Write the files into `folder`; when any exists and not `force`, write nothing and say which."""
+    existing = tuple(path for path in _FILES if (folder / path).exists())
+    if existing and not force:
+        return Scaffold((), existing, ())
+    for path, template in _FILES.items():
+        target = folder / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        text = (_TEMPLATES / template).read_text(encoding="utf-8")
+        target.write_text(text.replace("__DESTWATCH_VERSION__", destwatch.__version__), encoding="utf-8")
+    return Scaffold(tuple(_FILES), existing, _ignore_reports(folder / ".gitignore"))
+
+
+def _ignore_reports(gitignore: Path) -> tuple[str, ...]:
+    lines = gitignore.read_text(encoding="utf-8").splitlines() if gitignore.exists() else []
+    added = tuple(line for line in _IGNORED if line not in lines)
+    if added:
+        text = "\n".join([*lines, *added]) + "\n"
+        gitignore.write_text(text, encoding="utf-8")
+    return added

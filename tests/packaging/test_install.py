@@ -1,0 +1,125 @@
+"""destwatch as people install it: a wheel built from this checkout, a fresh virtual environment, an empty
+folder of the user's own. `destwatch init`, the gate on the embedded reference, and a user's own suite
+using destwatch's fixtures through plain pytest, with no conftest of ours anywhere near.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+_MINE = """
+def test_my_destination_answers_with_its_own_languages(target, client):
+    response = client.get("openapi", authenticated=False)
+    assert response.status_code == 200
+    assert target.languages
+"""
+
+
+def _run(*command: str | Path, cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST_", "VIRTUAL_ENV"))}
+    return subprocess.run(
+        [str(part) for part in command],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    built = _run(sys.executable, "-m", "build", "--no-isolation", "--outdir", out, ROOT, cwd=ROOT)
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    return out
+
+
+@pytest.fixture(scope="module")
+def installed(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A fresh virtual environment with the wheel installed (not editable): its bin folder."""
+    venv = tmp_path_factory.mktemp("venv")
+    made = _run(sys.executable, "-m", "venv", venv, cwd=venv)
+    assert made.returncode == 0, made.stderr
+    (wheel,) = dist.glob("destwatch-*.whl")
+    done = _run(venv / "bin" / "python", "-m", "pip", "install", "--quiet", wheel, cwd=venv)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    yield venv / "bin"
+
+
+def test_the_wheel_and_sdist_carry_the_suites_templates_and_metadata(dist: Path) -> None:
+    (wheel,) = dist.glob("destwatch-*.whl")
+    assert list(dist.glob("destwatch-*.tar.gz"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for path in (
+        "destwatch/suites/pytest.ini",
+        "destwatch/suites/filters/test_must.py",
+        "destwatch/suites/auth/conftest.py",
+        "destwatch/templates/targets.toml",
+        "destwatch/templates/gate.yml",
+        "destwatch/reference/app.py",
+        "destwatch/py.typed",
+    ):
+        assert path in names, path
+    metadata = next(name for name in names if name.endswith(".dist-info/METADATA"))
+    text = zipfile.ZipFile(wheel).read(metadata).decode()
+    assert "License-Expression: MIT" in text and "Project-URL: Homepage" in text
+    assert "Classifier: Framework :: Pytest" in text and "# destwatch" in text  # the README as description
+    entry_points = zipfile.ZipFile(wheel).read(metadata.replace("METADATA", "entry_points.txt")).decode()
+    assert "[pytest11]" in entry_points and "destwatch.pytest_plugin.plugin" in entry_points
+
+
+def test_an_installed_destwatch_works_in_an_empty_folder_of_the_users_own(
+    installed: Path, tmp_path: Path
+) -> None:
+    project = tmp_path / "my-repo"
+    project.mkdir()
+    version = _run(installed / "destwatch", "--version", cwd=project)
+    assert version.returncode == 0 and version.stdout.startswith("destwatch 0."), version.stderr
+
+    # With no targets.toml of the user's, the built-in example runs, and the output says so.
+    first = _run(installed / "destwatch", "run", "--suite", "smoke", cwd=project)
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    assert "using the built-in example" in first.stderr
+
+    init = _run(installed / "destwatch", "init", cwd=project)
+    assert init.returncode == 0, init.stderr
+    assert (project / "targets.toml").is_file() and (
+        project / ".github/workflows/destwatch-gate.yml"
+    ).is_file()
+    assert "reports/" in (project / ".gitignore").read_text()
+
+    gate = _run(installed / "destwatch", "run", "--suite", "smoke", cwd=project)
+    assert gate.returncode == 0, gate.stdout[-3000:] + gate.stderr[-3000:]
+    assert "built-in example" not in gate.stderr and (project / "reports" / "summary.json").is_file()
+
+    # Their suites beside ours: plain pytest picks the plugin up by entry point.
+    (project / "contract").mkdir()
+    (project / "contract" / "test_mine.py").write_text(_MINE, encoding="utf-8")
+    mine = _run(installed / "pytest", "contract", "-p", "no:cacheprovider", cwd=project)
+    assert mine.returncode == 0, mine.stdout[-3000:] + mine.stderr[-3000:]
+    assert "4 passed" in mine.stdout
+
+    both = _run(
+        installed / "destwatch",
+        "run",
+        "--suites",
+        "contract",
+        "--suite",
+        "contract",
+        "--suite",
+        "smoke",
+        cwd=project,
+    )
+    assert both.returncode == 0, both.stdout[-3000:] + both.stderr[-3000:]
+    summary = (project / "reports" / "summary.json").read_text()
+    assert '"suite": "contract"' in summary and '"suite": "smoke"' in summary
