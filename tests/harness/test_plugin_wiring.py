@@ -18,7 +18,14 @@ import destwatch.reference.app
 _SHARED_MODULES = (httpcore, destwatch.reference.app)
 
 ROOT = Path(__file__).resolve().parents[2]
-TARGETS = str(ROOT / "targets.toml")
+# The repository's targets, copied next to each test: a path outside it would make pytest take this
+# repository's pyproject.toml (and its -n auto) as the inner run's configuration.
+TARGETS = "targets.toml"
+
+
+@pytest.fixture(autouse=True)
+def _repository_targets(pytester: pytest.Pytester) -> None:
+    (pytester.path / TARGETS).write_text((ROOT / "targets.toml").read_text(encoding="utf-8"), encoding="utf-8")
 
 
 def _suite(pytester: pytest.Pytester, name: str, source: str) -> Path:
