@@ -25,7 +25,9 @@ TARGETS = "targets.toml"
 
 @pytest.fixture(autouse=True)
 def _repository_targets(pytester: pytest.Pytester) -> None:
-    (pytester.path / TARGETS).write_text((ROOT / "targets.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    (pytester.path / TARGETS).write_text(
+        (ROOT / "targets.toml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
 
 
 def _suite(pytester: pytest.Pytester, name: str, source: str) -> Path:
