@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -59,12 +60,32 @@ class TargetSettings(BaseModel):
 
     model_config = _STRICT
 
-    timeout: float = Field(10.0, gt=0, description="seconds per request", examples=[10.0])
+    timeout: float = Field(
+        10.0,
+        gt=0,
+        allow_inf_nan=False,
+        description="seconds for a whole request, connect to last byte",
+        examples=[10.0],
+    )
     max_rps: float = Field(
-        50.0, gt=0, description="requests per second per destination version", examples=[50.0]
+        50.0,
+        gt=0,
+        allow_inf_nan=False,
+        description="requests per second per destination version",
+        examples=[50.0],
     )
     response_time_budget: float = Field(
-        1.0, gt=0, description="seconds a response may take before it fails the gate", examples=[1.0]
+        1.0,
+        gt=0,
+        allow_inf_nan=False,
+        description="seconds a response may take before it fails the gate",
+        examples=[1.0],
+    )
+    max_response_bytes: int = Field(
+        10 * 1024 * 1024,
+        gt=0,
+        description="the largest answer destwatch reads; a larger one is a violation",
+        examples=[10485760],
     )
     examples: int = Field(25, gt=0, description="Schemathesis examples per operation", examples=[25])
     request_budget: int = Field(
@@ -81,7 +102,11 @@ class TargetSettings(BaseModel):
         3600, gt=0, description="documented token lifetime in seconds", examples=[3600]
     )
     expiry_wait_budget: float = Field(
-        5.0, ge=0, description="seconds the auth suite may wait for a token to expire", examples=[5.0]
+        5.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="seconds the auth suite may wait for a token to expire",
+        examples=[5.0],
     )
     # Our own expectations where Occtoo's public contract is silent: unset, a break is a warning.
     rfc6750_strict: bool = Field(
@@ -492,20 +517,16 @@ class _Parser:
         settings, rest = _split_settings(table)
         self._model(TargetSettings, settings, loc)
         parsed = self._model(_DestinationTable, rest, loc)
-        if parsed.base_url != EMBEDDED and not parsed.base_url.startswith(("https://", "http://")):
-            raise self._error(
-                (*loc, "base_url"),
-                f"{parsed.base_url!r} is not a URL",
-                'write base_url = "embedded" or "https://global.occtoo.com/{customer}/{destination}"',
-            )
-        try:
-            parsed.base_url.format(customer="c", destination="d")
-        except (KeyError, IndexError, ValueError):
-            raise self._error(
-                (*loc, "base_url"),
-                f"{parsed.base_url!r} has a placeholder other than {{customer}} and {{destination}}",
-                'write it like "https://global.occtoo.com/{customer}/{destination}"',
-            ) from None
+        if parsed.base_url != EMBEDDED:
+            try:
+                example = parsed.base_url.format(customer="c", destination="d")
+            except (KeyError, IndexError, ValueError):
+                raise self._error(
+                    (*loc, "base_url"),
+                    f"{parsed.base_url!r} has a placeholder other than {{customer}} and {{destination}}",
+                    'write it like "https://global.occtoo.com/{customer}/{destination}"',
+                ) from None
+            self._check_url(example, parsed.base_url, (*loc, "base_url"))
         self._check_template(parsed.token_url, (*loc, "token_url"))
         self._refuse_case_duplicates(list(parsed.versions), (*loc, "versions"))
         versions = tuple(self._version(loc, vname, vtable) for vname, vtable in parsed.versions.items())
@@ -580,13 +601,24 @@ class _Parser:
 
     def _check_template(self, template: str, loc: tuple[str, ...]) -> None:
         try:
-            template.format(destination_id="x")
+            example = template.format(destination_id="x")
         except (KeyError, IndexError, ValueError):
             raise self._error(
                 loc,
                 f"{template!r} is not a token URL template",
                 "use {destination_id} as the only placeholder, e.g. " + DEFAULT_TOKEN_URL,
             ) from None
+        self._check_url(example, template, loc)
+
+    def _check_url(self, url: str, written: str, loc: tuple[str, ...]) -> None:
+        """An absolute http(s) URL with a host and a valid port: credentials go nowhere else."""
+        problem = _url_problem(url)
+        if problem:
+            raise self._error(
+                loc,
+                f"{written!r} is not a usable URL: {problem}",
+                f"write a URL such as {_URL_EXAMPLE[loc[-1]]}",
+            )
 
     def _refuse_case_duplicates(self, names: list[str], loc: tuple[str, ...]) -> None:
         seen: dict[str, str] = {}
@@ -611,6 +643,29 @@ def _split_settings(table: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str,
 
 def _env_name(destination: str, version: str, what: str) -> str:
     return re.sub(r"[^A-Z0-9]+", "_", f"{destination}_{version}_{what}".upper())
+
+
+_URL_EXAMPLE = {
+    "base_url": '"https://global.occtoo.com/{customer}/{destination}"',
+    "token_url": f'"{DEFAULT_TOKEN_URL}"',
+}
+
+
+def _url_problem(url: str) -> str:
+    if any(char.isspace() for char in url):
+        return "it holds white space"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        return "the port must be between 1 and 65535" if "port" in str(exc).lower() else f"{exc}"
+    if parts.scheme not in ("http", "https"):
+        return f"the scheme must be http or https (got {parts.scheme or 'none'!r})"
+    if not parts.hostname:
+        return "it names no host"
+    if port == 0:
+        return "the port must be between 1 and 65535"
+    return ""
 
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:

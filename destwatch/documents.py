@@ -18,7 +18,8 @@ from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
 from destwatch._files import json_or_none, write_atomic
 from destwatch.config import VersionTarget
-from destwatch.errors import DocumentError, TargetUnreachable
+from destwatch.errors import DocumentError, TargetUnreachable, TokenError, again
+from destwatch.failures import ContractViolation
 from destwatch.http import Client
 
 __all__ = ["DocumentFetch", "DocumentStore", "endpoints", "validate_document"]
@@ -54,7 +55,7 @@ class DocumentStore:
         """The validated document of `target`; raises `DocumentError` or `TargetUnreachable`."""
         with self._lock:
             if target.id in self._failures:
-                raise self._failures[target.id]
+                raise again(self._failures[target.id])
             if target.id not in self._documents:
                 try:
                     self._documents[target.id] = self._fetch(target)
@@ -73,11 +74,18 @@ class DocumentStore:
 
     def _fetch(self, target: VersionTarget) -> dict[str, Any]:
         client = self._client(target)
-        response = client.get(target.openapi_url, authenticated=False)
-        needed_token = False
-        if response.status_code in (401, 403) and target.protected:
-            response = client.get(target.openapi_url)
-            needed_token = True
+        try:
+            response = client.get(target.openapi_url, authenticated=False)
+            needed_token = False
+            if response.status_code in (401, 403) and target.protected:
+                response = client.get(target.openapi_url)
+                needed_token = True
+        except ContractViolation as broken:
+            raise DocumentError(
+                f"{target.id}: GET {target.openapi_url}: {broken.detail or broken.clause}"
+            ) from None
+        except TokenError as exc:
+            raise DocumentError(f"{target.id}: the document needs a token, and {exc}") from None
         if response.status_code != 200:
             raise DocumentError(
                 f"{target.id}: GET {target.openapi_url} answered {response.status_code}, "
@@ -103,7 +111,13 @@ class DocumentStore:
 def validate_document(document: Any, *, source: str) -> None:
     """Raise `DocumentError` unless `document` is a valid OpenAPI document (3.0 or 3.1)."""
     if not isinstance(document, Mapping):
-        raise DocumentError(f"{source}: the document is not a JSON object")
+        raise DocumentError(f"{source}: the document is not a JSON object, so not an OpenAPI document")
+    version = document.get("openapi")
+    if not isinstance(version, str) or not version.startswith("3."):
+        found = (
+            f"`openapi` is {version!r}" if "openapi" in document else f"keys: {', '.join(sorted(document))}"
+        )
+        raise DocumentError(f"{source}: not an OpenAPI document (no OpenAPI 3.x `openapi` field; {found})")
     try:
         validate(document)
     except OpenAPIValidationError as exc:
@@ -111,7 +125,8 @@ def validate_document(document: Any, *, source: str) -> None:
         message = str(exc).splitlines()[0]
         raise DocumentError(f"{source}: not valid OpenAPI at {where}: {message}") from None
     except Exception as exc:  # the validator raises assorted errors on documents it cannot read
-        raise DocumentError(f"{source}: not valid OpenAPI ({type(exc).__name__}: {exc})") from None
+        detail = str(exc).splitlines()[0] if str(exc) else "the validator could not read it"
+        raise DocumentError(f"{source}: not valid OpenAPI ({detail})") from None
 
 
 def endpoints(document: Mapping[str, Any]) -> list[str]:

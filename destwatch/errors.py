@@ -4,6 +4,7 @@
 DestwatchError
 ├── ConfigError          targets.toml or the command line is wrong (exit 2)
 ├── TargetUnreachable    a destination version cannot be reached at all (exit 3)
+│   └── NoAnswer         one request got no HTTP answer: timeout, refused, DNS, TLS, reset, rate limited
 ├── TokenError           the token endpoint refused or answered something unusable
 └── DocumentError        the OpenAPI document is missing, not JSON or not valid OpenAPI
 ```
@@ -15,8 +16,28 @@ exception inside destwatch is a bug of destwatch's (exit 4), never blamed on the
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 
-__all__ = ["ConfigError", "DestwatchError", "DocumentError", "TargetUnreachable", "TokenError"]
+__all__ = [
+    "ConfigError",
+    "DestwatchError",
+    "DocumentError",
+    "NoAnswer",
+    "TargetUnreachable",
+    "TokenError",
+    "again",
+]
+
+_E = TypeVar("_E", bound=BaseException)
+
+
+def again(exc: _E) -> _E:
+    """A fresh copy of a remembered error, to raise once more: re-raising the same object would grow its
+    traceback with every test that meets it."""
+    fresh = type(exc).__new__(type(exc))
+    fresh.__dict__.update(exc.__dict__)
+    fresh.args = exc.args
+    return fresh
 
 
 class DestwatchError(Exception):
@@ -46,6 +67,21 @@ class ConfigError(DestwatchError):
 
 class TargetUnreachable(DestwatchError):
     """No answer at all from a destination version (connection refused, DNS, TLS, connect timeout)."""
+
+
+class NoAnswer(TargetUnreachable):
+    """A request got no HTTP answer; `reason` says why in words, `kind` in one word for counting.
+
+    Kinds: "timeout" (nothing, or not all of it, within `timeout`), "refused", "dns", "tls", "reset",
+    "closed" (closed without an answer), "rate-limited" (a 429 destwatch will not wait out), "breaker"
+    (not sent: the version stopped answering several requests in a row).
+    """
+
+    def __init__(self, reason: str, *, kind: str, owner: str = "") -> None:
+        super().__init__(f"{owner}: {reason}" if owner else reason)
+        self.reason = reason
+        self.kind = kind
+        self.owner = owner
 
 
 class TokenError(DestwatchError):

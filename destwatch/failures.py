@@ -13,16 +13,20 @@ from destwatch._files import json_or_none
 from destwatch.redact import curl, redact
 
 __all__ = [
+    "AnswerCutOff",
+    "AnswerTooLarge",
     "BudgetSpent",
     "ContractViolation",
     "ExpectationWarning",
     "NotChecked",
-    "ResponseTimeout",
+    "RedirectNotFollowed",
     "expect_or_warn",
     "violation",
 ]
 
 _BODY_EXCERPT = 600
+# What a report keeps of a response body (Allure attachments, summaries): enough to read, never megabytes.
+_BODY_KEPT = 65_536
 
 
 class ContractViolation(AssertionError):
@@ -47,7 +51,7 @@ class ContractViolation(AssertionError):
         self.request = request
         self.counterexample = [redact(line) for line in counterexample]
         self.status = status
-        self.response_body = redact(response_body)
+        self.response_body = redact(_kept(response_body))
         super().__init__(self.render())
 
     def render(self) -> str:
@@ -105,16 +109,49 @@ class BudgetSpent(NotChecked):
     kind = "budget"
 
 
-class ResponseTimeout(ContractViolation):
-    """No answer within the target's timeout: a hanging destination fails the gate instead of stalling it."""
+class AnswerCutOff(ContractViolation):
+    """The answer began but the connection closed (or was reset) before its end.
 
-    def __init__(self, request: httpx.Request, timeout: float, *, kind: str = "read") -> None:
+    `request` is the request as a redacted curl command (both transports build one).
+    """
+
+    def __init__(self, request: str, received: int | None = None) -> None:
+        after = f" after {received} bytes" if received is not None else ""
         super().__init__(
-            f"a response arrives within the request timeout ({timeout:g} s)",
-            detail=f"no complete answer after {timeout:g} s ({kind} timeout); raise `timeout` in "
-            "targets.toml if this destination is known to be slow",
-            request=curl(request),
+            "every answer arrives whole",
+            detail=f"the answer was cut off{after}: the connection closed mid-answer",
+            request=request,
         )
+
+
+class AnswerTooLarge(ContractViolation):
+    """The answer is larger than the target's `max_response_bytes`; it was not read further."""
+
+    def __init__(self, request: str, limit: int) -> None:
+        super().__init__(
+            f"an answer is at most max_response_bytes long (larger than {_size(limit)})",
+            detail=f"the answer is larger than {_size(limit)} (max_response_bytes = {limit}); it was not "
+            "read further. Raise max_response_bytes in targets.toml if such answers are expected",
+            request=request,
+        )
+
+
+class RedirectNotFollowed(ContractViolation):
+    """A 3xx answer: destwatch follows no redirect (credentials must never travel to another place)."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        location = response.headers.get("Location", "(no Location)")
+        super().__init__(
+            f"answers come from the destination itself, not a redirect ({response.status_code})",
+            detail=f"answered {response.status_code} with a redirect to {location}; destwatch does not "
+            "follow redirects, so no token or secret leaves for another address",
+            request=curl(response.request),
+            status=response.status_code,
+        )
+
+
+def _size(limit: int) -> str:
+    return f"{limit / 1_048_576:g} MB" if limit >= 1_048_576 else f"{limit} bytes"
 
 
 def violation(
@@ -141,6 +178,12 @@ def violation(
         status=response.status_code,
         response_body=_body_text(response),
     )
+
+
+def _kept(body: str) -> str:
+    if len(body) <= _BODY_KEPT:
+        return body
+    return f"{body[:_BODY_KEPT]}\n… (cut at {_BODY_KEPT // 1024} KB of {len(body)} characters)"
 
 
 def _body_text(response: httpx.Response) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -21,11 +22,13 @@ from schemathesis import checks
 from schemathesis.core.failures import Failure
 from schemathesis.errors import FailureGroup
 
+from destwatch._bounded import TooLarge, TooLate, bounded, declared_too_large
 from destwatch._files import json_or_none
 from destwatch._schemathesis_builder import operation_test
 from destwatch.config import VersionTarget
-from destwatch.failures import ContractViolation
-from destwatch.http import Recorder, redacted_exchange
+from destwatch.errors import NoAnswer
+from destwatch.failures import AnswerCutOff, AnswerTooLarge, ContractViolation
+from destwatch.http import Client, redacted_exchange, why_no_answer
 from destwatch.redact import redact, register_secret
 from destwatch.run import Run
 
@@ -40,6 +43,7 @@ __all__ = [
     "EXCLUDED_CHECKS",
     "FuzzSchemas",
     "FuzzSettings",
+    "answers_without_redirect",
     "fuzz_config",
     "fuzz_operation",
     "fuzz_stateful",
@@ -80,6 +84,8 @@ def fuzz_config(settings: FuzzSettings) -> schemathesis.Config:
         {
             "seed": settings.seed,
             "request-timeout": settings.timeout,
+            # Whatever the document says, a redirect is the answer under test, never followed.
+            "max-redirects": 0,
             "rate-limit": _rate_limit(settings.max_rps),
             "suppress-health-check": ["all"],
             "generation": {"max-examples": settings.examples, "database": "none"},
@@ -212,7 +218,24 @@ def success_envelope_holds_language_and_results(
     return None
 
 
-ADDITIONAL_CHECKS = (real_token_accepted, success_envelope_holds_language_and_results)
+def answers_without_redirect(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """No answer is a redirect: destwatch follows none, so credentials never travel to another address."""
+    if 300 <= response.status_code < 400:
+        location = response.headers.get("location") or response.headers.get("Location") or ["(none)"]
+        raise Failure(
+            operation=case.operation.label,
+            title="Redirect not followed",
+            message=f"answered {response.status_code} with a redirect to {location[0]}; destwatch does not "
+            "follow redirects",
+        )
+    return None
+
+
+ADDITIONAL_CHECKS = (
+    real_token_accepted,
+    success_envelope_holds_language_and_results,
+    answers_without_redirect,
+)
 
 
 @dataclass
@@ -231,26 +254,27 @@ def fuzz_operation(
     path: str,
     *,
     token: TokenSource | None = None,
-    name: str = "",
-    recorder: Recorder | None = None,
+    client: Client | None = None,
 ) -> None:
     """Run Schemathesis's examples, coverage and fuzzing phases on one operation of `schema`.
 
     `token` is the schema's token source: a real token put on a case is replaced by the current one just
     before sending, because Schemathesis authenticates cases when it generates them (the coverage phase
-    generates all of its cases up front) and a short-lived token could expire in between.
-    Raises `ContractViolation` naming the operation (after `name`, e.g. the version id) and every failed
-    check, with the shrunk example's redacted curl; Schemathesis's `OperationNotFound` for an unknown one.
-    Every exchange is added to `recorder` under `name`, like the requests of destwatch's own HTTP layer.
+    generates all of its cases up front) and a short-lived token could expire in between. `client` is the
+    version's destwatch client: the fuzzer shares its breaker, its limits and its recorder, so a version
+    that stops answering costs a few timeouts whichever suite meets it first.
+    Raises `ContractViolation` naming the operation and every failed check, with the shrunk example's
+    redacted curl; `NoAnswer` when the destination stops answering (the remaining cases are not sent).
     """
     __tracebackhide__ = True
     operation = schema[path][method.upper()]
+    name = client.target.id if client is not None else ""
     label = f"{name} {operation.label}".strip()
     final = _FinalExample()
+    timeout = float(schema.config.request_timeout or _DEFAULT_TIMEOUT)
+    limit = client.target.settings.max_response_bytes if client is not None else _DEFAULT_LIMIT
     # One keep-alive session for the operation, as `st run` does: without it every case opens a connection.
-    session = requests.Session()
-    if recorder is not None:
-        session.hooks["response"].append(_recording(recorder, name))
+    session = _BoundedSession(timeout=timeout, limit=limit)
 
     # `ignored_auth` re-sends every authenticated success without credentials. `st run` confirms that
     # once per operation and run; outside its engine nothing remembers, which doubles the traffic.
@@ -261,10 +285,7 @@ def fuzz_operation(
         authenticated = (case.headers or {}).get("Authorization") in _ISSUED
         if token is not None and authenticated:
             case.headers["Authorization"] = f"Bearer {_issue(token)}"
-        try:
-            response = case.call(session=session)
-        except (requests.Timeout, requests.ConnectionError) as exc:
-            raise _NoAnswer(redact(case.as_curl_command()), type(exc).__name__) from None
+        response = _call(case, session, client, timeout=timeout, limit=limit)
         skip_probe = authenticated and auth_confirmed
         try:
             case.validate_response(
@@ -283,13 +304,8 @@ def fuzz_operation(
     test = operation_test(schema, operation, check)
     try:
         test()
-    except _NoAnswer as stop:
-        raise ContractViolation(
-            f"fuzz: {label}: every request gets an answer within the timeout",
-            detail=f"{stop.reason} after {schema.config.request_timeout:g} s (timeout); the remaining cases "
-            "were not sent",
-            request=stop.curl,
-        ) from None
+    except _Stop as stop:
+        raise stop.error from None
     except BaseExceptionGroup as group:
         failures = list(_failures(group))
         if not failures:
@@ -299,38 +315,114 @@ def fuzz_operation(
         session.close()
 
 
-def _recording(recorder: Recorder, target: str) -> Callable[..., None]:
-    """A `requests` response hook that records each exchange the fuzzer sends."""
-
-    def record(response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        request = response.request
-        recorder.add(
-            redacted_exchange(
-                target,
-                method=request.method or "",
-                url=request.url or "",
-                headers=request.headers.items(),
-                body=request.body,
-                status=response.status_code,
-                response_text=response.text,
-                elapsed=response.elapsed.total_seconds(),
-            )
-        )
-
-    return record
+_DEFAULT_TIMEOUT = 10.0
+_DEFAULT_LIMIT = 10 * 1024 * 1024
+_EXCERPT = 500
 
 
-class _NoAnswer(BaseException):
-    """No answer at all (timeout, connection lost): stops the operation at once.
+class _Stop(BaseException):
+    """Stops the operation at once: no answer, or one cut off or too large.
 
     A `BaseException` on purpose: Hypothesis would record an `Exception` and go on with every remaining
     coverage case, each waiting out the full timeout against a destination that has stopped answering.
     """
 
-    def __init__(self, curl: str, reason: str) -> None:
-        super().__init__(reason)
-        self.curl = curl
-        self.reason = reason
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _call(case: Case, session: requests.Session, client: Client | None, *, timeout: float, limit: int) -> Any:
+    """Send `case` through the bounded session; every way of not answering becomes a `_Stop`."""
+    breaker = client.data_breaker if client is not None else None
+    try:
+        if breaker is not None:
+            breaker.check()
+        response = case.call(session=session)
+    except NoAnswer as stopped:
+        raise _Stop(stopped) from None
+    except TooLarge:
+        raise _Stop(AnswerTooLarge(redact(case.as_curl_command()), limit)) from None
+    except requests.exceptions.ChunkedEncodingError:
+        raise _Stop(AnswerCutOff(redact(case.as_curl_command()))) from None
+    except (TooLate, requests.Timeout, requests.ConnectionError) as exc:
+        kind, reason = _no_answer(exc, timeout)
+        if breaker is not None:
+            breaker.failed(reason)
+        where = f"{case.method} {redact(case.formatted_path)}"
+        stopped = NoAnswer(
+            f"{reason} ({where}); the operation's remaining cases were not sent",
+            kind=kind,
+            owner=client.target.id if client is not None else "",
+        )
+        raise _Stop(stopped) from None
+    if breaker is not None:
+        breaker.answered()
+    if client is not None:
+        _record(client, response)
+    return response
+
+
+def _no_answer(exc: BaseException, timeout: float) -> tuple[str, str]:
+    if isinstance(exc, TooLate) and exc.received:
+        return "timeout", f"no complete answer within {timeout:g} s ({exc.received} bytes had arrived)"
+    if isinstance(exc, requests.ConnectTimeout):
+        return why_no_answer(exc, timeout, timed_out="connect")
+    if isinstance(exc, TooLate | requests.Timeout):
+        return why_no_answer(exc, timeout, timed_out="read")
+    return why_no_answer(exc, timeout, timed_out=None)
+
+
+def _record(client: Client, response: Any) -> None:
+    """Fuzz traffic is recorded and counted like every request destwatch's own client sends."""
+    request = response.request
+    client.recorder.add(
+        redacted_exchange(
+            client.target.id,
+            method=request.method or "",
+            url=request.url or "",
+            headers=request.headers.items(),
+            body=request.body,
+            status=response.status_code,
+            response_text=response.text[:_EXCERPT],
+            elapsed=response.elapsed,
+        )
+    )
+
+
+class _BoundedSession(requests.Session):
+    """A `requests` session that follows no redirect and reads every answer within bounds: the whole
+    answer within `timeout`, at most `limit` bytes (see `destwatch._bounded`)."""
+
+    def __init__(self, *, timeout: float, limit: int) -> None:
+        super().__init__()
+        self._timeout = timeout
+        self._limit = limit
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        deadline = time.monotonic() + self._timeout
+        response = super().send(request, **{**kwargs, "stream": True, "allow_redirects": False})
+        if declared_too_large(response.headers.get("Content-Length"), self._limit):
+            response.close()
+            raise TooLarge
+        response.raw = _BoundedRaw(response.raw, deadline=deadline, limit=self._limit)
+        return response
+
+
+class _BoundedRaw:
+    """The answer's raw stream, read through `bounded` (requests reads bodies with `raw.stream`)."""
+
+    def __init__(self, raw: Any, *, deadline: float, limit: int) -> None:
+        self._raw = raw
+        self._deadline = deadline
+        self._limit = limit
+
+    def stream(self, amt: int = 65536, decode_content: bool | None = None) -> Iterator[bytes]:
+        chunks = self._raw.stream(amt, decode_content=decode_content)
+        yield from bounded(chunks, deadline=self._deadline, limit=self._limit)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._raw, name)
 
 
 def _is_final_example() -> bool:

@@ -8,7 +8,12 @@ targets.toml) run beside them with the same fixtures and reports.
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -118,10 +123,31 @@ def _run_suites(run: Run, request: GateRequest, reports: Path, err: TextIO) -> E
         return ExitCode.USAGE
     folders = [known[name] for name in (request.suites or tuple(known))]
     given = GivenRun(run)
-    code = pytest.main(_pytest_args(folders, request, reports), plugins=[given])
+    with _stopped_by_signals(given):
+        code = pytest.main(_pytest_args(folders, request, reports), plugins=[given])
     if given.summary is not None:
         return ExitCode(given.summary["exit_code"])
     return _from_pytest(code, err)
+
+
+@contextlib.contextmanager
+def _stopped_by_signals(given: GivenRun) -> Iterator[None]:
+    """SIGINT and SIGTERM end the run cleanly: what ran is reported (summary.json, junit.xml, the table),
+    marked interrupted or terminated, and the exit code is 130 or 143 as shells expect."""
+    codes = {signal.SIGINT: ExitCode.INTERRUPTED, signal.SIGTERM: ExitCode.TERMINATED}
+
+    def stop(signum: int, frame: object) -> None:
+        given.stop(codes[signal.Signals(signum)])
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals reach the main thread only; an embedding caller keeps its own handlers
+        return
+    previous = {signum: signal.signal(signum, stop) for signum in codes}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _from_pytest(code: int | pytest.ExitCode, err: TextIO) -> ExitCode:
@@ -136,10 +162,20 @@ def _from_pytest(code: int | pytest.ExitCode, err: TextIO) -> ExitCode:
     return ExitCode.OK if code == pytest.ExitCode.OK else ExitCode.USAGE
 
 
+_REPORT_FILES = ("summary.json", "junit.xml", "exchanges.jsonl")
+_REPORT_FOLDERS = ("specs", "allure-results")
+
+
 def _clear_previous_reports(reports: Path) -> None:
     # A CI system must never read last run's summary as this run's (allure-results: --clean-alluredir).
     reports.mkdir(parents=True, exist_ok=True)
-    for name in ("summary.json", "junit.xml", "exchanges.jsonl"):
+    for name in _REPORT_FILES:
+        if (reports / name).is_dir():
+            raise IsADirectoryError(errno.EISDIR, f"{name} is a folder, where destwatch writes a file")
+    for name in _REPORT_FOLDERS:
+        if (reports / name).exists() and not (reports / name).is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, f"{name} is a file, where destwatch writes a folder")
+    for name in _REPORT_FILES:
         (reports / name).unlink(missing_ok=True)
     for spec in (reports / "specs").glob("*.openapi.json"):
         spec.unlink()

@@ -1,13 +1,18 @@
-"""The one HTTP layer: one pooled httpx client per destination version, paced, authenticated, recorded.
+"""The one HTTP layer: one pooled httpx client per destination version, paced, authenticated, recorded,
+and bounded.
 
 Token requests go through the same client as data requests, so every request destwatch sends to a
-version is bounded by its `max_rps` and shows in the run's exchanges. Transport failures are translated
-here, at the boundary: a connection that cannot be made is `TargetUnreachable` (exit 3), an answer that
-never comes is `ResponseTimeout` (a contract violation).
+version is bounded by its `max_rps` and shows in the run's exchanges. Every request is bounded as a whole:
+the complete answer within `timeout` and at most `max_response_bytes`. Transport failures are translated
+here, at the boundary, each in its own words: no answer at all is `NoAnswer` (unreachable, exit 3), an
+answer cut off, too large or redirecting elsewhere is a contract violation. After a few requests in a row
+without an answer, a breaker stops sending to the version (or its token endpoint) for the rest of the run.
 """
 
 from __future__ import annotations
 
+import datetime
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -16,19 +21,31 @@ from typing import Any
 
 import httpx
 
+from destwatch._bounded import TooLarge, TooLate, bounded, declared_too_large
+from destwatch._breaker import Breaker
 from destwatch._ratelimit import RateLimiter, retry_after_seconds
 from destwatch.config import VersionTarget
-from destwatch.errors import TargetUnreachable, TokenError
-from destwatch.failures import ResponseTimeout
-from destwatch.redact import redact, redact_headers
+from destwatch.errors import NoAnswer, TokenError
+from destwatch.failures import AnswerCutOff, AnswerTooLarge, RedirectNotFollowed
+from destwatch.redact import curl, redact, redact_headers
 from destwatch.tokens import Token, TokenCache, parse_token_answer
 
-__all__ = ["Client", "Exchange", "Recorder", "redacted_exchange", "transport_failure"]
+__all__ = [
+    "MAX_RETRY_AFTER",
+    "Client",
+    "Exchange",
+    "Recorder",
+    "no_answer",
+    "redacted_exchange",
+    "why_no_answer",
+]
 
 _EXCERPT = 500
-# A server asking for a longer pause than this gets its 429 handed to the caller instead of a stalled run.
-_MAX_RETRY_AFTER = 30.0
+# A server asking for a longer pause than this gets no more requests: it is rate limiting, not answering.
+MAX_RETRY_AFTER = 30.0
 _MAX_429_RETRIES = 2
+# Headers that described the bytes on the wire, not the decoded body a rebuilt answer holds.
+_WIRE_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 
 
 @dataclass(frozen=True)
@@ -68,7 +85,8 @@ class Client:
 
     Protected versions get `Authorization: Bearer <token>` from the client's own token cache; a 401 drops
     the cached token and the request is sent once more with a fresh one. `authenticated=False` sends no
-    token; an `Authorization` in `headers=` replaces it.
+    token; an `Authorization` in `headers=` replaces it. `data_breaker` and `token_breaker` say whether the
+    version (or its token endpoint) still answers.
     """
 
     def __init__(
@@ -82,6 +100,8 @@ class Client:
     ) -> None:
         self.target = target
         self.recorder = recorder if recorder is not None else Recorder()
+        self.data_breaker = Breaker(target.id)
+        self.token_breaker = Breaker(f"{target.id}: the token endpoint")
         self._limiter = RateLimiter(target.settings.max_rps)
         self._clock = clock
         self._sleep = sleep
@@ -89,6 +109,7 @@ class Client:
         self._http = httpx.Client(
             timeout=target.settings.timeout,
             transport=transport,
+            follow_redirects=False,
             headers={"Accept": "application/json", "User-Agent": "destwatch"},
         )
 
@@ -129,7 +150,11 @@ class Client:
     # -- tokens ------------------------------------------------------------------------------------------
 
     def token(self) -> str:
-        """The version's current token, fetched first if missing or close to expiry (cached per run)."""
+        """The version's current token, fetched first if missing or close to expiry (cached per run).
+
+        A failed fetch is remembered: every later caller gets the same error at once, so a broken token
+        endpoint is asked once per run, not once per test.
+        """
         return self._tokens.get()
 
     def invalidate_token(self) -> None:
@@ -153,10 +178,10 @@ class Client:
         sent_at = self._clock()
         try:
             response = self._send("POST", target.token_url, {}, json=body, timeout=None)
-        except ResponseTimeout:
+        except RedirectNotFollowed as redirect:
             raise TokenError(
-                f"{target.id}: the token endpoint {target.token_url} did not answer within "
-                f"{target.settings.timeout:g} s"
+                f"{target.id}: the token endpoint answered {redirect.status} with a redirect (not followed: "
+                "the client secret never leaves for another address)"
             ) from None
         return parse_token_answer(target.id, response, sent_at)
 
@@ -168,6 +193,9 @@ class Client:
     def _bearer(self, headers: dict[str, str]) -> dict[str, str]:
         return {**headers, "Authorization": f"Bearer {self.token()}"}
 
+    def _breaker_for(self, url: str) -> Breaker:
+        return self.token_breaker if url == self.target.token_url else self.data_breaker
+
     def _send(
         self, method: str, path_or_url: str, headers: dict[str, str], *, timeout: float | None, **kwargs: Any
     ) -> httpx.Response:
@@ -178,32 +206,70 @@ class Client:
             timeout=timeout if timeout is not None else self._http.timeout,
             **{key: value for key, value in kwargs.items() if value is not None},
         )
+        breaker = self._breaker_for(str(request.url))
+        limit = timeout if timeout is not None else self.target.settings.timeout
         for attempt in range(_MAX_429_RETRIES + 1):
-            response = self._send_once(request, timeout)
-            wait = retry_after_seconds(response) if response.status_code == 429 else None
-            if wait is None or wait > _MAX_RETRY_AFTER or attempt == _MAX_429_RETRIES:
+            breaker.check()
+            try:
+                response = self._send_once(request, limit)
+            except NoAnswer as exc:
+                breaker.failed(exc.reason)
+                raise
+            breaker.answered()
+            if 300 <= response.status_code < 400:
+                raise RedirectNotFollowed(response)
+            if response.status_code != 429:
                 return response
+            wait = retry_after_seconds(response)
+            if wait is None or wait > MAX_RETRY_AFTER or attempt == _MAX_429_RETRIES:
+                raise _rate_limited(self.target, response, wait, attempt)
             self._sleep(wait)
-        return response
+        raise AssertionError("unreachable: the loop returns or raises")
 
-    def _send_once(self, request: httpx.Request, timeout: float | None) -> httpx.Response:
+    def _send_once(self, request: httpx.Request, limit: float) -> httpx.Response:
         self._limiter.acquire()
         started = time.perf_counter()
+        deadline = time.monotonic() + limit
+        body = b""
         try:
-            response = self._http.send(request)
-        except httpx.TimeoutException as exc:
-            self._record(request, None, time.perf_counter() - started, error=type(exc).__name__)
-            if isinstance(exc, httpx.ConnectTimeout):
-                raise transport_failure(self.target, request, exc) from None
-            limit = timeout if timeout is not None else self.target.settings.timeout
-            raise ResponseTimeout(
-                request, limit, kind=type(exc).__name__.removesuffix("Timeout").lower()
-            ) from None
+            response = self._http.send(request, stream=True)
+            try:
+                body = self._read(request, response, deadline)
+            finally:
+                response.close()
+        except NoAnswer as exc:
+            self._record(request, None, time.perf_counter() - started, error=exc.kind)
+            raise
         except httpx.TransportError as exc:
-            self._record(request, None, time.perf_counter() - started, error=type(exc).__name__)
-            raise transport_failure(self.target, request, exc) from None
-        self._record(request, response, response.elapsed.total_seconds())
-        return response
+            failure = no_answer(self.target, request, exc, limit)
+            self._record(request, None, time.perf_counter() - started, error=failure.kind)
+            raise failure from None
+        elapsed = time.perf_counter() - started
+        headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _WIRE_HEADERS]
+        whole = httpx.Response(response.status_code, headers=headers, content=body, request=request)
+        whole.elapsed = datetime.timedelta(seconds=elapsed)
+        self._record(request, whole, elapsed)
+        return whole
+
+    def _read(self, request: httpx.Request, response: httpx.Response, deadline: float) -> bytes:
+        limit = self.target.settings.max_response_bytes
+        if declared_too_large(response.headers.get("Content-Length"), limit):
+            raise AnswerTooLarge(curl(request), limit)
+        received = 0
+        chunks = []
+        try:
+            for chunk in bounded(response.iter_bytes(), deadline=deadline, limit=limit):
+                received += len(chunk)
+                chunks.append(chunk)
+        except TooLarge:
+            raise AnswerTooLarge(curl(request), limit) from None
+        except TooLate as late:
+            raise _too_late(self.target, request, late.received) from None
+        except httpx.TimeoutException:
+            raise _too_late(self.target, request, received) from None
+        except (httpx.RemoteProtocolError, httpx.ReadError):
+            raise AnswerCutOff(curl(request), received) from None
+        return b"".join(chunks)
 
     def _record(
         self, request: httpx.Request, response: httpx.Response | None, elapsed: float, *, error: str = ""
@@ -216,7 +282,7 @@ class Client:
                 headers=request.headers.multi_items(),
                 body=request.content,
                 status=response.status_code if response is not None else None,
-                response_text=response.text if response is not None else "",
+                response_text=response.text[:_EXCERPT] if response is not None else "",
                 elapsed=elapsed,
                 error=error,
             )
@@ -250,16 +316,66 @@ def redacted_exchange(
     )
 
 
-def transport_failure(
-    target: VersionTarget, request: httpx.Request, exc: httpx.TransportError
-) -> TargetUnreachable:
-    """`TargetUnreachable` saying which version, which URL and why, e.g. "connection refused"."""
-    reason = {
-        httpx.ConnectError: "connection refused or host not found",
-        httpx.ConnectTimeout: f"no connection within {target.settings.timeout:g} s",
-        httpx.RemoteProtocolError: "the server closed the connection without an HTTP answer",
-    }.get(type(exc), type(exc).__name__)
-    detail = str(exc).strip()
-    if detail and detail not in reason:
-        reason = f"{reason}: {detail}"
-    return TargetUnreachable(f"{target.id}: {redact(reason)} ({request.method} {redact(str(request.url))})")
+def no_answer(target: VersionTarget, request: httpx.Request, exc: Exception, limit: float) -> NoAnswer:
+    """`NoAnswer` saying which version, which request and why, in words ("connection refused", ...)."""
+    timed_out = (
+        "connect"
+        if isinstance(exc, httpx.ConnectTimeout)
+        else "read"
+        if isinstance(exc, httpx.TimeoutException)
+        else None
+    )
+    kind, reason = why_no_answer(exc, limit, timed_out=timed_out)
+    owner = f"{target.id}: the token endpoint" if str(request.url) == target.token_url else target.id
+    return NoAnswer(f"{reason} ({request.method} {redact(str(request.url))})", kind=kind, owner=owner)
+
+
+def why_no_answer(exc: BaseException, limit: float, *, timed_out: str | None) -> tuple[str, str]:
+    """The kind and the words for a request that got no answer, whichever transport sent it.
+
+    `timed_out` is "connect" or "read" when the transport raised a timeout, else None.
+    """
+    text = str(exc).lower()
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, ssl.SSLError):
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(cause, ssl.SSLError) or "ssl" in text or "tls" in text or "certificate" in text:
+        return "tls", f"TLS handshake failed ({redact(str(cause or exc))[:200]})"
+    if timed_out == "connect":
+        return "timeout", f"no connection within {limit:g} s"
+    if timed_out == "read":
+        return "timeout", f"no answer within {limit:g} s"
+    if "name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
+        return "dns", "host not found (DNS)"
+    if "refused" in text:
+        return "refused", "connection refused"
+    if "reset" in text:
+        return "reset", "connection reset before an answer"
+    if "disconnected" in text or "closed" in text or "without response" in text or "protocol" in text:
+        return "closed", "the server closed the connection without an answer"
+    return "closed", f"no answer ({type(exc).__name__}: {redact(str(exc))[:200]})"
+
+
+def _too_late(target: VersionTarget, request: httpx.Request, received: int) -> NoAnswer:
+    limit = target.settings.timeout
+    if received == 0:
+        return no_answer(target, request, httpx.ReadTimeout("timed out"), limit)
+    where = f"{request.method} {redact(str(request.url))}"
+    owner = f"{target.id}: the token endpoint" if str(request.url) == target.token_url else target.id
+    return NoAnswer(
+        f"no complete answer within {limit:g} s ({received} bytes had arrived; {where})",
+        kind="timeout",
+        owner=owner,
+    )
+
+
+def _rate_limited(
+    target: VersionTarget, response: httpx.Response, wait: float | None, attempt: int
+) -> NoAnswer:
+    header = response.headers.get("Retry-After", "none")
+    if wait is not None and wait > MAX_RETRY_AFTER:
+        why = f"Retry-After {header} s is longer than destwatch waits ({MAX_RETRY_AFTER:g} s)"
+    else:
+        why = f"still 429 after {attempt} waits (Retry-After: {header})"
+    where = f"{response.request.method} {redact(str(response.request.url))}"
+    return NoAnswer(f"rate limited: {why} ({where})", kind="rate-limited", owner=target.id)

@@ -77,6 +77,14 @@ def build_summary(
         if result.outcome == "failed":
             row.failures.append({"test": result.nodeid, "kind": result.kind, "message": result.message})
     ordered = [asdict(rows[key]) for key in sorted(rows)]
+    reasons = dict(unreachable)
+    not_run: dict[str, int] = {}
+    for row in ordered:
+        target = f"{row['destination']}/{row['version']}"
+        for failure in row["failures"]:
+            if failure["kind"] == "unreachable":
+                reasons.setdefault(target, failure["message"])
+                not_run[target] = not_run.get(target, 0) + 1
     counted = ("passed", "failed", "skipped", "not_checked_budget")
     totals = {name: sum(row[name] for row in ordered) for name in counted}
     totals.update(
@@ -87,7 +95,8 @@ def build_summary(
         "result": ExitCode(exit_code).verdict,
         "totals": totals,
         "unreachable": [
-            {"target": target, "reason": reason} for target, reason in sorted(unreachable.items())
+            {"target": target, "reason": reason, "tests_not_run": not_run.get(target, 0)}
+            for target, reason in sorted(reasons.items())
         ],
         "rows": ordered,
         **(extra or {}),
@@ -129,10 +138,13 @@ def render_summary(summary: Mapping[str, Any], console: Console) -> None:
         )
     console.print(table)
     for item in summary["unreachable"]:
-        console.print(Text(f"unreachable: {item['reason']}", style="bold red"), soft_wrap=True)
+        # One line per version, however many of its tests the lost connection stopped.
+        not_run = f"; {item['tests_not_run']} tests not run" if item["tests_not_run"] else ""
+        console.print(Text(f"unreachable: {item['reason']}{not_run}", style="bold red"), soft_wrap=True)
     for row in summary["rows"]:
         for failure in row["failures"]:
-            console.print(Text(_failure_line(failure), style="red"), soft_wrap=True)
+            if failure["kind"] != "unreachable":
+                console.print(Text(_failure_line(failure), style="red"), soft_wrap=True)
     totals = summary["totals"]
     budget = f", not checked: budget {totals['not_checked_budget']}" if totals["not_checked_budget"] else ""
     console.print(

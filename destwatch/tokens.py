@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from destwatch._files import json_or_none
-from destwatch.errors import TokenError
+from destwatch.errors import DestwatchError, TokenError, again
 from destwatch.redact import redact, register_secret
 
 __all__ = ["Token", "TokenCache", "parse_token_answer"]
@@ -43,12 +43,6 @@ class Token:
 
 def parse_token_answer(owner: str, response: httpx.Response, sent_at: float) -> Token:
     """The token in a token endpoint's answer; `TokenError` saying what is wrong with it otherwise."""
-    if response.status_code == 429:
-        raise TokenError(
-            f"{owner}: the token endpoint is rate limiting (429, Retry-After: "
-            f"{response.headers.get('Retry-After', 'none')}); destwatch caches tokens, so another client is "
-            "probably fetching tokens for this application too"
-        )
     if response.status_code != 200:
         hint = (
             "the token endpoint failed; try again later"
@@ -73,19 +67,30 @@ def parse_token_answer(owner: str, response: httpx.Response, sent_at: float) -> 
 
 
 class TokenCache:
-    """One version's current token: fetched with `fetch` when missing or close to expiry."""
+    """One version's current token: fetched with `fetch` when missing or close to expiry.
+
+    A fetch that failed is remembered with its error for the rest of the run: a broken token endpoint is
+    asked once, and every test after the first gets the same error at once.
+    """
 
     def __init__(self, fetch: Callable[[], Token], *, clock: Callable[[], float] = time.monotonic) -> None:
         self._fetch = fetch
         self._clock = clock
         self._token: Token | None = None
+        self._failure: DestwatchError | None = None
         self._lock = threading.Lock()
         self.fetches = 0
 
     def get(self) -> str:
         with self._lock:
+            if self._failure is not None:
+                raise again(self._failure)
             if self._token is None or self._clock() >= self._token.refresh_at:
-                self._token = self._fetch()
+                try:
+                    self._token = self._fetch()
+                except DestwatchError as exc:
+                    self._failure = exc
+                    raise
                 self.fetches += 1
             return self._token.access_token
 

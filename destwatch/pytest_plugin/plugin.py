@@ -16,6 +16,7 @@ from rich.console import Console
 
 from destwatch import reporting
 from destwatch.config import VersionTarget
+from destwatch.errors import DestwatchError
 from destwatch.exit_codes import ExitCode
 from destwatch.failures import NotChecked
 from destwatch.pytest_plugin import attachments
@@ -146,6 +147,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if call.excinfo is not None:
         attachments.redact_exception(call.excinfo.value)
     describe(item, call, report)
+    if report.failed and call.excinfo is not None:
+        _shorten(report, call.excinfo.value, item.config)
     return report
 
 
@@ -185,8 +188,30 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     terminalreporter.write(buffer.getvalue())
 
 
+def _shorten(report: pytest.TestReport, exc: BaseException, config: pytest.Config) -> None:
+    """One line for what is not a finding about the contract: no internal frames for users to wade through.
+
+    A destination that could not be reached, or answered something unusable (token, document), is said in
+    its own words; a destwatch bug says so and asks to be reported. `--tb=long` keeps the whole traceback.
+    """
+    # Violations keep pytest's report; pytest's own outcomes (`pytest.fail`) are not `Exception`s.
+    if config.option.tbstyle in ("long", "native") or isinstance(exc, AssertionError):
+        return
+    if not isinstance(exc, Exception):
+        return
+    if isinstance(exc, DestwatchError):
+        report.longrepr = f"{type(exc).__name__}: {exc}"
+    else:
+        report.longrepr = (
+            f"destwatch error: {exc.__class__.__name__}: {exc} — a bug in destwatch, not the destination; "
+            "please report it (run with `-- --tb=long` for the traceback)"
+        )
+
+
 def _exit_code(status: int, state: State, run: Run) -> ExitCode:
     """destwatch's exit code from pytest's status and the kinds of failure (pytest's codes differ)."""
+    if state.stopped_by is not None:
+        return state.stopped_by
     if state.results.collection_errors:
         # A suite that cannot even be imported is destwatch's failure (or the user's suite's), never the
         # destination's.
@@ -196,6 +221,9 @@ def _exit_code(status: int, state: State, run: Run) -> ExitCode:
     if status == pytest.ExitCode.INTERNAL_ERROR:
         return ExitCode.ERROR
     if status == pytest.ExitCode.USAGE_ERROR:
+        return ExitCode.USAGE
+    if not state.results.items:
+        # Nothing ran (`--collect-only`, a selection that matched nothing): that is not a pass.
         return ExitCode.USAGE
     kinds = state.results.failure_kinds()
     if "error" in kinds:

@@ -25,6 +25,8 @@ class State:
     results: Results = field(default_factory=Results)
     started: float = field(default_factory=time.time)
     summary: dict[str, Any] | None = None
+    # Set when a signal stopped the session: the exit code it means (130 SIGINT, 143 SIGTERM).
+    stopped_by: ExitCode | None = None
 
 
 _STATE = pytest.StashKey[State]()
@@ -39,10 +41,17 @@ class GivenRun:
     def __init__(self, run: Run) -> None:
         self.run = run
         self.summary: dict[str, Any] | None = None
+        self._state = State(run=run, given=True)
+
+    def stop(self, code: ExitCode) -> None:
+        """Stop the session now (from a signal handler): pytest ends it as interrupted, and the reports say
+        `code` and hold what ran."""
+        self._state.stopped_by = code
+        raise KeyboardInterrupt
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_configure(self, config: pytest.Config) -> None:
-        config.stash[_STATE] = State(run=self.run, given=True)
+        config.stash[_STATE] = self._state
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:

@@ -37,6 +37,4 @@ def test_operation_answers_every_generated_request_as_its_document_says(
     if method.lower() not in document["paths"].get(path, {}):
         pytest.skip(f"{target.id}: the document declares no {method} {path}")
     schema = fuzz_schemas.get(target)
-    fuzzing.fuzz_operation(
-        schema, method, path, token=fuzz_schemas.token(target), name=target.id, recorder=dw_run.recorder
-    )
+    fuzzing.fuzz_operation(schema, method, path, token=fuzz_schemas.token(target), client=dw_run.http(target))

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import jwt
 from pydantic import SecretStr
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from destwatch.config import TargetSettings, VersionTarget
@@ -30,6 +32,11 @@ class Steer:
     always_401: bool = False
     data_429: int = 0
     delay: float = 0.0
+    # A body sent one byte at a time, this many seconds apart (0: all at once).
+    drip: float = 0.0
+    # Extra bytes of padding in every data answer (a huge body).
+    padding: int = 0
+    redirect_to: str = ""
     issued: list[str] = field(default_factory=list)
     revoked: set[str] = field(default_factory=set)
     token_requests: int = 0
@@ -67,10 +74,21 @@ class SteeredDestination:
         if steer.data_429 > 0:
             steer.data_429 -= 1
             return JSONResponse({"error": "slow down"}, 429, headers={"Retry-After": steer.retry_after})
+        if steer.redirect_to:
+            return Response(status_code=307, headers={"Location": steer.redirect_to})
         token = request.headers.get("authorization", "").removeprefix("Bearer ")
         if steer.always_401 or token not in steer.issued or token in steer.revoked:
             return JSONResponse({"error": "unauthorized"}, 401, headers={"WWW-Authenticate": "Bearer"})
-        return JSONResponse({"language": "en", "results": [{"id": "A-1"}]})
+        body = json.dumps({"language": "en", "results": [{"id": "A-1"}], "pad": "x" * steer.padding}).encode()
+        if not steer.drip:
+            return Response(body, media_type="application/json")
+
+        async def dripping() -> AsyncIterator[bytes]:
+            for index in range(len(body)):
+                yield body[index : index + 1]
+                await asyncio.sleep(steer.drip)
+
+        return StreamingResponse(dripping(), media_type="application/json")
 
 
 def make_target(url: str, **settings: float) -> VersionTarget:

@@ -123,10 +123,7 @@ def test_seeded_envelope_fault_exits_1_with_the_failure_in_summary_and_junit(tmp
     assert clause in [failure["message"] for row in summary["rows"] for failure in row["failures"]]
     failures = ET.parse(ran.reports / "junit.xml").getroot().iter("failure")
     assert any(clause in (failure.get("message") or "") for failure in failures)
-    assert (
-        "FAILED suites/smoke/test_smoke.py::test_endpoint_answers_get_with_the_documented_envelope"
-        in ran.output
-    )
+    assert "FAILED smoke/test_smoke.py::test_endpoint_answers_get_with_the_documented_envelope" in ran.output
 
 
 def test_unreachable_target_exits_3_while_the_other_targets_still_run(tmp_path: Path) -> None:

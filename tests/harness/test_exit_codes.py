@@ -71,3 +71,18 @@ def test_a_budget_too_small_leaves_rules_not_checked_and_says_so(
     assert code == 0 and summary["totals"]["failed"] == 0
     assert summary["totals"]["not_checked_budget"] >= 5
     assert "not checked: budget" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("blocker", ["specs", "allure-results", "summary.json"])
+def test_a_reports_folder_that_cannot_hold_the_reports_is_refused_up_front(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], blocker: str
+) -> None:
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    if blocker.endswith(".json"):
+        (reports / blocker).mkdir()
+    else:
+        (reports / blocker).write_text("in the way")
+    code = run_gate(GateRequest(targets=_targets(tmp_path), reports=reports, suites=("smoke",)))
+    err = capsys.readouterr().err
+    assert code == 2 and f"--reports {reports}" in err and blocker in err and "Traceback" not in err

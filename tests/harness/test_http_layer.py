@@ -11,8 +11,8 @@ from steered import SteeredDestination
 
 from destwatch._ratelimit import RateLimiter
 from destwatch.config import TargetSettings, VersionTarget
-from destwatch.errors import TargetUnreachable
-from destwatch.failures import ContractViolation, ResponseTimeout
+from destwatch.errors import NoAnswer, TargetUnreachable
+from destwatch.failures import AnswerTooLarge, RedirectNotFollowed
 from destwatch.http import Client
 
 
@@ -59,20 +59,62 @@ def test_requests_to_one_version_never_exceed_max_rps(
     assert steered.steer.data_requests == 5
 
 
-def test_a_hanging_answer_is_cut_off_by_the_timeout_as_a_violation(
+def test_a_hanging_answer_is_no_answer_within_the_timeout(
     steered: SteeredDestination, shop: VersionTarget
 ) -> None:
     steered.steer.delay = 0.8
     client = Client(_with(shop, timeout=0.2))
     started = time.perf_counter()
-    with pytest.raises(ResponseTimeout) as caught:
+    with pytest.raises(NoAnswer) as caught:
         client.get("items", authenticated=False)
     assert time.perf_counter() - started < 0.6
-    assert isinstance(caught.value, ContractViolation)
-    message = str(caught.value)
-    assert message.startswith("a response arrives within the request timeout (0.2 s)")
-    assert f"curl -X GET {shop.base_url}/items" in message
-    assert client.recorder.exchanges[-1].error == "ReadTimeout"
+    assert caught.value.kind == "timeout"
+    assert str(caught.value) == f"shop/v1: no answer within 0.2 s (GET {shop.base_url}/items)"
+    assert client.recorder.exchanges[-1].error == "timeout"
+
+
+def test_a_body_that_trickles_in_is_bounded_by_the_timeout_as_a_whole(
+    steered: SteeredDestination, shop: VersionTarget
+) -> None:
+    # Each byte comes well within a read timeout, the whole answer never within `timeout`.
+    steered.steer.drip = 0.05
+    client = Client(_with(shop, timeout=0.5))
+    started = time.perf_counter()
+    with pytest.raises(NoAnswer, match=r"no complete answer within 0.5 s \(\d+ bytes had arrived"):
+        client.get("items")
+    assert time.perf_counter() - started < 1.5
+
+
+def test_an_answer_larger_than_max_response_bytes_is_a_violation_never_read_whole(
+    steered: SteeredDestination, shop: VersionTarget
+) -> None:
+    steered.steer.padding = 5000
+    client = Client(_with(shop, max_response_bytes=1000))
+    with pytest.raises(AnswerTooLarge) as caught:
+        client.get("items")
+    assert "larger than 1000 bytes" in str(caught.value) and "max_response_bytes" in str(caught.value)
+
+
+def test_a_redirect_is_not_followed_and_is_reported(steered: SteeredDestination, shop: VersionTarget) -> None:
+    steered.steer.redirect_to = "http://elsewhere.invalid/steal"
+    with pytest.raises(RedirectNotFollowed) as caught:
+        Client(shop).get("items", authenticated=False)
+    assert caught.value.status == 307 and "redirect to http://elsewhere.invalid/steal" in str(caught.value)
+
+
+def test_a_version_that_stops_answering_gets_three_requests_then_none(
+    steered: SteeredDestination, shop: VersionTarget
+) -> None:
+    steered.steer.delay = 0.5
+    client = Client(_with(shop, timeout=0.1))
+    for _ in range(3):
+        with pytest.raises(NoAnswer, match=r"no answer within 0\.1 s"):
+            client.get("items", authenticated=False)
+    started = time.perf_counter()
+    with pytest.raises(NoAnswer, match="on 3 requests in a row; no more are sent") as caught:
+        client.get("items", authenticated=False)
+    assert caught.value.kind == "breaker" and time.perf_counter() - started < 0.05
+    assert steered.steer.data_requests == 3
 
 
 def test_a_closed_port_is_target_unreachable_naming_version_and_reason(shop: VersionTarget) -> None:
@@ -83,6 +125,7 @@ def test_a_closed_port_is_target_unreachable_naming_version_and_reason(shop: Ver
     with pytest.raises(TargetUnreachable) as caught:
         Client(closed).get("items", authenticated=False)
     assert str(caught.value).startswith("shop/v1: connection refused")
+    assert isinstance(caught.value, NoAnswer) and caught.value.kind == "refused"
     assert f"(GET http://127.0.0.1:{port}/acme/shop/v1/items)" in str(caught.value)
 
 

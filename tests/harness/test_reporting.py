@@ -42,7 +42,7 @@ def test_summary_counts_per_destination_version_and_suite_with_each_failure() ->
     assert (smoke["passed"], smoke["failed"], smoke["skipped"]) == (1, 1, 0)
     assert smoke["failures"] == [{"test": "b", "kind": "violation", "message": "the answer holds `language`"}]
     assert rows[("productCatalog", "v1", "shape")]["skipped"] == 1
-    assert summary["unreachable"] == [{"target": "gone/v1", "reason": "gone/v1: refused"}]
+    assert summary["unreachable"] == [{"target": "gone/v1", "reason": "gone/v1: refused", "tests_not_run": 1}]
 
 
 def test_budget_skips_are_counted_apart_and_errors_read_as_destwatch_errors() -> None:

@@ -132,10 +132,41 @@ _BAD = [
             "defaults.timeout",
             "valid number",
             'got "ten"',
-            "timeout is seconds per request, e.g. timeout = 10.0",
+            "timeout is seconds for a whole request, connect to last byte, e.g. timeout = 10.0",
         ],
     ),
     ("not-positive", "[defaults]\nmax_rps = 0\n" + _BASE, 2, ["defaults.max_rps", "greater than 0"]),
+    ("infinite-timeout", "[defaults]\ntimeout = inf\n" + _BASE, 2, ["defaults.timeout", "finite number"]),
+    ("nan-budget", "[defaults]\nresponse_time_budget = nan\n" + _BASE, 2, ["response_time_budget", "finite"]),
+    (
+        "port-out-of-range",
+        _BASE.replace("global.occtoo.com", "127.0.0.1:99999"),
+        2,
+        ["destinations.shop.base_url", "port must be between 1 and 65535"],
+    ),
+    (
+        "broken-ipv6-host",
+        _BASE.replace("https://global.occtoo.com", "http://[::1"),
+        2,
+        ["destinations.shop.base_url", "not a usable URL"],
+    ),
+    (
+        "relative-token-url",
+        _BASE.replace(
+            'customer = "acme"', 'customer = "acme"\ntoken_url = "/destinations/{destination_id}/token"'
+        ),
+        4,
+        ["destinations.shop.token_url", "scheme must be http or https"],
+    ),
+    (
+        "token-url-port-zero",
+        _BASE.replace(
+            'customer = "acme"',
+            'customer = "acme"\ntoken_url = "http://127.0.0.1:0/destinations/{destination_id}/token"',
+        ),
+        4,
+        ["destinations.shop.token_url", "port must be between 1 and 65535"],
+    ),
     (
         "table-expected",
         "[defaults]\nfacet_sizes = 8\n" + _BASE,
@@ -173,7 +204,7 @@ _BAD = [
         "base-url-not-url",
         _BASE.replace("https://global.occtoo.com/{customer}/{destination}", "global.occtoo.com"),
         2,
-        ["destinations.shop.base_url", "is not a URL"],
+        ["destinations.shop.base_url", "is not a usable URL", "scheme must be http or https"],
     ),
     (
         "base-url-placeholder",

@@ -6,7 +6,7 @@ import pytest
 from steered import SECRET, SteeredDestination
 
 from destwatch.config import VersionTarget
-from destwatch.errors import TokenError
+from destwatch.errors import NoAnswer, TokenError
 from destwatch.http import Client
 from destwatch.redact import redact
 
@@ -96,7 +96,7 @@ def test_a_retry_after_beyond_the_bound_fails_clearly_without_waiting(
     steered.steer.rate_limited, steered.steer.retry_after = 1, "120"
     clock = _Clock()
     with pytest.raises(
-        TokenError, match=r"shop/v1: the token endpoint is rate limiting \(429, Retry-After: 120\)"
+        NoAnswer, match=r"shop/v1: rate limited: Retry-After 120 s is longer than destwatch waits"
     ):
         Client(shop, sleep=clock.sleep).token()
     assert clock.slept == []
@@ -134,3 +134,14 @@ def _fields(target: VersionTarget) -> dict[str, object]:
         "embedded",
     )
     return {name: getattr(target, name) for name in names}
+
+
+def test_a_failed_token_fetch_is_remembered_not_retried_per_caller(
+    steered: SteeredDestination, shop: VersionTarget
+) -> None:
+    wrong = VersionTarget(**{**_fields(shop), "client_id": shop.client_secret})
+    client = Client(wrong)
+    for _ in range(3):
+        with pytest.raises(TokenError, match="answered 401"):
+            client.token()
+    assert steered.steer.token_requests == 1
