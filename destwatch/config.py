@@ -81,6 +81,20 @@ class TargetSettings(BaseModel):
         description="seconds a response may take before it fails the gate",
         examples=[1.0],
     )
+    run_deadline: float | None = Field(
+        None,
+        gt=0,
+        allow_inf_nan=False,
+        description="seconds the whole run may take; what did not start by then is reported as not run",
+        examples=[900.0],
+    )
+    version_budget: float | None = Field(
+        None,
+        gt=0,
+        allow_inf_nan=False,
+        description="seconds one version's tests may take; the rest of them are reported as not run",
+        examples=[300.0],
+    )
     max_response_bytes: int = Field(
         10 * 1024 * 1024,
         gt=0,

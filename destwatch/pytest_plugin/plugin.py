@@ -109,10 +109,10 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         return
     run = run_of(item.config)
     attachments.label(destination=target.destination, version=target.version, suite=suite_of(item))
-    reason = run.unreachable(target)
+    reason = run.unreachable(target) or _out_of_time(state_of(item.config), target)
     if reason:
         item.stash[FAILURE_KIND] = "unreachable"
-        pytest.fail(f"TargetUnreachable: {reason}", pytrace=False)
+        pytest.fail(reason, pytrace=False)
     if param(item, "endpoint") == UNAVAILABLE:
         # The destination serves no usable document: its contract is broken, not destwatch.
         item.stash[FAILURE_KIND] = "violation"
@@ -147,6 +147,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if call.excinfo is not None:
         attachments.redact_exception(call.excinfo.value)
     describe(item, call, report)
+    if isinstance(target := param(item, "target"), VersionTarget):
+        spent = state_of(item.config).spent
+        spent[target.id] = spent.get(target.id, 0.0) + report.duration
     if report.failed and call.excinfo is not None:
         _shorten(report, call.excinfo.value, item.config)
     return report
@@ -186,6 +189,17 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     console = Console(file=buffer, width=writer.fullwidth, force_terminal=writer.hasmarkup)
     reporting.render_summary(summary, console)
     terminalreporter.write(buffer.getvalue())
+
+
+def _out_of_time(state: State, target: VersionTarget) -> str | None:
+    """Why an item is not run for lack of time: the run's deadline passed, or the version's budget."""
+    deadline = target.settings.run_deadline
+    if deadline is not None and time.time() - state.started > deadline:
+        return f"{target.id}: not run: the run_deadline of {deadline:g} s has passed"
+    budget = target.settings.version_budget
+    if budget is not None and state.spent.get(target.id, 0.0) > budget:
+        return f"{target.id}: not run: its version_budget of {budget:g} s is spent"
+    return None
 
 
 def _shorten(report: pytest.TestReport, exc: BaseException, config: pytest.Config) -> None:

@@ -86,3 +86,25 @@ def test_a_reports_folder_that_cannot_hold_the_reports_is_refused_up_front(
     code = run_gate(GateRequest(targets=_targets(tmp_path), reports=reports, suites=("smoke",)))
     err = capsys.readouterr().err
     assert code == 2 and f"--reports {reports}" in err and blocker in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("setting", "words"),
+    [
+        ("run_deadline", "the run_deadline of 0.5 s has passed"),
+        ("version_budget", "version_budget of 0.5 s is spent"),
+    ],
+)
+def test_time_limits_stop_work_and_report_what_did_not_run_as_not_run(
+    tmp_path: Path, setting: str, words: str
+) -> None:
+    targets = tmp_path / "targets.toml"
+    defaults = {"max_rps": 1000.0, setting: 0.5, "examples": 5}
+    targets.write_text(embedded_targets(defaults=defaults, versions=["productCatalog/v1"]))
+    reports = tmp_path / "reports"
+    code = run_gate(GateRequest(targets=targets, reports=reports, suites=("fuzz", "shape")))
+    summary = json.loads((reports / "summary.json").read_text())
+    (stopped,) = summary["unreachable"]
+    assert code == 3 and words in stopped["reason"] and stopped["tests_not_run"] > 0
+    # Nothing that did not run is counted as passed.
+    assert summary["totals"]["passed"] + summary["totals"]["skipped"] < 30
