@@ -146,6 +146,8 @@ def render_summary(summary: Mapping[str, Any], console: Console) -> None:
             if failure["kind"] != "unreachable":
                 console.print(Text(_failure_line(failure), style="red"), soft_wrap=True)
     totals = summary["totals"]
+    if not (totals["passed"] or totals["failed"] or totals["skipped"]):
+        console.print(Text("no test ran: a run that tests nothing is not a pass", style="bold red"))
     budget = f", not checked: budget {totals['not_checked_budget']}" if totals["not_checked_budget"] else ""
     console.print(
         Text(
