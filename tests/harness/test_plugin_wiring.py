@@ -176,7 +176,7 @@ def test_unreachable_target_fails_its_items_exits_3_and_the_others_still_run(
     result = _run(pytester, "suites", "--targets", str(targets), "--reports", "reports")
     assert result.ret == 3
     result.assert_outcomes(passed=1, errors=1)
-    result.stdout.fnmatch_lines([f"*TargetUnreachable: gone/v1: connection refused*127.0.0.1:{port}*"])
+    result.stdout.fnmatch_lines([f"*unreachable: gone/v1: connection refused*127.0.0.1:{port}*"])
     summary = json.loads((pytester.path / "reports" / "summary.json").read_text())
     assert summary["exit_code"] == 3
     assert summary["unreachable"][0]["target"] == "gone/v1"
