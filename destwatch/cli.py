@@ -18,6 +18,7 @@ from destwatch.exit_codes import ExitCode
 from destwatch.reference.serve import serve_command
 from destwatch.run import Run, RunOptions
 from destwatch.scaffold import scaffold
+from destwatch.validate.command import ValidateRequest, validate
 
 __all__ = ["app", "main"]
 
@@ -160,6 +161,45 @@ def _print_matrix(console: Console, path: Path, live: Run) -> int:
             )
         )
     return unreachable
+
+
+@app.command("validate")
+def validate_command(
+    destination: Annotated[str, typer.Argument(help="the destination, as named in targets.toml")],
+    from_version: Annotated[str, typer.Option("--from", help="the version in use, e.g. v2")],
+    to_version: Annotated[str, typer.Option("--to", help="the candidate version, e.g. v3")],
+    targets: _TargetsOption = None,
+    waivers: Annotated[
+        Path | None, typer.Option("--waivers", help="waivers.toml: accepted changes with an expiry")
+    ] = None,
+    reports: Annotated[Path, typer.Option("--reports", help="report directory")] = Path("reports"),
+    to_document: Annotated[
+        Path | None,
+        typer.Option(
+            "--to-document", help="the candidate's OpenAPI document, not deployed yet (static part only)"
+        ),
+    ] = None,
+    suites: Annotated[
+        bool, typer.Option("--suites/--no-suites", help="run the contract suites on the candidate")
+    ] = True,
+    seed: Annotated[int | None, typer.Option("--seed", help="sampling and fuzz seed")] = None,
+) -> None:
+    """Go or no-go for a new version: document diff, live differential and the suites, against waivers.
+
+    Exit codes: 0 go, 1 no-go, 2 configuration or usage error, 3 unreachable, 4 a destwatch error.
+    """
+    request = ValidateRequest(
+        destination=destination,
+        baseline=from_version,
+        candidate=to_version,
+        targets=targets,
+        waivers=waivers,
+        reports=reports,
+        candidate_document=to_document,
+        suites=suites,
+        seed=seed,
+    )
+    raise typer.Exit(int(validate(request)))
 
 
 @app.command("init")

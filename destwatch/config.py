@@ -95,6 +95,13 @@ class TargetSettings(BaseModel):
         description="seconds one version's tests may take; the rest of them are reported as not run",
         examples=[300.0],
     )
+    latency_regression: float = Field(
+        1.5,
+        gt=1,
+        allow_inf_nan=False,
+        description="validate: a candidate this many times slower than the version in use is maybe-breaking",
+        examples=[1.5],
+    )
     max_response_bytes: int = Field(
         10 * 1024 * 1024,
         gt=0,

@@ -20,7 +20,10 @@ __all__ = [
     "EndpointModel",
     "Method",
     "Surface",
+    "array_items",
     "endpoint_models",
+    "json_schema",
+    "object_properties",
     "resolve",
 ]
 
@@ -187,7 +190,7 @@ def _endpoint(path: str, item: Mapping[str, Any]) -> EndpointModel:
     shared = [p for p in item.get("parameters") or [] if isinstance(p, Mapping)]
     get, post = item.get("get"), item.get("post")
     results_schema, facet_schema = _response_parts(get or post or {})
-    properties = _property_kinds(_items(results_schema))
+    properties = _property_kinds(array_items(results_schema))
     facets = _facets(facet_schema)
     post_surface, open_filters, period_text = None, False, []
     if isinstance(post, Mapping):
@@ -241,16 +244,16 @@ def _post_surface(
     facets: Mapping[str, int | None],
 ) -> tuple[Surface, bool, list[str]]:
     params = _query_parameters(operation, shared)
-    body = _object_properties(_json_schema(operation.get("requestBody") or {}))
-    element = _object_properties(_items(body.get("filter") or {}))
+    body = object_properties(json_schema(operation.get("requestBody") or {}))
+    element = object_properties(array_items(body.get("filter") or {}))
     must, open_must = _filter_keys(element.get("must") or {}, properties, facets)
     must_not, _ = _filter_keys(element.get("mustNot") or {}, properties, facets)
     ranges = {
-        name: tuple(op for op in RANGE_OPERATORS if op in _object_properties(schema))
-        for name, schema in _object_properties(element.get("range") or {}).items()
+        name: tuple(op for op in RANGE_OPERATORS if op in object_properties(schema))
+        for name, schema in object_properties(element.get("range") or {}).items()
     }
     period = body.get("period") or {}
-    period_fields = _object_properties(period)
+    period_fields = object_properties(period)
     top = body.get("top") or {}
     language = body.get("language") or (params.get("language") or {}).get("schema")
     features = set(body)
@@ -263,8 +266,8 @@ def _post_surface(
         several_values=_allows_several(element.get("must") or {}),
         must_not=must_not,
         ranges={name: ops for name, ops in ranges.items() if ops},
-        sort_asc=_enum(_items(body.get("sortAsc") or {})),
-        sort_desc=_enum(_items(body.get("sortDesc") or {})),
+        sort_asc=_enum(array_items(body.get("sortAsc") or {})),
+        sort_desc=_enum(array_items(body.get("sortDesc") or {})),
         max_top=_int(top.get("maximum")),
         default_top=_int(top.get("default")) or _DOCUMENTED_DEFAULT_TOP,
         languages=_enum(language),
@@ -285,13 +288,13 @@ def _filter_keys(
     the result properties whose type its values take, and the facet ids: the contract says facet ids and
     filter keys are one namespace.
     """
-    listed = tuple(_object_properties(schema))
+    listed = tuple(object_properties(schema))
     if listed:
         return listed, False
     extra = schema.get("additionalProperties")
     if extra is None or extra is False:
         return (), False
-    value = _items(extra) if isinstance(extra, Mapping) else {}
+    value = array_items(extra) if isinstance(extra, Mapping) else {}
     kind = value.get("type", "string") if isinstance(value, Mapping) else "string"
     derived = [name for name, declared in properties.items() if declared == kind]
     derived += [name for name in facets if name not in derived]
@@ -299,7 +302,7 @@ def _filter_keys(
 
 
 def _allows_several(schema: Mapping[str, Any]) -> bool:
-    values = [*_object_properties(schema).values()]
+    values = [*object_properties(schema).values()]
     extra = schema.get("additionalProperties")
     if isinstance(extra, Mapping):
         values.append(extra)
@@ -322,24 +325,26 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _json_schema(holder: Mapping[str, Any]) -> Mapping[str, Any]:
+def json_schema(holder: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The JSON schema of a request body or response (`content` -> `application/json`, else the first)."""
     content = holder.get("content") or {}
     media = content.get("application/json") or next(iter(content.values()), {})
     return media.get("schema") or {}
 
 
-def _object_properties(schema: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+def object_properties(schema: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     """The declared properties of an object schema, looking through allOf/anyOf/oneOf."""
     if not isinstance(schema, Mapping):
         return {}
     props: dict[str, Mapping[str, Any]] = dict(schema.get("properties") or {})
     for key in ("allOf", "anyOf", "oneOf"):
         for part in schema.get(key) or []:
-            props.update(_object_properties(part))
+            props.update(object_properties(part))
     return props
 
 
-def _items(schema: Mapping[str, Any]) -> Mapping[str, Any]:
+def array_items(schema: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The item schema of an array schema (looking through anyOf/oneOf); other schemas as they are."""
     if not isinstance(schema, Mapping):
         return {}
     if schema.get("type") == "array" or "items" in schema:
@@ -354,13 +359,13 @@ def _items(schema: Mapping[str, Any]) -> Mapping[str, Any]:
 def _enum(schema: Mapping[str, Any] | None) -> tuple[str, ...]:
     if not schema:
         return ()
-    values = schema.get("enum") or _items(schema).get("enum") or []
+    values = schema.get("enum") or array_items(schema).get("enum") or []
     return tuple(str(value) for value in values)
 
 
 def _response_parts(operation: Mapping[str, Any]) -> tuple[Mapping[str, Any], Mapping[str, Any] | None]:
     responses = operation.get("responses") or {}
-    envelope = _object_properties(_json_schema(responses.get("200") or responses.get(200) or {}))
+    envelope = object_properties(json_schema(responses.get("200") or responses.get(200) or {}))
     return envelope.get("results") or {}, envelope.get("facets")
 
 
@@ -384,11 +389,11 @@ def _facets(schema: Mapping[str, Any] | None) -> dict[str, int | None]:
             if isinstance(item, Mapping) and "propertyId" in item
         }
     item_schemas = list(schema.get("prefixItems") or [])
-    items = _items(schema)
+    items = array_items(schema)
     item_schemas += [part for key in ("anyOf", "oneOf") for part in items.get(key) or []] or [items]
     facets: dict[str, int | None] = {}
     for item in item_schemas:
-        props = _object_properties(item)
+        props = object_properties(item)
         ids = props.get("propertyId") or {}
         names = [ids["const"]] if "const" in ids else list(ids.get("enum") or [])
         size = (props.get("values") or {}).get("maxItems")
@@ -399,7 +404,7 @@ def _facets(schema: Mapping[str, Any] | None) -> dict[str, int | None]:
 
 def _property_kinds(item: Mapping[str, Any]) -> dict[str, str]:
     kinds: dict[str, str] = {}
-    for name, schema in _object_properties(item).items():
+    for name, schema in object_properties(item).items():
         kind = schema.get("type")
         if isinstance(kind, list):
             kind = next((k for k in kind if k != "null"), "string")

@@ -1,0 +1,183 @@
+"""`destwatch validate DESTINATION --from vA --to vB`: the document diff, the live differential and the
+contract suites on the candidate, held against the waivers, ending in go or no-go.
+
+With `--to-document FILE` the candidate is a document not deployed yet: only the static part runs.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from rich.console import Console
+
+from destwatch._files import json_or_none
+from destwatch.config import VersionTarget
+from destwatch.documents import validate_document
+from destwatch.errors import ConfigError, DocumentError, TargetUnreachable
+from destwatch.exit_codes import ExitCode
+from destwatch.gate import GateRequest, run_gate, targets_file
+from destwatch.run import Run, RunOptions
+from destwatch.validate.changes import Change, Severity
+from destwatch.validate.diff import document_changes
+from destwatch.validate.facts import version_facts
+from destwatch.validate.live import LiveFindings, compare_live
+from destwatch.validate.report import Validation, render_terminal, write_reports
+from destwatch.validate.verdict import decide
+from destwatch.validate.waivers import Waiver, load_waivers
+
+__all__ = ["ValidateRequest", "validate"]
+
+
+@dataclass(frozen=True)
+class ValidateRequest:
+    destination: str
+    baseline: str
+    candidate: str
+    targets: Path | None = None
+    waivers: Path | None = None
+    reports: Path = Path("reports")
+    candidate_document: Path | None = None
+    suites: bool = True
+    seed: int | None = None
+    today: datetime.date | None = None
+
+
+def validate(request: ValidateRequest, *, out: TextIO | None = None, err: TextIO | None = None) -> ExitCode:
+    """Run the validation and write its reports; returns 0 go, 1 no-go, 2 usage, 3 unreachable."""
+    out, err = out or sys.stdout, err or sys.stderr
+    today = request.today or datetime.date.today()
+    try:
+        waivers = load_waivers(request.waivers) if request.waivers else []
+        run = Run.start(_options(request, err))
+    except ConfigError as exc:
+        print(f"destwatch: {exc}", file=err)
+        return ExitCode.USAGE
+    try:
+        baseline, candidate = _versions(run, request)
+        outcome = _validate(run, request, baseline, candidate, waivers, today, err)
+    except ConfigError as exc:
+        print(f"destwatch: {exc}", file=err)
+        return ExitCode.USAGE
+    except TargetUnreachable as exc:
+        print(f"destwatch: unreachable: {exc}", file=err)
+        return ExitCode.UNREACHABLE
+    finally:
+        run.close()
+    if isinstance(outcome, ExitCode):
+        return outcome
+    paths = write_reports(outcome, request.reports.resolve() / "validation")
+    console = Console(file=out, soft_wrap=True)
+    render_terminal(outcome, console)
+    console.print(f"report: {paths['markdown']}", markup=False, highlight=False)
+    return ExitCode.OK if outcome.verdict.go else ExitCode.VIOLATIONS
+
+
+def _options(request: ValidateRequest, err: TextIO) -> RunOptions:
+    names = [f"{request.destination}/{request.baseline}"]
+    if request.candidate_document is None:
+        names.append(f"{request.destination}/{request.candidate}")
+    return RunOptions(targets=targets_file(request.targets, err=err), names=tuple(names), seed=request.seed)
+
+
+def _versions(run: Run, request: ValidateRequest) -> tuple[VersionTarget, VersionTarget | None]:
+    by_name = {target.version: target for target in run.targets}
+    if request.baseline == request.candidate:
+        raise ConfigError(
+            f"--from and --to are both {request.baseline}", key="--to", fix="name the new version"
+        )
+    candidate = by_name.get(request.candidate) if request.candidate_document is None else None
+    return by_name[request.baseline], candidate
+
+
+def _validate(
+    run: Run,
+    request: ValidateRequest,
+    baseline: VersionTarget,
+    candidate: VersionTarget | None,
+    waivers: list[Waiver],
+    today: datetime.date,
+    err: TextIO,
+) -> Validation | ExitCode:
+    old_document = run.document(baseline)
+    changes: list[Change] = []
+    notes: list[str] = []
+    try:
+        new_document = (
+            _document_file(request.candidate_document)
+            if request.candidate_document is not None
+            else run.document(candidate)  # type: ignore[arg-type]
+        )
+    except DocumentError as broken:
+        # A candidate without a usable document breaks every consumer; nothing else can be compared.
+        change = Change("document-unusable", Severity.BREAKING, str(broken), "fix the candidate's document")
+        verdict = decide([change], waivers, today=today)
+        return Validation(request.destination, request.baseline, request.candidate, verdict, {}, {})
+    old_facts, new_facts = version_facts(old_document), version_facts(new_document)
+    live = LiveFindings()
+    if candidate is not None:
+        live = compare_live(
+            (baseline, run.http(baseline), old_facts),
+            (candidate, run.http(candidate), new_facts),
+            seed=run.seed,
+            latency_regression=candidate.settings.latency_regression,
+        )
+    else:
+        notes.append(
+            "static validation: renames and behaviour are not checked until the candidate is deployed"
+        )
+    changes += document_changes(old_facts, new_facts, renames=live.renames, facet_renames=live.facet_renames)
+    changes += live.changes
+    if candidate is not None and request.suites:
+        suite_changes = _suites(request, candidate, err)
+        if isinstance(suite_changes, ExitCode):
+            return suite_changes
+        changes += suite_changes
+    verdict = decide(changes, waivers, today=today, notes=notes)
+    return Validation(
+        request.destination,
+        request.baseline,
+        request.candidate,
+        verdict,
+        live.latency,
+        live.requests,
+        static_only=candidate is None,
+    )
+
+
+def _document_file(path: Path) -> dict[str, Any]:
+    try:
+        document = json_or_none(path.read_bytes())
+    except OSError as exc:
+        raise ConfigError(f"cannot read the document ({exc.strerror or exc})", file=path) from None
+    if document is None:
+        raise ConfigError("not JSON", file=path, fix="pass the candidate's OpenAPI document as JSON")
+    validate_document(document, source=str(path))
+    return document
+
+
+def _suites(request: ValidateRequest, candidate: VersionTarget, err: TextIO) -> list[Change] | ExitCode:
+    """The gate's contract suites on the candidate: each violation is a blocking change."""
+    reports = request.reports.resolve() / "validation" / f"suites-{candidate.destination}-{candidate.version}"
+    code = run_gate(
+        GateRequest(targets=request.targets, names=(candidate.id,), reports=reports, seed=request.seed),
+        err=err,
+    )
+    if code in (
+        ExitCode.USAGE,
+        ExitCode.UNREACHABLE,
+        ExitCode.ERROR,
+        ExitCode.INTERRUPTED,
+        ExitCode.TERMINATED,
+    ):
+        return code
+    summary = json.loads((reports / "summary.json").read_text(encoding="utf-8"))
+    return [
+        Change(f"suite:{failure['test']}", Severity.BREAKING, failure["message"], source="suite")
+        for row in summary["rows"]
+        for failure in row["failures"]
+    ]
