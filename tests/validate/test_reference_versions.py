@@ -88,7 +88,17 @@ def test_expired_waivers_no_longer_apply_and_are_listed_as_expired(
 
 
 def test_a_waiver_that_matches_nothing_is_a_warning(run_validation: Validate, tmp_path: Path) -> None:
-    unused = '\n[[waiver]]\nchange = "endpoint-removed:feed"\nreason = "x"\napproved_by = "Ada"\nexpires = 2027-01-01\n'
+    unused = "\n".join(
+        [
+            "",
+            "[[waiver]]",
+            'change = "endpoint-removed:feed"',
+            'reason = "x"',
+            'approved_by = "Ada"',
+            "expires = 2027-01-01",
+            "",
+        ]
+    )
     validated = run_validation(
         "productCatalog", "v2", "v3", today=TODAY, waivers=_waivers(tmp_path, "2027-03-31", unused)
     )
