@@ -63,8 +63,14 @@ def document_changes(
         )
     for name in sorted(set(new.endpoints) - set(old.endpoints)):
         raw.append(_Raw("endpoint-added", "", name, C, f"a new endpoint `/{name}`"))
+    gone_languages = {r.name for r in raw if r.kind == "language-removed"}
     for name in common:
-        found = list(_endpoint_changes(old.endpoints[name], new.endpoints[name]))
+        found = [
+            change
+            for change in _endpoint_changes(old.endpoints[name], new.endpoints[name])
+            # The language enums shrink with the version's languages, said once already.
+            if not (change.kind.endswith("-enum-narrowed") and set(change.values) <= gone_languages)
+        ]
         found = _absorb(found, renames.get(name, {}), old.endpoints[name], new.endpoints[name])
         raw += _absorb_facets(found, facet_renames.get(name, {}), name)
     changes = _collapse(raw, common)
