@@ -183,6 +183,10 @@ def validate_command(
         bool, typer.Option("--suites/--no-suites", help="run the contract suites on the candidate")
     ] = True,
     seed: Annotated[int | None, typer.Option("--seed", help="sampling and fuzz seed")] = None,
+    summary: Annotated[
+        Path | None,
+        typer.Option("--summary", help="append the Markdown report to this file, e.g. $GITHUB_STEP_SUMMARY"),
+    ] = None,
 ) -> None:
     """Go or no-go for a new version: document diff, live differential and the suites, against waivers.
 
@@ -198,6 +202,7 @@ def validate_command(
         candidate_document=to_document,
         suites=suites,
         seed=seed,
+        summary=summary,
     )
     raise typer.Exit(int(validate(request)))
 

@@ -20,6 +20,7 @@ _TEMPLATES = Path(destwatch.templates.__file__).resolve().parent
 _FILES = {
     Path("targets.toml"): "targets.toml",
     Path(".github/workflows/destwatch-gate.yml"): "gate.yml",
+    Path(".github/workflows/destwatch-validate.yml"): "validate.yml",
 }
 _IGNORED = ("reports/",)
 

@@ -45,6 +45,8 @@ class ValidateRequest:
     suites: bool = True
     seed: int | None = None
     today: datetime.date | None = None
+    # A file the Markdown report is appended to, e.g. $GITHUB_STEP_SUMMARY.
+    summary: Path | None = None
 
 
 def validate(request: ValidateRequest, *, out: TextIO | None = None, err: TextIO | None = None) -> ExitCode:
@@ -71,6 +73,13 @@ def validate(request: ValidateRequest, *, out: TextIO | None = None, err: TextIO
     if isinstance(outcome, ExitCode):
         return outcome
     paths = write_reports(outcome, request.reports.resolve() / "validation")
+    if request.summary is not None:
+        try:
+            with request.summary.open("a", encoding="utf-8") as summary:
+                summary.write(paths["markdown"].read_text(encoding="utf-8"))
+        except OSError as exc:
+            print(f"destwatch: cannot append the report to {request.summary}: {exc.strerror}", file=err)
+            return ExitCode.USAGE
     console = Console(file=out, soft_wrap=True)
     render_terminal(outcome, console)
     console.print(f"report: {paths['markdown']}", markup=False, highlight=False)

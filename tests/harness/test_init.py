@@ -27,8 +27,9 @@ def test_init_writes_targets_workflow_and_gitignore_in_an_empty_repository(tmp_p
     code, output = _init(tmp_path)
     assert code == 0, output
     assert (tmp_path / "targets.toml").read_text() == EXAMPLE_TARGETS.read_text()
-    workflow = (tmp_path / ".github" / "workflows" / "destwatch-gate.yml").read_text()
-    assert 'pip install "destwatch==' in workflow and "__DESTWATCH_VERSION__" not in workflow
+    for name in ("destwatch-gate.yml", "destwatch-validate.yml"):
+        workflow = (tmp_path / ".github" / "workflows" / name).read_text()
+        assert 'pip install "destwatch==' in workflow and "__DESTWATCH_VERSION__" not in workflow
     assert (tmp_path / ".gitignore").read_text() == "reports/\n"
     # What it writes works as is: valid targets, and `${...}` placeholders only in comments.
     assert len(Run.check(RunOptions(targets=tmp_path / "targets.toml"))) == 4

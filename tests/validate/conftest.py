@@ -21,6 +21,7 @@ class Validated:
     markdown: str
     junit: str
     out: str
+    err: str = ""
 
     @property
     def ids(self) -> list[str]:
@@ -43,15 +44,16 @@ def run_validation(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Valida
         code = validate(request)
         folder = tmp_path / "reports" / "validation"
         name = f"{destination}-{old}-{new}"
-        out = capsys.readouterr().out
+        out, err = capsys.readouterr()
         if not (folder / f"{name}.json").exists():
-            return Validated(int(code), {}, "", "", out)
+            return Validated(int(code), {}, "", "", out, err)
         return Validated(
             int(code),
             json.loads((folder / f"{name}.json").read_text()),
             (folder / f"{name}.md").read_text(),
             (folder / f"{name}.junit.xml").read_text(),
             out,
+            err,
         )
 
     return run

@@ -131,3 +131,19 @@ def test_broken_waivers_are_one_line_with_file_and_key(run_validation: Validate,
     path.write_text('[[waiver]]\nchange = "x"\nreason = "y"\napproved_by = "z"\nexpires = "soon"\n')
     validated = run_validation("productCatalog", "v2", "v3", waivers=path)
     assert validated.code == 2
+
+
+def test_the_report_is_appended_to_the_summary_file(run_validation: Validate, tmp_path: Path) -> None:
+    summary = tmp_path / "summary.md"
+    summary.write_text("before\n", encoding="utf-8")
+    validated = run_validation("productCatalog", "v1", "v2", today=TODAY, summary=summary)
+    assert validated.code == 0
+    assert summary.read_text(encoding="utf-8") == "before\n" + validated.markdown
+
+
+def test_a_summary_file_that_cannot_be_written_is_a_usage_error(
+    run_validation: Validate, tmp_path: Path
+) -> None:
+    validated = run_validation("productCatalog", "v1", "v2", summary=tmp_path / "missing" / "summary.md")
+    assert validated.code == 2
+    assert "cannot append the report to" in validated.err
