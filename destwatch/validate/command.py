@@ -141,10 +141,13 @@ def _validate(
         )
     changes += document_changes(old_facts, new_facts, renames=live.renames, facet_renames=live.facet_renames)
     changes += live.changes
+    totals: dict[str, int] | None = None
+    folder = ""
     if candidate is not None and request.suites:
-        suite_changes = _suites(request, candidate, err)
-        if isinstance(suite_changes, ExitCode):
-            return suite_changes
+        ran = _suites(request, candidate, err)
+        if isinstance(ran, ExitCode):
+            return ran
+        suite_changes, totals, folder = ran
         changes += suite_changes
     verdict = decide(changes, waivers, today=today, notes=notes)
     return Validation(
@@ -155,6 +158,8 @@ def _validate(
         live.latency,
         live.requests,
         static_only=candidate is None,
+        suites=totals,
+        suites_reports=folder,
     )
 
 
@@ -169,8 +174,11 @@ def _document_file(path: Path) -> dict[str, Any]:
     return document
 
 
-def _suites(request: ValidateRequest, candidate: VersionTarget, err: TextIO) -> list[Change] | ExitCode:
-    """The gate's contract suites on the candidate: each violation is a blocking change."""
+def _suites(
+    request: ValidateRequest, candidate: VersionTarget, err: TextIO
+) -> tuple[list[Change], dict[str, int], str] | ExitCode:
+    """The gate's contract suites on the candidate: each violation is a blocking change; with the gate's
+    totals and the folder of its reports."""
     reports = request.reports.resolve() / "validation" / f"suites-{candidate.destination}-{candidate.version}"
     code = run_gate(
         GateRequest(targets=request.targets, names=(candidate.id,), reports=reports, seed=request.seed),
@@ -185,8 +193,10 @@ def _suites(request: ValidateRequest, candidate: VersionTarget, err: TextIO) -> 
     ):
         return code
     summary = json.loads((reports / "summary.json").read_text(encoding="utf-8"))
-    return [
+    violations = [
         Change(f"suite:{failure['test']}", Severity.BREAKING, failure["message"], source="suite")
         for row in summary["rows"]
         for failure in row["failures"]
     ]
+    return violations, summary["totals"], reports.name + "/"
+

@@ -37,6 +37,9 @@ class Validation:
     latency: Mapping[str, Latency]
     requests: Mapping[str, int]
     static_only: bool = False
+    # The gate's totals on the candidate (passed, failed, skipped...) and where its reports are.
+    suites: Mapping[str, int] | None = None
+    suites_reports: str = ""
 
     @property
     def name(self) -> str:
@@ -63,6 +66,14 @@ def to_markdown(validation: Validation) -> str:
         f"{list(counts.values())[2]} suite violation(s) not waived; checked {verdict.today.isoformat()}"
         + (" (static: the candidate's document only)" if validation.static_only else "")
     )
+    if validation.suites is not None:
+        totals = validation.suites
+        lines += [
+            "",
+            f"Contract suites on {validation.destination}/{validation.candidate}: {totals.get('passed', 0)} "
+            f"passed, {totals.get('failed', 0)} failed, {totals.get('skipped', 0)} skipped "
+            f"(reports: `{validation.suites_reports}`)",
+        ]
     lines += [f"> {note}" for note in verdict.notes]
     for heading, changes in _sections(validation).items():
         if changes:
@@ -143,6 +154,7 @@ def to_json(validation: Validation) -> dict[str, Any]:
             for version, latency in validation.latency.items()
         },
         "requests": dict(validation.requests),
+        "suites": dict(validation.suites) if validation.suites is not None else None,
         "notes": list(verdict.notes),
     }
 
