@@ -6,6 +6,7 @@ target's credentials), never taken from the run's token cache.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,7 @@ from destwatch.config import VersionTarget
 from destwatch.redact import register_secret
 from destwatch.run import Run
 
-__all__ = ["EXPIRY_MARGIN", "AuthKit", "ExpiredToken", "Expiry", "Grant", "expire_tokens"]
+__all__ = ["EXPIRY_MARGIN", "AuthKit", "ExpiredToken", "Expiry", "Grant"]
 
 # `exp` is whole seconds and servers compare it with their own clock: past it by this much, a token is
 # expired on any server whose clock is within the margin of ours.
@@ -120,46 +121,54 @@ class ExpiredToken:
     fresh_response: httpx.Response
 
 
-@dataclass(frozen=True)
 class Expiry:
-    """Per protected version: the expired token, or why there is none."""
+    """Per protected version, a real token tried while fresh and handed out once it has expired.
 
-    tokens: dict[str, ExpiredToken]
-    reasons: dict[str, str]
+    The clock starts at the version's first auth test (`start`), and the clauses that need the expired
+    token run after the version's other tests (`runs_last`), so the wait overlaps work instead of adding
+    to it. Waiting out the real expiry is the thing under test, not a race papered over. Tokens are minted
+    only for versions this process tests: under pytest-xdist each worker mints its own versions'.
+    """
+
+    def __init__(self, auth: AuthKit) -> None:
+        self._auth = auth
+        self._pending: dict[str, tuple[Grant, httpx.Response]] = {}
+        self._reasons: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def start(self, target: VersionTarget) -> None:
+        """Mint the version's token now, if it is protected and not minted yet."""
+        with self._lock:
+            if target.protected and target.id not in self._pending and target.id not in self._reasons:
+                self._mint(target)
 
     def get(self, target: VersionTarget) -> ExpiredToken | None:
-        return self.tokens.get(target.id)
+        """The version's token once its `expiresIn` (and a margin) has passed; None when there is none
+        (`reason` says why)."""
+        self.start(target)
+        pending = self._pending.get(target.id)
+        if pending is None:
+            return None
+        grant, fresh = pending
+        time.sleep(max(0.0, grant.expires_at + EXPIRY_MARGIN - time.time()))
+        return ExpiredToken(grant.token, fresh)
 
     def reason(self, target: VersionTarget) -> str:
-        return self.reasons.get(target.id, f"{target.id}: unprotected, tokens do not apply")
+        return self._reasons.get(target.id, f"{target.id}: unprotected, tokens do not apply")
 
-
-def expire_tokens(run: Run, auth: AuthKit) -> Expiry:
-    """Tokens of every protected version whose `expiresIn` fits its wait budget, waited out together.
-
-    Tokens are minted for all versions first, then the session waits once for the latest expiry. Waiting
-    out the real expiry is the thing under test, not a race papered over.
-    """
-    reasons: dict[str, str] = {}
-    pending: list[tuple[VersionTarget, Grant, httpx.Response]] = []
-    for target in run.targets:
-        if not target.protected:
-            continue
-        grant = auth.grant(target)
+    def _mint(self, target: VersionTarget) -> None:
+        grant = self._auth.grant(target)
         body = grant.body
         if grant.response.status_code != 200 or not isinstance(body, dict):
-            reasons[target.id] = f"{target.id}: the grant was answered {grant.response.status_code}"
-            continue
+            self._reasons[target.id] = f"{target.id}: the grant was answered {grant.response.status_code}"
+            return
         expires_in = body.get("expiresIn")
         budget = float(target.settings.expiry_wait_budget)
         if not isinstance(expires_in, int | float) or expires_in + EXPIRY_MARGIN > budget:
-            reasons[target.id] = (
+            self._reasons[target.id] = (
                 f"{target.id}: expiresIn = {expires_in!r} s does not fit expiry_wait_budget = {budget:g} s"
             )
-            continue
+            return
+        auth = self._auth
         fresh = auth.data(target, "GET", auth.paths(target)[0], headers=auth.bearer(grant.token))
-        pending.append((target, grant, fresh))
-    if pending:
-        deadline = max(grant.expires_at for _, grant, _ in pending) + EXPIRY_MARGIN
-        time.sleep(max(0.0, deadline - time.time()))
-    return Expiry({target.id: ExpiredToken(grant.token, fresh) for target, grant, fresh in pending}, reasons)
+        self._pending[target.id] = (grant, fresh)

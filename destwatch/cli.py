@@ -3,6 +3,7 @@ reference destination."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -13,9 +14,12 @@ from rich.text import Text
 
 import destwatch
 from destwatch import gate
+from destwatch.config import Targets, load_targets
 from destwatch.errors import ConfigError
 from destwatch.exit_codes import ExitCode
+from destwatch.merge import merge_reports
 from destwatch.reference.serve import serve_command
+from destwatch.reporting import render_summary
 from destwatch.run import Run, RunOptions
 from destwatch.scaffold import scaffold
 from destwatch.validate.command import ValidateRequest, validate
@@ -82,6 +86,15 @@ def run_command(
     variant: Annotated[
         str | None, typer.Option("--variant", help="document variant of the embedded reference destination")
     ] = None,
+    jobs: Annotated[
+        str,
+        typer.Option(
+            "--jobs",
+            "-j",
+            help="processes running destination versions side by side: a number, or auto (one per core, "
+            "at most one per version)",
+        ),
+    ] = "auto",
 ) -> None:
     """Run the contract suites against the targets; extra pytest arguments go after `--`.
 
@@ -99,19 +112,43 @@ def run_command(
         fault=fault,
         variant=variant,
         pytest_args=tuple(ctx.args),
+        jobs=_jobs(jobs),
     )
     raise typer.Exit(int(gate.run_gate(request)))
+
+
+def _jobs(given: str) -> int | None:
+    if given == "auto":
+        return None
+    if given.isdigit() and int(given) >= 1:
+        return int(given)
+    typer.echo(f"destwatch: --jobs {given!r}: not a number of processes. Fix: pass 1, 2... or auto", err=True)
+    raise typer.Exit(int(ExitCode.USAGE))
 
 
 @app.command("targets")
 def targets_command(
     targets: _TargetsOption = None,
     check: Annotated[bool, typer.Option("--check", help="only validate targets.toml (no requests)")] = False,
+    matrix: Annotated[
+        bool,
+        typer.Option("--matrix", help="print the CI job matrix as JSON (GitHub Actions strategy.matrix)"),
+    ] = False,
+    by: Annotated[
+        str,
+        typer.Option(
+            "--by",
+            help="one matrix job per `version`, or per `destination` (keeps its cross-version clauses)",
+        ),
+    ] = "version",
 ) -> None:
     """Print the resolved matrix (destination x version x endpoint), secrets masked."""
     console = Console(soft_wrap=True)
     path = gate.targets_file(targets)
     try:
+        if matrix:
+            typer.echo(json.dumps(job_matrix(load_targets(path), by=by)))
+            return
         if check:
             listed = Run.check(RunOptions(targets=path))
             console.print(f"{path}: ok, {len(listed)} destination versions", markup=False, highlight=False)
@@ -126,6 +163,17 @@ def targets_command(
         live.close()
     if unreachable:
         raise typer.Exit(int(ExitCode.UNREACHABLE))
+
+
+def job_matrix(config: Targets, *, by: str = "version") -> dict[str, list[dict[str, str]]]:
+    """One CI job per destination version (or destination): what it selects and where it reports."""
+    if by not in ("version", "destination"):
+        raise ConfigError(f"unknown value {by!r}", key="--by", fix="pass version or destination")
+    names = config.version_names()
+    if by == "destination":
+        names = list(dict.fromkeys(name.split("/")[0] for name in names))
+    jobs = [(name, name.replace("/", "-")) for name in names]
+    return {"include": [{"target": name, "name": slug, "reports": f"reports/{slug}"} for name, slug in jobs]}
 
 
 def _print_matrix(console: Console, path: Path, live: Run) -> int:
@@ -205,6 +253,26 @@ def validate_command(
         summary=summary,
     )
     raise typer.Exit(int(validate(request)))
+
+
+report_app = typer.Typer(help="Work with reports folders.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+
+
+@report_app.command("merge")
+def report_merge_command(
+    shards: Annotated[list[Path], typer.Argument(help="the reports folders of the jobs, one per shard")],
+    into: Annotated[Path, typer.Option("--into", help="the joined reports folder")] = Path("reports"),
+) -> None:
+    """Join the reports of a gate run as parallel CI jobs into one; exits with the whole run's code."""
+    try:
+        summary = merge_reports(shards, into)
+    except ConfigError as exc:
+        typer.echo(f"destwatch: {exc}", err=True)
+        raise typer.Exit(int(ExitCode.USAGE)) from None
+    render_summary(summary, Console(soft_wrap=True))
+    typer.echo(f"joined {len(shards)} shard(s) into {into}")
+    raise typer.Exit(int(summary["exit_code"]))
 
 
 @app.command("init")

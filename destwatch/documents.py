@@ -72,6 +72,34 @@ class DocumentStore:
         """The error `get` raised for `target`, if it did."""
         return self._failures.get(target.id)
 
+    def handoff(self) -> dict[str, dict[str, Any]]:
+        """What was fetched (or failed), as plain data for another process of the same run."""
+        with self._lock:
+            given: dict[str, dict[str, Any]] = {}
+            for target_id, document in self._documents.items():
+                fetch = self._fetches[target_id]
+                given[target_id] = {
+                    "document": document,
+                    "fetch": [fetch.url, fetch.status, fetch.needed_token, str(fetch.saved_to or "")],
+                }
+            for target_id, failure in self._failures.items():
+                unreachable = isinstance(failure, TargetUnreachable)
+                given[target_id] = {"failure": [unreachable, str(failure)]}
+            return given
+
+    def adopt(self, given: Mapping[str, Mapping[str, Any]]) -> None:
+        """Take over what `handoff` gave: those documents are not fetched again."""
+        with self._lock:
+            for target_id, item in given.items():
+                if "failure" in item:
+                    unreachable, message = item["failure"]
+                    self._failures[target_id] = (TargetUnreachable if unreachable else DocumentError)(message)
+                    continue
+                url, status, needed_token, saved_to = item["fetch"]
+                self._documents[target_id] = item["document"]
+                saved = Path(saved_to) if saved_to else None
+                self._fetches[target_id] = DocumentFetch(url, status, needed_token, saved)
+
     def _fetch(self, target: VersionTarget) -> dict[str, Any]:
         client = self._client(target)
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 
 __all__ = ["ExitCode"]
 
@@ -29,12 +30,27 @@ class ExitCode(enum.IntEnum):
     TERMINATED = 143
     """Stopped by SIGTERM; the reports hold what ran."""
 
+    @classmethod
+    def most_urgent(cls, codes: Iterable[int]) -> ExitCode:
+        """The code that speaks for several (shards of one run): a signal, then ERROR, USAGE, UNREACHABLE,
+        VIOLATIONS, and OK only when all are."""
+        found = {cls(code) for code in codes}
+        return next((code for code in _URGENCY if code in found), cls.OK)
+
     @property
     def verdict(self) -> str:
         """The word reports use for this outcome."""
         return _VERDICTS[self]
 
 
+_URGENCY = (
+    ExitCode.TERMINATED,
+    ExitCode.INTERRUPTED,
+    ExitCode.ERROR,
+    ExitCode.USAGE,
+    ExitCode.UNREACHABLE,
+    ExitCode.VIOLATIONS,
+)
 _VERDICTS = {
     ExitCode.OK: "passed",
     ExitCode.VIOLATIONS: "contract violations",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import os
 import signal
 import sys
 import threading
@@ -48,6 +49,8 @@ class GateRequest:
     fault: str | None = None
     variant: str | None = None
     pytest_args: tuple[str, ...] = ()
+    # Processes running versions side by side (pytest-xdist); None: one per core, at most one per version.
+    jobs: int | None = 1
 
 
 def targets_file(given: Path | None, *, err: TextIO | None = None) -> Path:
@@ -123,8 +126,9 @@ def _run_suites(run: Run, request: GateRequest, reports: Path, err: TextIO) -> E
         return ExitCode.USAGE
     folders = [known[name] for name in (request.suites or tuple(known))]
     given = GivenRun(run)
+    args = [*_pytest_args(folders, request, reports), *_parallel(request.jobs, len(run.targets))]
     with _stopped_by_signals(given):
-        code = pytest.main(_pytest_args(folders, request, reports), plugins=[given])
+        code = pytest.main(args, plugins=[given])
     if given.summary is not None:
         return ExitCode(given.summary["exit_code"])
     return _from_pytest(code, err)
@@ -179,6 +183,13 @@ def _clear_previous_reports(reports: Path) -> None:
         (reports / name).unlink(missing_ok=True)
     for spec in (reports / "specs").glob("*.openapi.json"):
         spec.unlink()
+
+
+def _parallel(jobs: int | None, versions: int) -> list[str]:
+    """pytest-xdist's arguments for `jobs` processes; none when one process does (starting workers costs
+    more than it saves for a single version)."""
+    wanted = min(jobs or os.cpu_count() or 1, versions)
+    return ["-n", str(wanted)] if wanted > 1 else []
 
 
 def _pytest_args(folders: list[Path], request: GateRequest, reports: Path) -> list[str]:

@@ -160,6 +160,13 @@ class Client:
     def invalidate_token(self) -> None:
         self._tokens.invalidate()
 
+    def cached_token(self) -> Token | None:
+        """The cached token while it is fresh, to hand to another process of the run."""
+        return self._tokens.current()
+
+    def adopt_token(self, token: Token) -> None:
+        self._tokens.adopt(token)
+
     @property
     def tokens_fetched(self) -> int:
         """How many tokens the cache fetched in this run (reports show it: fewer is gentler)."""

@@ -21,7 +21,15 @@ from destwatch.exit_codes import ExitCode
 from destwatch.http import Exchange
 from destwatch.redact import redact
 
-__all__ = ["ItemResult", "build_summary", "render_summary", "write_exchanges", "write_json"]
+__all__ = [
+    "ItemResult",
+    "assemble_summary",
+    "build_summary",
+    "join_usage",
+    "render_summary",
+    "write_exchanges",
+    "write_json",
+]
 
 Outcome = Literal["passed", "failed", "skipped"]
 _NO_TARGET = "-"
@@ -76,7 +84,19 @@ def build_summary(
         row.duration = round(row.duration + result.duration, 3)
         if result.outcome == "failed":
             row.failures.append({"test": result.nodeid, "kind": result.kind, "message": result.message})
-    ordered = [asdict(rows[key]) for key in sorted(rows)]
+    return assemble_summary(
+        [asdict(rows[key]) for key in sorted(rows)], exit_code=exit_code, unreachable=unreachable, extra=extra
+    )
+
+
+def assemble_summary(
+    ordered: list[dict[str, Any]],
+    *,
+    exit_code: int,
+    unreachable: Mapping[str, str],
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The summary.json document from its rows (one per destination version and suite, in order)."""
     reasons = dict(unreachable)
     not_run: dict[str, int] = {}
     for row in ordered:
@@ -101,6 +121,26 @@ def build_summary(
         "rows": ordered,
         **(extra or {}),
     }
+
+
+def join_usage(parts: Iterable[Mapping[str, Mapping[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """Per-version usage (summary.json's `targets`) of several processes or shards of one run as one:
+    requests and tokens summed, the slowest answer kept, the first known document fetch."""
+    joined: dict[str, dict[str, Any]] = {}
+    for usage in parts:
+        for target_id, mine in usage.items():
+            if target_id not in joined:
+                joined[target_id] = dict(mine)
+                continue
+            both = joined[target_id]
+            for key in ("requests", "tokens_fetched", "auth_grants"):
+                both[key] = both.get(key, 0) + mine.get(key, 0)
+            slowest = [v for v in (both.get("max_elapsed"), mine.get("max_elapsed")) if v is not None]
+            both["max_elapsed"] = max(slowest) if slowest else None
+            for key in ("spec", "spec_needed_token"):
+                if both.get(key) is None:
+                    both[key] = mine.get(key)
+    return joined
 
 
 def write_json(path: Path, data: Any) -> None:

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from destwatch.config import Targets, VersionTarget, did_you_mean, load_targets
 from destwatch.documents import DocumentStore, endpoints
-from destwatch.errors import ConfigError, DocumentError, TargetUnreachable
+from destwatch.errors import ConfigError, DestwatchError, DocumentError, TargetUnreachable
 from destwatch.http import Client, Recorder
 from destwatch.reference.embedded import Embedded
 from destwatch.reference.faults import FAULTS
 from destwatch.reference.variants import VARIANTS
+from destwatch.tokens import Token
 
 __all__ = ["Run", "RunOptions"]
 
@@ -35,6 +37,8 @@ class RunOptions:
     fault: str | None = None
     variant: str | None = None
     reports_dir: Path | None = None
+    # Where this run's embedded reference already serves (started by another process of the same run).
+    reference_url: str = ""
 
 
 class Run:
@@ -136,6 +140,90 @@ class Run:
             if isinstance(failure := self.documents.failure(t), TargetUnreachable)
         }
 
+    def usage(self) -> dict[str, dict[str, Any]]:
+        """Per selected version: requests sent, the slowest answer, the tokens the cache fetched, the token
+        grants asked for on purpose (the auth suite's), and how its document was fetched."""
+        exchanges = self.recorder.exchanges
+        found: dict[str, dict[str, Any]] = {}
+        for target in self.targets:
+            mine = [exchange for exchange in exchanges if exchange.target == target.id]
+            to_token_url = sum(1 for exchange in mine if exchange.url == target.token_url)
+            client = self._clients.get(target.id)
+            fetched = client.tokens_fetched if client is not None else 0
+            fetch = self.documents.fetch_info(target)
+            found[target.id] = {
+                "base_url": target.base_url,
+                "protected": target.protected,
+                "requests": len(mine),
+                "max_elapsed": round(max(e.elapsed for e in mine), 4) if mine else None,
+                "tokens_fetched": fetched,
+                "auth_grants": max(0, to_token_url - fetched),
+                "spec": str(fetch.saved_to) if fetch and fetch.saved_to else None,
+                "spec_needed_token": fetch.needed_token if fetch else None,
+            }
+        return found
+
+    # -- one run over several processes (pytest-xdist workers) ---------------------------------------------
+
+    def prepare(self) -> None:
+        """Fetch every selected version's document, and a token for each protected one, before workers
+        start: they adopt both, so each is fetched once per run however many processes share the work."""
+        for target in self.targets:
+            try:
+                self.document(target)
+                if target.protected:
+                    self.http(target).token()
+            except DestwatchError:
+                continue  # remembered where it failed; the tests report it
+
+    def handoff(self) -> dict[str, Any]:
+        """This run as plain data for another process: the options, where the embedded reference serves,
+        the documents and the still-fresh tokens (kept in memory, never written anywhere)."""
+        options = self.options
+        tokens = {}
+        for target_id, client in self._clients.items():
+            token = client.cached_token()
+            if token is not None:
+                # Monotonic clocks are per process; the wall clock is the machine's.
+                obtained = time.time() - (time.monotonic() - token.obtained_at)
+                tokens[target_id] = [token.access_token, token.expires_in, obtained]
+        return {
+            "options": {
+                "targets": str(options.targets),
+                "names": list(options.names),
+                "versions": list(options.versions),
+                "seed": options.seed,
+                "fault": options.fault,
+                "variant": options.variant,
+            },
+            "reference_url": self.reference_url or "",
+            "documents": self.documents.handoff(),
+            "tokens": tokens,
+        }
+
+    @classmethod
+    def adopt(cls, given: dict[str, Any]) -> Run:
+        """The run another process handed off (`handoff`): same targets, same reference, its documents and
+        tokens. It writes no reports: the process that handed it off does."""
+        chosen = given["options"]
+        options = RunOptions(
+            targets=Path(chosen["targets"]),
+            names=tuple(chosen["names"]),
+            versions=tuple(chosen["versions"]),
+            seed=chosen["seed"],
+            fault=chosen["fault"],
+            variant=chosen["variant"],
+            reference_url=given["reference_url"],
+        )
+        run = cls.start(options)
+        run.documents.adopt(given["documents"])
+        for target in run.targets:
+            if target.id in given["tokens"]:
+                value, expires_in, obtained = given["tokens"][target.id]
+                age = time.time() - obtained
+                run.http(target).adopt_token(Token(value, expires_in, time.monotonic() - age))
+        return run
+
     def close(self) -> None:
         self._stack.close()
 
@@ -157,4 +245,9 @@ def _embedded(config: Targets, options: RunOptions) -> Embedded:
                 raise ConfigError(problem, key=f"--{what}", fix=fix)
             raise config.error(("reference", what), problem, fix)
         names[what] = name or None
-    return Embedded(fault=names["fault"], variant=names["variant"], token_ttl=reference.token_ttl)
+    return Embedded(
+        fault=names["fault"],
+        variant=names["variant"],
+        token_ttl=reference.token_ttl,
+        serving_at=options.reference_url,
+    )

@@ -98,3 +98,15 @@ class TokenCache:
         """Forget the token (the destination answered 401 to it)."""
         with self._lock:
             self._token = None
+
+    def current(self) -> Token | None:
+        """The cached token while it is still fresh enough to use, else None (nothing is fetched)."""
+        with self._lock:
+            token = self._token
+            return token if token is not None and self._clock() < token.refresh_at else None
+
+    def adopt(self, token: Token) -> None:
+        """Use a token another cache of the same run fetched (a pytest-xdist worker gets the gate's)."""
+        register_secret(token.access_token)
+        with self._lock:
+            self._token = token

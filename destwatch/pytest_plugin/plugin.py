@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import time
 from collections.abc import Generator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,10 +20,10 @@ from destwatch.config import VersionTarget
 from destwatch.errors import DestwatchError
 from destwatch.exit_codes import ExitCode
 from destwatch.failures import NotChecked
-from destwatch.pytest_plugin import attachments
+from destwatch.http import Exchange
+from destwatch.pytest_plugin import attachments, xdist
 from destwatch.pytest_plugin.results import FAILURE_KIND, SKIP_KIND, describe, param, suite_of, violations
 from destwatch.pytest_plugin.state import State, run_of, state_of
-from destwatch.run import Run
 
 __all__ = ["UNAVAILABLE"]
 
@@ -76,6 +77,10 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "protected_only: run only on protected destination versions (others skip with the reason)"
     )
     config.addinivalue_line("markers", "suite(name): the contract suite (default: the folder under suites/)")
+    config.addinivalue_line(
+        "markers",
+        "runs_last: run after every other test (the clause waits for time to pass; meanwhile others run)",
+    )
     # Results are gathered from reports, where they arrive (the controller, under pytest-xdist).
     config.pluginmanager.register(state_of(config).results, "destwatch-results")
 
@@ -92,6 +97,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Stable: everything else in its order, then the waiting clauses in theirs. Under pytest-xdist each
+    # version's items keep this order, so the waits come last within each version too.
+    items.sort(key=lambda item: item.get_closest_marker("runs_last") is not None)
     for item in items:
         target = param(item, "target")
         if not isinstance(target, VersionTarget):
@@ -150,33 +158,50 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if isinstance(target := param(item, "target"), VersionTarget):
         spent = state_of(item.config).spent
         spent[target.id] = spent.get(target.id, 0.0) + report.duration
-    if report.failed and call.excinfo is not None:
+    # Only destwatch's own items: a plain test in the same session keeps pytest's report.
+    uses_destwatch = {"target", "dw_run"} & set(getattr(item, "fixturenames", ()))
+    if report.failed and call.excinfo is not None and uses_destwatch:
         _shorten(report, call.excinfo.value, item.config)
     return report
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object | None) -> None:
+    report = xdist.received_report(node)
+    if report is not None:
+        state_of(node.config).worker_reports.append(report)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    state = state_of(session.config)
+    config = session.config
+    state = state_of(config)
     run = state.run
-    if run is None:
-        return
     try:
-        code = _exit_code(exitstatus, state, run)
+        if xdist.is_worker(config):
+            # A worker holds a part of the run: the controller writes the whole report.
+            if run is not None:
+                xdist.send_report(config, run)
+            return
+        parts = [*([xdist.worker_report(run)] if run is not None else []), *state.worker_reports]
+        if not parts:
+            return  # no test asked for a target: not a destwatch session
+        joined = xdist.join(parts)
+        code = _exit_code(exitstatus, state, joined["unreachable"])
         session.exitstatus = code
         state.summary = reporting.build_summary(
             state.results.items.values(),
             exit_code=code,
-            unreachable=run.unreachable_targets(),
-            extra=_run_info(run, state.started),
+            unreachable=joined["unreachable"],
+            extra=_run_info(joined, state.started),
         )
-        reports = run.options.reports_dir
-        # Under pytest-xdist every worker holds a part of the run: none of them may write the whole report.
-        if reports is not None and not hasattr(session.config, "workerinput"):
+        reports = run.options.reports_dir if run is not None else _reports_option(config)
+        if reports is not None:
             reporting.write_json(reports / "summary.json", state.summary)
-            reporting.write_exchanges(reports / "exchanges.jsonl", run.recorder.exchanges)
+            exchanges = (Exchange(**exchange) for exchange in joined["exchanges"])
+            reporting.write_exchanges(reports / "exchanges.jsonl", exchanges)
     finally:
-        if not state.given:
+        if run is not None and not state.given:
             run.close()
 
 
@@ -222,7 +247,7 @@ def _shorten(report: pytest.TestReport, exc: BaseException, config: pytest.Confi
         )
 
 
-def _exit_code(status: int, state: State, run: Run) -> ExitCode:
+def _exit_code(status: int, state: State, unreachable: dict[str, str]) -> ExitCode:
     """destwatch's exit code from pytest's status and the kinds of failure (pytest's codes differ)."""
     if state.stopped_by is not None:
         return state.stopped_by
@@ -242,7 +267,7 @@ def _exit_code(status: int, state: State, run: Run) -> ExitCode:
     kinds = state.results.failure_kinds()
     if "error" in kinds:
         return ExitCode.ERROR
-    if run.unreachable_targets() or "unreachable" in kinds:
+    if unreachable or "unreachable" in kinds:
         return ExitCode.UNREACHABLE
     return ExitCode.VIOLATIONS if "violation" in kinds else ExitCode.OK
 
@@ -257,26 +282,17 @@ def _parametrized_by_test(metafunc: pytest.Metafunc, name: str) -> bool:
     return False
 
 
-def _run_info(run: Run, started: float) -> dict[str, Any]:
-    exchanges = run.recorder.exchanges
-    per_target: dict[str, dict[str, Any]] = {}
-    for target in run.targets:
-        mine = [exchange.elapsed for exchange in exchanges if exchange.target == target.id]
-        fetch = run.documents.fetch_info(target)
-        per_target[target.id] = {
-            "base_url": target.base_url,
-            "protected": target.protected,
-            "requests": len(mine),
-            "max_elapsed": round(max(mine), 4) if mine else None,
-            "tokens_fetched": run.http(target).tokens_fetched,
-            "spec": str(fetch.saved_to) if fetch and fetch.saved_to else None,
-            "spec_needed_token": fetch.needed_token if fetch else None,
-        }
+def _run_info(joined: xdist.WorkerReport, started: float) -> dict[str, Any]:
     return {
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
         "duration": round(time.time() - started, 3),
-        "seed": run.seed,
-        "fault": run.fault,
-        "variant": run.embedded.variant,
-        "targets": per_target,
+        "seed": joined["seed"],
+        "fault": joined["fault"],
+        "variant": joined["variant"],
+        "targets": joined["usage"],
     }
+
+
+def _reports_option(config: pytest.Config) -> Path | None:
+    given = config.getoption("dw_reports")
+    return Path(given) if given else None

@@ -12,6 +12,7 @@ import pytest
 from destwatch.errors import ConfigError
 from destwatch.exit_codes import ExitCode
 from destwatch.pytest_plugin.results import Results
+from destwatch.pytest_plugin.xdist import HANDOFF, by_version_scheduler, handed_off
 from destwatch.run import Run, RunOptions
 
 __all__ = ["GivenRun", "State", "run_of", "state_of"]
@@ -29,6 +30,8 @@ class State:
     spent: dict[str, float] = field(default_factory=dict)
     # Set when a signal stopped the session: the exit code it means (130 SIGINT, 143 SIGTERM).
     stopped_by: ExitCode | None = None
+    # What each pytest-xdist worker reported of its run (the controller's summary joins them).
+    worker_reports: list[dict[str, Any]] = field(default_factory=list)
 
 
 _STATE = pytest.StashKey[State]()
@@ -44,6 +47,7 @@ class GivenRun:
         self.run = run
         self.summary: dict[str, Any] | None = None
         self._state = State(run=run, given=True)
+        self._handoff: dict[str, Any] | None = None
 
     def stop(self, code: ExitCode) -> None:
         """Stop the session now (from a signal handler): pytest ends it as interrupted, and the reports say
@@ -54,6 +58,17 @@ class GivenRun:
     @pytest.hookimpl(tryfirst=True)
     def pytest_configure(self, config: pytest.Config) -> None:
         config.stash[_STATE] = self._state
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        if self._handoff is None:
+            self.run.prepare()
+            self._handoff = self.run.handoff()
+        node.workerinput[HANDOFF] = self._handoff
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
+        return by_version_scheduler(config, log, [target.id for target in self.run.targets])
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -67,24 +82,29 @@ def state_of(config: pytest.Config) -> State:
 
 
 def run_of(config: pytest.Config) -> Run:
-    """The session's run: the one handed over, else built once from the command line options."""
+    """The session's run: the one handed over (by the gate, or to a pytest-xdist worker by the gate's
+    controller), else built once from the command line options."""
     state = state_of(config)
     if state.run is None:
-        reports = config.getoption("dw_reports")
-        options = RunOptions(
-            targets=_targets_path(config),
-            names=tuple(config.getoption("dw_names")),
-            versions=tuple(config.getoption("dw_versions")),
-            seed=config.getoption("dw_seed"),
-            fault=config.getoption("dw_fault"),
-            variant=config.getoption("dw_variant"),
-            reports_dir=Path(reports) if reports else None,
-        )
+        given = handed_off(config)
         try:
-            state.run = Run.start(options)
+            state.run = Run.adopt(given) if given is not None else Run.start(_options(config))
         except ConfigError as exc:
             pytest.exit(f"destwatch: {exc}", returncode=int(ExitCode.USAGE))
     return state.run
+
+
+def _options(config: pytest.Config) -> RunOptions:
+    reports = config.getoption("dw_reports")
+    return RunOptions(
+        targets=_targets_path(config),
+        names=tuple(config.getoption("dw_names")),
+        versions=tuple(config.getoption("dw_versions")),
+        seed=config.getoption("dw_seed"),
+        fault=config.getoption("dw_fault"),
+        variant=config.getoption("dw_variant"),
+        reports_dir=Path(reports) if reports else None,
+    )
 
 
 def _targets_path(config: pytest.Config) -> Path:

@@ -24,15 +24,22 @@ class Embedded:
     """The embedded reference destination of a run: configured once, started at most once."""
 
     def __init__(
-        self, *, fault: str | None = None, variant: str | None = None, token_ttl: int | None = None
+        self,
+        *,
+        fault: str | None = None,
+        variant: str | None = None,
+        token_ttl: int | None = None,
+        serving_at: str = "",
     ) -> None:
+        """`serving_at`: the URL of this same reference already serving for the run (in the process that
+        started it), so this process uses it instead of starting another."""
         if fault and fault not in FAULTS:
             raise ValueError(f"unknown fault {fault!r}; known faults: {', '.join(sorted(FAULTS))}")
         self.fault = fault or None
         self.variant = variant or None
         self.token_ttl = token_ttl
         self._customer = variant_customer(self.variant)
-        self._url = ""
+        self._url = serving_at
         self._stack = contextlib.ExitStack()
 
     @property

@@ -199,4 +199,3 @@ def _suites(
         for failure in row["failures"]
     ]
     return violations, summary["totals"], reports.name + "/"
-

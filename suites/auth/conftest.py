@@ -1,10 +1,12 @@
-"""The auth suite's fixtures: its instruments (`destwatch.authkit`) and expired tokens, waited out once."""
+"""The auth suite's fixtures: its instruments (`destwatch.authkit`) and expired tokens, whose clocks start at
+each version's first auth test."""
 
 from __future__ import annotations
 
 import pytest
 
-from destwatch.authkit import AuthKit, Expiry, expire_tokens
+from destwatch.authkit import AuthKit, Expiry
+from destwatch.config import VersionTarget
 from destwatch.run import Run
 
 
@@ -14,6 +16,15 @@ def auth(dw_run: Run) -> AuthKit:
 
 
 @pytest.fixture(scope="session")
-def expired_tokens(dw_run: Run, auth: AuthKit) -> Expiry:
-    """Tokens of every protected version whose `expiresIn` fits its wait budget, waited out together."""
-    return expire_tokens(dw_run, auth)
+def expired_tokens(auth: AuthKit) -> Expiry:
+    """Per protected version, a real token waited out past its `expiresIn` (the clauses using it run last)."""
+    return Expiry(auth)
+
+
+@pytest.fixture(autouse=True)
+def _expiry_clock(request: pytest.FixtureRequest, expired_tokens: Expiry) -> None:
+    """Start the version's expiry clock at its first auth test, so the wait overlaps its other tests."""
+    if "target" in request.fixturenames:
+        target = request.getfixturevalue("target")
+        if isinstance(target, VersionTarget):
+            expired_tokens.start(target)

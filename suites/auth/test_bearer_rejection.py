@@ -47,6 +47,7 @@ def _holds_results(response: httpx.Response) -> bool:
 
 
 @pytest.mark.protected_only
+@pytest.mark.runs_last
 @pytest.mark.parametrize("method", METHODS)
 def test_requests_without_valid_credentials_are_rejected_without_results(
     target: VersionTarget, endpoint: str, method: str, dw_run: Run, auth: AuthKit, expired_tokens: Expiry

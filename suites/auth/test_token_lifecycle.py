@@ -152,6 +152,7 @@ def test_bad_token_request_gets_a_4xx_without_a_token(
         expect_or_warn(found, rule=bool(setting), setting="token_errors_are_4xx = true")
 
 
+@pytest.mark.runs_last
 def test_token_is_rejected_once_its_lifetime_has_passed(
     target: VersionTarget, auth: AuthKit, expired_tokens: Expiry
 ) -> None:

@@ -1,0 +1,111 @@
+"""One run over pytest-xdist workers: the gate hands its run to every worker and joins what they report.
+
+`destwatch run --jobs N` builds the run in the controller, fetches each version's document and token
+there once (`Run.prepare`), and hands both to every worker with the embedded reference's address, so the
+reference serves from the controller (its own interpreter, its own core) and no worker fetches either
+again. Items are scheduled by destination version: a version's tests run on one worker, in their order,
+so versions run side by side while each keeps one token, one rate limit and one breaker.
+
+Under plain `pytest -n N` each worker builds its own run. Either way every worker reports its usage and
+exchanges back, and the controller writes the one summary.json a serial run would.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any
+
+import pytest
+
+from destwatch.reporting import join_usage
+from destwatch.run import Run
+
+__all__ = [
+    "HANDOFF",
+    "WorkerReport",
+    "by_version_scheduler",
+    "handed_off",
+    "is_worker",
+    "join",
+    "received_report",
+    "send_report",
+    "version_of",
+    "worker_report",
+]
+
+# The `workerinput` key of the gate's run, and the `workeroutput` key of a worker's report.
+HANDOFF = "destwatch_run"
+_REPORT = "destwatch"
+
+WorkerReport = dict[str, Any]
+
+
+def is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def handed_off(config: pytest.Config) -> dict[str, Any] | None:
+    """The run the gate handed to this worker, if it did."""
+    return getattr(config, "workerinput", {}).get(HANDOFF)
+
+
+def worker_report(run: Run) -> WorkerReport:
+    """What the controller needs of a worker's run for the summary and exchanges.jsonl (plain data)."""
+    return {
+        "usage": run.usage(),
+        "unreachable": run.unreachable_targets(),
+        "exchanges": [asdict(exchange) for exchange in run.recorder.exchanges],
+        "seed": run.seed,
+        "fault": run.fault,
+        "variant": run.embedded.variant,
+    }
+
+
+def send_report(config: pytest.Config, run: Run) -> None:
+    config.workeroutput[_REPORT] = worker_report(run)  # type: ignore[attr-defined]
+
+
+def received_report(node: Any) -> WorkerReport | None:
+    return getattr(node, "workeroutput", {}).get(_REPORT)
+
+
+def version_of(target_ids: list[str]) -> Callable[[str], str | None]:
+    """The destination version a node id's parameters name (`...[shop/v1/products-GET]` -> `shop/v1`)."""
+    # Longest first, so `shop/v1` never claims the items of `shop/v10`.
+    names = "|".join(re.escape(t) for t in sorted(target_ids, key=len, reverse=True))
+    pattern = re.compile(rf"\[(?:.*?[-/])?({names})[-/\]]")
+
+    def version(nodeid: str) -> str | None:
+        found = pattern.search(nodeid) if target_ids else None
+        return found.group(1) if found else None
+
+    return version
+
+
+def by_version_scheduler(config: pytest.Config, log: Any, target_ids: list[str]) -> Any:
+    """An xdist scheduler that gives each destination version's items to one worker (other items are
+    grouped by module, as `--dist loadscope` does)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    version = version_of(target_ids)
+
+    class ByVersion(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return version(nodeid) or super()._split_scope(nodeid)
+
+    return ByVersion(config, log)
+
+
+def join(reports: list[WorkerReport]) -> WorkerReport:
+    """The reports of the processes of one run as one (exchanges in arrival order)."""
+    first = reports[0]
+    return {
+        "usage": join_usage(report["usage"] for report in reports),
+        "unreachable": {k: v for report in reports for k, v in report["unreachable"].items()},
+        "exchanges": [exchange for report in reports for exchange in report["exchanges"]],
+        "seed": first["seed"],
+        "fault": first["fault"],
+        "variant": first["variant"],
+    }
