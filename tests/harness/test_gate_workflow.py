@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -77,9 +79,10 @@ def test_gate_runs_tests_and_destwatch_on_push_and_pr_and_always_uploads_reports
     workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "gate.yml").read_text(encoding="utf-8"))
     # PyYAML reads the bare key `on` as the boolean True.
     triggers = workflow.get("on", workflow.get(True))
-    assert set(triggers) == {"push", "pull_request"}
+    assert set(triggers) == {"push", "pull_request", "workflow_dispatch"}
     assert workflow["permissions"] == {"contents": "read"}
-    (job,) = workflow["jobs"].values()
+    job = workflow["jobs"]["gate"]
+    assert job["if"] == "${{ !inputs.sharded }}"
     runs = [step.get("run", "") for step in job["steps"]]
     assert any("pip install -e" in run for run in runs)
     assert any(run.startswith("python -m pytest") for run in runs)
@@ -91,3 +94,56 @@ def test_gate_runs_tests_and_destwatch_on_push_and_pr_and_always_uploads_reports
         # Every action is pinned to a full commit hash (zizmor checks this too; this names the step).
         if "uses" in step:
             assert len(step["uses"].split("@")[1]) == 40, step["uses"]
+
+
+def _step(job: dict, name: str) -> dict:
+    return next(step for step in job["steps"] if step.get("name") == name)
+
+
+@pytest.mark.parametrize(
+    "workflow",
+    [ROOT / ".github/workflows/gate.yml", ROOT / "destwatch/templates/gate.yml"],
+    ids=["ours", "init"],
+)
+def test_the_sharded_gate_plans_runs_and_joins_as_one_run_would(workflow: Path, tmp_path: Path) -> None:
+    """The plan, shard and merge scripts, run here as GitHub runs them (bash -e, the matrix in env)."""
+    jobs = yaml.safe_load(workflow.read_text(encoding="utf-8"))["jobs"]
+    assert jobs["plan"]["if"] == "${{ inputs.sharded }}"
+    assert jobs["shard"]["strategy"]["matrix"] == "${{ fromJSON(needs.plan.outputs.matrix) }}"
+    assert jobs["merge"]["needs"] == "shard" and "!cancelled()" in jobs["merge"]["if"]
+    # Two destinations of one version each keep this quick; the scripts are the workflow's own.
+    text = (ROOT / "targets.toml").read_text(encoding="utf-8")
+    for version in ("v2", "v3"):
+        start = text.index(f"[destinations.productCatalog.versions.{version}]")
+        text = text[:start] + text[text.index("\n\n", start) + 2 :]
+    (tmp_path / "targets.toml").write_text(text, encoding="utf-8")
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+
+    def bash(script: str, **extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["bash", "-e", "-c", script],
+            cwd=tmp_path,
+            env={**env, **extra},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+
+    output = tmp_path / "github-output"
+    planned = bash(_step(jobs["plan"], "Matrix")["run"], GITHUB_OUTPUT=str(output))
+    assert planned.returncode == 0, planned.stderr
+    matrix = json.loads(output.read_text(encoding="utf-8").removeprefix("matrix="))
+    assert [job["target"] for job in matrix["include"]] == ["productCatalog", "googleMarketplace"]
+    shards = tmp_path / "shards"
+    for job in matrix["include"]:
+        ran = bash(_step(jobs["shard"], "Contract gate")["run"], TARGET=job["target"], REPORTS=job["reports"])
+        assert ran.returncode == 0, ran.stdout[-2000:]
+        # What download-artifact does: each artifact in a folder of its name.
+        shards.mkdir(exist_ok=True)
+        (tmp_path / job["reports"]).rename(shards / f"shard-{job['name']}")
+    joined = bash(_step(jobs["merge"], "Join")["run"])
+    assert joined.returncode == 0, joined.stdout + joined.stderr
+    summary = json.loads((tmp_path / "reports" / "summary.json").read_text(encoding="utf-8"))
+    assert set(summary["targets"]) == {"productCatalog/v1", "googleMarketplace/v1"}
+    assert summary["exit_code"] == 0 and summary["totals"]["passed"] > 50
