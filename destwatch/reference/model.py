@@ -70,6 +70,13 @@ class Facet:
     size: int
     # (language, header) pairs: a tuple keeps the endpoint hashable, so derived data is cached per endpoint.
     headers: tuple[tuple[str, str], ...]
+    # The `propertyId` answers and the document name the facet by; differs from `property` when a version
+    # renames the facet but not the property.
+    alias: str = ""
+
+    @property
+    def property_id(self) -> str:
+        return self.alias or self.property
 
     def header(self, language: str) -> str:
         return dict(self.headers).get(language, self.headers[0][1])

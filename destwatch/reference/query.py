@@ -391,7 +391,7 @@ class EndpointQueries:
                 ranked = ranked[: facet.size]
             facets.append(
                 {
-                    "propertyId": facet.property,
+                    "propertyId": facet.property_id,
                     "header": facet.header(header_language),
                     "values": [{"key": key, "count": count} for key, count in ranked],
                 }
