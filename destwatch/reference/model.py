@@ -9,9 +9,13 @@ the customer; its arguments are what a document variant changes (see `variants.p
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from destwatch.reference.catalogue import DEFAULT_DATASET, Dataset
+
+if TYPE_CHECKING:
+    # For the annotation only: `candidates.py` builds its versions from this module's values.
+    from destwatch.reference.candidates import Candidate
 
 __all__ = [
     "GET",
@@ -172,6 +176,9 @@ class Version:
     applications: tuple[Application, ...] = ()
     token_ttl: int = 3600
     style: Style = Style()
+    # The candidate this version is served as (see `candidates.py`), whose version fault the server asks
+    # about through a `CandidateSwitch`; None for every configured version.
+    candidate: Candidate | None = None
 
     @property
     def declares_security(self) -> bool:
