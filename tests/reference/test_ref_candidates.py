@@ -1,6 +1,7 @@
 """Each candidate version (productCatalog v4) differs from v2 in exactly what its description says, on the
 same query to the same server; `clean` not at all. v4's documents are valid and differ from v2's exactly
-where `document_changes` says, and candidates combine with variants and seeded faults.
+where `document_changes` says, candidates combine with variants and seeded faults, and the embedded reference
+resolves v4.
 
 Expected answers are computed from v2's answer to the same request, or from the catalogue itself.
 """
@@ -22,6 +23,7 @@ import pytest
 from openapi_spec_validator import validate
 from refkit import V2, V4, RefClient, base_path, schemathesis
 
+from destwatch.config import ServedVersion, load_targets
 from destwatch.reference import (
     CANDIDATES,
     REFERENCE,
@@ -33,8 +35,10 @@ from destwatch.reference import (
     catalogue,
     create_app,
 )
+from destwatch.reference.embedded import Embedded
 from destwatch.reference.faults import TOP_EXCEEDED
 from destwatch.reference.openapi import build_document
+from destwatch.reference.targets import embedded_targets
 
 Serving = Callable[[str], RefClient]
 Row = dict[str, Any]
@@ -116,12 +120,14 @@ def test_no_candidate_is_the_base_itself(ref_client: RefClient) -> None:
     base = VARIANTS["no-facets"].customer
     assert candidate_customer(None, base) is base
     assert ref_client.http.get(f"{base_path(V4)}/openapi").status_code == 404
+    assert Embedded().version("northwind", "productCatalog", "v4") is None
 
 
 def test_unknown_candidate_is_a_value_error_listing_the_names() -> None:
     for attempt in (
         lambda: candidate_customer("nope"),
         lambda: create_app(candidate="nope"),
+        lambda: Embedded(candidate="nope"),
     ):
         with pytest.raises(ValueError, match=r"unknown candidate 'nope'.*clean, drops-items.*slow-3x"):
             attempt()
@@ -462,3 +468,35 @@ def test_a_seeded_fault_applies_to_v4_too(ref_server_factory: Callable[..., RefC
     client = ref_server_factory(fault=TOP_EXCEEDED.name, candidate="default-page-25")
     assert len(_ok(_ask(client, V4, "GET", "products"))["results"]) == 26
     assert len(_ok(_ask(client, V2, "GET", "products"))["results"]) == 51
+
+
+# -- the embedded reference and targets.toml -----------------------------------------------------------------
+
+
+def test_embedded_resolves_v4_from_a_targets_toml_and_serves_the_candidate(tmp_path: Path) -> None:
+    embedded = Embedded(candidate="default-page-25", token_ttl=60)
+    assert embedded.version("northwind", "productCatalog", "v4") == ServedVersion(
+        "3f6c1a52-8d0e-4b7a-9c31-0a1e5d2b7c05", "demo-client-v4", "demo-secret-v4"
+    )
+    text = embedded_targets(customer=candidate_customer("default-page-25"))
+    assert "[destinations.productCatalog.versions.v4]" in text
+    path = tmp_path / "targets.toml"
+    path.write_text(text, encoding="utf-8")
+    targets = {t.id: t for t in load_targets(path).version_targets(embedded=embedded)}
+    assert sorted(targets) == sorted(f"{d.name}/{v.name}" for d, v in candidate_customer("clean").versions())
+    v4 = targets["productCatalog/v4"]
+    assert v4.destination_id == "3f6c1a52-8d0e-4b7a-9c31-0a1e5d2b7c05" and v4.protected
+    assert v4.languages == ("en", "sv", "de")
+    url = embedded.start()
+    try:
+        token = httpx.post(
+            f"{url}/destinations/{v4.destination_id}/token",
+            json={"clientId": "demo-client-v4", "clientSecret": "demo-secret-v4"},
+        ).json()
+        assert token["expiresIn"] == 60
+        answer = httpx.get(
+            f"{url}{base_path(V4)}/products", headers={"Authorization": f"Bearer {token['accessToken']}"}
+        )
+        assert len(_ok(answer)["results"]) == 25
+    finally:
+        embedded.stop()
