@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 import statistics
+import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -38,6 +40,7 @@ from destwatch.reference import (
 from destwatch.reference.embedded import Embedded
 from destwatch.reference.faults import TOP_EXCEEDED
 from destwatch.reference.openapi import build_document
+from destwatch.reference.serve import banner
 from destwatch.reference.targets import embedded_targets
 
 Serving = Callable[[str], RefClient]
@@ -55,6 +58,7 @@ _NAMES = [
     "title-not-localized",
     "slow-3x",
 ]
+_SERVE = [sys.executable, "-m", "destwatch.reference"]
 
 
 def _v4(customer: Any) -> Any:
@@ -500,3 +504,34 @@ def test_embedded_resolves_v4_from_a_targets_toml_and_serves_the_candidate(tmp_p
         assert len(_ok(answer)["results"]) == 25
     finally:
         embedded.stop()
+
+
+# -- destwatch serve -----------------------------------------------------------------------------------------
+
+
+def test_list_candidates_prints_one_line_per_candidate() -> None:
+    result = subprocess.run([*_SERVE, "--list-candidates"], capture_output=True, text=True, timeout=60)
+    lines = result.stdout.strip().splitlines()
+    assert result.returncode == 0 and [line.split()[0] for line in lines] == _NAMES
+    assert lines[0].endswith(CANDIDATES["clean"].description)
+    assert [line.split()[0] for line in lines if line.endswith("[document changes]")] == [
+        "max-top-500",
+        "facet-renamed",
+    ]
+
+
+def test_serve_refuses_an_unknown_candidate_without_a_traceback() -> None:
+    result = subprocess.run([*_SERVE, "--candidate", "nope"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "unknown candidate 'nope'" in result.stderr and "--list-candidates" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_banner_names_the_candidate_and_lists_v4() -> None:
+    customer = candidate_customer("drops-items")
+    text = banner("http://h", fault=None, token_ttl=None, customer=customer, candidate="drops-items")
+    assert "candidate: drops-items as productCatalog v4, a copy of v2 but for: v4 silently" in text
+    assert CANDIDATES["drops-items"].description in text
+    assert "http://h/northwind/productCatalog/v4" in text and "3f6c1a52-8d0e-4b7a-9c31-0a1e5d2b7c05" in text
+    assert "demo-client-v4" in text and "demo-secret-v4" not in text
+    assert "candidate:" not in banner("http://h", fault=None, token_ttl=None)
