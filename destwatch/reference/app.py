@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from destwatch.reference.candidates import SLOW_3X, SLOW_DELAY, CandidateSwitch, candidate_customer
 from destwatch.reference.faults import (
     HANG,
     MISSING_WWW_AUTHENTICATE,
@@ -70,6 +71,7 @@ class _Target:
     destination: Destination
     version: Version
     queries: dict[str, EndpointQueries]
+    candidate: CandidateSwitch
 
 
 class _Handlers:
@@ -97,6 +99,7 @@ class _Handlers:
                     endpoint.id: EndpointQueries(endpoint, version, customer.data, faults=faults)
                     for endpoint in version.endpoints
                 },
+                CandidateSwitch.of(version),
             )
             for dest, version in customer.versions()
         }
@@ -150,7 +153,7 @@ class _Handlers:
             failure = self._auth_failure(request, target)
         if failure is not None:
             return failure
-        await self._delay()
+        await self._delay(target)
         try:
             # Starlette answers HEAD on GET routes; it is a GET whose body is not sent.
             if request.method in ("GET", "HEAD"):
@@ -168,11 +171,13 @@ class _Handlers:
                 return PlainTextResponse("Internal Server Error", status_code=exc.status)
             return JSONResponse(exc.body, status_code=exc.status)
 
-    async def _delay(self) -> None:
+    async def _delay(self, target: _Target) -> None:
         if self.faults.on(HANG):
             # Never answers; the task is cancelled when the client goes away or the server stops.
             await asyncio.Event().wait()
         seconds = self.latency + (_SLOW_SECONDS if self.faults.on(SLOW_RESPONSES) else 0.0)
+        if target.candidate.on(SLOW_3X):
+            seconds += SLOW_DELAY
         if seconds > 0:
             await asyncio.sleep(seconds)
 
@@ -231,13 +236,16 @@ def create_app(
     latency: float = 0.0,
     variant: str | None = None,
     customer: Customer | None = None,
+    candidate: str | None = None,
 ) -> Starlette:
     """Build the reference destination.
 
     `fault` switches on one seeded fault from `FAULTS` (unknown name: `ValueError`); `token_ttl` overrides
     every version's token lifetime in seconds; `token_rate_limit` is token requests per minute per destination
     id (None for unlimited); `latency` adds seconds to every data request; `variant` serves one of `VARIANTS`
-    (unknown name: `ValueError`); `customer` replaces the configured customer altogether.
+    (unknown name: `ValueError`); `customer` replaces the configured customer altogether; `candidate` adds
+    productCatalog v4, a copy of the (variant's or customer's) v2 with one of `CANDIDATES`' version faults
+    (unknown name: `ValueError`).
     """
     if variant and customer is not None:
         raise ValueError("pass a variant or a customer, not both")
@@ -247,8 +255,9 @@ def create_app(
         raise ValueError(f"token_rate_limit must be at least 1 per minute (or None), got {token_rate_limit}")
     if latency < 0:
         raise ValueError(f"latency must not be negative, got {latency}")
+    base = customer if customer is not None else variant_customer(variant)
     handlers = _Handlers(
-        customer if customer is not None else variant_customer(variant),
+        candidate_customer(candidate, base),
         faults=FaultSwitch.named(fault),
         token_ttl=token_ttl,
         token_rate_limit=token_rate_limit,

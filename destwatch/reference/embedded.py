@@ -1,7 +1,8 @@
 """The reference destination as destwatch runs it for `base_url = "embedded"`: ids, credentials, a server.
 
 `Embedded` answers what targets.toml needs to resolve an embedded version (see
-`destwatch.config.EmbeddedReference`) and, once started, where the server listens.
+`destwatch.config.EmbeddedReference`) and, once started, where the server listens. With a candidate, that
+includes productCatalog v4 (a `[destinations.productCatalog.versions.v4]` table).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from destwatch.config import ServedVersion
 from destwatch.redact import register_secret
 from destwatch.reference.app import create_app
+from destwatch.reference.candidates import candidate_customer
 from destwatch.reference.faults import FAULTS
 from destwatch.reference.server import serve_in_thread
 from destwatch.reference.variants import VARIANTS, variant_customer
@@ -28,6 +30,7 @@ class Embedded:
         *,
         fault: str | None = None,
         variant: str | None = None,
+        candidate: str | None = None,
         token_ttl: int | None = None,
         serving_at: str = "",
     ) -> None:
@@ -37,8 +40,10 @@ class Embedded:
             raise ValueError(f"unknown fault {fault!r}; known faults: {', '.join(sorted(FAULTS))}")
         self.fault = fault or None
         self.variant = variant or None
+        self.candidate = candidate or None
         self.token_ttl = token_ttl
-        self._customer = variant_customer(self.variant)
+        # Resolved here, so an unknown variant or candidate fails before anything starts.
+        self._customer = candidate_customer(self.candidate, variant_customer(self.variant))
         self._url = serving_at
         self._stack = contextlib.ExitStack()
 
@@ -66,7 +71,7 @@ class Embedded:
     def start(self) -> str:
         """Serve the reference on a free loopback port (once); returns its URL."""
         if not self._url:
-            app = create_app(fault=self.fault, token_ttl=self.token_ttl, variant=self.variant)
+            app = create_app(fault=self.fault, token_ttl=self.token_ttl, customer=self._customer)
             self._url = self._stack.enter_context(serve_in_thread(app)).url
         return self._url
 

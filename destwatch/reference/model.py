@@ -9,9 +9,13 @@ the customer; its arguments are what a document variant changes (see `variants.p
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from destwatch.reference.catalogue import DEFAULT_DATASET, Dataset
+
+if TYPE_CHECKING:
+    # For the annotation only: `candidates.py` builds its versions from this module's values.
+    from destwatch.reference.candidates import Candidate
 
 __all__ = [
     "GET",
@@ -70,6 +74,13 @@ class Facet:
     size: int
     # (language, header) pairs: a tuple keeps the endpoint hashable, so derived data is cached per endpoint.
     headers: tuple[tuple[str, str], ...]
+    # The `propertyId` answers and the document name the facet by; differs from `property` when a version
+    # renames the facet but not the property.
+    alias: str = ""
+
+    @property
+    def property_id(self) -> str:
+        return self.alias or self.property
 
     def header(self, language: str) -> str:
         return dict(self.headers).get(language, self.headers[0][1])
@@ -165,6 +176,9 @@ class Version:
     applications: tuple[Application, ...] = ()
     token_ttl: int = 3600
     style: Style = Style()
+    # The candidate this version is served as (see `candidates.py`), whose version fault the server asks
+    # about through a `CandidateSwitch`; None for every configured version.
+    candidate: Candidate | None = None
 
     @property
     def declares_security(self) -> bool:

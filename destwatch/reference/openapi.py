@@ -177,7 +177,7 @@ def _property_schema(prop: Property) -> Schema:
 def _facet(facet: Facet) -> Schema:
     return _closed(
         {
-            "propertyId": {"type": "string", "enum": [facet.property]},
+            "propertyId": {"type": "string", "enum": [facet.property_id]},
             "header": {"type": "string"},
             "values": {"type": "array", "maxItems": facet.size, "items": _ref("FacetValue")},
         },
@@ -188,7 +188,7 @@ def _facet(facet: Facet) -> Schema:
 def _unsized_facet(facets: tuple[Facet, ...]) -> Schema:
     return _closed(
         {
-            "propertyId": {"type": "string", "enum": [facet.property for facet in facets]},
+            "propertyId": {"type": "string", "enum": [facet.property_id for facet in facets]},
             "header": {"type": "string"},
             "values": {"type": "array", "items": _ref("FacetValue")},
         },
@@ -222,7 +222,7 @@ def _endpoint_schemas(endpoint: Endpoint, version: Version) -> dict[str, Schema]
     facets: dict[str, Schema] = {}
     if endpoint.facets and version.style.facet_sizes_declared:
         facets = {
-            f"{endpoint.id}{facet.property[:1].upper()}{facet.property[1:]}Facet": _facet(facet)
+            f"{endpoint.id}{facet.property_id[:1].upper()}{facet.property_id[1:]}Facet": _facet(facet)
             for facet in endpoint.facets
         }
         # One item schema per configured facet: its property id and its size are part of the contract.

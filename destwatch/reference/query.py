@@ -20,6 +20,16 @@ from typing import Any
 import jsonschema_rs
 
 from destwatch.reference import catalogue
+from destwatch.reference.candidates import (
+    CANDIDATE_DEFAULT_TOP,
+    DEFAULT_PAGE_25,
+    DROPS_ITEMS,
+    PRICE_IN_CENTS,
+    TIES_REVERSED,
+    TITLE_NOT_LOCALIZED,
+    CandidateSwitch,
+    drops,
+)
 from destwatch.reference.catalogue import Dataset
 from destwatch.reference.faults import (
     AFTER_INCLUSIVE,
@@ -184,6 +194,9 @@ class EndpointQueries:
         self.version = version
         self.dataset = dataset
         self._faults = faults
+        self._candidate = CandidateSwitch.of(version)
+        # What a request without `top` gets; the document says DEFAULT_TOP whatever a candidate answers.
+        self._default_top = CANDIDATE_DEFAULT_TOP if self._candidate.on(DEFAULT_PAGE_25) else DEFAULT_TOP
         self._get = jsonschema_rs.Draft4Validator(
             query_schema(endpoint, version, "get"), validate_formats=True
         )
@@ -198,6 +211,7 @@ class EndpointQueries:
         self._period = _period_at(endpoint, dataset)
         self._sort_keys = {name: self._sort_key(name) for name in endpoint.sortable}
         self._unfiltered_facets: dict[str, list[dict[str, Any]]] = {}
+        self._served: dict[str, Sequence[Row]] = {}
 
     # -- parsing ---------------------------------------------------------------------------------------
 
@@ -207,7 +221,7 @@ class EndpointQueries:
         _validate(self._get, typed, "query")
         query = Query(
             language=typed.get("language", self.version.languages[0]),
-            top=typed.get("top", DEFAULT_TOP),
+            top=typed.get("top", self._default_top),
             skip=typed.get("skip", 0),
             after=typed.get("after"),
             list_ids=typed.get("listIds", False),
@@ -238,7 +252,7 @@ class EndpointQueries:
         after = data.get("after", [])
         return Query(
             language=data.get("language", raw.get("language", self.version.languages[0])),
-            top=data.get("top", DEFAULT_TOP),
+            top=data.get("top", self._default_top),
             skip=data.get("skip", 0),
             sort=[(name, False) for name in data.get("sortAsc", [])]
             + [(name, True) for name in data.get("sortDesc", [])],
@@ -298,9 +312,26 @@ class EndpointQueries:
         return body
 
     def _base_rows(self, language: str) -> Sequence[Row]:
-        rows = _rows(self.endpoint, "en" if self._faults.on(LANGUAGE_IGNORED) else language, self.dataset)
+        language = "en" if self._faults.on(LANGUAGE_IGNORED) else language
+        if language not in self._served:
+            self._served[language] = self._as_served(_rows(self.endpoint, language, self.dataset))
+        rows = self._served[language]
         if self._faults.on(V2_HIDES_OUT_OF_STOCK) and self.version.name == "v2":
             return [row for row in rows if row.get("stock") != 0]
+        return rows
+
+    def _as_served(self, rows: Sequence[Row]) -> Sequence[Row]:
+        """`rows` as this version holds them: a candidate's version fault in the data itself, so filters,
+        sorts, totals and facets all see it as a real regression's index would. Computed once per language."""
+        candidate = self._candidate
+        if candidate.on(DROPS_ITEMS):
+            return [row for row in rows if not drops(row["id"])]
+        if candidate.on(PRICE_IN_CENTS) and self.endpoint.property_named("price"):
+            # Whole cents: 9.95 * 100 is 994.999... in binary floating point.
+            return [{**row, "price": round(row["price"] * 100)} for row in rows]
+        if candidate.on(TITLE_NOT_LOCALIZED) and self.endpoint.property_named("title"):
+            english = _rows(self.endpoint, "en", self.dataset)
+            return [{**row, "title": en["title"]} for row, en in zip(rows, english, strict=True)]
         return rows
 
     def _predicates(self, query: Query) -> list[Predicate]:
@@ -365,8 +396,9 @@ class EndpointQueries:
     def _sorted(self, rows: Sequence[Row], sort: list[tuple[str, bool]]) -> Sequence[Row]:
         if not sort:
             return rows  # already in `id` order
-        ordered = list(rows)
-        # Stable sorts from the last key to the first; rows start in `id` order, which breaks every tie.
+        # Stable sorts from the last key to the first; rows start in `id` order, which breaks every tie (a
+        # reverse sort keeps ties in their order too). `ties-reversed` starts from the opposite order.
+        ordered = list(reversed(rows)) if self._candidate.on(TIES_REVERSED) else list(rows)
         reverse_allowed = not self._faults.on(SORT_DESC_IGNORED)
         for name, descending in reversed(sort):
             ordered.sort(key=self._sort_keys[name], reverse=descending and reverse_allowed)
@@ -391,7 +423,7 @@ class EndpointQueries:
                 ranked = ranked[: facet.size]
             facets.append(
                 {
-                    "propertyId": facet.property,
+                    "propertyId": facet.property_id,
                     "header": facet.header(header_language),
                     "values": [{"key": key, "count": count} for key, count in ranked],
                 }

@@ -3,7 +3,7 @@
 The banner lists every destination version's base URL, protection, destination id and demo client id, so a
 new user can fetch a token and curl a version at once. Demo secrets are not printed: they are documented test
 fixtures, and destwatch never prints secrets. Under a document variant it also names the targets.toml settings
-the variant's owner would set.
+the variant's owner would set; with a candidate, it says what productCatalog v4 does differently from v2.
 """
 
 from __future__ import annotations
@@ -14,12 +14,19 @@ import typer
 
 from destwatch._tomllines import toml_value
 from destwatch.reference.app import create_app
+from destwatch.reference.candidates import (
+    CANDIDATE_DESTINATION,
+    CANDIDATE_OF,
+    CANDIDATE_VERSION,
+    CANDIDATES,
+    candidate_customer,
+)
 from destwatch.reference.faults import FAULTS
 from destwatch.reference.model import REFERENCE, Customer
 from destwatch.reference.server import ServerStartError, serve_forever
 from destwatch.reference.variants import VARIANTS, variant_customer
 
-__all__ = ["DEFAULT_PORT", "banner", "fault_listing", "serve_command", "variant_listing"]
+__all__ = ["DEFAULT_PORT", "banner", "candidate_listing", "fault_listing", "serve_command", "variant_listing"]
 
 DEFAULT_PORT = 8765
 _EXIT_USAGE = 2
@@ -41,6 +48,15 @@ def variant_listing() -> str:
     return "\n".join(f"{variant.name:<{width}}  {variant.description}" for variant in VARIANTS.values())
 
 
+def candidate_listing() -> str:
+    """One line per candidate: name, what v4 does differently from v2, whether its document says so."""
+    width = max(len(name) for name in CANDIDATES)
+    return "\n".join(
+        f"{c.name:<{width}}  {c.description}{'  [document changes]' if c.document_changes else ''}"
+        for c in CANDIDATES.values()
+    )
+
+
 def banner(
     url: str,
     *,
@@ -48,6 +64,7 @@ def banner(
     token_ttl: int | None,
     variant: str | None = None,
     customer: Customer = REFERENCE,
+    candidate: str | None = None,
 ) -> str:
     """What `destwatch serve` prints once it accepts connections."""
     lines = [
@@ -60,6 +77,11 @@ def banner(
             f"  targets.toml setting for it: {key} = {toml_value(value)}"
             for key, value in VARIANTS[variant].settings.items()
         ]
+    if candidate:
+        lines.append(
+            f"  candidate: {candidate} as {CANDIDATE_DESTINATION} {CANDIDATE_VERSION}, a copy of "
+            f"{CANDIDATE_OF} but for: {CANDIDATES[candidate].description}"
+        )
     lines.append("")
     for destination, version in customer.versions():
         base = f"{url}/{customer.name}/{destination.name}/{version.name}"
@@ -107,6 +129,15 @@ def serve_command(
     list_variants: Annotated[
         bool, typer.Option("--list-variants", help="print the document variants and exit")
     ] = False,
+    candidate: Annotated[
+        str,
+        typer.Option(
+            "--candidate", help="also serve productCatalog v4, a candidate copy of v2 (see --list-candidates)"
+        ),
+    ] = "",
+    list_candidates: Annotated[
+        bool, typer.Option("--list-candidates", help="print the candidate versions and exit")
+    ] = False,
 ) -> None:
     """Serve the reference destination (an Occtoo-style destination with seeded faults) until Ctrl+C."""
     if list_faults:
@@ -115,11 +146,18 @@ def serve_command(
     if list_variants:
         typer.echo(variant_listing())
         return
+    if list_candidates:
+        typer.echo(candidate_listing())
+        return
     try:
-        # The variant first: its error names the listing that helps, and so does the fault's.
+        # The variant first: its error names the listing that helps, and so do the candidate's and fault's.
         customer = variant_customer(variant)
     except ValueError as exc:
         raise _fail(f"{exc} (see --list-variants)", _EXIT_USAGE) from None
+    try:
+        customer = candidate_customer(candidate, customer)
+    except ValueError as exc:
+        raise _fail(f"{exc} (see --list-candidates)", _EXIT_USAGE) from None
     try:
         app = create_app(fault=fault or None, token_ttl=token_ttl, customer=customer)
     except ValueError as exc:
@@ -127,7 +165,14 @@ def serve_command(
 
     def ready(url: str) -> None:
         typer.echo(
-            banner(url, fault=fault or None, token_ttl=token_ttl, variant=variant or None, customer=customer)
+            banner(
+                url,
+                fault=fault or None,
+                token_ttl=token_ttl,
+                variant=variant or None,
+                customer=customer,
+                candidate=candidate or None,
+            )
         )
 
     try:

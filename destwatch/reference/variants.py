@@ -41,9 +41,9 @@ def _catalogue(*variants: Variant) -> dict[str, Variant]:
 
 
 def _facet_sizes(customer: Customer) -> dict[str, int]:
-    """Every facet's size as `endpoint.property`, for a document that does not state them."""
+    """Every facet's size as `endpoint.propertyId`, for a document that does not state them."""
     return {
-        f"{endpoint.id}.{facet.property}": facet.size
+        f"{endpoint.id}.{facet.property_id}": facet.size
         for _, version in customer.versions()
         for endpoint in version.endpoints
         for facet in endpoint.facets

@@ -54,3 +54,21 @@ def ref_variant() -> Iterator[Callable[[str], RefClient]]:
             return clients[variant]
 
         yield serving
+
+
+@pytest.fixture(scope="session")
+def ref_candidate() -> Iterator[Callable[[str], RefClient]]:
+    """A reference destination serving one candidate as productCatalog v4 (default documents otherwise),
+    started on first use and shared by the session."""
+    with ExitStack() as stack:
+        clients: dict[str, RefClient] = {}
+
+        def serving(candidate: str) -> RefClient:
+            if candidate not in clients:
+                app = create_app(candidate=candidate, token_rate_limit=None)
+                server = stack.enter_context(serve_in_thread(app))
+                clients[candidate] = RefClient(server)
+                stack.callback(clients[candidate].close)
+            return clients[candidate]
+
+        yield serving

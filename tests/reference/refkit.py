@@ -1,5 +1,5 @@
-"""Helpers for the reference destination's tests: versions by name, a token-aware HTTP client, and the
-Schemathesis CLI run against one version."""
+"""Helpers for the reference destination's tests: versions by name (V4: the candidate version, as any
+candidate serves it), a token-aware HTTP client, and the Schemathesis CLI run against one version."""
 
 from __future__ import annotations
 
@@ -10,17 +10,21 @@ from typing import Any
 
 import httpx
 
-from destwatch.reference import REFERENCE, RunningServer, Version
+from destwatch.reference import REFERENCE, RunningServer, Version, candidate_customer
 
 CATALOGUE = REFERENCE.destination("productCatalog")
 MARKETPLACE = REFERENCE.destination("googleMarketplace")
 assert CATALOGUE is not None and MARKETPLACE is not None
 V1, V2, V3 = CATALOGUE.versions
 FEED = MARKETPLACE.versions[0]
+# Names, ids and the demo application are the same whichever candidate serves v4.
+V4 = candidate_customer("clean").versions()[3][1]
+assert V4.name == "v4"
 
 
 def base_path(version: Version) -> str:
-    destination = CATALOGUE if version in CATALOGUE.versions else MARKETPLACE
+    # By destination id: ids never change across variants and candidates, unlike the Version values.
+    destination = MARKETPLACE if version.destination_id == FEED.destination_id else CATALOGUE
     return f"/{REFERENCE.name}/{destination.name}/{version.name}"
 
 

@@ -2,17 +2,19 @@
 release: the hashes below were taken from the server before document variants existed.
 
 A deliberate change to the default documents or data updates a hash here, in the same commit, with the reason.
+A candidate version adds productCatalog v4 and leaves every one of these versions byte-identical.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from refkit import RefClient, base_path
 
-from destwatch.reference import REFERENCE, Version
+from destwatch.reference import CANDIDATES, REFERENCE, Version
 
 _VERSIONS = [version for _, version in REFERENCE.versions()]
 _IDS = [f"{dest.name}/{version.name}" for dest, version in REFERENCE.versions()]
@@ -75,24 +77,41 @@ def _sha256(*parts: bytes) -> str:
     return digest.hexdigest()
 
 
-@pytest.mark.parametrize("version", _VERSIONS, ids=_IDS)
-def test_default_document_is_byte_identical(ref_client: RefClient, version: Version, request: Any) -> None:
-    response = ref_client.http.get(f"{base_path(version)}/openapi")
-    content = response.content.replace(ref_client.server.url.encode(), b"http://reference")
-    assert _sha256(content) == _DOCUMENTS[request.node.callspec.id]
+def _document_hash(client: RefClient, version: Version) -> str:
+    response = client.http.get(f"{base_path(version)}/openapi")
+    return _sha256(response.content.replace(client.server.url.encode(), b"http://reference"))
 
 
-@pytest.mark.parametrize("version", _VERSIONS, ids=_IDS)
-def test_default_answers_are_byte_identical(ref_client: RefClient, version: Version, request: Any) -> None:
+def _answers_hash(client: RefClient, version: Version) -> str:
     parts = []
     for endpoint in version.endpoints:
         for method, query, body in _REQUESTS:
-            response = ref_client.http.request(
+            response = client.http.request(
                 method,
                 f"{base_path(version)}/{endpoint.id}",
                 params=query,
                 json=body,
-                headers=ref_client.auth(version),
+                headers=client.auth(version),
             )
             parts += [f"{method} {endpoint.id} {response.status_code}".encode(), response.content]
-    assert _sha256(*parts) == _ANSWERS[request.node.callspec.id]
+    return _sha256(*parts)
+
+
+@pytest.mark.parametrize("version", _VERSIONS, ids=_IDS)
+def test_default_document_is_byte_identical(ref_client: RefClient, version: Version, request: Any) -> None:
+    assert _document_hash(ref_client, version) == _DOCUMENTS[request.node.callspec.id]
+
+
+@pytest.mark.parametrize("version", _VERSIONS, ids=_IDS)
+def test_default_answers_are_byte_identical(ref_client: RefClient, version: Version, request: Any) -> None:
+    assert _answers_hash(ref_client, version) == _ANSWERS[request.node.callspec.id]
+
+
+@pytest.mark.parametrize("candidate", CANDIDATES)
+def test_a_candidate_leaves_every_default_version_byte_identical(
+    ref_candidate: Callable[[str], RefClient], candidate: str
+) -> None:
+    client = ref_candidate(candidate)
+    for version, version_id in zip(_VERSIONS, _IDS, strict=True):
+        assert _document_hash(client, version) == _DOCUMENTS[version_id], version_id
+        assert _answers_hash(client, version) == _ANSWERS[version_id], version_id
