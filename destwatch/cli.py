@@ -35,6 +35,10 @@ app = typer.Typer(
 )
 app.command("serve")(serve_command)
 
+_CandidateOption = Annotated[
+    str | None,
+    typer.Option("--candidate", help="the embedded reference's candidate v4 of productCatalog (see serve)"),
+]
 _TargetsOption = Annotated[
     Path | None,
     typer.Option("--targets", help="targets.toml (default: ./targets.toml, else the built-in example)"),
@@ -86,6 +90,7 @@ def run_command(
     variant: Annotated[
         str | None, typer.Option("--variant", help="document variant of the embedded reference destination")
     ] = None,
+    candidate: _CandidateOption = None,
     jobs: Annotated[
         str,
         typer.Option(
@@ -111,6 +116,7 @@ def run_command(
         seed=seed,
         fault=fault,
         variant=variant,
+        candidate=candidate,
         pytest_args=tuple(ctx.args),
         jobs=_jobs(jobs),
     )
@@ -231,6 +237,7 @@ def validate_command(
         bool, typer.Option("--suites/--no-suites", help="run the contract suites on the candidate")
     ] = True,
     seed: Annotated[int | None, typer.Option("--seed", help="sampling and fuzz seed")] = None,
+    candidate: _CandidateOption = None,
     summary: Annotated[
         Path | None,
         typer.Option("--summary", help="append the Markdown report to this file, e.g. $GITHUB_STEP_SUMMARY"),
@@ -250,6 +257,7 @@ def validate_command(
         candidate_document=to_document,
         suites=suites,
         seed=seed,
+        reference_candidate=candidate,
         summary=summary,
     )
     raise typer.Exit(int(validate(request)))

@@ -181,6 +181,11 @@ class ReferenceSettings(BaseModel):
     variant: str = Field(
         "", description='a document variant of the reference, or "" for none', examples=["must-open-map"]
     )
+    candidate: str = Field(
+        "",
+        description='a candidate version v4 of productCatalog (for `destwatch validate`), or "" for none',
+        examples=["drops-items"],
+    )
     token_ttl: int | None = Field(None, gt=0, description="token lifetime in seconds", examples=[3600])
 
 

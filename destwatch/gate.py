@@ -48,6 +48,7 @@ class GateRequest:
     seed: int | None = None
     fault: str | None = None
     variant: str | None = None
+    candidate: str | None = None
     pytest_args: tuple[str, ...] = ()
     # Processes running versions side by side (pytest-xdist); None: one per core, at most one per version.
     jobs: int | None = 1
@@ -93,6 +94,7 @@ def run_gate(request: GateRequest, *, err: TextIO | None = None) -> ExitCode:
         seed=request.seed,
         fault=request.fault,
         variant=request.variant,
+        candidate=request.candidate,
         reports_dir=reports,
     )
     try:

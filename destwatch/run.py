@@ -18,6 +18,7 @@ from destwatch.config import Targets, VersionTarget, did_you_mean, load_targets
 from destwatch.documents import DocumentStore, endpoints
 from destwatch.errors import ConfigError, DestwatchError, DocumentError, TargetUnreachable
 from destwatch.http import Client, Recorder
+from destwatch.reference.candidates import CANDIDATES
 from destwatch.reference.embedded import Embedded
 from destwatch.reference.faults import FAULTS
 from destwatch.reference.variants import VARIANTS
@@ -36,6 +37,7 @@ class RunOptions:
     seed: int | None = None
     fault: str | None = None
     variant: str | None = None
+    candidate: str | None = None
     reports_dir: Path | None = None
     # Where this run's embedded reference already serves (started by another process of the same run).
     reference_url: str = ""
@@ -195,6 +197,7 @@ class Run:
                 "seed": options.seed,
                 "fault": options.fault,
                 "variant": options.variant,
+                "candidate": options.candidate,
             },
             "reference_url": self.reference_url or "",
             "documents": self.documents.handoff(),
@@ -213,6 +216,7 @@ class Run:
             seed=chosen["seed"],
             fault=chosen["fault"],
             variant=chosen["variant"],
+            candidate=chosen["candidate"],
             reference_url=given["reference_url"],
         )
         run = cls.start(options)
@@ -234,6 +238,7 @@ def _embedded(config: Targets, options: RunOptions) -> Embedded:
     chosen = {
         "fault": (options.fault, reference.fault, FAULTS),
         "variant": (options.variant, reference.variant, VARIANTS),
+        "candidate": (options.candidate, reference.candidate, CANDIDATES),
     }
     names: dict[str, str | None] = {}
     for what, (given, configured, catalogue) in chosen.items():
@@ -245,9 +250,16 @@ def _embedded(config: Targets, options: RunOptions) -> Embedded:
                 raise ConfigError(problem, key=f"--{what}", fix=fix)
             raise config.error(("reference", what), problem, fix)
         names[what] = name or None
-    return Embedded(
-        fault=names["fault"],
-        variant=names["variant"],
-        token_ttl=reference.token_ttl,
-        serving_at=options.reference_url,
-    )
+    try:
+        return Embedded(
+            fault=names["fault"],
+            variant=names["variant"],
+            candidate=names["candidate"],
+            token_ttl=reference.token_ttl,
+            serving_at=options.reference_url,
+        )
+    except ValueError as exc:  # a candidate the chosen variant cannot show
+        fix = "choose another candidate or variant"
+        if options.candidate is not None:
+            raise ConfigError(str(exc), key="--candidate", fix=fix) from None
+        raise config.error(("reference", "candidate"), str(exc), fix) from None

@@ -44,6 +44,8 @@ class ValidateRequest:
     candidate_document: Path | None = None
     suites: bool = True
     seed: int | None = None
+    # The embedded reference's candidate v4 (`--candidate`), for trying validation on the reference.
+    reference_candidate: str | None = None
     today: datetime.date | None = None
     # A file the Markdown report is appended to, e.g. $GITHUB_STEP_SUMMARY.
     summary: Path | None = None
@@ -90,7 +92,12 @@ def _options(request: ValidateRequest, err: TextIO) -> RunOptions:
     names = [f"{request.destination}/{request.baseline}"]
     if request.candidate_document is None:
         names.append(f"{request.destination}/{request.candidate}")
-    return RunOptions(targets=targets_file(request.targets, err=err), names=tuple(names), seed=request.seed)
+    return RunOptions(
+        targets=targets_file(request.targets, err=err),
+        names=tuple(names),
+        seed=request.seed,
+        candidate=request.reference_candidate,
+    )
 
 
 def _versions(run: Run, request: ValidateRequest) -> tuple[VersionTarget, VersionTarget | None]:
@@ -181,7 +188,13 @@ def _suites(
     totals and the folder of its reports."""
     reports = request.reports.resolve() / "validation" / f"suites-{candidate.destination}-{candidate.version}"
     code = run_gate(
-        GateRequest(targets=request.targets, names=(candidate.id,), reports=reports, seed=request.seed),
+        GateRequest(
+            targets=request.targets,
+            names=(candidate.id,),
+            reports=reports,
+            seed=request.seed,
+            candidate=request.reference_candidate,
+        ),
         err=err,
     )
     if code in (

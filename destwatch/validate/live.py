@@ -329,10 +329,23 @@ def _difference(
     return Change(
         f"difference:{endpoint}.{aspect}",
         Severity.BREAKING,
-        f"`/{endpoint}`: {aspect} differ on the same query ({query}), which no document change explains: "
-        + "; ".join(found),
+        f"`/{endpoint}`: {_in_words(aspect)} on the same query ({query}), which no document change "
+        "explains: " + "; ".join(found),
         source="live",
     )
+
+
+def _in_words(aspect: str) -> str:
+    kind, _, name = aspect.partition(".")
+    words = {
+        "ids": "the items or their order differ",
+        "total": "the total differs",
+        "status": "the status differs",
+        "default-page": "the default page size differs",
+        "facets": f"the counts of facet `{name}` differ",
+        "values": f"the values of `{name}` differ",
+    }
+    return words.get(kind, f"{aspect} differs")
 
 
 def _merged(changes: list[Change]) -> list[Change]:
