@@ -18,6 +18,7 @@ from destwatch.reference.candidates import CANDIDATES
 from destwatch.reference.targets import embedded_targets
 
 TODAY = datetime.date(2026, 12, 1)
+EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "candidate-targets.toml"
 
 # candidate -> (exit code, the change ids found, in the report's order)
 EXPECTED: dict[str, tuple[int, list[str]]] = {
@@ -47,14 +48,18 @@ EXPECTED: dict[str, tuple[int, list[str]]] = {
 
 
 @pytest.fixture(scope="module")
-def with_v4(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("v4") / "targets.toml"
-    path.write_text(embedded_targets(customer=candidate_customer("clean")), encoding="utf-8")
-    return path
+def with_v4() -> Path:
+    """The README's example: the reference's versions and its candidate v4."""
+    return EXAMPLE
 
 
 def test_every_version_fault_has_an_expectation() -> None:
     assert set(EXPECTED) | {"clean"} == set(CANDIDATES)
+
+
+def test_the_example_lists_every_version_the_candidate_reference_serves() -> None:
+    rendered = embedded_targets(customer=candidate_customer("clean"), reference={"candidate": "clean"})
+    assert EXAMPLE.read_text(encoding="utf-8").split("\n\n", 1)[1] == rendered.rstrip("\n") + "\n"
 
 
 @pytest.mark.parametrize("candidate", list(EXPECTED))
