@@ -96,6 +96,7 @@ def run_command(
         typer.Option(
             "--jobs",
             "-j",
+            envvar="DESTWATCH_JOBS",
             help="processes running destination versions side by side: a number, or auto (one per core, "
             "at most one per version)",
         ),

@@ -137,7 +137,7 @@ def join_usage(parts: Iterable[Mapping[str, Mapping[str, Any]]]) -> dict[str, di
                 both[key] = both.get(key, 0) + mine.get(key, 0)
             slowest = [v for v in (both.get("max_elapsed"), mine.get("max_elapsed")) if v is not None]
             both["max_elapsed"] = max(slowest) if slowest else None
-            for key in ("spec", "spec_needed_token"):
+            for key in ("spec", "spec_needed_token", "fuzz_seed"):
                 if both.get(key) is None:
                     both[key] = mine.get(key)
     return joined
@@ -185,6 +185,12 @@ def render_summary(summary: Mapping[str, Any], console: Console) -> None:
         for failure in row["failures"]:
             if failure["kind"] != "unreachable":
                 console.print(Text(_failure_line(failure), style="red"), soft_wrap=True)
+    seeds = {
+        t: usage["fuzz_seed"] for t, usage in summary.get("targets", {}).items() if usage.get("fuzz_seed")
+    }
+    if seeds:
+        listed = ", ".join(f"{target} {seed}" for target, seed in sorted(seeds.items()))
+        console.print(Text(f"fuzz seeds: {listed} (replay: destwatch run --seed N)"), soft_wrap=True)
     totals = summary["totals"]
     if not (totals["passed"] or totals["failed"] or totals["skipped"]):
         console.print(Text("no test ran: a run that tests nothing is not a pass", style="bold red"))

@@ -65,6 +65,8 @@ class Run:
         )
         self.seed = options.seed if options.seed is not None else config.defaults.seed
         self.recorder = Recorder()
+        # The seed each fuzzed version ran with (the fuzz suite notes it), so a failing run can be replayed.
+        self.fuzz_seeds: dict[str, int] = {}
         self._clients: dict[str, Client] = {}
         self._clients_lock = threading.Lock()
         documents_dir = options.reports_dir / "specs" if options.reports_dir else None
@@ -144,7 +146,7 @@ class Run:
 
     def usage(self) -> dict[str, dict[str, Any]]:
         """Per selected version: requests sent, the slowest answer, the tokens the cache fetched, the token
-        grants asked for on purpose (the auth suite's), and how its document was fetched."""
+        grants asked for on purpose (the auth suite's), how its document was fetched and the fuzz seed."""
         exchanges = self.recorder.exchanges
         found: dict[str, dict[str, Any]] = {}
         for target in self.targets:
@@ -162,6 +164,7 @@ class Run:
                 "auth_grants": max(0, to_token_url - fetched),
                 "spec": str(fetch.saved_to) if fetch and fetch.saved_to else None,
                 "spec_needed_token": fetch.needed_token if fetch else None,
+                "fuzz_seed": self.fuzz_seeds.get(target.id),
             }
         return found
 

@@ -66,7 +66,15 @@ CORE_PUBLIC_NAMES = {
         "why_no_answer",
     ],
     "destwatch.redact": ["MASK", "curl", "redact", "redact_headers", "register_secret"],
-    "destwatch.reporting": ["ItemResult", "build_summary", "render_summary", "write_exchanges", "write_json"],
+    "destwatch.reporting": [
+        "ItemResult",
+        "assemble_summary",
+        "build_summary",
+        "join_usage",
+        "render_summary",
+        "write_exchanges",
+        "write_json",
+    ],
     "destwatch.run": ["Run", "RunOptions"],
     "destwatch.semantics": [
         "Answer",

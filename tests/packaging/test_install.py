@@ -70,6 +70,9 @@ def test_the_wheel_and_sdist_carry_the_suites_templates_and_metadata(dist: Path)
         "destwatch/py.typed",
     ):
         assert path in names, path
+    # Every module of the package, not a list that a new subpackage can silently fall out of.
+    modules = {path.relative_to(ROOT).as_posix() for path in (ROOT / "destwatch").rglob("*.py")}
+    assert modules - names == set()
     metadata = next(name for name in names if name.endswith(".dist-info/METADATA"))
     text = zipfile.ZipFile(wheel).read(metadata).decode()
     assert "License-Expression: MIT" in text and "Project-URL: Homepage" in text
