@@ -26,6 +26,8 @@ CORE_PUBLIC_NAMES = {
         "DEFAULT_TOKEN_URL",
         "EMBEDDED",
         "EmbeddedReference",
+        "MONITOR_STEPS",
+        "MonitorSettings",
         "ReferenceSettings",
         "ServedVersion",
         "TargetSettings",
