@@ -8,10 +8,11 @@ lease each notification before sending it, so only one of them does.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
 import httpx
@@ -79,8 +80,9 @@ class AppriseChannel:
         apprise = _apprise()
         self.name = name
         self._apprise = apprise.Apprise()
-        if not self._apprise.add(url):
-            raise ValueError(f"{name}: not a URL apprise knows")
+        with _quiet():
+            if not self._apprise.add(url):
+                raise ValueError(f"{name}: not a URL apprise knows")
         self._types = {"fired": apprise.NotifyType.FAILURE, "reminder": apprise.NotifyType.WARNING}
         self._success = apprise.NotifyType.SUCCESS
 
@@ -88,7 +90,9 @@ class AppriseChannel:
         title = f"destwatch: {payload['target']} {_TITLES.get(payload['event'], payload['event'])}"
         lines = [payload["summary"], *(f"- {reason}" for reason in payload["reasons"])]
         kind = self._types.get(payload["event"], self._success)
-        if not self._apprise.notify(body="\n".join(lines), title=title, notify_type=kind):
+        with _quiet():
+            sent = self._apprise.notify(body="\n".join(lines), title=title, notify_type=kind)
+        if not sent:
             raise ChannelFailed("apprise could not deliver it (its log says why)")
 
     def close(self) -> None:
@@ -97,16 +101,24 @@ class AppriseChannel:
 
 def check_apprise_url(url: str) -> bool:
     """Whether apprise knows the URL's service (checked at start, so a typo is a configuration error)."""
-    return _apprise().Apprise.instantiate(url, suppress_exceptions=True) is not None
+    apprise = _apprise()
+    with _quiet():
+        return apprise.Apprise.instantiate(url, suppress_exceptions=True) is not None
 
 
 def _apprise() -> Any:
     """apprise, imported only when a notify URL is configured (it loads many plugins)."""
-    with warnings.catch_warnings():
-        # One of its plugins imports `imghdr`, deprecated in Python 3.11: not ours to warn about.
-        warnings.simplefilter("ignore", DeprecationWarning)
+    with _quiet():
         import apprise
     return apprise
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    # apprise loads its plugins lazily; one imports `imghdr`, deprecated since Python 3.11: not ours to warn.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        yield
 
 
 class Dispatcher:

@@ -189,8 +189,9 @@ class VersionProbe:
         steps: list[StepResult] = []
         token_failed = False
         try:
-            document_step, models = self._step_document(budget)
-            steps.append(document_step)
+            document_step, models = self._step_document()
+            if document_step is not None:
+                steps.append(document_step)
             budget.limit = request_budget(len(models))
             self._check(stop)
             token, token_step, fresh = self._step_token()
@@ -238,11 +239,11 @@ class VersionProbe:
 
     # -- steps ---------------------------------------------------------------------------------------------
 
-    def _step_document(self, budget: _Budget) -> tuple[StepResult, dict[str, EndpointModel]]:
+    def _step_document(self) -> tuple[StepResult | None, dict[str, EndpointModel]]:
         """The document step and the endpoints to probe: the current document's, else the last valid one's."""
         target = self.target
         if not self.settings.step_on("document"):
-            return StepResult("document", Outcome.NOT_RUN, "switched off"), self._known_models()
+            return None, self._known_models()
         sent = self._send("document", "GET", target.openapi_url, token=None)
         if sent.failure is not None:
             return sent.failure, self._known_models()
