@@ -17,14 +17,22 @@ with Monitor.start(MonitorOptions(targets=Path("targets.toml"))) as monitor:
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from destwatch.monitor.alerts import AlertPolicy, AlertState, Event
 from destwatch.monitor.clock import SYSTEM_CLOCK, Clock
-from destwatch.monitor.history import History
-from destwatch.monitor.metrics import MonitorMetrics
 from destwatch.monitor.outcomes import CycleReport, Outcome, State, StepResult, VersionReport
-from destwatch.monitor.probe import VersionProbe
-from destwatch.monitor.service import Monitor, MonitorOptions
-from destwatch.monitor.slo import VersionSlo
+
+# Imported when first used: `destwatch monitor --report` needs neither the probe nor the HTTP layer.
+_LAZY = {
+    "History": "destwatch.monitor.history",
+    "Monitor": "destwatch.monitor.service",
+    "MonitorMetrics": "destwatch.monitor.metrics",
+    "MonitorOptions": "destwatch.monitor.service",
+    "VersionProbe": "destwatch.monitor.probe",
+    "VersionSlo": "destwatch.monitor.slo",
+}
 
 __all__ = [
     "SYSTEM_CLOCK",
@@ -44,3 +52,11 @@ __all__ = [
     "VersionReport",
     "VersionSlo",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value

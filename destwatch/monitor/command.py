@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -26,11 +26,12 @@ from destwatch.config import load_targets
 from destwatch.errors import ConfigError
 from destwatch.exit_codes import ExitCode
 from destwatch.monitor.history import History
-from destwatch.monitor.metrics import MetricsServer
 from destwatch.monitor.outcomes import CycleReport
 from destwatch.monitor.report import cycle_json, load_report, print_cycle, print_report, report_json
-from destwatch.monitor.service import Monitor, MonitorOptions
 from destwatch.redact import redact
+
+if TYPE_CHECKING:
+    from destwatch.monitor.service import MonitorOptions
 
 __all__ = ["monitor_command"]
 
@@ -120,6 +121,9 @@ def monitor_command(
         if report:
             code = _report(out, path, names, versions, history, as_json=as_json)
         else:
+            # The probe, the HTTP layer and the reference load only when something is probed.
+            from destwatch.monitor.service import MonitorOptions
+
             options = MonitorOptions(path, names, versions, fault=fault, variant=variant, history=history)
             _logging(logging.INFO if interval is not None else logging.WARNING)
             if interval is not None:
@@ -144,6 +148,8 @@ def monitor_command(
 
 
 def _once(out: Console, options: MonitorOptions, textfile: Path | None, *, as_json: bool) -> ExitCode:
+    from destwatch.monitor.service import Monitor
+
     with Monitor.start(options) as monitor:
         cycle = monitor.cycle()
         monitor.maintain(force=True)
@@ -163,6 +169,9 @@ def _serve(
     *,
     as_json: bool,
 ) -> ExitCode:
+    from destwatch.monitor.metrics import MetricsServer
+    from destwatch.monitor.service import Monitor
+
     stop = threading.Event()
     with Monitor.start(options) as monitor, _stopped_by_signals(stop) as received:
         server = None

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -21,11 +22,10 @@ from pathlib import Path
 
 from destwatch.errors import ConfigError
 from destwatch.monitor.alerts import AlertState
-from destwatch.monitor.outcomes import CycleReport, State
-from destwatch.monitor.probe import OPTIONAL_STEPS, ProbeMemory
+from destwatch.monitor.outcomes import OPTIONAL_STEPS, CycleReport, ProbeMemory, State
 from destwatch.redact import redact
 
-__all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "History", "Latest", "Notification", "Points"]
+__all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "Counts", "History", "Latest", "Notification"]
 
 SCHEMA_VERSION = 1
 # "dwmh" (destwatch monitor history): `PRAGMA application_id`, so a file is known to be ours.
@@ -98,12 +98,15 @@ CREATE INDEX outbox_due ON outbox (delivered, gave_up, next_try);
 
 
 @dataclass(frozen=True)
-class Points:
-    """One version's cycles since a time, oldest first, as the SLO computations read them."""
+class Counts:
+    """One version's cycles in a window, counted by SQLite (a 30-day window never leaves the database)."""
 
-    ts: Sequence[float]
-    ok: Sequence[int]
-    latency: Sequence[float | None]
+    cycles: int
+    down: int
+    samples: int
+    """Cycles with a latency (a data answer came)."""
+    slow: int
+    """Of those, the cycles slower than the latency bound asked for."""
 
 
 @dataclass(frozen=True)
@@ -228,14 +231,34 @@ class History:
                     ],
                 )
 
-    def points(self, target: str, since: float) -> Points:
+    def counts(self, target: str, since: float, *, slower_than: float) -> Counts:
+        """The version's cycles from `since` on: how many, how many down, with a latency, and slower than."""
+        cycles, ok, samples, slow = self._db.execute(
+            "SELECT count(*), total(ok), count(latency), total(latency > ?) FROM cycles "
+            "WHERE target = ? AND ts >= ?",
+            (slower_than, target, since),
+        ).fetchone()
+        return Counts(cycles, cycles - int(ok), samples, int(slow))
+
+    def percentile(self, target: str, since: float, percentile: float, *, samples: int) -> float | None:
+        """The nearest-rank `percentile` of the version's `samples` cycle latencies from `since` on (the
+        count `counts` gave)."""
+        if not samples:
+            return None
+        rank = max(1, math.ceil(percentile / 100 * samples))
+        row = self._db.execute(
+            "SELECT latency FROM cycles WHERE target = ? AND ts >= ? AND latency IS NOT NULL "
+            "ORDER BY latency LIMIT 1 OFFSET ?",
+            (target, since, rank - 1),
+        ).fetchone()
+        return float(row[0])
+
+    def timestamps(self, target: str, since: float) -> list[float]:
+        """When the version's cycles from `since` on started, oldest first."""
         rows = self._db.execute(
-            "SELECT ts, ok, latency FROM cycles WHERE target = ? AND ts >= ? ORDER BY ts", (target, since)
+            "SELECT ts FROM cycles WHERE target = ? AND ts >= ? ORDER BY ts", (target, since)
         ).fetchall()
-        if not rows:
-            return Points((), (), ())
-        ts, ok, latency = zip(*rows, strict=True)
-        return Points(ts, ok, latency)
+        return [row[0] for row in rows]
 
     def latest(self, target: str) -> Latest | None:
         row = self._db.execute(

@@ -10,7 +10,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["CycleReport", "Outcome", "State", "StepResult", "VersionReport"]
+__all__ = ["OPTIONAL_STEPS", "CycleReport", "Outcome", "ProbeMemory", "State", "StepResult", "VersionReport"]
+
+# Steps a spent budget defers, in the order they run when none has waited longer than another.
+OPTIONAL_STEPS = ("no-token", "empty", "token-errors")
 
 
 class Outcome(enum.StrEnum):
@@ -102,3 +105,17 @@ class CycleReport:
     @property
     def down(self) -> tuple[VersionReport, ...]:
         return tuple(v for v in self.versions if v.state is State.DOWN)
+
+
+@dataclass
+class ProbeMemory:
+    """What a version's probe remembers between cycles; the history keeps it across restarts."""
+
+    document_hash: str | None = None
+    document_text: str | None = None
+    """The last valid document, normalized and redacted."""
+    last_run: dict[str, float] = field(default_factory=dict)
+    """Optional step -> wall time it last ran (for deferral order and once-per-lifetime steps)."""
+    failing: dict[str, str] = field(default_factory=dict)
+    """Optional step -> why it failed when it last ran: carried while the step is not re-sent, so a version
+    is never up merely because the step that fails waited for its turn."""

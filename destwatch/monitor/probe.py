@@ -29,7 +29,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -42,7 +42,7 @@ from destwatch.failures import AnswerCutOff, AnswerTooLarge, ContractViolation
 from destwatch.http import Client, Exchange, Recorder
 from destwatch.monitor.clock import Clock
 from destwatch.monitor.drift import changed_paths, digest, normalize
-from destwatch.monitor.outcomes import Outcome, StepResult, VersionReport
+from destwatch.monitor.outcomes import OPTIONAL_STEPS, Outcome, ProbeMemory, StepResult, VersionReport
 from destwatch.monitor.states import judge
 from destwatch.monitor.tls import CertificateProblem, https_host, read_certificate
 from destwatch.redact import redact, register_secret
@@ -50,12 +50,10 @@ from destwatch.semantics.model import EndpointModel, Method, endpoint_models
 from destwatch.semantics.queries import Ask, Request, Unsupported, render
 from destwatch.tokens import Token
 
-__all__ = ["NOTHING", "OPTIONAL_STEPS", "ProbeMemory", "VersionProbe", "request_budget"]
+__all__ = ["NOTHING", "VersionProbe", "request_budget"]
 
 # The value the matches-nothing query asks for: no destination has an item with this id.
 NOTHING = "destwatch-monitor-matches-nothing"
-# Steps a spent budget defers, in the order they run when none has waited longer than another.
-OPTIONAL_STEPS = ("no-token", "empty", "token-errors")
 _DATA_STEPS = ("get", "post", "empty")
 _NOT_JSON = b"destwatch monitor: a token request whose body is not JSON"
 _EXCERPT = 120
@@ -65,20 +63,6 @@ _NOT_RESENT = {Outcome.DEFERRED: "deferred this cycle: the request budget is spe
 def request_budget(endpoints: int) -> int:
     """The most requests one cycle sends to one version: the document, a token, and three per endpoint."""
     return 2 + 3 * endpoints
-
-
-@dataclass
-class ProbeMemory:
-    """What a version's probe remembers between cycles; the history keeps it across restarts."""
-
-    document_hash: str | None = None
-    document_text: str | None = None
-    """The last valid document, normalized and redacted."""
-    last_run: dict[str, float] = field(default_factory=dict)
-    """Optional step -> wall time it last ran (for deferral order and once-per-lifetime steps)."""
-    failing: dict[str, str] = field(default_factory=dict)
-    """Optional step -> why it failed when it last ran: carried while the step is not re-sent, so a version
-    is never up merely because the step that fails waited for its turn."""
 
 
 class _Stopped(Exception):
@@ -273,7 +257,8 @@ class VersionProbe:
             )
         text, normalized = normalize(document, target.base_url)
         hashed = digest(text)
-        if hashed != self._validated:
+        # The history keeps valid documents only: a hash it knows was validated when it was first seen.
+        if hashed not in (self._validated, self.memory.document_hash):
             try:
                 validate_document(document, source=target.openapi_url)
             except DocumentError as exc:

@@ -13,7 +13,7 @@ from rich.text import Text
 from destwatch.monitor.alerts import AlertState
 from destwatch.monitor.history import History, Latest
 from destwatch.monitor.outcomes import CycleReport, State
-from destwatch.monitor.slo import VersionSlo, WindowSlo, compute, since
+from destwatch.monitor.slo import VersionSlo, WindowSlo, compute
 from destwatch.redact import redact
 
 __all__ = ["SloReport", "cycle_json", "load_report", "print_cycle", "print_report", "report_json"]
@@ -102,7 +102,7 @@ def load_report(
     slos = [
         compute(
             target,
-            history.points(target, since(now)),
+            history,
             now=now,
             availability_objective=availability_objective,
             latency_objective=latency_objective,

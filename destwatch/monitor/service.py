@@ -28,7 +28,7 @@ from destwatch.monitor.history import History
 from destwatch.monitor.metrics import MonitorMetrics
 from destwatch.monitor.outcomes import CycleReport, State, VersionReport
 from destwatch.monitor.probe import VersionProbe
-from destwatch.monitor.slo import VersionSlo, compute, since
+from destwatch.monitor.slo import VersionSlo, compute
 from destwatch.run import Run, RunOptions
 
 __all__ = ["Monitor", "MonitorOptions"]
@@ -145,7 +145,7 @@ class Monitor:
         return [
             compute(
                 probe.target.id,
-                self.history.points(probe.target.id, since(now)),
+                self.history,
                 now=now,
                 availability_objective=self.settings.availability_objective,
                 latency_objective=self.settings.latency_objective,

@@ -14,12 +14,9 @@
 
 from __future__ import annotations
 
-import bisect
-import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-from destwatch.monitor.history import Points
+from destwatch.monitor.history import Counts, History
 
 __all__ = [
     "BURN_RULES",
@@ -30,7 +27,6 @@ __all__ = [
     "VersionSlo",
     "WindowSlo",
     "compute",
-    "since",
 ]
 
 WINDOWS: tuple[tuple[str, float], ...] = (
@@ -40,7 +36,6 @@ WINDOWS: tuple[tuple[str, float], ...] = (
     ("30d", 30 * 86400),
 )
 LATENCY_PERCENTILE = 95
-_LONGEST = max(seconds for _, seconds in WINDOWS)
 
 
 @dataclass(frozen=True)
@@ -104,48 +99,45 @@ class VersionSlo:
         return next(w for w in self.windows if w.window == name)
 
 
-def since(now: float) -> float:
-    """The oldest cycle any window reads."""
-    return now - _LONGEST
-
-
 def compute(
-    target: str, points: Points, *, now: float, availability_objective: float, latency_objective: float
+    target: str, history: History, *, now: float, availability_objective: float, latency_objective: float
 ) -> VersionSlo:
-    """The SLOs of one version from its cycles of the last 30 days (`History.points(target, since(now))`)."""
+    """The SLOs of one version from its cycles in the history (counted by SQLite, window by window)."""
     availability_budget = 1 - availability_objective / 100
     latency_budget = 1 - LATENCY_PERCENTILE / 100
-    ts = points.ts
+    counted: dict[float, Counts] = {}
+
+    def counts(seconds: float) -> Counts:
+        if seconds not in counted:
+            counted[seconds] = history.counts(target, now - seconds, slower_than=latency_objective)
+        return counted[seconds]
+
     windows = []
     for name, seconds in WINDOWS:
-        start = bisect.bisect_left(ts, now - seconds)
-        ok = points.ok[start:]
-        latencies = sorted(value for value in points.latency[start:] if value is not None)
-        cycles, down = len(ok), len(ok) - sum(ok)
-        slow = len(latencies) - bisect.bisect_right(latencies, latency_objective)
+        window = counts(seconds)
         windows.append(
             WindowSlo(
                 window=name,
-                cycles=cycles,
-                down=down,
-                availability=1 - down / cycles if cycles else None,
-                availability_budget_left=_left(down, cycles, availability_budget),
-                latency_samples=len(latencies),
-                slow=slow,
-                p95=_percentile(latencies, LATENCY_PERCENTILE),
-                latency_budget_left=_left(slow, len(latencies), latency_budget),
+                cycles=window.cycles,
+                down=window.down,
+                availability=1 - window.down / window.cycles if window.cycles else None,
+                availability_budget_left=_left(window.down, window.cycles, availability_budget),
+                latency_samples=window.samples,
+                slow=window.slow,
+                p95=history.percentile(target, now - seconds, LATENCY_PERCENTILE, samples=window.samples),
+                latency_budget_left=_left(window.slow, window.samples, latency_budget),
             )
         )
     burns = tuple(
         Burn(
             rule,
             availability=(
-                _burn(points, now - rule.long, availability_budget),
-                _burn(points, now - rule.short, availability_budget),
+                _rate(counts(rule.long).down, counts(rule.long).cycles, availability_budget),
+                _rate(counts(rule.short).down, counts(rule.short).cycles, availability_budget),
             ),
             latency=(
-                _latency_burn(points, now - rule.long, latency_objective, latency_budget),
-                _latency_burn(points, now - rule.short, latency_objective, latency_budget),
+                _rate(counts(rule.long).slow, counts(rule.long).samples, latency_budget),
+                _rate(counts(rule.short).slow, counts(rule.short).samples, latency_budget),
             ),
         )
         for rule in BURN_RULES
@@ -154,33 +146,15 @@ def compute(
 
 
 def _left(bad: int, total: int, budget: float) -> float | None:
+    rate = _rate(bad, total, budget)
+    return None if rate is None else 1 - rate
+
+
+def _rate(bad: int, total: int, budget: float) -> float | None:
+    """The burn rate: the share of bad cycles over the share the objective allows."""
     if not total:
         return None
-    return 1 - (bad / total) / budget
-
-
-def _burn(points: Points, start: float, budget: float) -> float | None:
-    first = bisect.bisect_left(points.ts, start)
-    ok = points.ok[first:]
-    if not ok:
-        return None
-    return ((len(ok) - sum(ok)) / len(ok)) / budget
-
-
-def _latency_burn(points: Points, start: float, objective: float, budget: float) -> float | None:
-    first = bisect.bisect_left(points.ts, start)
-    samples = [value for value in points.latency[first:] if value is not None]
-    if not samples:
-        return None
-    return (sum(value > objective for value in samples) / len(samples)) / budget
-
-
-def _percentile(ordered: Sequence[float], percentile: float) -> float | None:
-    """Nearest-rank percentile of an ordered sequence."""
-    if not ordered:
-        return None
-    rank = max(1, math.ceil(percentile / 100 * len(ordered)))
-    return ordered[rank - 1]
+    return (bad / total) / budget
 
 
 def _firing(rates: tuple[float | None, float | None], threshold: float) -> bool:

@@ -14,8 +14,7 @@ from monkit import EPOCH, FakeClock, monitor_on
 
 from destwatch.errors import ConfigError
 from destwatch.monitor.history import APPLICATION_ID, SCHEMA_VERSION, History
-from destwatch.monitor.outcomes import CycleReport, Outcome, State, StepResult, VersionReport
-from destwatch.monitor.probe import ProbeMemory
+from destwatch.monitor.outcomes import CycleReport, Outcome, ProbeMemory, State, StepResult, VersionReport
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,8 +47,10 @@ def test_one_row_per_version_per_cycle_and_one_per_step_in_wal_mode(tmp_path: Pa
     assert (
         latest is not None and latest.state is State.DOWN and latest.reasons == ("items GET: answered 503",)
     )
-    points = history.points("d/v1", EPOCH)
-    assert list(points.ok) == [1, 0] and list(points.latency) == [0.05, 0.05]
+    counts = history.counts("d/v1", EPOCH, slower_than=0.01)
+    assert (counts.cycles, counts.down, counts.samples, counts.slow) == (2, 1, 2, 2)
+    assert history.percentile("d/v1", EPOCH, 95, samples=counts.samples) == 0.05
+    assert history.timestamps("d/v1", EPOCH + 1) == [EPOCH + 60]
     history.close()
 
 
@@ -98,7 +99,7 @@ def test_cycles_older_than_keep_days_are_pruned(tmp_path: Path) -> None:
         clock.advance(86400 + 60)
         monitor.cycle()
         monitor.maintain(force=True)
-        kept = monitor.history.points("googleMarketplace/v1", 0).ts
+        kept = monitor.history.timestamps("googleMarketplace/v1", 0)
     assert list(kept) == [EPOCH + 86400, EPOCH + 2 * 86400 + 60]
     db = sqlite3.connect(tmp_path / "monitor.db")
     assert db.execute("SELECT count(DISTINCT cycle_id) FROM steps").fetchone()[0] == 2

@@ -29,7 +29,7 @@ def test_cycles_run_on_a_fixed_schedule_for_the_given_duration(tmp_path: Path) -
 
     with monitor_on(tmp_path, clock=clock, versions=["googleMarketplace/v1"]) as monitor:
         last = monitor.serve(every=60, duration=600, wait=wait)
-        cycles = monitor.history.points("googleMarketplace/v1", 0).ts
+        cycles = monitor.history.timestamps("googleMarketplace/v1", 0)
     assert last is not None and len(cycles) == 10
     assert waits == [60.0] * 9
     assert [b - a for a, b in itertools.pairwise(cycles)] == [60.0] * 9

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from monkit import FakeClock, monitor_on, version
 
-from destwatch.monitor.outcomes import Outcome
-from destwatch.monitor.probe import OPTIONAL_STEPS, request_budget
+from destwatch.monitor.outcomes import OPTIONAL_STEPS, Outcome
+from destwatch.monitor.probe import request_budget
 
 V1, V2 = "productCatalog/v1", "productCatalog/v2"
 
