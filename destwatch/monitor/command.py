@@ -153,7 +153,14 @@ def _once(out: Console, options: MonitorOptions, textfile: Path | None, *, as_js
     with Monitor.start(options) as monitor:
         cycle = monitor.cycle()
         monitor.maintain(force=True)
-        monitor.metrics.write_textfile(textfile or Path(monitor.settings.textfile))
+        path = textfile or Path(monitor.settings.textfile)
+        try:
+            monitor.metrics.write_textfile(path)
+        except OSError as exc:
+            raise _Usage(
+                f"{path}: cannot write the metrics textfile ({exc.strerror or exc}). Fix: pass a writable "
+                "--textfile (or [monitor] textfile); the cycle itself is in the history"
+            ) from None
     _show(out, cycle, as_json=as_json)
     return ExitCode.VIOLATIONS if cycle.down else ExitCode.OK
 

@@ -171,7 +171,6 @@ class VersionProbe:
         self.client.data_breaker.answered()
         self.client.token_breaker.answered()
         steps: list[StepResult] = []
-        token_failed = False
         try:
             document_step, models = self._step_document()
             if document_step is not None:
@@ -181,7 +180,6 @@ class VersionProbe:
             token, token_step, fresh = self._step_token()
             if token_step is not None:
                 steps.append(token_step)
-                token_failed = token_step.outcome is Outcome.FAILED
             for model in models.values():
                 for method in ("GET", "POST"):
                     self._check(stop)
@@ -195,8 +193,9 @@ class VersionProbe:
         except _Stopped:
             return None
         finally:
-            if token_failed:
-                # The core's token cache remembers a failed fetch for its lifetime: start afresh next cycle.
+            if self.target.protected and self.client.last_token is None:
+                # No token at the end of a cycle: its fetch failed (or was not affordable after a 401), and
+                # the core's token cache remembers a failure for its lifetime. Start afresh next cycle.
                 self._renew_client()
         state, reasons = judge(steps, degraded_after=self.settings.degraded_after)
         latencies = [s.latency for s in steps if s.step in _DATA_STEPS and s.latency is not None]
