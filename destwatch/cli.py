@@ -1,5 +1,9 @@
-"""The `destwatch` command: `run` the suites, `init` a repository, list or check `targets`, `serve` the
-reference destination."""
+"""The `destwatch` command: `run` the suites, `monitor` the destinations, `init` a repository, list or check
+`targets`, `serve` the reference destination.
+
+The gate (and with it pytest) is imported only by the commands that need it: `destwatch monitor` starts
+without pytest or Schemathesis.
+"""
 
 from __future__ import annotations
 
@@ -13,16 +17,15 @@ from rich.table import Table
 from rich.text import Text
 
 import destwatch
-from destwatch import gate
 from destwatch.config import Targets, load_targets
 from destwatch.errors import ConfigError
 from destwatch.exit_codes import ExitCode
 from destwatch.merge import merge_reports
+from destwatch.monitor.command import monitor_command
 from destwatch.reference.serve import serve_command
 from destwatch.reporting import render_summary
 from destwatch.run import Run, RunOptions
 from destwatch.scaffold import scaffold
-from destwatch.validate.command import ValidateRequest, validate
 
 __all__ = ["app", "main"]
 
@@ -34,6 +37,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("serve")(serve_command)
+app.command("monitor")(monitor_command)
 
 _CandidateOption = Annotated[
     str | None,
@@ -107,6 +111,8 @@ def run_command(
     Exit codes: 0 passed, 1 contract violations, 2 configuration or usage error, 3 a target unreachable,
     4 a destwatch error (please report).
     """
+    from destwatch import gate
+
     request = gate.GateRequest(
         targets=targets,
         names=tuple(target or ()),
@@ -150,6 +156,8 @@ def targets_command(
     ] = "version",
 ) -> None:
     """Print the resolved matrix (destination x version x endpoint), secrets masked."""
+    from destwatch import gate
+
     console = Console(soft_wrap=True)
     path = gate.targets_file(targets)
     try:
@@ -248,6 +256,8 @@ def validate_command(
 
     Exit codes: 0 go, 1 no-go, 2 configuration or usage error, 3 unreachable, 4 a destwatch error.
     """
+    from destwatch.validate.command import ValidateRequest, validate
+
     request = ValidateRequest(
         destination=destination,
         baseline=from_version,

@@ -14,11 +14,12 @@ import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Annotated, Any, Literal, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     SecretStr,
@@ -28,6 +29,7 @@ from pydantic import (
     ValidationError,
 )
 
+from destwatch._durations import parse_duration
 from destwatch._tomllines import TomlLines, toml_value
 from destwatch.errors import ConfigError
 from destwatch.redact import register_secret
@@ -35,8 +37,10 @@ from destwatch.redact import register_secret
 __all__ = [
     "DEFAULT_TOKEN_URL",
     "EMBEDDED",
+    "MONITOR_STEPS",
     "ConfigError",
     "EmbeddedReference",
+    "MonitorSettings",
     "ReferenceSettings",
     "ServedVersion",
     "TargetSettings",
@@ -189,6 +193,80 @@ class ReferenceSettings(BaseModel):
     token_ttl: int | None = Field(None, gt=0, description="token lifetime in seconds", examples=[3600])
 
 
+# The monitor's probe steps, in the order a cycle runs them (`[monitor] steps` switches them off by name).
+MONITOR_STEPS = ("document", "token", "get", "post", "no-token", "empty", "token-errors", "tls")
+# Seconds, written as a number or a duration string ("500ms", "60s", "10m", "1h").
+_Seconds = Annotated[float, BeforeValidator(parse_duration)]
+
+
+class MonitorSettings(BaseModel):
+    """`destwatch monitor`'s settings, the `[monitor]` table (every key optional)."""
+
+    model_config = _STRICT
+
+    history: str = Field(
+        "reports/monitor.db",
+        min_length=1,
+        description="the SQLite history file (relative to the current folder)",
+        examples=["reports/monitor.db"],
+    )
+    textfile: str = Field(
+        "reports/monitor.prom",
+        min_length=1,
+        description="the node_exporter textfile `--once` writes (relative to the current folder)",
+        examples=["reports/monitor.prom"],
+    )
+    keep_days: int = Field(90, gt=0, description="days of history kept", examples=[90])
+    degraded_after: _Seconds = Field(
+        1.0, gt=0, description="a step slower than this degrades the version", examples=["1s"]
+    )
+    availability_objective: float = Field(
+        99.9,
+        gt=0,
+        lt=100,
+        allow_inf_nan=False,
+        description="the availability SLO in percent of cycles not down",
+        examples=[99.9],
+    )
+    latency_objective: _Seconds = Field(
+        0.5, gt=0, description="the p95 latency SLO of a cycle's slowest data answer", examples=["500ms"]
+    )
+    failure_threshold: int = Field(
+        2, ge=1, description="consecutive down cycles before an alert fires", examples=[2]
+    )
+    success_threshold: int = Field(
+        2, ge=1, description="consecutive good cycles before a firing alert resolves", examples=[2]
+    )
+    renotify: _Seconds = Field(
+        3600.0, ge=0, description='how often a firing alert is repeated ("0s": never)', examples=["1h"]
+    )
+    tls_warn_days: int = Field(
+        14,
+        ge=0,
+        description="days of certificate validity left below which a version is degraded",
+        examples=[14],
+    )
+    steps: dict[str, StrictBool] = Field(
+        default_factory=dict,
+        description="steps switched off, by name",
+        examples=[{"tls": False, "token-errors": False}],
+    )
+    webhook: str | None = Field(
+        None,
+        description="an ${ENV} reference to the URL alerts are POSTed to as JSON",
+        examples=["${DESTWATCH_WEBHOOK_URL}"],
+    )
+    notify: tuple[StrictStr, ...] = Field(
+        (),
+        strict=False,
+        description="${ENV} references to apprise URLs (Slack, Teams, email, PagerDuty, ntfy, ...)",
+        examples=[["${DESTWATCH_SLACK_URL}"]],
+    )
+
+    def step_on(self, step: str) -> bool:
+        return self.steps.get(step, True)
+
+
 class _VersionTable(BaseModel):
     model_config = _STRICT
 
@@ -225,7 +303,9 @@ class _DestinationTable(BaseModel):
 
 
 _SETTING_KEYS = frozenset(TargetSettings.model_fields)
-_TOP_KEYS = ("suites_dir", "defaults", "reference", "destinations")
+# Keys whose values may hold credentials (alert URLs carry their keys): never echoed in an error.
+_URL_KEYS = frozenset({"webhook", "notify"})
+_TOP_KEYS = ("suites_dir", "defaults", "reference", "monitor", "destinations")
 
 
 @dataclass(frozen=True)
@@ -319,6 +399,7 @@ class Targets:
     _lines: TomlLines
     # The user's own suites, beside destwatch's (relative to the file's folder in targets.toml).
     suites_dir: Path | None = None
+    monitor: MonitorSettings = field(default_factory=MonitorSettings)
 
     @property
     def destinations(self) -> tuple[str, ...]:
@@ -466,6 +547,29 @@ class Targets:
             )
         return resolved
 
+    def monitor_channels(self) -> tuple[str | None, tuple[str, ...]]:
+        """The `[monitor]` webhook URL and apprise URLs, read from their environment variables.
+
+        Each value is registered for redaction: webhook URLs carry their keys, so none is ever shown.
+        """
+        webhook = self._channel(("monitor", "webhook"), self.monitor.webhook)
+        notify = tuple(self._channel(("monitor", "notify"), ref) or "" for ref in self.monitor.notify)
+        return webhook, notify
+
+    def _channel(self, loc: tuple[str, ...], reference: str | None) -> str | None:
+        if reference is None:
+            return None
+        name = reference[2:-1]
+        value = os.environ.get(name, "")
+        if not value:
+            raise self.error(
+                loc,
+                f"environment variable {name} is not set",
+                f"export {name}=... (the URL) before starting the monitor, or remove {loc[-1]}",
+            )
+        register_secret(value)
+        return value
+
     def error(self, loc: tuple[str, ...], problem: str, fix: str) -> ConfigError:
         """A `ConfigError` about the key at `loc` (e.g. `("reference", "fault")`), naming its line."""
         return ConfigError(problem, file=self.path, line=self._lines.line_of(loc), key=".".join(loc), fix=fix)
@@ -506,6 +610,7 @@ class _Parser:
                 raise self._unknown((key,), _TOP_KEYS)
         defaults = self._model(TargetSettings, raw.get("defaults", {}), ("defaults",))
         reference = self._model(ReferenceSettings, raw.get("reference", {}), ("reference",))
+        monitor = self._monitor(raw.get("monitor", {}))
         tables = raw.get("destinations")
         if not isinstance(tables, dict) or not tables:
             raise ConfigError(
@@ -518,7 +623,31 @@ class _Parser:
             )
         destinations = tuple(self._destination(name, table) for name, table in tables.items())
         self._refuse_case_duplicates([dest.name for dest in destinations], ("destinations",))
-        return Targets(self.path, defaults, reference, destinations, self.lines, self._suites_dir(raw))
+        return Targets(
+            self.path, defaults, reference, destinations, self.lines, self._suites_dir(raw), monitor
+        )
+
+    def _monitor(self, table: Any) -> MonitorSettings:
+        loc = ("monitor",)
+        settings = self._model(MonitorSettings, table, loc)
+        for name in settings.steps:
+            if name not in MONITOR_STEPS:
+                raise self._error(
+                    (*loc, "steps", name),
+                    f"unknown step {name!r}",
+                    f"remove it{did_you_mean(name, MONITOR_STEPS)}; steps: {', '.join(MONITOR_STEPS)}",
+                )
+        references = [("webhook", settings.webhook)] + [("notify", url) for url in settings.notify]
+        for key, value in references:
+            if value is not None and not _ENV_REF.match(value):
+                variable = "DESTWATCH_WEBHOOK_URL" if key == "webhook" else "DESTWATCH_NOTIFY_URL"
+                shown = f'"${{{variable}}}"' if key == "webhook" else f'["${{{variable}}}"]'
+                raise self._error(
+                    (*loc, key),
+                    f"a literal {key} URL is refused (alert URLs carry their keys)",
+                    f"write {key} = {shown} and export that variable",
+                )
+        return settings
 
     def _suites_dir(self, raw: dict[str, Any]) -> Path | None:
         value = raw.get("suites_dir")
@@ -599,7 +728,7 @@ class _Parser:
         key = str(error["loc"][0]) if error["loc"] else ""
         where = loc + tuple(str(part) for part in error["loc"])
         fields = model.model_fields
-        if model is not TargetSettings:
+        if model in (_VersionTable, _DestinationTable):  # their tables take every setting too
             fields = {**fields, **TargetSettings.model_fields}
         if error["type"] == "extra_forbidden":
             return self._unknown(where, fields)
@@ -610,9 +739,9 @@ class _Parser:
         if error["type"] == "missing":
             return self._error(where, f"missing key {key!r}", hint or f"add {key}")
         # A secret in the wrong shape is still a secret: never echo it.
-        got = "[redacted]" if "secret" in key else toml_value(data.get(key))
+        got = "[redacted]" if "secret" in key or key in _URL_KEYS else toml_value(data.get(key))
         # pydantic speaks Python; targets.toml users write arrays and tables.
-        problem = error["msg"].lower()
+        problem = error["msg"].lower().removeprefix("value error, ")
         problem = problem.replace("a valid tuple", "an array").replace("a valid dictionary", "a table")
         return self._error(where, f"{problem} (got {got})", hint)
 

@@ -13,9 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from openapi_spec_validator import validate
-from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
-
 from destwatch._files import json_or_none, write_atomic
 from destwatch.config import VersionTarget
 from destwatch.errors import DocumentError, TargetUnreachable, TokenError, again
@@ -146,6 +143,11 @@ def validate_document(document: Any, *, source: str) -> None:
             f"`openapi` is {version!r}" if "openapi" in document else f"keys: {', '.join(sorted(document))}"
         )
         raise DocumentError(f"{source}: not an OpenAPI document (no OpenAPI 3.x `openapi` field; {found})")
+    # Imported here: the validator takes longer to import than a monitor cycle takes to run, and a monitor
+    # whose document has not changed since its last run never needs it.
+    from openapi_spec_validator import validate
+    from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
     try:
         validate(document)
     except OpenAPIValidationError as exc:

@@ -1,8 +1,9 @@
 """`destwatch init`: the files a repository needs to run destwatch, written without asking anything.
 
 A commented targets.toml (the embedded reference, so the first run works at once, and a real destination
-to uncomment with `${...}` placeholders for its credentials), the CI workflows, and a `.gitignore` line for
-the reports. Existing files are never overwritten unless `force`.
+to uncomment with `${...}` placeholders for its credentials), the CI workflows (the gate on every push, the
+uptime monitor every 15 minutes), and a `.gitignore` line for the reports. Existing files are never
+overwritten unless `force`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ _FILES = {
     Path("targets.toml"): "targets.toml",
     Path(".github/workflows/destwatch-gate.yml"): "gate.yml",
     Path(".github/workflows/destwatch-validate.yml"): "validate.yml",
+    Path(".github/workflows/destwatch-uptime.yml"): "uptime.yml",
 }
 _IGNORED = ("reports/",)
 

@@ -1,0 +1,447 @@
+"""The monitor's history: one SQLite file (`reports/monitor.db` by default), safe with two monitors writing.
+
+Tables: `cycles` (one row per version per cycle: state, reasons, the slowest data answer, requests sent),
+`steps` (one row per step per cycle), `documents` (each version's last valid document, normalized and
+redacted, for drift), `marks` (when the optional steps last ran and why they failed), `alerts` (each
+version's alert state, so a restart never repeats an alert) and `outbox` (notifications, each channel
+apart, until delivered). WAL mode, a busy timeout, and every write in a short `BEGIN IMMEDIATE`
+transaction: a second monitor waits its turn instead of failing. The schema is versioned
+(`PRAGMA user_version`); a file from a newer destwatch is refused with a clear error, never rewritten.
+Nothing secret is stored: every text passes through `destwatch.redact.redact`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from destwatch.errors import ConfigError
+from destwatch.monitor.alerts import AlertState
+from destwatch.monitor.outcomes import OPTIONAL_STEPS, CycleReport, ProbeMemory, State
+from destwatch.redact import redact
+
+__all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "Counts", "History", "Latest", "Notification"]
+
+SCHEMA_VERSION = 1
+# "dwmh" (destwatch monitor history): `PRAGMA application_id`, so a file is known to be ours.
+APPLICATION_ID = 0x64776D68
+_BUSY_TIMEOUT_MS = 30_000
+
+_SCHEMA = """
+CREATE TABLE cycles (
+    id INTEGER PRIMARY KEY,
+    ts REAL NOT NULL,
+    target TEXT NOT NULL,
+    state TEXT NOT NULL,
+    ok INTEGER NOT NULL,
+    latency REAL,
+    requests INTEGER NOT NULL,
+    duration REAL NOT NULL,
+    reasons TEXT NOT NULL
+);
+CREATE INDEX cycles_slo ON cycles (target, ts, ok, latency);
+CREATE INDEX cycles_time ON cycles (ts);
+CREATE TABLE steps (
+    cycle_id INTEGER NOT NULL,
+    step TEXT NOT NULL,
+    endpoint TEXT NOT NULL,
+    method TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    latency REAL,
+    status INTEGER,
+    detail TEXT NOT NULL
+);
+CREATE INDEX steps_cycle ON steps (cycle_id);
+CREATE TABLE documents (
+    target TEXT PRIMARY KEY,
+    hash TEXT NOT NULL,
+    document TEXT NOT NULL,
+    seen REAL NOT NULL
+);
+CREATE TABLE marks (
+    target TEXT NOT NULL,
+    step TEXT NOT NULL,
+    ts REAL NOT NULL,
+    failing TEXT,
+    PRIMARY KEY (target, step)
+);
+CREATE TABLE alerts (
+    target TEXT PRIMARY KEY,
+    firing INTEGER NOT NULL,
+    failures INTEGER NOT NULL,
+    successes INTEGER NOT NULL,
+    since REAL,
+    notified REAL,
+    reasons TEXT NOT NULL
+);
+CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY,
+    created REAL NOT NULL,
+    target TEXT NOT NULL,
+    event TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_try REAL NOT NULL,
+    lease REAL,
+    delivered REAL,
+    gave_up REAL,
+    error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX outbox_due ON outbox (delivered, gave_up, next_try);
+"""
+
+
+@dataclass(frozen=True)
+class Counts:
+    """One version's cycles in a window, counted by SQLite (a 30-day window never leaves the database)."""
+
+    cycles: int
+    down: int
+    samples: int
+    """Cycles with a latency (a data answer came)."""
+    slow: int
+    """Of those, the cycles slower than the latency bound asked for."""
+
+
+@dataclass(frozen=True)
+class Latest:
+    """A version's last recorded cycle."""
+
+    target: str
+    ts: float
+    state: State
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One alert event for one channel, waiting in the outbox."""
+
+    id: int
+    target: str
+    event: str
+    channel: str
+    payload: str
+    attempts: int
+    created: float
+
+
+class History:
+    """An open history file. `History.open(path)` creates it when missing (and its folder).
+
+    Use one `History` per thread; the file itself may be shared by several processes.
+    """
+
+    def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
+        self.path = path
+        self._db = connection
+
+    @classmethod
+    def open(cls, path: Path, *, create: bool = True) -> History:
+        """Open (and when `create`, create) the history at `path`; `ConfigError` when it is not usable."""
+        path = Path(path)
+        if not create and not path.exists():
+            raise ConfigError(
+                "no monitor history here yet",
+                file=path,
+                fix="run `destwatch monitor --once` (or --every) first, or pass the right --history",
+            )
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(path, timeout=_BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise ConfigError(
+                f"cannot open the monitor history ({exc})",
+                file=path,
+                fix="point --history at a writable file",
+            ) from None
+        try:
+            _prepare(connection, path)
+        except sqlite3.DatabaseError as exc:
+            connection.close()
+            raise ConfigError(
+                f"not a destwatch monitor history (SQLite: {exc})",
+                file=path,
+                fix="point [monitor] history (or --history) at another file, or move this one away",
+            ) from None
+        except ConfigError:
+            connection.close()
+            raise
+        return cls(path, connection)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction taken at once (`BEGIN IMMEDIATE`): another process waits, never interleaves."""
+        db = self._db
+        if db.in_transaction:
+            yield db
+            return
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- cycles ------------------------------------------------------------------------------------------
+
+    def record(self, cycle: CycleReport) -> None:
+        """One row per version and one per step, in one transaction."""
+        with self.transaction() as db:
+            for version in cycle.versions:
+                cursor = db.execute(
+                    "INSERT INTO cycles (ts, target, state, ok, latency, requests, duration, reasons) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        cycle.started,
+                        version.target,
+                        version.state.value,
+                        int(version.state is not State.DOWN),
+                        version.latency,
+                        version.requests,
+                        version.duration,
+                        redact(json.dumps(list(version.reasons), ensure_ascii=False)),
+                    ),
+                )
+                db.executemany(
+                    "INSERT INTO steps (cycle_id, step, endpoint, method, outcome, latency, status, detail) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            cursor.lastrowid,
+                            step.step,
+                            step.endpoint,
+                            step.method,
+                            step.outcome.value,
+                            step.latency,
+                            step.status,
+                            redact(step.detail),
+                        )
+                        for step in version.steps
+                    ],
+                )
+
+    def counts(self, target: str, since: float, *, slower_than: float) -> Counts:
+        """The version's cycles from `since` on: how many, how many down, with a latency, and slower than."""
+        cycles, ok, samples, slow = self._db.execute(
+            "SELECT count(*), total(ok), count(latency), total(latency > ?) FROM cycles "
+            "WHERE target = ? AND ts >= ?",
+            (slower_than, target, since),
+        ).fetchone()
+        return Counts(cycles, cycles - int(ok), samples, int(slow))
+
+    def percentile(self, target: str, since: float, percentile: float, *, samples: int) -> float | None:
+        """The nearest-rank `percentile` of the version's `samples` cycle latencies from `since` on (the
+        count `counts` gave)."""
+        if not samples:
+            return None
+        rank = max(1, math.ceil(percentile / 100 * samples))
+        row = self._db.execute(
+            "SELECT latency FROM cycles WHERE target = ? AND ts >= ? AND latency IS NOT NULL "
+            "ORDER BY latency LIMIT 1 OFFSET ?",
+            (target, since, rank - 1),
+        ).fetchone()
+        return float(row[0])
+
+    def timestamps(self, target: str, since: float) -> list[float]:
+        """When the version's cycles from `since` on started, oldest first."""
+        rows = self._db.execute(
+            "SELECT ts FROM cycles WHERE target = ? AND ts >= ? ORDER BY ts", (target, since)
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def latest(self, target: str) -> Latest | None:
+        row = self._db.execute(
+            "SELECT ts, state, reasons FROM cycles WHERE target = ? ORDER BY ts DESC LIMIT 1", (target,)
+        ).fetchone()
+        if row is None:
+            return None
+        return Latest(target, row[0], State(row[1]), tuple(json.loads(row[2])))
+
+    def targets(self) -> list[str]:
+        return [row[0] for row in self._db.execute("SELECT DISTINCT target FROM cycles ORDER BY target")]
+
+    def steps_of_last_cycle(self, target: str) -> list[tuple[str, str, str, str, float | None, str]]:
+        """(step, endpoint, method, outcome, latency, detail) of the version's last recorded cycle."""
+        return self._db.execute(
+            "SELECT step, endpoint, method, outcome, latency, detail FROM steps WHERE cycle_id = "
+            "(SELECT id FROM cycles WHERE target = ? ORDER BY ts DESC LIMIT 1)",
+            (target,),
+        ).fetchall()
+
+    def prune(self, before: float) -> int:
+        """Forget cycles (and their steps) and sent notifications older than `before`; how many cycles."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM steps WHERE cycle_id IN (SELECT id FROM cycles WHERE ts < ?)", (before,))
+            gone = db.execute("DELETE FROM cycles WHERE ts < ?", (before,)).rowcount
+            db.execute(
+                "DELETE FROM outbox WHERE created < ? AND (delivered IS NOT NULL OR gave_up IS NOT NULL)",
+                (before,),
+            )
+        return gone
+
+    # -- what a probe remembers --------------------------------------------------------------------------
+
+    def memory(self, target: str) -> ProbeMemory:
+        memory = ProbeMemory()
+        row = self._db.execute("SELECT hash, document FROM documents WHERE target = ?", (target,)).fetchone()
+        if row is not None:
+            memory.document_hash, memory.document_text = row
+        for step, ts, failing in self._db.execute(
+            "SELECT step, ts, failing FROM marks WHERE target = ?", (target,)
+        ):
+            memory.last_run[step] = ts
+            if failing is not None:
+                memory.failing[step] = failing
+        return memory
+
+    def remember(self, target: str, memory: ProbeMemory, now: float) -> None:
+        with self.transaction() as db:
+            if memory.document_hash is not None and memory.document_text is not None:
+                db.execute(
+                    "INSERT INTO documents (target, hash, document, seen) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (target) DO UPDATE SET hash = excluded.hash, document = excluded.document, "
+                    "seen = excluded.seen",
+                    (target, memory.document_hash, redact(memory.document_text), now),
+                )
+            for step in OPTIONAL_STEPS:
+                if step in memory.last_run:
+                    failing = memory.failing.get(step)
+                    db.execute(
+                        "INSERT INTO marks (target, step, ts, failing) VALUES (?, ?, ?, ?) "
+                        "ON CONFLICT (target, step) DO UPDATE SET ts = excluded.ts, "
+                        "failing = excluded.failing",
+                        (target, step, memory.last_run[step], redact(failing) if failing else None),
+                    )
+
+    # -- alerts ------------------------------------------------------------------------------------------
+
+    def alert(self, target: str) -> AlertState:
+        row = self._db.execute(
+            "SELECT firing, failures, successes, since, notified, reasons FROM alerts WHERE target = ?",
+            (target,),
+        ).fetchone()
+        if row is None:
+            return AlertState(target)
+        firing, failures, successes, since, notified, reasons = row
+        return AlertState(
+            target, bool(firing), failures, successes, since, notified, tuple(json.loads(reasons))
+        )
+
+    def save_alert(self, state: AlertState) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO alerts (target, firing, failures, successes, since, notified, reasons) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (target) DO UPDATE SET firing = excluded.firing, "
+                "failures = excluded.failures, successes = excluded.successes, since = excluded.since, "
+                "notified = excluded.notified, reasons = excluded.reasons",
+                (
+                    state.target,
+                    int(state.firing),
+                    state.failures,
+                    state.successes,
+                    state.since,
+                    state.notified,
+                    redact(json.dumps(list(state.reasons), ensure_ascii=False)),
+                ),
+            )
+
+    # -- the outbox --------------------------------------------------------------------------------------
+
+    def enqueue(self, target: str, event: str, channels: Sequence[str], payload: str, now: float) -> None:
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT INTO outbox (created, target, event, channel, payload, next_try) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(now, target, event, channel, redact(payload), now) for channel in channels],
+            )
+
+    def claim_due(self, now: float, *, lease: float) -> list[Notification]:
+        """The notifications due now, leased to this process for `lease` seconds (others skip them)."""
+        with self.transaction() as db:
+            rows = db.execute(
+                "SELECT id, target, event, channel, payload, attempts, created FROM outbox "
+                "WHERE delivered IS NULL AND gave_up IS NULL AND next_try <= ? "
+                "AND (lease IS NULL OR lease < ?) ORDER BY id",
+                (now, now),
+            ).fetchall()
+            db.executemany(
+                "UPDATE outbox SET lease = ? WHERE id = ?", [(now + lease, row[0]) for row in rows]
+            )
+        return [Notification(*row) for row in rows]
+
+    def delivered(self, notification: Notification, now: float) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE outbox SET delivered = ?, attempts = attempts + 1, lease = NULL, error = '' "
+                "WHERE id = ?",
+                (now, notification.id),
+            )
+
+    def failed(self, notification: Notification, error: str, *, retry_at: float | None, now: float) -> None:
+        """Record a failed attempt: retried at `retry_at`, or given up when it is None."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE outbox SET attempts = attempts + 1, lease = NULL, error = ?, next_try = ?, "
+                "gave_up = ? WHERE id = ?",
+                (
+                    redact(error),
+                    retry_at if retry_at is not None else now,
+                    None if retry_at else now,
+                    notification.id,
+                ),
+            )
+
+    def outbox(self) -> list[tuple[str, str, str, int, bool, str]]:
+        """(target, event, channel, attempts, delivered, error) of every notification, oldest first."""
+        rows = self._db.execute(
+            "SELECT target, event, channel, attempts, delivered IS NOT NULL, error FROM outbox ORDER BY id"
+        ).fetchall()
+        return [(t, e, c, a, bool(d), err) for t, e, c, a, d, err in rows]
+
+
+def _prepare(db: sqlite3.Connection, path: Path) -> None:
+    """WAL mode and a busy timeout; the schema created in an empty file, checked in any other."""
+    db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = NORMAL")
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        application = db.execute("PRAGMA application_id").fetchone()[0]
+        tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if version == 0 and application == 0 and tables == 0:
+            # One statement at a time: executescript would commit the transaction first.
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            application, version = APPLICATION_ID, SCHEMA_VERSION
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+    if application != APPLICATION_ID:
+        raise ConfigError(
+            "not a destwatch monitor history (another SQLite file)",
+            file=path,
+            fix="point [monitor] history (or --history) at another file",
+        )
+    if version > SCHEMA_VERSION:
+        raise ConfigError(
+            f"written by a newer destwatch (history schema {version}; this destwatch reads up to "
+            f"{SCHEMA_VERSION})",
+            file=path,
+            fix="upgrade destwatch (pip install -U destwatch), or point [monitor] history elsewhere",
+        )

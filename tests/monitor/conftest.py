@@ -1,0 +1,22 @@
+"""Fixtures of the monitor's tests: a fake clock and a loopback server that captures alerts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from monkit import CaptureServer, FakeClock
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def capture() -> Iterator[CaptureServer]:
+    server = CaptureServer()
+    try:
+        yield server
+    finally:
+        server.close()
