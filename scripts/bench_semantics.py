@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from destwatch import http
 from destwatch.gate import GateRequest, run_gate
 from destwatch.reference import REFERENCE, create_app, serve_in_thread
 from destwatch.reference.targets import embedded_targets
@@ -83,6 +84,8 @@ def _plain_loop(exchanges: list[dict[str, Any]]) -> tuple[float, int]:
 
 
 def main() -> None:
+    # The replay needs every request body whole; reports keep only an excerpt of each.
+    http._EXCERPT = 1 << 20
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--max-rps", type=float, default=500.0, help="the targets' rate bound (default 500)")
