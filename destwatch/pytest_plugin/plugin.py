@@ -199,9 +199,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         reports = run.options.reports_dir if run is not None else _reports_option(config)
         if reports is not None:
             reporting.write_json(reports / "summary.json", state.summary)
-            write_gate_report(state.summary, reports)
             exchanges = (Exchange(**exchange) for exchange in joined["exchanges"])
             reporting.write_exchanges(reports / "exchanges.jsonl", exchanges)
+            write_gate_report(state.summary, reports)  # after the files it links
     finally:
         if run is not None and not state.given:
             run.close()

@@ -72,7 +72,8 @@ def test_thirty_days_of_four_versions_stay_under_a_megabyte(
     # 31 days with cycles (from 08:00 thirty days ago); today's 32 cycles had 8 down.
     assert card.locator(".day.good").count() == 30 and card.locator(".day.bad").count() == 1
     assert card.locator(".day.bad").get_attribute("title") == (
-        "2026-11-30: 75.000 % up (32 cycles, 8 down)\n06:00-now UTC (2 h 0 min): products GET: connection refused"
+        "2026-11-30: 75.000 % up (32 cycles, 8 down)\n"
+        "06:00-now UTC (2 h 0 min): products GET: connection refused"
     )
     assert browsed.errors == [] and browsed.refused == []
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
