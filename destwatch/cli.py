@@ -1,5 +1,5 @@
-"""The `destwatch` command: `run` the suites, `monitor` the destinations, `init` a repository, list or check
-`targets`, `serve` the reference destination.
+"""The `destwatch` command: `run` the suites, `monitor` the destinations, `status` pages from the monitor's
+history, `init` a repository, list or check `targets`, `serve` the reference destination.
 
 The gate (and with it pytest) is imported only by the commands that need it: `destwatch monitor` starts
 without pytest or Schemathesis.
@@ -26,6 +26,7 @@ from destwatch.reference.serve import serve_command
 from destwatch.reporting import render_summary
 from destwatch.run import Run, RunOptions
 from destwatch.scaffold import scaffold
+from destwatch.status.command import status_command
 
 __all__ = ["app", "main"]
 
@@ -38,6 +39,7 @@ app = typer.Typer(
 )
 app.command("serve")(serve_command)
 app.command("monitor")(monitor_command)
+app.command("status")(status_command)
 
 _CandidateOption = Annotated[
     str | None,

@@ -19,6 +19,7 @@ from destwatch._files import write_atomic
 from destwatch.errors import ConfigError
 from destwatch.exit_codes import ExitCode
 from destwatch.reporting import assemble_summary, join_usage, write_json
+from destwatch.status.gate_report import write_gate_report
 
 __all__ = ["merge_reports"]
 
@@ -40,6 +41,7 @@ def merge_reports(shards: Sequence[Path], into: Path) -> dict[str, Any]:
             if (shard / folder).is_dir():
                 # Allure names every result by a fresh UUID and specs by version: nothing collides.
                 shutil.copytree(shard / folder, into / folder, dirs_exist_ok=True)
+    write_gate_report(summary, into)  # last: it links the files above that exist
     return summary
 
 

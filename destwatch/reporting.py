@@ -48,6 +48,8 @@ class ItemResult:
     message: str = ""
     duration: float = 0.0
     skip_kind: Literal["", "not-applicable", "budget"] = ""
+    evidence: dict[str, Any] = field(default_factory=dict)
+    """A violation's `detail`, `request` (redacted curl) and `counterexample`, when it has them."""
 
     @property
     def target(self) -> str:
@@ -64,7 +66,7 @@ class _Row:
     skipped: int = 0
     not_checked_budget: int = 0
     duration: float = 0.0
-    failures: list[dict[str, str]] = field(default_factory=list)
+    failures: list[dict[str, Any]] = field(default_factory=list)
 
 
 def build_summary(
@@ -83,7 +85,9 @@ def build_summary(
         row.not_checked_budget += result.outcome == "skipped" and result.skip_kind == "budget"
         row.duration = round(row.duration + result.duration, 3)
         if result.outcome == "failed":
-            row.failures.append({"test": result.nodeid, "kind": result.kind, "message": result.message})
+            row.failures.append(
+                {"test": result.nodeid, "kind": result.kind, "message": result.message, **result.evidence}
+            )
     return assemble_summary(
         [asdict(rows[key]) for key in sorted(rows)], exit_code=exit_code, unreachable=unreachable, extra=extra
     )

@@ -36,6 +36,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import destwatch
+from destwatch._durations import format_span
 from destwatch.monitor.outcomes import State
 from destwatch.redact import redact
 
@@ -108,7 +109,7 @@ def payload(
     since = outage.since
     reasons = list(outage.reasons)
     if event is Event.RESOLVED:
-        summary = f"{target} is up again after {_span(now - since) if since else 'an outage'}"
+        summary = f"{target} is up again after {format_span(now - since) if since else 'an outage'}"
     else:
         still = "still " if event is Event.REMINDER else ""
         summary = f"{target} is {still}down: {'; '.join(reasons) or 'no reason recorded'}"
@@ -137,13 +138,3 @@ def _iso(ts: float | None) -> str | None:
         return None
     moment = datetime.datetime.fromtimestamp(ts, tz=datetime.UTC)
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def _span(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    if hours:
-        return f"{hours} h {minutes} min"
-    if minutes:
-        return f"{minutes} min {secs} s"
-    return f"{secs} s"

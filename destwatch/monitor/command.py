@@ -33,7 +33,7 @@ from destwatch.redact import redact
 if TYPE_CHECKING:
     from destwatch.monitor.service import MonitorOptions
 
-__all__ = ["monitor_command"]
+__all__ = ["monitor_command", "resolve_targets_file"]
 
 log = logging.getLogger("destwatch.monitor")
 
@@ -116,7 +116,7 @@ def monitor_command(
         bound = _duration("--for", duration) if duration is not None else None
         if interval is not None and interval <= 0:
             raise _Usage("--every 0 would never pause. Fix: pass a duration such as 60s")
-        path = _targets_file(targets, err)
+        path = resolve_targets_file(targets, err)
         names, versions = tuple(target or ()), tuple(version or ())
         if report:
             code = _report(out, path, names, versions, history, as_json=as_json)
@@ -286,7 +286,8 @@ def _duration(option: str, text: str) -> float:
         raise _Usage(f"{option} {exc}") from None
 
 
-def _targets_file(given: Path | None, err: Console) -> Path:
+def resolve_targets_file(given: Path | None, err: Console) -> Path:
+    """`given`, else ./targets.toml, else the built-in example (said on stderr)."""
     if given is not None:
         return given
     here = Path.cwd() / "targets.toml"

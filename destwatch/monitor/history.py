@@ -22,10 +22,21 @@ from pathlib import Path
 
 from destwatch.errors import ConfigError
 from destwatch.monitor.alerts import AlertState
-from destwatch.monitor.outcomes import OPTIONAL_STEPS, CycleReport, ProbeMemory, State
+from destwatch.monitor.outcomes import OPTIONAL_STEPS, CycleReport, Outcome, ProbeMemory, State, StepResult
 from destwatch.redact import redact
 
-__all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "Counts", "History", "Latest", "Notification"]
+__all__ = [
+    "APPLICATION_ID",
+    "SCHEMA_VERSION",
+    "Counts",
+    "CycleRow",
+    "FailedStep",
+    "History",
+    "Latest",
+    "Notification",
+    "StepLatency",
+    "nearest_rank",
+]
 
 SCHEMA_VERSION = 1
 # "dwmh" (destwatch monitor history): `PRAGMA application_id`, so a file is known to be ours.
@@ -117,6 +128,36 @@ class Latest:
     ts: float
     state: State
     reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CycleRow:
+    """One recorded cycle of one version (what the status page draws from)."""
+
+    id: int
+    ts: float
+    state: State
+    latency: float | None
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FailedStep:
+    """A step that failed in a recorded cycle, named as reasons name it (`products GET`, `token`)."""
+
+    cycle_id: int
+    ts: float
+    label: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class StepLatency:
+    """How long one step of a recorded cycle took, the step named as reasons name it."""
+
+    ts: float
+    label: str
+    latency: float
 
 
 @dataclass(frozen=True)
@@ -245,13 +286,49 @@ class History:
         count `counts` gave)."""
         if not samples:
             return None
-        rank = max(1, math.ceil(percentile / 100 * samples))
+        rank = _rank(percentile, samples)
         row = self._db.execute(
             "SELECT latency FROM cycles WHERE target = ? AND ts >= ? AND latency IS NOT NULL "
             "ORDER BY latency LIMIT 1 OFFSET ?",
             (target, since, rank - 1),
         ).fetchone()
         return float(row[0])
+
+    def cycles(self, target: str, since: float) -> list[CycleRow]:
+        """The version's cycles from `since` on, oldest first."""
+        rows = self._db.execute(
+            "SELECT id, ts, state, latency, reasons FROM cycles WHERE target = ? AND ts >= ? ORDER BY ts",
+            (target, since),
+        ).fetchall()
+        return [CycleRow(i, ts, State(state), lat, tuple(json.loads(r))) for i, ts, state, lat, r in rows]
+
+    def failed_steps(self, target: str, since: float) -> list[FailedStep]:
+        """The steps that failed in the version's cycles from `since` on, oldest first."""
+        rows = self._db.execute(
+            "SELECT c.id, c.ts, s.step, s.endpoint, s.method, s.detail FROM steps s "
+            "JOIN cycles c ON s.cycle_id = c.id WHERE c.target = ? AND c.ts >= ? AND s.outcome = ? "
+            "ORDER BY c.ts, s.rowid",
+            (target, since, Outcome.FAILED.value),
+        ).fetchall()
+        return [
+            FailedStep(cycle_id, ts, StepResult(step, Outcome.FAILED, endpoint=e, method=m).label, detail)
+            for cycle_id, ts, step, e, m, detail in rows
+        ]
+
+    def step_latencies(self, target: str, since: float, steps: Sequence[str]) -> list[StepLatency]:
+        """The latencies of the named steps in the version's cycles from `since` on, oldest first."""
+        marks = ", ".join("?" for _ in steps)
+        rows = self._db.execute(
+            "SELECT c.ts, s.step, s.endpoint, s.method, s.latency FROM steps s "
+            "JOIN cycles c ON s.cycle_id = c.id "
+            f"WHERE c.target = ? AND c.ts >= ? AND s.step IN ({marks}) AND s.latency IS NOT NULL "
+            "ORDER BY c.ts",
+            (target, since, *steps),
+        ).fetchall()
+        return [
+            StepLatency(ts, StepResult(step, Outcome.OK, endpoint=e, method=m).label, latency)
+            for ts, step, e, m, latency in rows
+        ]
 
     def timestamps(self, target: str, since: float) -> list[float]:
         """When the version's cycles from `since` on started, oldest first."""
@@ -408,6 +485,17 @@ class History:
             "SELECT target, event, channel, attempts, delivered IS NOT NULL, error FROM outbox ORDER BY id"
         ).fetchall()
         return [(t, e, c, a, bool(d), err) for t, e, c, a, d, err in rows]
+
+
+def nearest_rank(ordered: Sequence[float], percentile: float) -> float | None:
+    """The nearest-rank `percentile` of values sorted ascending, as `History.percentile` counts it."""
+    if not ordered:
+        return None
+    return ordered[_rank(percentile, len(ordered)) - 1]
+
+
+def _rank(percentile: float, samples: int) -> int:
+    return max(1, math.ceil(percentile / 100 * samples))
 
 
 def _prepare(db: sqlite3.Connection, path: Path) -> None:

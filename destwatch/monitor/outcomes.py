@@ -10,8 +10,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["OPTIONAL_STEPS", "CycleReport", "Outcome", "ProbeMemory", "State", "StepResult", "VersionReport"]
+__all__ = [
+    "DATA_STEPS",
+    "OPTIONAL_STEPS",
+    "CycleReport",
+    "Outcome",
+    "ProbeMemory",
+    "State",
+    "StepResult",
+    "VersionReport",
+]
 
+# Steps that ask for data: the slowest of their answers is a cycle's latency sample (the latency SLO's).
+DATA_STEPS = ("get", "post", "empty")
 # Steps a spent budget defers, in the order they run when none has waited longer than another.
 OPTIONAL_STEPS = ("no-token", "empty", "token-errors")
 

@@ -42,7 +42,14 @@ from destwatch.failures import AnswerCutOff, AnswerTooLarge, ContractViolation
 from destwatch.http import Client, Exchange, Recorder
 from destwatch.monitor.clock import Clock
 from destwatch.monitor.drift import changed_paths, digest, normalize
-from destwatch.monitor.outcomes import OPTIONAL_STEPS, Outcome, ProbeMemory, StepResult, VersionReport
+from destwatch.monitor.outcomes import (
+    DATA_STEPS,
+    OPTIONAL_STEPS,
+    Outcome,
+    ProbeMemory,
+    StepResult,
+    VersionReport,
+)
 from destwatch.monitor.states import judge
 from destwatch.monitor.tls import CertificateProblem, https_host, read_certificate
 from destwatch.redact import redact, register_secret
@@ -54,7 +61,6 @@ __all__ = ["NOTHING", "VersionProbe", "request_budget"]
 
 # The value the matches-nothing query asks for: no destination has an item with this id.
 NOTHING = "destwatch-monitor-matches-nothing"
-_DATA_STEPS = ("get", "post", "empty")
 _NOT_JSON = b"destwatch monitor: a token request whose body is not JSON"
 _EXCERPT = 120
 _NOT_RESENT = {Outcome.DEFERRED: "deferred this cycle: the request budget is spent"}
@@ -198,7 +204,7 @@ class VersionProbe:
                 # the core's token cache remembers a failure for its lifetime. Start afresh next cycle.
                 self._renew_client()
         state, reasons = judge(steps, degraded_after=self.settings.degraded_after)
-        latencies = [s.latency for s in steps if s.step in _DATA_STEPS and s.latency is not None]
+        latencies = [s.latency for s in steps if s.step in DATA_STEPS and s.latency is not None]
         tls = next((s for s in steps if s.step == "tls"), None)
         document = steps[0] if steps and steps[0].step == "document" else None
         return VersionReport(

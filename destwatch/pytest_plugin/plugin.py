@@ -24,6 +24,7 @@ from destwatch.http import Exchange
 from destwatch.pytest_plugin import attachments, xdist
 from destwatch.pytest_plugin.results import FAILURE_KIND, SKIP_KIND, describe, param, suite_of, violations
 from destwatch.pytest_plugin.state import State, run_of, state_of
+from destwatch.status.gate_report import write_gate_report
 
 __all__ = ["UNAVAILABLE"]
 
@@ -200,6 +201,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             reporting.write_json(reports / "summary.json", state.summary)
             exchanges = (Exchange(**exchange) for exchange in joined["exchanges"])
             reporting.write_exchanges(reports / "exchanges.jsonl", exchanges)
+            write_gate_report(state.summary, reports)  # after the files it links
     finally:
         if run is not None and not state.given:
             run.close()

@@ -46,7 +46,7 @@ def describe(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.Test
     if not isinstance(target, VersionTarget):
         return
     suite = suite_of(item)
-    facts: dict[str, str] = {
+    facts: dict[str, Any] = {
         "destination": target.destination,
         "version": target.version,
         "suite": suite,
@@ -55,6 +55,9 @@ def describe(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.Test
     }
     if report.failed:
         facts["kind"], facts["message"] = _failure(item, call)
+        found = violations(call.excinfo.value) if call.excinfo is not None else []
+        if found:
+            facts["evidence"] = _evidence(found[0])
     elif report.skipped:
         facts["skip_kind"] = item.stash.get(SKIP_KIND, "not-applicable")
         facts["message"] = _first_line(report.longrepr[2] if isinstance(report.longrepr, tuple) else "")
@@ -90,6 +93,7 @@ class Results:
         result.duration += report.duration
         if report.failed and result.outcome != "failed":
             result.outcome, result.kind, result.message = "failed", facts["kind"], facts["message"]
+            result.evidence = facts.get("evidence", {})
         elif report.skipped and result.outcome != "failed":
             result.outcome, result.message = "skipped", facts["message"]
             result.skip_kind = facts["skip_kind"]
@@ -105,6 +109,13 @@ def violations(exc: BaseException) -> list[ContractViolation]:
     if isinstance(exc, BaseExceptionGroup):
         return [found for inner in exc.exceptions for found in violations(inner)]
     return []
+
+
+def _evidence(found: ContractViolation) -> dict[str, Any]:
+    """What the gate's page shows of a violation besides its clause (each already redacted)."""
+    evidence: dict[str, Any] = {"detail": found.detail, "request": found.request}
+    evidence["counterexample"] = list(found.counterexample)
+    return {key: value for key, value in evidence.items() if value}
 
 
 def _failure(item: pytest.Item, call: pytest.CallInfo[None]) -> tuple[str, str]:

@@ -49,6 +49,16 @@ def test_uptime_runs_every_15_minutes_and_keeps_its_history_in_the_cache(path: P
             assert len(step["uses"].split("@")[1].split()[0]) == 40, step["uses"]
 
 
+@pytest.mark.parametrize("path", [OURS, TEMPLATE], ids=["ours", "template"])
+def test_uptime_publishes_the_status_page_as_the_runs_artifact(path: Path) -> None:
+    _, steps = _steps(path)
+    runs = [step.get("run", "") for step in steps]
+    status = next(n for n, run in enumerate(runs) if run.startswith("destwatch status "))
+    assert "--out reports/status" in runs[status] and steps[status]["if"] == "${{ !cancelled() }}"
+    upload = next(n for n, step in enumerate(steps) if "upload-artifact" in step.get("uses", ""))
+    assert status < upload and steps[upload]["with"]["path"] == "reports/"
+
+
 def test_init_writes_the_uptime_workflow_with_this_version(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["init", str(tmp_path)])
     assert result.exit_code == 0, result.output

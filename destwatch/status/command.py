@@ -1,0 +1,76 @@
+"""`destwatch status`: the status site from the monitor history (read only: no request, no secret needed).
+
+Exit codes: 0 written, 2 a configuration or usage error (no history yet, a folder that cannot be written),
+4 a destwatch bug.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from destwatch.config import load_targets
+from destwatch.errors import ConfigError
+from destwatch.exit_codes import ExitCode
+from destwatch.monitor.command import resolve_targets_file
+from destwatch.monitor.history import History
+from destwatch.redact import redact
+from destwatch.status.collect import load_status
+from destwatch.status.site import write_site
+
+__all__ = ["status_command"]
+
+
+def status_command(
+    out: Annotated[Path, typer.Option("--out", help="the folder the site is written to")] = Path(
+        "reports/status"
+    ),
+    history: Annotated[
+        Path | None, typer.Option("--history", help="the monitor history (default: [monitor] history)")
+    ] = None,
+    targets: Annotated[
+        Path | None,
+        typer.Option("--targets", help="targets.toml (default: ./targets.toml, else the built-in example)"),
+    ] = None,
+) -> None:
+    """Write the status site (uptime, latency, incidents, SLOs, badges) from the monitor history.
+
+    Exit codes: 0 written, 2 configuration or usage error, 4 a destwatch error (please report).
+    """
+    err = Console(stderr=True, soft_wrap=True)
+    try:
+        path = resolve_targets_file(targets, err)
+        config = load_targets(path)
+        settings = config.monitor
+        opened = History.open(history or Path(settings.history), create=False)
+        try:
+            status = load_status(
+                opened,
+                config.version_names(),
+                now=time.time(),
+                availability_objective=settings.availability_objective,
+                latency_objective=settings.latency_objective,
+            )
+        finally:
+            opened.close()
+        try:
+            written = write_site(status, out)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot write the status site ({exc.strerror or exc})", file=out, fix="pass a writable --out"
+            ) from None
+    except ConfigError as exc:
+        err.print(f"destwatch: {exc}", markup=False, highlight=False)
+        raise typer.Exit(int(ExitCode.USAGE)) from None
+    except Exception as exc:  # a bug of ours: one line, never a traceback
+        err.print(
+            f"destwatch error: {type(exc).__name__}: {redact(str(exc))} — please report it",
+            markup=False,
+            highlight=False,
+        )
+        raise typer.Exit(int(ExitCode.ERROR)) from None
+    typer.echo(f"wrote {out / 'index.html'} ({len(written)} files, {len(status.versions)} versions)")
