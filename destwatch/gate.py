@@ -201,9 +201,10 @@ def _pytest_args(folders: list[Path], request: GateRequest, reports: Path) -> li
         f"--alluredir={reports / 'allure-results'}",
         "--clean-alluredir",
     ]
-    # The suites' own configuration, whatever the user's project configures for its own tests; nodes are
-    # named from the user's folder.
-    args += ["-c", str(BUILTIN_SUITES / "pytest.ini"), f"--rootdir={Path.cwd()}", "--tb=short"]
+    # The suites' own configuration, whatever the user's project configures for its own tests. The rootdir
+    # is the suites' folder: pytest scopes a conftest's fixtures to its folder only under the rootdir, and
+    # makes the others global (one suite's autouse fixtures would then run in every suite).
+    args += ["-c", str(BUILTIN_SUITES / "pytest.ini"), f"--rootdir={BUILTIN_SUITES}", "--tb=short"]
     # The command imports the plugin before pytest starts, which pytest would warn about on every run.
     args += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
     return [*args, *request.pytest_args]

@@ -9,13 +9,15 @@ import textwrap
 from pathlib import Path
 
 import httpcore
+import openapi_spec_validator
 import pytest
 
 import destwatch.reference.app
 
 # In-process runs forget modules first imported inside them. httpx maps httpcore's exception classes once,
-# so a reimported httpcore would raise classes it no longer knows: import the lazily loaded modules here.
-_SHARED_MODULES = (httpcore, destwatch.reference.app)
+# so a reimported httpcore would raise classes it no longer knows; a reimported OpenAPI validator meets
+# the YAML loader it registered in the forgotten copy: import the lazily loaded modules here.
+_SHARED_MODULES = (httpcore, openapi_spec_validator, destwatch.reference.app)
 
 ROOT = Path(__file__).resolve().parents[2]
 # The repository's targets, copied next to each test: a path outside it would make pytest take this
@@ -227,6 +229,8 @@ def test_violations_reach_summary_junit_and_allure_with_curl_and_body(pytester: 
         "test": "smoke/test_smoke.py::test_envelope[productCatalog/v2/products]",
         "kind": "violation",
         "message": "the answer holds `language`",
+        "request": f"curl -X GET -H 'authorization: Bearer [redacted]' {row_url(summary, 'products')}",
+        "counterexample": ["no language key"],
     }
     assert summary["targets"]["productCatalog/v2"]["tokens_fetched"] == 1
     assert (pytester.path / "reports" / "specs" / "productCatalog-v2.openapi.json").is_file()
@@ -302,3 +306,10 @@ def test_a_version_without_a_valid_document_fails_its_item_with_the_reason(
             "*DocumentError: shop/v1: GET */nobody/shop/v1/openapi answered 404*",
         ]
     )
+
+
+def row_url(summary: dict[str, object], endpoint: str) -> str:
+    """The URL the run asked: the reference's port is the run's own."""
+    targets = summary["targets"]
+    assert isinstance(targets, dict)
+    return f"{targets['productCatalog/v2']['base_url']}/{endpoint}"
