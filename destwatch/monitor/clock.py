@@ -3,10 +3,11 @@ monotonic time for token lifetimes (as the core's token cache counts them)."""
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Protocol
 
-__all__ = ["SYSTEM_CLOCK", "Clock", "SystemClock"]
+__all__ = ["SYSTEM_CLOCK", "Clock", "ManualClock", "SystemClock"]
 
 
 class Clock(Protocol):
@@ -28,3 +29,25 @@ class SystemClock:
 
 
 SYSTEM_CLOCK = SystemClock()
+
+
+class ManualClock:
+    """Time that moves only with `advance`: a history of days built in a second, by tests and simulations."""
+
+    def __init__(self, start: float) -> None:
+        self._wall = start
+        self._mono = 1000.0
+        self._lock = threading.Lock()
+
+    def time(self) -> float:
+        with self._lock:
+            return self._wall
+
+    def monotonic(self) -> float:
+        with self._lock:
+            return self._mono
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._wall += seconds
+            self._mono += seconds

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from destwatch._tomllines import toml_value
+from destwatch.monitor.clock import ManualClock
 from destwatch.monitor.outcomes import CycleReport, VersionReport
 from destwatch.monitor.service import Monitor, MonitorOptions
 from destwatch.reference.targets import embedded_targets
@@ -23,26 +24,11 @@ __all__ = ["CaptureServer", "FakeClock", "monitor_on", "monitor_table", "version
 EPOCH = 1_796_025_600.0
 
 
-class FakeClock:
-    """Wall and monotonic time that move only with `advance` (SLO windows, reminders, token lifetimes)."""
+class FakeClock(ManualClock):
+    """The monitor tests' clock, starting at `EPOCH` unless told otherwise."""
 
     def __init__(self, start: float = EPOCH) -> None:
-        self._wall = start
-        self._mono = 1000.0
-        self._lock = threading.Lock()
-
-    def time(self) -> float:
-        with self._lock:
-            return self._wall
-
-    def monotonic(self) -> float:
-        with self._lock:
-            return self._mono
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self._wall += seconds
-            self._mono += seconds
+        super().__init__(start)
 
 
 def monitor_table(settings: Mapping[str, Any]) -> str:

@@ -4,17 +4,17 @@ request it makes recorded (anything but file:// and data: is refused) and every 
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Request, Route
 
+from destwatch.monitor.clock import ManualClock
 from destwatch.monitor.outcomes import State
 from destwatch.monitor.service import Monitor, MonitorOptions
 from destwatch.reference import REFERENCE, create_app, serve_in_thread
 
-__all__ = ["CHROMIUM", "EPOCH", "SCREENSHOTS", "Browsed", "FakeClock", "Outage", "open_file", "seed_outage"]
+__all__ = ["CHROMIUM", "EPOCH", "SCREENSHOTS", "Browsed", "Outage", "open_file", "seed_outage"]
 
 # The outage starts a minute after 2026-11-30T08:00:00Z; three days of cycles every 6 hours come first.
 EPOCH = 1_796_025_600.0
@@ -63,28 +63,6 @@ def open_file(browser: Browser, path: Path, *, width: int = 1200) -> Browsed:
     page.on("pageerror", lambda exc: browsed.errors.append(str(exc)))
     page.goto(path.resolve().as_uri(), wait_until="load")
     return browsed
-
-
-class FakeClock:
-    """Wall and monotonic time that move only with `advance`."""
-
-    def __init__(self, start: float) -> None:
-        self._wall = start
-        self._mono = 1000.0
-        self._lock = threading.Lock()
-
-    def time(self) -> float:
-        with self._lock:
-            return self._wall
-
-    def monotonic(self) -> float:
-        with self._lock:
-            return self._mono
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self._wall += seconds
-            self._mono += seconds
 
 
 @dataclass
@@ -142,7 +120,7 @@ def seed_outage(folder: Path) -> Outage:
 
     The caller sets DW_STATUS_SECRET (the v1 demo application's secret).
     """
-    clock = FakeClock(EPOCH - 3 * DAY)
+    clock = ManualClock(EPOCH - 3 * DAY)
     server = serve_in_thread(create_app())
     port = int(server.url.rsplit(":", 1)[1])
     options = MonitorOptions(_targets(folder, server.url))
