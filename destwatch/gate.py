@@ -86,6 +86,7 @@ def find_suites(*roots: Path) -> dict[str, Path]:
 def run_gate(request: GateRequest, *, err: TextIO | None = None) -> ExitCode:
     """Run the selected suites against the selected targets; returns the destwatch exit code."""
     err = err or sys.stderr
+    _share_hypothesis_storage()
     reports = request.reports.resolve()
     options = RunOptions(
         targets=targets_file(request.targets, err=err),
@@ -106,6 +107,18 @@ def run_gate(request: GateRequest, *, err: TextIO | None = None) -> ExitCode:
         return _run_suites(run, request, reports, err)
     finally:
         run.close()
+
+
+def _share_hypothesis_storage() -> None:
+    """Keep Hypothesis's storage in the user's cache, not in `./.hypothesis/` of whatever folder the gate
+    runs in: it holds Unicode tables that cost about a second to build, so every new folder (a fresh CI
+    checkout, another repository) paid that again and kept a `.hypothesis/` folder behind. The generation
+    database is off (runs are seeded), so nothing run-specific is kept. A storage the user chose wins."""
+    try:
+        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    except RuntimeError:  # no home folder to speak of: leave Hypothesis its default
+        return
+    os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(cache / "destwatch" / "hypothesis"))
 
 
 def _run_suites(run: Run, request: GateRequest, reports: Path, err: TextIO) -> ExitCode:

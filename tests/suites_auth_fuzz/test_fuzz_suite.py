@@ -25,6 +25,9 @@ def test_clean_reference_passes_the_fuzz_suite_on_every_version(run_suite: RunSu
     totals = summary["totals"]
     assert (totals["passed"], totals["failed"], totals["skipped"]) == (12 + 16, 0, 4), totals
     assert "productCatalog/v1 20261128" in run.output, "the seed is printed so the run can be replayed"
+    assert summary["targets"]["productCatalog/v1"]["fuzz_seed"] == 20261128
+    # Hypothesis's storage lives in the user's cache, not in the folder the gate ran in.
+    assert not (run.reports.parent / ".hypothesis").exists()
     # The fuzzer's own traffic is counted and recorded like every other request destwatch sends.
     for target, info in summary["targets"].items():
         assert info["requests"] > 50, (target, info)
