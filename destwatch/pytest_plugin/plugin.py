@@ -201,10 +201,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             reporting.write_json(reports / "summary.json", state.summary)
             exchanges = (Exchange(**exchange) for exchange in joined["exchanges"])
             reporting.write_exchanges(reports / "exchanges.jsonl", exchanges)
-            write_gate_report(state.summary, reports)  # after the files it links
+            state.reports = reports
     finally:
         if run is not None and not state.given:
             run.close()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    # After every plugin's sessionfinish: junit.xml and the Allure results the page links now exist.
+    state = state_of(config)
+    if state.summary is not None and state.reports is not None:
+        write_gate_report(state.summary, state.reports)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:

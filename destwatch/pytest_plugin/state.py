@@ -26,6 +26,8 @@ class State:
     results: Results = field(default_factory=Results)
     started: float = field(default_factory=time.time)
     summary: dict[str, Any] | None = None
+    # Where the summary was written: the gate's page joins it once every report file exists.
+    reports: Path | None = None
     # Seconds spent on each destination version's tests so far (its `version_budget`).
     spent: dict[str, float] = field(default_factory=dict)
     # Set when a signal stopped the session: the exit code it means (130 SIGINT, 143 SIGTERM).

@@ -55,8 +55,11 @@ def test_the_gate_page_shows_versions_suites_and_failures(reports: Path, browse:
     assert failure.locator(".curl").inner_text().startswith("curl -X ")
     assert "Bearer [redacted]" in failure.locator(".curl").inner_text()
     assert failure.locator(".counterexample").inner_text().startswith("NW-")
-    assert page.locator("#links a").all_inner_texts()[0] == "Allure results"
-    assert page.locator("#links a").first.get_attribute("href") == "allure-results/"
+    # Every report the gate writes is linked, junit.xml included (pytest writes it after destwatch's summary).
+    links = page.locator("#links a")
+    assert links.all_inner_texts()[0] == "Allure results"
+    assert links.first.get_attribute("href") == "allure-results/"
+    assert "junit.xml" in [links.nth(i).get_attribute("href") for i in range(links.count())]
     html = (reports / "index.html").read_text()
     assert "demo-secret-v1" not in html and "eyJ" not in html
     assert browsed.errors == [] and browsed.refused == []
