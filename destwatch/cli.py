@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 import destwatch
+from destwatch._cli_options import TargetOption, TargetsOption, VersionOption
 from destwatch.config import Targets, load_targets
 from destwatch.errors import ConfigError
 from destwatch.exit_codes import ExitCode
@@ -45,10 +46,6 @@ _CandidateOption = Annotated[
     str | None,
     typer.Option("--candidate", help="the embedded reference's candidate v4 of productCatalog (see serve)"),
 ]
-_TargetsOption = Annotated[
-    Path | None,
-    typer.Option("--targets", help="targets.toml (default: ./targets.toml, else the built-in example)"),
-]
 
 
 def _show_version(shown: bool) -> None:
@@ -73,13 +70,9 @@ def _main(
 )
 def run_command(
     ctx: typer.Context,
-    targets: _TargetsOption = None,
-    target: Annotated[
-        list[str] | None, typer.Option("--target", help="destination or destination/version (repeatable)")
-    ] = None,
-    version: Annotated[
-        list[str] | None, typer.Option("--version", help="version, e.g. v2 (repeatable)")
-    ] = None,
+    targets: TargetsOption = None,
+    target: TargetOption = None,
+    version: VersionOption = None,
     suite: Annotated[
         list[str] | None,
         typer.Option("--suite", help="suite to run, by folder name (repeatable; default all)"),
@@ -143,7 +136,7 @@ def _jobs(given: str) -> int | None:
 
 @app.command("targets")
 def targets_command(
-    targets: _TargetsOption = None,
+    targets: TargetsOption = None,
     check: Annotated[bool, typer.Option("--check", help="only validate targets.toml (no requests)")] = False,
     matrix: Annotated[
         bool,
@@ -233,7 +226,7 @@ def validate_command(
     destination: Annotated[str, typer.Argument(help="the destination, as named in targets.toml")],
     from_version: Annotated[str, typer.Option("--from", help="the version in use, e.g. v2")],
     to_version: Annotated[str, typer.Option("--to", help="the candidate version, e.g. v3")],
-    targets: _TargetsOption = None,
+    targets: TargetsOption = None,
     waivers: Annotated[
         Path | None, typer.Option("--waivers", help="waivers.toml: accepted changes with an expiry")
     ] = None,

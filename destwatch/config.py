@@ -14,7 +14,7 @@ import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal, Protocol, TypeVar
+from typing import Annotated, Any, Literal, Protocol, TextIO, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -29,6 +29,7 @@ from pydantic import (
     ValidationError,
 )
 
+import destwatch.templates
 from destwatch._durations import parse_duration
 from destwatch._tomllines import TomlLines, toml_value
 from destwatch.errors import ConfigError
@@ -37,6 +38,7 @@ from destwatch.redact import register_secret
 __all__ = [
     "DEFAULT_TOKEN_URL",
     "EMBEDDED",
+    "EXAMPLE_TARGETS",
     "MONITOR_STEPS",
     "ConfigError",
     "EmbeddedReference",
@@ -48,7 +50,28 @@ __all__ = [
     "VersionTarget",
     "did_you_mean",
     "load_targets",
+    "targets_file",
 ]
+
+# The built-in example (what `destwatch init` writes): used when no targets.toml is given or found.
+EXAMPLE_TARGETS = Path(destwatch.templates.__file__).resolve().parent / "targets.toml"
+
+
+def targets_file(given: Path | None, *, err: TextIO | None = None) -> Path:
+    """The targets.toml to use: the one given, else ./targets.toml, else the built-in example (said so)."""
+    if given is not None:
+        return given
+    here = Path.cwd() / "targets.toml"
+    if here.exists():
+        return here
+    if err is not None:
+        print(
+            "destwatch: no targets.toml here; using the built-in example (the embedded reference "
+            "destination). Write your own with `destwatch init`.",
+            file=err,
+        )
+    return EXAMPLE_TARGETS
+
 
 EMBEDDED = "embedded"
 DEFAULT_TOKEN_URL = "https://destinations.occtoo.com/destinations/{destination_id}/token"

@@ -23,6 +23,7 @@ import pytest
 
 import destwatch.suites
 import destwatch.templates
+from destwatch.config import EXAMPLE_TARGETS, targets_file
 from destwatch.errors import ConfigError
 from destwatch.exit_codes import ExitCode
 from destwatch.pytest_plugin.state import GivenRun
@@ -32,7 +33,6 @@ __all__ = ["BUILTIN_SUITES", "EXAMPLE_TARGETS", "GateRequest", "find_suites", "r
 
 BUILTIN_SUITES = Path(destwatch.suites.__file__).resolve().parent
 # The targets.toml `destwatch init` writes: the embedded reference, and a commented real destination.
-EXAMPLE_TARGETS = Path(destwatch.templates.__file__).resolve().parent / "targets.toml"
 
 
 @dataclass(frozen=True)
@@ -52,22 +52,6 @@ class GateRequest:
     pytest_args: tuple[str, ...] = ()
     # Processes running versions side by side (pytest-xdist); None: one per core, at most one per version.
     jobs: int | None = 1
-
-
-def targets_file(given: Path | None, *, err: TextIO | None = None) -> Path:
-    """The targets.toml to use: the one given, else ./targets.toml, else the built-in example (said so)."""
-    if given is not None:
-        return given
-    here = Path.cwd() / "targets.toml"
-    if here.exists():
-        return here
-    if err is not None:
-        print(
-            "destwatch: no targets.toml here; using the built-in example (the embedded reference "
-            "destination). Write your own with `destwatch init`.",
-            file=err,
-        )
-    return EXAMPLE_TARGETS
 
 
 def find_suites(*roots: Path) -> dict[str, Path]:

@@ -25,6 +25,7 @@ CORE_PUBLIC_NAMES = {
         "ConfigError",
         "DEFAULT_TOKEN_URL",
         "EMBEDDED",
+        "EXAMPLE_TARGETS",
         "EmbeddedReference",
         "MONITOR_STEPS",
         "MonitorSettings",
@@ -35,6 +36,7 @@ CORE_PUBLIC_NAMES = {
         "VersionTarget",
         "did_you_mean",
         "load_targets",
+        "targets_file",
     ],
     "destwatch.documents": ["DocumentFetch", "DocumentStore", "endpoints", "validate_document"],
     "destwatch.errors": [

@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-import destwatch.templates
+from destwatch._cli_options import TargetOption, TargetsOption, VersionOption
 from destwatch._durations import parse_duration
-from destwatch.config import load_targets
+from destwatch.config import load_targets, targets_file
 from destwatch.errors import ConfigError
 from destwatch.exit_codes import ExitCode
 from destwatch.monitor.history import History
@@ -33,11 +33,9 @@ from destwatch.redact import redact
 if TYPE_CHECKING:
     from destwatch.monitor.service import MonitorOptions
 
-__all__ = ["monitor_command", "resolve_targets_file"]
+__all__ = ["monitor_command"]
 
 log = logging.getLogger("destwatch.monitor")
-
-_EXAMPLE_TARGETS = Path(destwatch.templates.__file__).resolve().parent / "targets.toml"
 
 
 class _Usage(Exception):
@@ -45,16 +43,9 @@ class _Usage(Exception):
 
 
 def monitor_command(
-    targets: Annotated[
-        Path | None,
-        typer.Option("--targets", help="targets.toml (default: ./targets.toml, else the built-in example)"),
-    ] = None,
-    target: Annotated[
-        list[str] | None, typer.Option("--target", help="destination or destination/version (repeatable)")
-    ] = None,
-    version: Annotated[
-        list[str] | None, typer.Option("--version", help="version, e.g. v2 (repeatable)")
-    ] = None,
+    targets: TargetsOption = None,
+    target: TargetOption = None,
+    version: VersionOption = None,
     once: Annotated[bool, typer.Option("--once", help="one cycle, then exit (cron, CI schedules)")] = False,
     every: Annotated[
         str | None, typer.Option("--every", help="run as a service, one cycle every DURATION (e.g. 60s)")
@@ -116,7 +107,7 @@ def monitor_command(
         bound = _duration("--for", duration) if duration is not None else None
         if interval is not None and interval <= 0:
             raise _Usage("--every 0 would never pause. Fix: pass a duration such as 60s")
-        path = resolve_targets_file(targets, err)
+        path = targets_file(targets, err=err.file)
         names, versions = tuple(target or ()), tuple(version or ())
         if report:
             code = _report(out, path, names, versions, history, as_json=as_json)
@@ -284,22 +275,6 @@ def _duration(option: str, text: str) -> float:
         return parse_duration(text)
     except ValueError as exc:
         raise _Usage(f"{option} {exc}") from None
-
-
-def resolve_targets_file(given: Path | None, err: Console) -> Path:
-    """`given`, else ./targets.toml, else the built-in example (said on stderr)."""
-    if given is not None:
-        return given
-    here = Path.cwd() / "targets.toml"
-    if here.exists():
-        return here
-    err.print(
-        "destwatch: no targets.toml here; using the built-in example (the embedded reference destination). "
-        "Write your own with `destwatch init`.",
-        markup=False,
-        highlight=False,
-    )
-    return _EXAMPLE_TARGETS
 
 
 @contextmanager

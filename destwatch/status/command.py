@@ -13,10 +13,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from destwatch.config import load_targets
+from destwatch._cli_options import TargetsOption
+from destwatch.config import load_targets, targets_file
 from destwatch.errors import ConfigError
 from destwatch.exit_codes import ExitCode
-from destwatch.monitor.command import resolve_targets_file
 from destwatch.monitor.history import History
 from destwatch.redact import redact
 from destwatch.status.collect import load_status
@@ -32,10 +32,7 @@ def status_command(
     history: Annotated[
         Path | None, typer.Option("--history", help="the monitor history (default: [monitor] history)")
     ] = None,
-    targets: Annotated[
-        Path | None,
-        typer.Option("--targets", help="targets.toml (default: ./targets.toml, else the built-in example)"),
-    ] = None,
+    targets: TargetsOption = None,
 ) -> None:
     """Write the status site (uptime, latency, incidents, SLOs, badges) from the monitor history.
 
@@ -43,7 +40,7 @@ def status_command(
     """
     err = Console(stderr=True, soft_wrap=True)
     try:
-        path = resolve_targets_file(targets, err)
+        path = targets_file(targets, err=err.file)
         config = load_targets(path)
         settings = config.monitor
         opened = History.open(history or Path(settings.history), create=False)
