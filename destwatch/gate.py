@@ -165,6 +165,8 @@ def _from_pytest(code: int | pytest.ExitCode, err: TextIO) -> ExitCode:
     return ExitCode.OK if code == pytest.ExitCode.OK else ExitCode.USAGE
 
 
+# The pytest plugins of a run, by entry point name: destwatch's, Allure's results, Hypothesis's options.
+_PLUGINS = ("destwatch", "allure_pytest", "hypothesispytest")
 _REPORT_FILES = ("summary.json", "junit.xml", "exchanges.jsonl")
 _REPORT_FOLDERS = ("specs", "allure-results")
 
@@ -188,7 +190,7 @@ def _parallel(jobs: int | None, versions: int) -> list[str]:
     """pytest-xdist's arguments for `jobs` processes; none when one process does (starting workers costs
     more than it saves for a single version)."""
     wanted = min(jobs or os.cpu_count() or 1, versions)
-    return ["-n", str(wanted)] if wanted > 1 else []
+    return ["-pxdist", "-n", str(wanted)] if wanted > 1 else []
 
 
 def _pytest_args(folders: list[Path], request: GateRequest, reports: Path) -> list[str]:
@@ -202,6 +204,10 @@ def _pytest_args(folders: list[Path], request: GateRequest, reports: Path) -> li
     # is the suites' folder: pytest scopes a conftest's fixtures to its folder only under the rootdir, and
     # makes the others global (one suite's autouse fixtures would then run in every suite).
     args += ["-c", str(BUILTIN_SUITES / "pytest.ini"), f"--rootdir={BUILTIN_SUITES}", "--tb=short"]
+    # Only the plugins a run needs, whatever else is installed: a plugin that reorders, reruns or reseeds
+    # tests would change what a run means (and loading them all cost a quarter of a second per run). A
+    # user's suites that need one name it after `--` (`-p NAME`).
+    args += ["--disable-plugin-autoload", *(f"-p{name}" for name in _PLUGINS)]
     # The command imports the plugin before pytest starts, which pytest would warn about on every run.
     args += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
     return [*args, *request.pytest_args]

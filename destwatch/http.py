@@ -41,6 +41,8 @@ __all__ = [
 ]
 
 _EXCERPT = 500
+# Request bodies are kept whole up to this size, so a recorded request can be sent again as it was.
+_REQUEST_BODY_LIMIT = 64 * 1024
 # A server asking for a longer pause than this gets no more requests: it is rate limiting, not answering.
 MAX_RETRY_AFTER = 30.0
 _MAX_429_RETRIES = 2
@@ -308,7 +310,8 @@ def redacted_exchange(
     elapsed: float,
     error: str = "",
 ) -> Exchange:
-    """An `Exchange` as the reports keep it, whichever client sent it: redacted, bodies cut to an excerpt."""
+    """An `Exchange` as the reports keep it, whichever client sent it: redacted, the answer's body cut to an
+    excerpt, the request's kept whole (up to 64 KiB)."""
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body or ""
     return Exchange(
         target=target,
@@ -317,7 +320,7 @@ def redacted_exchange(
         status=status,
         elapsed=elapsed,
         request_headers=redact_headers(headers),
-        request_body=redact(text[:_EXCERPT]),
+        request_body=redact(text[:_REQUEST_BODY_LIMIT]),
         response_body=redact(response_text[:_EXCERPT]),
         error=error,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -26,18 +27,27 @@ _JSON_SECRET = re.compile(
     re.IGNORECASE,
 )
 _known_secrets: set[str] = set()
+# One pattern for every registered secret, longest first (so a secret containing another is masked whole);
+# rebuilt only when a secret is added, because every recorded request is redacted.
+_known_pattern: re.Pattern[str] | None = None
+_registering = threading.Lock()
 
 
 def register_secret(value: str | None) -> None:
     """Mask this exact value from now on, wherever it shows up (secrets read from the environment)."""
-    if value and len(value) >= 4:
+    global _known_pattern
+    if not value or len(value) < 4 or value in _known_secrets:
+        return
+    with _registering:
         _known_secrets.add(value)
+        ordered = sorted(_known_secrets, key=len, reverse=True)
+        _known_pattern = re.compile("|".join(re.escape(secret) for secret in ordered))
 
 
 def redact(text: str) -> str:
     """Mask JWTs, bearer credentials, secret-looking JSON fields and every registered secret."""
-    for secret in sorted(_known_secrets, key=len, reverse=True):
-        text = text.replace(secret, MASK)
+    if _known_pattern is not None:
+        text = _known_pattern.sub(MASK, text)
     text = _JWT.sub(MASK, text)
     text = _BEARER.sub(lambda m: f"{m.group(1)} {MASK}", text)
     return _JSON_SECRET.sub(lambda m: f'{m.group(1)}"{MASK}"', text)

@@ -21,6 +21,7 @@ import httpx
 
 from destwatch.fuzzing import EXCLUDED_CHECKS
 from destwatch.reference import REFERENCE, create_app, serve_in_thread
+from destwatch.reference.targets import demo_secrets, embedded_targets
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -28,27 +29,12 @@ SEED = 20261128
 BUDGET = 1.0
 
 
-def _targets(server_url: str, version: str, destination_id: str, examples: int) -> str:
+def _targets(server_url: str, version: str, examples: int) -> str:
     # A real-destination style file (not "embedded"), so both tools hit the server started here.
-    return f"""\
-[defaults]
-examples = {examples}
-max_rps = 100000.0
-response_time_budget = {BUDGET}
-seed = {SEED}
-
-[destinations.productCatalog]
-base_url = "{server_url}/{{customer}}/{{destination}}"
-customer = "northwind"
-token_url = "{server_url}/destinations/{{destination_id}}/token"
-
-[destinations.productCatalog.versions.{version}]
-protected = true
-destination_id = "{destination_id}"
-client_id = "demo-client-{version}"
-client_secret = "${{BENCH_CLIENT_SECRET}}"
-languages = ["en", "sv", "de"]
-"""
+    defaults = {"examples": examples, "max_rps": 100000.0, "response_time_budget": BUDGET, "seed": SEED}
+    return embedded_targets(
+        served_at=server_url, versions=[f"productCatalog/{version}"], expectations=False, defaults=defaults
+    )
 
 
 def _timed(command: list[str], *, env: dict[str, str], cwd: Path) -> tuple[float, int, str]:
@@ -68,17 +54,17 @@ def main() -> int:
     assert destination is not None
     version = destination.version(args.version)
     assert version is not None
-    secret = f"demo-secret-{args.version}"
+    app = version.applications[0]
     with serve_in_thread(create_app(token_rate_limit=None)) as server, tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         targets = workdir / "targets.toml"
-        targets.write_text(_targets(server.url, args.version, version.destination_id, args.examples))
+        targets.write_text(_targets(server.url, args.version, args.examples))
         # Bytecode caching as on a user's machine: without it pytest re-rewrites every plugin module per run.
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        env["BENCH_CLIENT_SECRET"] = secret
+        env.update(demo_secrets())
         token = httpx.post(
             f"{server.url}/destinations/{version.destination_id}/token",
-            json={"clientId": f"demo-client-{args.version}", "clientSecret": secret},
+            json={"clientId": app.client_id, "clientSecret": app.client_secret},
         ).json()["accessToken"]
         base = f"{server.url}/northwind/productCatalog/{args.version}"
         destwatch = [

@@ -2,15 +2,17 @@
 
 Runs both suites through `destwatch run` (in-process), then replays the very same requests, taken from the
 run's recorded exchanges, with a plain sequential httpx loop against a fresh reference server, so the
-cost of the suites (pytest, oracles, pacing) sits beside the bare cost of the HTTP they send.
+cost of the suites (pytest, oracles, pacing) sits beside the bare cost of the HTTP they send. Each round
+does both, one after the other, and its ratio pairs them (the machine's speed drifts between rounds).
 
-    .venv/bin/python scripts/bench_semantics.py [--seed N] [--max-rps R]
+    .venv/bin/python scripts/bench_semantics.py [--seed N] [--max-rps R] [--jobs N] [--rounds 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import tempfile
 import time
 from collections import Counter
@@ -20,14 +22,13 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from destwatch import http
 from destwatch.gate import GateRequest, run_gate
 from destwatch.reference import REFERENCE, create_app, serve_in_thread
 from destwatch.reference.targets import embedded_targets
 
 
 def _suites(
-    workdir: Path, seed: int | None, max_rps: float
+    workdir: Path, seed: int | None, max_rps: float, jobs: int | None
 ) -> tuple[float, dict[str, Any], list[dict[str, Any]]]:
     targets = workdir / "targets.toml"
     targets.write_text(embedded_targets(defaults={"max_rps": max_rps, "request_budget": 400}))
@@ -35,7 +36,12 @@ def _suites(
     started = time.perf_counter()
     code = run_gate(
         GateRequest(
-            targets=targets, reports=reports, suites=("shape", "filters"), seed=seed, pytest_args=("-q",)
+            targets=targets,
+            reports=reports,
+            suites=("shape", "filters"),
+            seed=seed,
+            pytest_args=("-q",),
+            jobs=jobs,
         )
     )
     wall = time.perf_counter() - started
@@ -84,28 +90,41 @@ def _plain_loop(exchanges: list[dict[str, Any]]) -> tuple[float, int]:
 
 
 def main() -> None:
-    # The replay needs every request body whole; reports keep only an excerpt of each.
-    http._EXCERPT = 1 << 20
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--max-rps", type=float, default=500.0, help="the targets' rate bound (default 500)")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="destwatch's processes (default 1; 0: as `--jobs auto`, one per core)",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="suites then loop, this many times (default 3)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        wall, summary, exchanges = _suites(Path(tmp), args.seed, args.max_rps)
-    loop_wall, replayed = _plain_loop(exchanges)
-    sent = len(exchanges)
-    per_target = Counter(e["target"] for e in exchanges)
+    print(
+        f"{'round':>5}  {'requests':>8}  {'suites req/s':>12}  {'session req/s':>13}  "
+        f"{'loop req/s':>10}  ratio"
+    )
+    ratios = []
+    for round_ in range(1, args.rounds + 1):
+        with tempfile.TemporaryDirectory() as tmp:
+            wall, summary, exchanges = _suites(Path(tmp), args.seed, args.max_rps, args.jobs or None)
+        loop_wall, replayed = _plain_loop(exchanges)
+        sent, session = len(exchanges), summary["duration"]
+        loop_rate = replayed / loop_wall
+        ratios.append(sent / wall / loop_rate)
+        print(
+            f"{round_:>5}  {sent:>8}  {sent / wall:>12.1f}  {sent / session:>13.1f}  {loop_rate:>10.1f}  "
+            f"{ratios[-1]:.2f}"
+        )
     totals = summary["totals"]
     print(
-        f"shape + filters: {totals['passed']} passed, {totals['failed']} failed, {totals['skipped']} skipped"
+        f"shape + filters: {totals['passed']} passed, {totals['failed']} failed, "
+        f"{totals['skipped']} skipped; median ratio of the whole command's rate to the loop's: "
+        f"{statistics.median(ratios):.2f} (goal 0.5)"
     )
-    print(f"{'':24}{'requests':>10}{'wall s':>10}{'req/s':>10}")
-    print(f"{'suites (destwatch run)':24}{sent:>10}{wall:>10.2f}{sent / wall:>10.1f}")
-    session = summary["duration"]
-    print(f"{'  of which pytest session':24}{'':>10}{session:>10.2f}{sent / session:>10.1f}")
-    print(f"{'plain httpx loop':24}{replayed:>10}{loop_wall:>10.2f}{replayed / loop_wall:>10.1f}")
     print("requests per destination version (both suites; budget 400 per suite):")
-    for target, count in sorted(per_target.items()):
+    for target, count in sorted(Counter(e["target"] for e in exchanges).items()):
         print(f"  {target:24}{count:>6}")
 
 

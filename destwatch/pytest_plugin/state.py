@@ -34,6 +34,8 @@ class State:
     stopped_by: ExitCode | None = None
     # What each pytest-xdist worker reported of its run (the controller's summary joins them).
     worker_reports: list[dict[str, Any]] = field(default_factory=list)
+    # Whether this session froze the heap after collection (and so unfreezes it at the end).
+    heap_frozen: bool = False
 
 
 _STATE = pytest.StashKey[State]()

@@ -8,23 +8,27 @@ applications).
 
 from __future__ import annotations
 
-from destwatch.reference.app import create_app
-from destwatch.reference.candidates import CANDIDATES, Candidate, CandidateSwitch, candidate_customer
-from destwatch.reference.faults import FAULTS, Fault, FaultSwitch
-from destwatch.reference.model import (
-    REFERENCE,
-    Application,
-    Customer,
-    Destination,
-    Endpoint,
-    Facet,
-    Property,
-    Style,
-    Surface,
-    Version,
-)
-from destwatch.reference.server import RunningServer, ServerStartError, serve_forever, serve_in_thread
-from destwatch.reference.variants import VARIANTS, Variant
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from destwatch.reference.app import create_app
+    from destwatch.reference.candidates import CANDIDATES, Candidate, CandidateSwitch, candidate_customer
+    from destwatch.reference.faults import FAULTS, Fault, FaultSwitch
+    from destwatch.reference.model import (
+        REFERENCE,
+        Application,
+        Customer,
+        Destination,
+        Endpoint,
+        Facet,
+        Property,
+        Style,
+        Surface,
+        Version,
+    )
+    from destwatch.reference.server import RunningServer, ServerStartError, serve_forever, serve_in_thread
+    from destwatch.reference.variants import VARIANTS, Variant
 
 __all__ = [
     "CANDIDATES",
@@ -52,3 +56,33 @@ __all__ = [
     "serve_forever",
     "serve_in_thread",
 ]
+
+# Each name from its module on first use: a run against real destinations (and every command's start-up)
+# then loads neither Starlette nor the catalogues.
+_EXPORTS = {
+    "app": ("create_app",),
+    "candidates": ("CANDIDATES", "Candidate", "CandidateSwitch", "candidate_customer"),
+    "faults": ("FAULTS", "Fault", "FaultSwitch"),
+    "model": (
+        "REFERENCE",
+        "Application",
+        "Customer",
+        "Destination",
+        "Endpoint",
+        "Facet",
+        "Property",
+        "Style",
+        "Surface",
+        "Version",
+    ),
+    "server": ("RunningServer", "ServerStartError", "serve_forever", "serve_in_thread"),
+    "variants": ("VARIANTS", "Variant"),
+}
+_HOMES = {name: module for module, names in _EXPORTS.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{home}"), name)

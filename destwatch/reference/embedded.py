@@ -13,10 +13,8 @@ from typing import Any
 
 from destwatch.config import ServedVersion
 from destwatch.redact import register_secret
-from destwatch.reference.app import create_app
 from destwatch.reference.candidates import candidate_customer
 from destwatch.reference.faults import FAULTS
-from destwatch.reference.server import serve_in_thread
 from destwatch.reference.variants import VARIANTS, variant_customer
 
 __all__ = ["Embedded"]
@@ -70,6 +68,10 @@ class Embedded:
 
     def start(self) -> str:
         """Serve the reference on a free loopback port (once); returns its URL."""
+        # Starlette and uvicorn are loaded here, by the run that serves, not by every run that validates.
+        from destwatch.reference.app import create_app
+        from destwatch.reference.server import serve_in_thread
+
         if not self._url:
             app = create_app(fault=self.fault, token_ttl=self.token_ttl, customer=self._customer)
             self._url = self._stack.enter_context(serve_in_thread(app)).url

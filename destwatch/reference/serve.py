@@ -13,7 +13,6 @@ from typing import Annotated
 import typer
 
 from destwatch._tomllines import toml_value
-from destwatch.reference.app import create_app
 from destwatch.reference.candidates import (
     CANDIDATE_DESTINATION,
     CANDIDATE_OF,
@@ -23,7 +22,6 @@ from destwatch.reference.candidates import (
 )
 from destwatch.reference.faults import FAULTS
 from destwatch.reference.model import REFERENCE, Customer
-from destwatch.reference.server import ServerStartError, serve_forever
 from destwatch.reference.variants import VARIANTS, variant_customer
 
 __all__ = ["DEFAULT_PORT", "banner", "candidate_listing", "fault_listing", "serve_command", "variant_listing"]
@@ -140,6 +138,10 @@ def serve_command(
     ] = False,
 ) -> None:
     """Serve the reference destination (an Occtoo-style destination with seeded faults) until Ctrl+C."""
+    # Here, not at the top: every destwatch command imports this module to declare its options.
+    from destwatch.reference.app import create_app
+    from destwatch.reference.server import ServerStartError, serve_forever
+
     if list_faults:
         typer.echo(fault_listing())
         return

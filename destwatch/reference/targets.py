@@ -1,7 +1,9 @@
-"""targets.toml text that points destwatch at the embedded reference destination.
+"""targets.toml text that points destwatch at the reference destination, embedded or served at a URL.
 
 The repository's own `targets.toml`, the project's tests and the benchmarks all describe the same
 reference versions; rendering them from `REFERENCE` keeps one description of what the reference serves.
+A served reference is configured as a real destination is: URLs, destination ids, client ids, and each
+secret read from an environment variable (`demo_secrets()` says which holds what).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from destwatch._tomllines import toml_value
 from destwatch.reference.model import REFERENCE, Customer
 
-__all__ = ["EXPECTATIONS", "embedded_targets"]
+__all__ = ["EXPECTATIONS", "demo_secrets", "embedded_targets"]
 
 TomlValue = str | int | float | bool | list[str] | list[int]
 
@@ -33,9 +35,13 @@ def embedded_targets(
     versions: Iterable[str] | None = None,
     customer: Customer = REFERENCE,
     expectations: bool = True,
+    served_at: str = "",
 ) -> str:
     """The targets.toml text for every reference version, or only `versions` (`"productCatalog/v1"`), with
-    the reference's `EXPECTATIONS` switched on under `defaults` (unless `expectations` is false)."""
+    the reference's `EXPECTATIONS` switched on under `defaults` (unless `expectations` is false).
+
+    `served_at`: the URL of a reference already serving (`destwatch serve`, a test's server), configured
+    as a real destination; the caller puts `demo_secrets(customer)` in the environment."""
     wanted = set(versions) if versions is not None else None
     promised = EXPECTATIONS if expectations else {}
     lines = [*_table("defaults", {**promised, **(defaults or {})} or None), *_table("reference", reference)]
@@ -45,13 +51,36 @@ def embedded_targets(
         ]
         if not chosen:
             continue
-        lines += _table(
-            f"destinations.{destination.name}", {"base_url": "embedded", "customer": customer.name}
-        )
+        where: dict[str, TomlValue] = {"base_url": "embedded", "customer": customer.name}
+        if served_at:
+            where["base_url"] = f"{served_at}/{{customer}}/{{destination}}"
+            where["token_url"] = f"{served_at}/destinations/{{destination_id}}/token"
+        lines += _table(f"destinations.{destination.name}", where)
         for version in chosen:
-            settings = {"protected": version.protected, "languages": list(version.languages)}
+            settings: dict[str, TomlValue] = {
+                "protected": version.protected,
+                "languages": list(version.languages),
+            }
+            if served_at:
+                settings["destination_id"] = version.destination_id
+            if served_at and version.protected and version.applications:
+                settings["client_id"] = version.applications[0].client_id
+                settings["client_secret"] = f"${{{_secret_variable(destination.name, version.name)}}}"
             lines += _table(f"destinations.{destination.name}.versions.{version.name}", settings)
     return "\n".join(lines)
+
+
+def demo_secrets(customer: Customer = REFERENCE) -> dict[str, str]:
+    """The environment a served reference's targets.toml reads: each protected version's demo secret."""
+    return {
+        _secret_variable(destination.name, version.name): version.applications[0].client_secret
+        for destination, version in customer.versions()
+        if version.protected and version.applications
+    }
+
+
+def _secret_variable(destination: str, version: str) -> str:
+    return f"DESTWATCH_DEMO_{destination}_{version}_SECRET".upper()
 
 
 def _table(name: str, values: Mapping[str, TomlValue] | None) -> list[str]:

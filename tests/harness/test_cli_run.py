@@ -163,6 +163,23 @@ def test_arguments_after_double_dash_go_to_pytest(tmp_path: Path) -> None:
     assert (totals["passed"], totals["failed"], totals["skipped"]) == (1, 0, 0)
 
 
+def _plugins(output: str) -> set[str]:
+    line = next(line for line in output.splitlines() if line.startswith("plugins: "))
+    return {item.rsplit("-", 1)[0] for item in line.removeprefix("plugins: ").split(", ")}
+
+
+def test_the_gate_loads_only_its_own_pytest_plugins_and_those_the_user_names(tmp_path: Path) -> None:
+    # This environment has more installed (pytest-timeout, anyio, Schemathesis's, pytest-xdist): none
+    # takes part in a run unless asked for, so installing a plugin cannot change what a run means.
+    args = ("--suite", "smoke", "--target", "googleMarketplace", "--jobs", "1", "--", "-v")
+    ran = _destwatch(tmp_path, *args)
+    assert ran.code == 0, ran.output[-3000:]
+    assert _plugins(ran.output) == {"destwatch", "allure-pytest", "hypothesis"}
+    named = _destwatch(tmp_path, *args, "-p", "timeout")
+    assert named.code == 0, named.output[-3000:]
+    assert _plugins(named.output) == {"destwatch", "allure-pytest", "hypothesis", "timeout"}
+
+
 _BAD_TARGETS = "[defaults]\nmax_rps = -5\n"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 from dataclasses import replace
@@ -37,6 +38,20 @@ def test_every_exchange_is_recorded_with_credentials_masked(
     assert exchange.request_headers["authorization"] == "Bearer [redacted]"
     assert exchange.request_body == '{"top":1}'
     assert client.token() not in repr(client.recorder.exchanges)
+
+
+def test_a_recorded_request_body_is_whole_so_the_request_can_be_sent_again(
+    steered: SteeredDestination, shop: VersionTarget
+) -> None:
+    # The answer is kept as an excerpt; the request as it was sent, up to 64 KiB.
+    must = [{"color": [f"shade-{n}" for n in range(200)]}]
+    client = Client(shop)
+    client.post("items", json={"top": 1, "must": must})
+    client.post("items", json={"top": 1, "note": "x" * 70_000})
+    whole, huge = client.recorder.exchanges[1:]
+    assert len(whole.request_body) > 1000
+    assert json.loads(whole.request_body) == {"top": 1, "must": must}
+    assert len(huge.request_body) == 64 * 1024
 
 
 def test_rate_limiter_spaces_calls_one_over_max_rps_apart() -> None:

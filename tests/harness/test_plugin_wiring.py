@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import socket
@@ -128,6 +129,28 @@ def test_suite_marker_comes_from_the_folder_under_suites(pytester: pytest.Pytest
         """,
     )
     _run(pytester, "suites", "--targets", TARGETS, "--target", "googleMarketplace").assert_outcomes(passed=1)
+
+
+def test_a_destwatch_session_freezes_the_heap_after_collection_and_thaws_it_at_the_end(
+    pytester: pytest.Pytester,
+) -> None:
+    _suite(
+        pytester,
+        "heap",
+        """
+        import gc
+
+        def test_frozen(target):
+            assert gc.get_freeze_count() > 0
+        """,
+    )
+    pytester.makepyfile(
+        test_plain="import gc\n\ndef test_not_frozen():\n    assert gc.get_freeze_count() == 0\n"
+    )
+    _run(pytester, "suites", "--targets", TARGETS, "--target", "googleMarketplace").assert_outcomes(passed=1)
+    assert gc.get_freeze_count() == 0
+    # A session where no test asks for a target is left as it is (its test sees nothing frozen).
+    _run(pytester, "test_plain.py").assert_outcomes(passed=1)
 
 
 def test_client_and_document_fixtures_serve_the_version(pytester: pytest.Pytester) -> None:

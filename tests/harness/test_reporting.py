@@ -8,7 +8,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from destwatch.redact import register_secret
+from destwatch.redact import redact, register_secret
 from destwatch.reporting import ItemResult, build_summary, render_summary, write_json
 
 
@@ -70,6 +70,13 @@ def test_terminal_table_has_a_row_per_version_and_suite_and_the_first_failure_li
     assert "│ productCatalog/v1 │ smoke │ 1      │ 1      │ 0       │ the answer holds `language`" in text
     assert "FAILED b: the answer holds `language`" in text
     assert "contract violations (exit 1): 1 passed, 2 failed, 1 skipped" in text
+
+
+def test_a_secret_containing_another_is_masked_whole_whenever_it_was_registered() -> None:
+    register_secret("nested-secret")
+    assert redact("sent nested-secret") == "sent [redacted]"
+    register_secret("outer-nested-secret-42")
+    assert redact("sent outer-nested-secret-42 and nested-secret") == "sent [redacted] and [redacted]"
 
 
 def test_report_files_are_written_whole_and_redacted(tmp_path: Path) -> None:

@@ -13,48 +13,30 @@ from monkit import CaptureServer, FakeClock, monitor_table
 
 from destwatch.monitor.outcomes import State
 from destwatch.monitor.service import Monitor, MonitorOptions
-from destwatch.reference import REFERENCE, create_app, serve_in_thread
+from destwatch.reference import create_app, serve_in_thread
+from destwatch.reference.targets import demo_secrets, embedded_targets
 
 TARGET = "productCatalog/v1"
 
 
 def _targets(folder: Path, url: str) -> Path:
-    served = REFERENCE.destination("productCatalog").version("v1")  # type: ignore[union-attr]
     path = folder / "targets.toml"
-    path.write_text(
-        f"""
-[defaults]
-max_rps = 1000.0
-timeout = 2.0
-
-[destinations.productCatalog]
-base_url = "{url}/{{customer}}/{{destination}}"
-customer = "northwind"
-token_url = "{url}/destinations/{{destination_id}}/token"
-
-[destinations.productCatalog.versions.v1]
-protected = true
-languages = ["en", "sv", "de"]
-destination_id = "{served.destination_id}"
-client_id = "{served.applications[0].client_id}"
-client_secret = "${{DW_OUTAGE_SECRET}}"
-
-"""
-        + monitor_table(
-            {
-                "history": str(folder / "monitor.db"),
-                "webhook": "${DW_OUTAGE_WEBHOOK}",
-                "notify": ["${DW_OUTAGE_NOTIFY}"],
-            }
-        ),
-        encoding="utf-8",
+    served = embedded_targets(
+        served_at=url, versions=[TARGET], expectations=False, defaults={"max_rps": 1000.0, "timeout": 2.0}
     )
+    settings = {
+        "history": str(folder / "monitor.db"),
+        "webhook": "${DW_OUTAGE_WEBHOOK}",
+        "notify": ["${DW_OUTAGE_NOTIFY}"],
+    }
+    path.write_text(f"{served}\n{monitor_table(settings)}", encoding="utf-8")
     return path
 
 
 @pytest.fixture
 def outage_env(monkeypatch: pytest.MonkeyPatch, capture: CaptureServer) -> Iterator[None]:
-    monkeypatch.setenv("DW_OUTAGE_SECRET", "demo-secret-v1")
+    for name, secret in demo_secrets().items():
+        monkeypatch.setenv(name, secret)
     monkeypatch.setenv("DW_OUTAGE_WEBHOOK", f"{capture.url}/hook/webhook-key-5b7e")
     monkeypatch.setenv("DW_OUTAGE_NOTIFY", capture.url.replace("http://", "json://") + "/apprise")
     yield

@@ -1,13 +1,16 @@
-"""`embedded_targets` renders a targets.toml that destwatch loads as exactly the reference's versions."""
+"""`embedded_targets` renders a targets.toml that destwatch loads as exactly the reference's versions,
+embedded or served at a URL."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from destwatch.config import load_targets
 from destwatch.reference import REFERENCE
 from destwatch.reference.embedded import Embedded
-from destwatch.reference.targets import embedded_targets
+from destwatch.reference.targets import demo_secrets, embedded_targets
 
 
 def _load(tmp_path: Path, text: str) -> list:
@@ -37,3 +40,25 @@ def test_defaults_reference_settings_and_a_version_subset_are_rendered(tmp_path:
     assert target.settings.rfc6750_strict is True
     assert target.settings.auth_reject_statuses == (401,)
     assert "token_ttl = 2" in text
+
+
+def test_a_served_reference_is_configured_as_a_real_destination_with_secrets_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, secret in demo_secrets().items():
+        monkeypatch.setenv(name, secret)
+    text = embedded_targets(served_at="http://127.0.0.1:8765")
+    loaded = {t.id: t for t in _load(tmp_path, text)}
+    assert len(loaded) == sum(len(d.versions) for d in REFERENCE.destinations)
+    for destination, version in REFERENCE.versions():
+        target = loaded[f"{destination.name}/{version.name}"]
+        assert not target.embedded
+        assert target.base_url == f"http://127.0.0.1:8765/northwind/{destination.name}/{version.name}"
+        if version.protected:
+            assert target.token_url == f"http://127.0.0.1:8765/destinations/{version.destination_id}/token"
+            assert (target.client_id.get_secret_value(), target.client_secret.get_secret_value()) == (
+                version.applications[0].client_id,
+                version.applications[0].client_secret,
+            )
+    # The file itself names variables, never the secrets.
+    assert not [secret for secret in demo_secrets().values() if secret in text]

@@ -12,7 +12,8 @@ from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, R
 from destwatch.monitor.clock import ManualClock
 from destwatch.monitor.outcomes import State
 from destwatch.monitor.service import Monitor, MonitorOptions
-from destwatch.reference import REFERENCE, create_app, serve_in_thread
+from destwatch.reference import create_app, serve_in_thread
+from destwatch.reference.targets import embedded_targets
 
 __all__ = ["CHROMIUM", "EPOCH", "SCREENSHOTS", "Browsed", "Outage", "open_file", "seed_outage"]
 
@@ -76,41 +77,15 @@ class Outage:
 
 
 def _targets(folder: Path, url: str) -> Path:
-    served = REFERENCE.destination("productCatalog").version("v1")  # type: ignore[union-attr]
-    feed = REFERENCE.destination("googleMarketplace").version("v1")  # type: ignore[union-attr]
     path = folder / "targets.toml"
-    path.write_text(
-        f"""[defaults]
-max_rps = 1000.0
-timeout = 2.0
-
-[destinations.productCatalog]
-base_url = "{url}/{{customer}}/{{destination}}"
-customer = "northwind"
-token_url = "{url}/destinations/{{destination_id}}/token"
-
-[destinations.productCatalog.versions.v1]
-protected = true
-languages = ["en", "sv", "de"]
-destination_id = "{served.destination_id}"
-client_id = "{served.applications[0].client_id}"
-client_secret = "${{DW_STATUS_SECRET}}"
-
-[destinations.googleMarketplace]
-base_url = "{url}/{{customer}}/{{destination}}"
-customer = "northwind"
-
-[destinations.googleMarketplace.versions.v1]
-protected = false
-languages = ["en", "sv"]
-destination_id = "{feed.destination_id}"
-
-[monitor]
-history = "{folder / "monitor.db"}"
-textfile = "{folder / "monitor.prom"}"
-""",
-        encoding="utf-8",
+    served = embedded_targets(
+        served_at=url,
+        versions=["productCatalog/v1", "googleMarketplace/v1"],
+        expectations=False,
+        defaults={"max_rps": 1000.0, "timeout": 2.0},
     )
+    monitor = f'[monitor]\nhistory = "{folder / "monitor.db"}"\ntextfile = "{folder / "monitor.prom"}"\n'
+    path.write_text(f"{served}\n{monitor}", encoding="utf-8")
     return path
 
 
@@ -118,7 +93,7 @@ def seed_outage(folder: Path) -> Outage:
     """Three days of cycles every 6 h, then cycles a minute apart from 08:00 on 2026-11-30: up, the
     destination stopped (three cycles down), restarted on the same port (two cycles up).
 
-    The caller sets DW_STATUS_SECRET (the v1 demo application's secret).
+    The caller puts the demo secrets in the environment (`demo_secrets()`).
     """
     clock = ManualClock(EPOCH - 3 * DAY)
     server = serve_in_thread(create_app())

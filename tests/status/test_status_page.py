@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from destwatch.cli import app
 from destwatch.monitor.history import History
 from destwatch.monitor.outcomes import State
+from destwatch.reference.targets import demo_secrets
 from destwatch.status import load_status, write_site
 
 Browse = Callable[[Path], Browsed]
@@ -22,7 +23,8 @@ Browse = Callable[[Path], Browsed]
 @pytest.fixture(scope="module")
 def outage(tmp_path_factory: pytest.TempPathFactory) -> Outage:
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DW_STATUS_SECRET", "demo-secret-v1")
+        for name, secret in demo_secrets().items():
+            patch.setenv(name, secret)
         return seed_outage(tmp_path_factory.mktemp("outage"))
 
 
