@@ -12,16 +12,17 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from destwatch.config import Targets, VersionTarget, did_you_mean, load_targets
 from destwatch.documents import DocumentStore, endpoints
 from destwatch.errors import ConfigError, DestwatchError, DocumentError, TargetUnreachable
 from destwatch.http import Client, Recorder
+from destwatch.reference.candidates import CANDIDATES
+from destwatch.reference.embedded import Embedded
+from destwatch.reference.faults import FAULTS
+from destwatch.reference.variants import VARIANTS
 from destwatch.tokens import Token
-
-if TYPE_CHECKING:
-    from destwatch.reference.embedded import Embedded
 
 __all__ = ["Run", "RunOptions"]
 
@@ -236,12 +237,6 @@ class Run:
 
 def _embedded(config: Targets, options: RunOptions) -> Embedded:
     """The embedded reference as configured: names checked against the catalogues, with the line at fault."""
-    # Here, not at the top: a run against real destinations never loads the reference (Starlette, catalogues).
-    from destwatch.reference.candidates import CANDIDATES
-    from destwatch.reference.embedded import Embedded
-    from destwatch.reference.faults import FAULTS
-    from destwatch.reference.variants import VARIANTS
-
     reference = config.reference
     chosen = {
         "fault": (options.fault, reference.fault, FAULTS),

@@ -123,6 +123,28 @@ def test_the_core_imports_neither_pytest_nor_schemathesis() -> None:
     assert done.returncode == 0, done.stderr
 
 
+def test_a_run_against_real_destinations_loads_no_web_server(tmp_path: Path) -> None:
+    # Starlette and uvicorn serve the reference; every command's start-up and every run without it is spared.
+    targets = tmp_path / "targets.toml"
+    targets.write_text(
+        '[destinations.shop]\nbase_url = "http://127.0.0.1:9/{customer}/{destination}"\ncustomer = "c"\n'
+        '[destinations.shop.versions.v1]\nprotected = false\nlanguages = ["en"]\ndestination_id = "d1"\n',
+        encoding="utf-8",
+    )
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "import destwatch.cli\n"
+        "from destwatch.run import Run, RunOptions\n"
+        f"run = Run.start(RunOptions(targets=Path({str(targets)!r})))\n"
+        "assert [t.id for t in run.targets] == ['shop/v1'], run.targets\n"
+        "assert 'starlette' not in sys.modules, 'starlette'\n"
+        "assert 'uvicorn' not in sys.modules, 'uvicorn'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+
+
 @pytest.mark.parametrize("module", sorted(CORE_PUBLIC_NAMES))
 def test_the_public_names_of_the_core_are_pinned(module: str) -> None:
     assert sorted(importlib.import_module(module).__all__) == CORE_PUBLIC_NAMES[module]

@@ -57,8 +57,8 @@ __all__ = [
     "serve_in_thread",
 ]
 
-# Each name from its module on first use: a run against real destinations (and every command's start-up)
-# then loads neither Starlette nor the catalogues.
+# Each name from its module on first use, so importing one submodule (the run reads the catalogues) does not
+# load Starlette and uvicorn, which only serving needs.
 _EXPORTS = {
     "app": ("create_app",),
     "candidates": ("CANDIDATES", "Candidate", "CandidateSwitch", "candidate_customer"),
