@@ -428,8 +428,28 @@ class Targets:
     def destinations(self) -> tuple[str, ...]:
         return tuple(dest.name for dest in self._destinations)
 
-    def version_names(self) -> list[str]:
-        return [f"{dest.name}/{ver.name}" for dest in self._destinations for ver in dest.versions]
+    def version_names(self, names: Sequence[str] = (), versions: Sequence[str] = ()) -> list[str]:
+        """Every configured version as `destination/vN`, or those the selection picks: `names` are
+        `destination` or `destination/vN`, `versions` are `vN`. `ConfigError` for a name that is not
+        configured, or for filters that together select nothing (a run that checks nothing must not pass)."""
+        every = [f"{dest.name}/{ver.name}" for dest in self._destinations for ver in dest.versions]
+        if not names and not versions:
+            return every
+        self._check_selection(names, versions)
+        chosen = [
+            name
+            for name in every
+            if (not names or name in names or name.split("/")[0] in names)
+            and (not versions or name.split("/")[1] in versions)
+        ]
+        if not chosen:
+            raise ConfigError(
+                f"no configured version is both {' or '.join(names)} and {' or '.join(versions)}",
+                file=self.path,
+                key="--target/--version",
+                fix=f"choose from {', '.join(sorted(every))}",
+            )
+        return chosen
 
     @property
     def uses_embedded(self) -> bool:
@@ -448,25 +468,13 @@ class Targets:
         destination ids, demo credentials and the settings its variant needs. A not yet started one gives
         `embedded/{customer}/{destination}/{version}` as base URL (good for listing, not for requests).
         """
-        self._check_selection(names, versions)
-        selected = []
-        for dest in self._destinations:
-            for ver in dest.versions:
-                if names and dest.name not in names and f"{dest.name}/{ver.name}" not in names:
-                    continue
-                if versions and ver.name not in versions:
-                    continue
-                selected.append(self._resolve(dest, ver, embedded))
-        if not selected:
-            # Each filter alone names something real; together they select nothing, and a gate that
-            # tests nothing must not pass.
-            raise ConfigError(
-                f"no configured version is both {' or '.join(names)} and {' or '.join(versions)}",
-                file=self.path,
-                key="--target/--version",
-                fix=f"choose from {', '.join(sorted(self.version_names()))}",
-            )
-        return selected
+        chosen = set(self.version_names(names, versions))
+        return [
+            self._resolve(dest, ver, embedded)
+            for dest in self._destinations
+            for ver in dest.versions
+            if f"{dest.name}/{ver.name}" in chosen
+        ]
 
     def _check_selection(self, names: Sequence[str], versions: Sequence[str]) -> None:
         known = set(self.destinations) | set(self.version_names())

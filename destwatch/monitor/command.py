@@ -221,7 +221,7 @@ def _report(
 ) -> ExitCode:
     """The SLO report: reads targets.toml and the history only (no request, no secret needed)."""
     config = load_targets(path)
-    selected = _selection(config.version_names(), names, versions, path)
+    selected = config.version_names(names, versions)
     settings = config.monitor
     history = History.open(history_path or Path(settings.history), create=False)
     try:
@@ -241,33 +241,6 @@ def _report(
     else:
         print_report(out, report)
     return ExitCode.OK
-
-
-def _selection(known: list[str], names: tuple[str, ...], versions: tuple[str, ...], path: Path) -> list[str]:
-    destinations = {name.split("/")[0] for name in known}
-    for name in names:
-        if name not in known and name not in destinations:
-            choices = ", ".join(sorted(destinations | set(known)))
-            raise ConfigError(
-                f"no destination or version named {name!r}",
-                file=path,
-                key="--target",
-                fix=f"choose from {choices}",
-            )
-    chosen = [
-        name
-        for name in known
-        if (not names or name in names or name.split("/")[0] in names)
-        and (not versions or name.split("/")[1] in versions)
-    ]
-    if not chosen:
-        raise ConfigError(
-            "the selection matches no configured version",
-            file=path,
-            key="--target/--version",
-            fix=f"choose from {', '.join(known)}",
-        )
-    return chosen
 
 
 def _duration(option: str, text: str) -> float:

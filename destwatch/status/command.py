@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from destwatch._cli_options import TargetsOption
+from destwatch._cli_options import TargetOption, TargetsOption, VersionOption
 from destwatch.config import load_targets, targets_file
 from destwatch.errors import ConfigError
 from destwatch.exit_codes import ExitCode
@@ -33,8 +33,11 @@ def status_command(
         Path | None, typer.Option("--history", help="the monitor history (default: [monitor] history)")
     ] = None,
     targets: TargetsOption = None,
+    target: TargetOption = None,
+    version: VersionOption = None,
 ) -> None:
-    """Write the status site (uptime, latency, incidents, SLOs, badges) from the monitor history.
+    """Write the status site (uptime, latency, incidents, SLOs, badges) from the monitor history: every
+    configured version, or those `--target` and `--version` select.
 
     Exit codes: 0 written, 2 configuration or usage error, 4 a destwatch error (please report).
     """
@@ -47,7 +50,7 @@ def status_command(
         try:
             status = load_status(
                 opened,
-                config.version_names(),
+                config.version_names(tuple(target or ()), tuple(version or ())),
                 now=time.time(),
                 availability_objective=settings.availability_objective,
                 latency_objective=settings.latency_objective,
@@ -70,4 +73,7 @@ def status_command(
             highlight=False,
         )
         raise typer.Exit(int(ExitCode.ERROR)) from None
-    typer.echo(f"wrote {out / 'index.html'} ({len(written)} files, {len(status.versions)} versions)")
+    count = len(status.versions)
+    typer.echo(
+        f"wrote {out / 'index.html'} ({len(written)} files, {count} version{'' if count == 1 else 's'})"
+    )

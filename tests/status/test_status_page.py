@@ -166,3 +166,17 @@ def test_the_command_writes_the_site_and_a_missing_history_is_one_line(
         "(or --every) first, or pass the right --history"
     ]
     assert not missing.exists()
+
+
+def test_the_command_publishes_only_the_selected_versions(outage: Outage, tmp_path: Path) -> None:
+    base = ["status", "--targets", str(outage.targets), "--history", str(outage.history)]
+    out = tmp_path / "feed"
+    done = CliRunner().invoke(app, [*base, "--out", str(out), "--target", "googleMarketplace"])
+    assert done.exit_code == 0, done.output
+    assert "1 version)" in done.output
+    assert [p.name for p in (out / "versions").iterdir()] == ["googleMarketplace-v1.html"]
+    assert not list((out / "badges").glob("productCatalog-*"))
+    assert "productCatalog" not in (out / "index.html").read_text(encoding="utf-8")
+    done = CliRunner().invoke(app, [*base, "--out", str(tmp_path / "none"), "--target", "productCatalog/v9"])
+    assert done.exit_code == 2
+    assert "--target: no destination or version named 'productCatalog/v9'" in done.output
