@@ -22,7 +22,7 @@ from destwatch.errors import DestwatchError
 from destwatch.exit_codes import ExitCode
 from destwatch.failures import NotChecked
 from destwatch.http import Exchange
-from destwatch.pytest_plugin import attachments, xdist
+from destwatch.pytest_plugin import allure_parameters, attachments, xdist
 from destwatch.pytest_plugin.results import FAILURE_KIND, SKIP_KIND, describe, param, suite_of, violations
 from destwatch.pytest_plugin.state import State, run_of, state_of
 from destwatch.status.gate_report import write_gate_report
@@ -95,6 +95,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if state.run is not None:
         gc.freeze()
         state.heap_frozen = True
+        allure_parameters.without_parameter_containers(session.config)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

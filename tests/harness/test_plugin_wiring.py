@@ -153,6 +153,45 @@ def test_a_destwatch_session_freezes_the_heap_after_collection_and_thaws_it_at_t
     _run(pytester, "test_plain.py").assert_outcomes(passed=1)
 
 
+def _container_setups(folder: Path) -> list[str]:
+    return sorted(
+        before["name"]
+        for path in folder.glob("*-container.json")
+        for before in json.loads(path.read_text(encoding="utf-8")).get("befores", [])
+    )
+
+
+def test_allure_keeps_real_fixtures_as_set_up_steps_but_not_parametrized_arguments(
+    pytester: pytest.Pytester,
+) -> None:
+    source = """
+        import pytest
+
+        @pytest.fixture
+        def prepared():
+            return 1
+
+        @pytest.mark.parametrize("method", ["GET", "POST"])
+        def test_both(target, endpoint, method, prepared):
+            assert prepared == 1
+        """
+    _suite(pytester, "params", source)
+    args = ("--targets", TARGETS, "--target", "googleMarketplace", "--alluredir")
+    _run(pytester, "suites", *args, "ours").assert_outcomes(passed=2)  # one endpoint, two methods
+    results = list((pytester.path / "ours").glob("*-result.json"))
+    parameters = {p["name"] for p in json.loads(results[0].read_text(encoding="utf-8"))["parameters"]}
+    assert len(results) == 2 and parameters == {"target", "endpoint", "method"}
+    setups = _container_setups(pytester.path / "ours")
+    # If this fails, allure-pytest or pytest changed what destwatch.pytest_plugin.allure_parameters wraps.
+    assert setups == ["prepared", "prepared"], setups
+    # Outside a destwatch session Allure is left as it is: a set-up step per parameter, too.
+    pytester.makepyfile(
+        test_plain="import pytest\n\n@pytest.mark.parametrize('n', [1, 2])\ndef test_n(n):\n    pass\n"
+    )
+    _run(pytester, "test_plain.py", "--alluredir", "plain").assert_outcomes(passed=2)
+    assert _container_setups(pytester.path / "plain") == ["n", "n"]
+
+
 def test_client_and_document_fixtures_serve_the_version(pytester: pytest.Pytester) -> None:
     _suite(
         pytester,
