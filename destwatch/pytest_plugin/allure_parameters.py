@@ -3,7 +3,7 @@
 allure-pytest writes every fixture a test used as a "set up" step, in a container file of its own, and
 pytest turns each directly parametrized argument (`target`, `endpoint`, a suite's `method`) into a fixture.
 Those containers say nothing the result's parameters do not already say, yet they were 660 of the 921
-files the shape and filters suites wrote, and writing them a sixth of the session's main thread. A destwatch
+files the shape and filters suites wrote, and writing them a seventh of the session's main thread. A destwatch
 session lets them pass unreported; every real fixture keeps its container.
 
 This leans on two details no public API offers, held by `tests/harness/test_plugin_wiring.py` (which fails
