@@ -27,27 +27,28 @@ _JSON_SECRET = re.compile(
     re.IGNORECASE,
 )
 _known_secrets: set[str] = set()
-# One pattern for every registered secret, longest first (so a secret containing another is masked whole);
-# rebuilt only when a secret is added, because every recorded request is redacted.
-_known_pattern: re.Pattern[str] | None = None
+# Longest first, so a secret that contains another is masked whole; ordered once per new secret, not per
+# call, because every recorded request is redacted. (One regex of them all was tried: compiling it anew
+# for each of the thousands of tokens a long process issues took minutes.)
+_ordered_secrets: tuple[str, ...] = ()
 _registering = threading.Lock()
 
 
 def register_secret(value: str | None) -> None:
     """Mask this exact value from now on, wherever it shows up (secrets read from the environment)."""
-    global _known_pattern
+    global _ordered_secrets
     if not value or len(value) < 4 or value in _known_secrets:
         return
     with _registering:
         _known_secrets.add(value)
-        ordered = sorted(_known_secrets, key=len, reverse=True)
-        _known_pattern = re.compile("|".join(re.escape(secret) for secret in ordered))
+        _ordered_secrets = tuple(sorted(_known_secrets, key=len, reverse=True))
 
 
 def redact(text: str) -> str:
     """Mask JWTs, bearer credentials, secret-looking JSON fields and every registered secret."""
-    if _known_pattern is not None:
-        text = _known_pattern.sub(MASK, text)
+    for secret in _ordered_secrets:
+        if secret in text:
+            text = text.replace(secret, MASK)
     text = _JWT.sub(MASK, text)
     text = _BEARER.sub(lambda m: f"{m.group(1)} {MASK}", text)
     return _JSON_SECRET.sub(lambda m: f'{m.group(1)}"{MASK}"', text)

@@ -79,6 +79,15 @@ def test_a_secret_containing_another_is_masked_whole_whenever_it_was_registered(
     assert redact("sent outer-nested-secret-42 and nested-secret") == "sent [redacted] and [redacted]"
 
 
+def test_every_one_of_a_thousand_registered_tokens_is_masked() -> None:
+    # A long process (a monitor, destwatch's own tests) registers every token it is issued.
+    tokens = [f"opaque-token-{n:05d}-{'x' * 40}" for n in range(1000)]
+    for token in tokens:
+        register_secret(token)
+    text = " ".join(tokens[::50])
+    assert redact(text) == " ".join(["[redacted]"] * 20)
+
+
 def test_report_files_are_written_whole_and_redacted(tmp_path: Path) -> None:
     register_secret("reporting-secret-123")
     path = tmp_path / "deep" / "summary.json"
