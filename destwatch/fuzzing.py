@@ -24,7 +24,7 @@ from schemathesis.errors import FailureGroup
 
 from destwatch._bounded import TooLarge, TooLate, bounded, declared_too_large
 from destwatch._files import json_or_none
-from destwatch._schemathesis_builder import operation_test
+from destwatch._schemathesis_builder import explicit_cases, fuzzing_test
 from destwatch.config import VersionTarget
 from destwatch.errors import NoAnswer
 from destwatch.failures import AnswerCutOff, AnswerTooLarge, ContractViolation
@@ -69,7 +69,6 @@ class FuzzSettings:
     examples: int
     response_time_budget: float
     timeout: float
-    max_rps: float
     # An unprotected version answers without credentials by design, whatever its document's security says.
     protected: bool = True
 
@@ -86,7 +85,6 @@ def fuzz_config(settings: FuzzSettings) -> schemathesis.Config:
             "request-timeout": settings.timeout,
             # Whatever the document says, a redirect is the answer under test, never followed.
             "max-redirects": 0,
-            "rate-limit": _rate_limit(settings.max_rps),
             "suppress-health-check": ["all"],
             "generation": {"max-examples": settings.examples, "database": "none"},
             "checks": {
@@ -95,13 +93,6 @@ def fuzz_config(settings: FuzzSettings) -> schemathesis.Config:
             },
         }
     )
-
-
-def _rate_limit(max_rps: float) -> str:
-    """`max_rps` as Schemathesis's integral `N/s`, or `N/m` below one per second (never rounded up)."""
-    if max_rps >= 1:
-        return f"{int(max_rps)}/s"
-    return f"{max(1, int(max_rps * 60))}/m"
 
 
 def load_schema(
@@ -261,8 +252,9 @@ def fuzz_operation(
     `token` is the schema's token source: a real token put on a case is replaced by the current one just
     before sending, because Schemathesis authenticates cases when it generates them (the coverage phase
     generates all of its cases up front) and a short-lived token could expire in between. `client` is the
-    version's destwatch client: the fuzzer shares its breaker, its limits and its recorder, so a version
-    that stops answering costs a few timeouts whichever suite meets it first.
+    version's destwatch client: the fuzzer shares its breaker, its limits, its pace (`max_rps`) and its
+    recorder, so a version that stops answering costs a few timeouts whichever suite meets it first.
+    Without a client, cases are sent unpaced.
     Raises `ContractViolation` naming the operation and every failed check, with the shrunk example's
     redacted curl; `NoAnswer` when the destination stops answering (the remaining cases are not sent).
     """
@@ -274,7 +266,7 @@ def fuzz_operation(
     timeout = float(schema.config.request_timeout or _DEFAULT_TIMEOUT)
     limit = client.target.settings.max_response_bytes if client is not None else _DEFAULT_LIMIT
     # One keep-alive session for the operation, as `st run` does: without it every case opens a connection.
-    session = _BoundedSession(timeout=timeout, limit=limit)
+    session = _BoundedSession(schema.get_base_url(), timeout=timeout, limit=limit)
 
     # `ignored_auth` re-sends every authenticated success without credentials. `st run` confirms that
     # once per operation and run; outside its engine nothing remembers, which doubles the traffic.
@@ -301,9 +293,14 @@ def fuzz_operation(
                 final.inputs = _inputs(case)
             raise
 
-    test = operation_test(schema, operation, check)
     try:
-        test()
+        # Examples and coverage first, and random fuzzing only once they all passed: like `st run`, the
+        # operation stops at its first failing case (a slow destination would cost each case its budget).
+        for case in explicit_cases(schema, operation):
+            check(case)
+        test = fuzzing_test(schema, operation, check)
+        if test is not None:
+            test()
     except _Stop as stop:
         raise stop.error from None
     except BaseExceptionGroup as group:
@@ -336,8 +333,10 @@ def _call(case: Case, session: requests.Session, client: Client | None, *, timeo
     """Send `case` through the bounded session; every way of not answering becomes a `_Stop`."""
     breaker = client.data_breaker if client is not None else None
     try:
-        if breaker is not None:
+        if client is not None and breaker is not None:
             breaker.check()
+            # The version's one pace (`max_rps`), shared with every other request destwatch sends it.
+            client.pace()
         response = case.call(session=session)
     except NoAnswer as stopped:
         raise _Stop(stopped) from None
@@ -391,11 +390,19 @@ def _record(client: Client, response: Any) -> None:
 
 
 class _BoundedSession(requests.Session):
-    """A `requests` session that follows no redirect and reads every answer within bounds: the whole
-    answer within `timeout`, at most `limit` bytes (see `destwatch._bounded`)."""
+    """A `requests` session to `base_url` that follows no redirect and reads every answer within bounds: the
+    whole answer within `timeout`, at most `limit` bytes (see `destwatch._bounded`).
 
-    def __init__(self, *, timeout: float, limit: int) -> None:
+    The environment's proxy and CA bundle are read once, here: `requests` would otherwise scan all of
+    `os.environ` for every request (a tenth of a fuzz run's time). No `.netrc` is consulted: its
+    credentials would replace the ones a case carries, or add some to a case sent without on purpose.
+    """
+
+    def __init__(self, base_url: str, *, timeout: float, limit: int) -> None:
         super().__init__()
+        environment = self.merge_environment_settings(base_url, {}, None, None, None)
+        self.proxies, self.verify = environment["proxies"], environment["verify"]
+        self.trust_env = False
         self._timeout = timeout
         self._limit = limit
 
@@ -543,7 +550,6 @@ class FuzzSchemas:
             examples=settings.examples,
             response_time_budget=settings.response_time_budget,
             timeout=settings.timeout,
-            max_rps=settings.max_rps,
             protected=target.protected,
         )
 

@@ -115,6 +115,10 @@ class Client:
             headers={"Accept": "application/json", "User-Agent": "destwatch"},
         )
 
+    def pace(self) -> None:
+        """Wait for the version's next request slot (`max_rps`); for requests sent by another HTTP stack."""
+        self._limiter.acquire()
+
     def get(self, path_or_url: str, *, params: Any = None, **kwargs: Any) -> httpx.Response:
         return self.request("GET", path_or_url, params=params, **kwargs)
 

@@ -153,9 +153,13 @@ def write_json(path: Path, data: Any) -> None:
 
 
 def write_exchanges(path: Path, exchanges: Iterable[Exchange]) -> None:
-    """One JSON line per recorded request (already redacted when recorded; redacted again for safety)."""
-    lines = [redact(json.dumps(asdict(exchange), ensure_ascii=False)) for exchange in exchanges]
-    write_atomic(path, "".join(f"{line}\n" for line in lines))
+    """One JSON line per recorded request (already redacted when recorded; redacted again for safety).
+
+    The file is redacted as a whole: a fuzz run records thousands of exchanges, and one pass over the text
+    costs a fraction of one per line. (No mask spans lines: every line ends with the object's `}`.)
+    """
+    lines = "".join(json.dumps(vars(exchange), ensure_ascii=False) + "\n" for exchange in exchanges)
+    write_atomic(path, redact(lines))
 
 
 def render_summary(summary: Mapping[str, Any], console: Console) -> None:

@@ -4,13 +4,15 @@ Both tools test the same reference destination (one uvicorn server on loopback, 
 same operations, examples per operation, seed, checks, response-time budget and `--generation-database
 none`; both are timed as the whole command a user would wait for. Usage:
 
-    .venv/bin/python scripts/bench_fuzz.py [--examples 25] [--version v2] [--repeat 3]
+    .venv/bin/python scripts/bench_fuzz.py [--examples 25] [--version v2] [--repeat 5]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -37,17 +39,22 @@ def _targets(server_url: str, version: str, examples: int) -> str:
     )
 
 
-def _timed(command: list[str], *, env: dict[str, str], cwd: Path) -> tuple[float, int, str]:
+def _timed(command: list[str], *, env: dict[str, str], cwd: Path) -> tuple[float, float, int, str]:
+    """Wall time, the command's CPU time (user + system), exit code and output."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    return time.perf_counter() - started, done.returncode, done.stdout + done.stderr
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return wall, cpu, done.returncode, done.stdout + done.stderr
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=25)
     parser.add_argument("--version", default="v2", choices=["v1", "v2", "v3"])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
     destination = REFERENCE.destination("productCatalog")
@@ -89,17 +96,29 @@ def main() -> int:
             _timed(command, env=env, cwd=workdir)
         rows = []
         for round_ in range(1, args.repeat + 1):
-            dw_time, dw_code, dw_out = _timed(destwatch, env=env, cwd=workdir)
-            st_time, st_code, st_out = _timed(schemathesis, env=env, cwd=workdir)
+            # Alternating which goes first cancels the drift of a shared machine out of the median.
+            order = [("destwatch", destwatch), ("st", schemathesis)]
+            timed = dict(
+                (name, _timed(command, env=env, cwd=workdir)) for name, command in order[:: (-1) ** round_]
+            )
+            (dw_wall, dw_cpu, dw_code, dw_out), (st_wall, st_cpu, st_code, st_out) = (
+                timed["destwatch"],
+                timed["st"],
+            )
             if dw_code != 0 or st_code != 0:
                 print(dw_out[-3000:].replace(token, "[redacted]"))
                 print(st_out[-3000:].replace(token, "[redacted]"))
                 print(f"a run failed: destwatch exit {dw_code}, st exit {st_code}")
                 return 1
-            rows.append((round_, dw_time, st_time))
-        print(f"{'round':>5}  {'destwatch fuzz':>15}  {'st run':>8}  {'ratio':>6}")
-        for round_, dw_time, st_time in rows:
-            print(f"{round_:>5}  {dw_time:>14.2f}s  {st_time:>7.2f}s  {dw_time / st_time:>6.2f}")
+            rows.append((round_, dw_wall, st_wall, dw_cpu, st_cpu))
+        print(f"{'round':>5}  {'destwatch fuzz':>15}  {'st run':>8}  {'ratio':>6}  {'CPU ratio':>9}")
+        for round_, dw_wall, st_wall, dw_cpu, st_cpu in rows:
+            ratio, cpu_ratio = dw_wall / st_wall, dw_cpu / st_cpu
+            cpu = f"{cpu_ratio:>9.2f}  ({dw_cpu:.2f} s / {st_cpu:.2f} s)"
+            print(f"{round_:>5}  {dw_wall:>14.2f}s  {st_wall:>7.2f}s  {ratio:>6.2f}  {cpu}")
+        ratios = [dw_wall / st_wall for _, dw_wall, st_wall, _, _ in rows]
+        cpu_ratios = [dw_cpu / st_cpu for *_, dw_cpu, st_cpu in rows]
+        print(f"median  ratio {statistics.median(ratios):.2f}  CPU ratio {statistics.median(cpu_ratios):.2f}")
     return 0
 
 

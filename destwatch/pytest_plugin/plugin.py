@@ -6,6 +6,7 @@ targets.toml. Suites use the fixtures of `destwatch.pytest_plugin.fixtures`.
 
 from __future__ import annotations
 
+import functools
 import gc
 import io
 import time
@@ -75,6 +76,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # Cleanups run last-registered first, and this plugin's configure runs before pytest's own plugins'
+    # (registered after them, it is called first): the thaw comes after their cleanups, among them the
+    # unraisable-exception check's garbage collection, which the still frozen heap keeps short.
+    config.add_cleanup(functools.partial(_thaw_heap, config))
     config.addinivalue_line(
         "markers", "protected_only: run only on protected destination versions (others skip with the reason)"
     )
@@ -96,6 +101,11 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         gc.freeze()
         state.heap_frozen = True
         allure_parameters.without_parameter_containers(session.config)
+
+
+def _thaw_heap(config: pytest.Config) -> None:
+    if state_of(config).heap_frozen:
+        gc.unfreeze()  # collectable again: a process running several gates must not keep each one's objects
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -221,8 +231,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     state = state_of(config)
-    if state.heap_frozen:
-        gc.unfreeze()  # collectable again: a process running several gates must not keep each one's objects
     # After every plugin's sessionfinish: junit.xml and the Allure results the page links now exist.
     if state.summary is not None and state.reports is not None:
         write_gate_report(state.summary, state.reports)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,11 +14,14 @@ import pytest
 from schemathesis.core.errors import OperationNotFound
 
 from destwatch import fuzzing, jwt_tamper
+from destwatch.config import load_targets
 from destwatch.failures import ContractViolation
+from destwatch.http import Client
 from destwatch.reference import REFERENCE, create_app, serve_in_thread
+from destwatch.reference.targets import demo_secrets, embedded_targets
 
 V1 = REFERENCE.destination("productCatalog").version("v1")  # type: ignore[union-attr]
-SETTINGS = fuzzing.FuzzSettings(seed=7, examples=3, response_time_budget=1.0, timeout=5.0, max_rps=10_000)
+SETTINGS = fuzzing.FuzzSettings(seed=7, examples=3, response_time_budget=1.0, timeout=5.0)
 
 
 def _base(reference_url: str) -> str:
@@ -133,29 +138,63 @@ def test_same_seed_sends_the_same_requests_and_another_seed_does_not(reference_u
     assert _requests_sent(reference_url, 12) != first
 
 
-@pytest.mark.parametrize(
-    ("max_rps", "expected"), [(50.0, "50/s"), (2.5, "2/s"), (0.5, "30/m"), (0.001, "1/m")]
-)
-def test_rate_limit_never_exceeds_max_rps(max_rps: float, expected: str) -> None:
-    assert fuzzing._rate_limit(max_rps) == expected
-    # Schemathesis accepts it (an invalid rate is a ConfigError) and builds a limiter from it.
-    config = fuzzing.fuzz_config(dataclasses.replace(SETTINGS, max_rps=max_rps))
-    assert type(config.projects.default.rate_limit).__name__ == "Limiter"
+def test_fuzz_traffic_keeps_to_the_pace_of_the_versions_client(
+    reference_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One pace per version: the fuzzer waits for the client's `max_rps` slots like every other suite.
+    for name, secret in demo_secrets().items():
+        monkeypatch.setenv(name, secret)
+    path = tmp_path / "targets.toml"
+    path.write_text(
+        embedded_targets(served_at=reference_url, versions=["productCatalog/v1"], defaults={"max_rps": 50.0})
+    )
+    (target,) = load_targets(path).version_targets()
+    client = Client(target)
+    schema = fuzzing.load_schema(
+        _document(reference_url), base_url=_base(reference_url), settings=SETTINGS, token=client.token
+    )
+    started = time.perf_counter()
+    fuzzing.fuzz_operation(schema, "GET", "/products", token=client.token, client=client)
+    elapsed = time.perf_counter() - started
+    sent = [exchange for exchange in client.recorder.exchanges if "/products" in exchange.url]
+    # Unpaced, these requests take a fraction of that on loopback.
+    assert len(sent) > 50
+    assert elapsed >= (len(sent) - 1) / 50.0
 
 
-def test_the_private_schemathesis_builder_still_has_the_shape_destwatch_uses() -> None:
-    # The one private API destwatch uses (see destwatch/_schemathesis_builder.py): fail loudly, naming the
-    # pin, the day an upgrade moves or reshapes it.
+def test_the_private_schemathesis_apis_still_have_the_shape_destwatch_uses() -> None:
+    # The private APIs destwatch uses (see destwatch/_schemathesis_builder.py): fail loudly, naming the pin,
+    # the day an upgrade moves or reshapes them.
     import inspect
 
     from destwatch._schemathesis_builder import PINNED
 
     try:
-        from schemathesis.pytest._test_builder import build_operation_test
+        from schemathesis.generation import derive_operation_seed, overrides
+        from schemathesis.generation.drivers import CoverageGenerator, ExamplesGenerator
+        from schemathesis.generation.feedback import FeedbackSources
+        from schemathesis.generation.hypothesis.builder import (
+            HypothesisTestConfig,
+            HypothesisTestMode,
+            create_test,
+        )
+        from schemathesis.generation.meta import content_type_probes_first
         from schemathesis.python._constants.orchestrator import make_constants_value_source
     except ImportError as exc:  # pragma: no cover - only on an unsupported Schemathesis
-        pytest.fail(f"Schemathesis's private test builder moved ({exc}); destwatch is pinned to {PINNED}")
-    parameters = set(inspect.signature(build_operation_test).parameters)
-    expected = {"config", "operation", "test_func", "given_kwargs", "feedback"}
-    assert expected <= parameters, f"build_operation_test changed ({parameters}); destwatch pins {PINNED}"
+        pytest.fail(f"Schemathesis's private generators moved ({exc}); destwatch is pinned to {PINNED}")
+    shapes = {
+        CoverageGenerator: {"operation", "generation_modes", "generation_config", "auth_storage", "override"},
+        ExamplesGenerator: {"operation", "override", "feedback", "fill_missing"},
+        create_test: {"operation", "test_func", "config"},
+        FeedbackSources: {"constants_value_source"},
+    }
+    for api, expected in shapes.items():
+        parameters = set(inspect.signature(api).parameters)
+        assert expected <= parameters, f"{api.__name__} changed ({parameters}); destwatch pins {PINNED}"
+    fields = {field.name for field in dataclasses.fields(HypothesisTestConfig)}
+    expected = {"settings", "explicit_setting_names", "modes", "seed", "project", "override", "given_kwargs"}
+    assert expected <= fields, f"HypothesisTestConfig changed ({fields}); destwatch pins {PINNED}"
+    assert HypothesisTestMode.FUZZING.value == "fuzzing"
+    for helper in (derive_operation_seed, overrides.with_config_headers, content_type_probes_first):
+        assert callable(helper)
     assert callable(make_constants_value_source)
