@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import asdict
 from typing import Any
 
 import pytest
@@ -56,7 +55,7 @@ def worker_report(run: Run) -> WorkerReport:
     return {
         "usage": run.usage(),
         "unreachable": run.unreachable_targets(),
-        "exchanges": [asdict(exchange) for exchange in run.recorder.exchanges],
+        "exchanges": [dict(vars(exchange)) for exchange in run.recorder.exchanges],  # flat: no asdict
         "seed": run.seed,
         "fault": run.fault,
         "variant": run.embedded.variant,

@@ -147,15 +147,27 @@ class Probe:
         """Independent queries sent concurrently without judging the answers; in the order asked."""
         if len(asks) <= 1:
             return [self.raw(ask, method) for ask, method in asks]
-        with ThreadPoolExecutor(max_workers=min(_WORKERS, len(asks))) as pool:
-            return list(pool.map(lambda item: self.raw(*item), asks))
+        return list(_pool().map(lambda item: self.raw(*item), asks))
 
     def send_all(self, asks: Sequence[tuple[Ask, Method]]) -> list[Answer]:
         """Independent queries, sent concurrently; answers in the order asked."""
         if len(asks) <= 1:
             return [self.send(ask, method) for ask, method in asks]
-        with ThreadPoolExecutor(max_workers=min(_WORKERS, len(asks))) as pool:
-            return list(pool.map(lambda item: self.send(*item), asks))
+        return list(_pool().map(lambda item: self.send(*item), asks))
+
+
+_shared_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    """One pool for every probe: a run sends hundreds of small batches, and starting threads for each one
+    cost more than some of their requests."""
+    global _shared_pool
+    with _pool_lock:
+        if _shared_pool is None:
+            _shared_pool = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="destwatch-probe")
+        return _shared_pool
 
 
 def _answer(ask: Ask, request: Request, response: httpx.Response) -> Answer:
