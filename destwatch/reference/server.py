@@ -21,6 +21,7 @@ __all__ = ["RunningServer", "ServerStartError", "serve_forever", "serve_in_threa
 _START_TIMEOUT = 30.0
 # Long enough for in-flight answers to finish, short enough that a `hang` request never blocks a stop.
 _GRACEFUL_SHUTDOWN = 1
+_KEEP_ALIVE = 75
 
 
 class _CancelledAtShutdown(logging.Filter):
@@ -81,6 +82,10 @@ def _config(app: ASGIApp, log_level: str) -> uvicorn.Config:
         access_log=False,
         lifespan="off",
         timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN,
+        # Clients keep idle connections 5 s (httpx's default). With uvicorn's own 5 s, the server now and then
+        # closed one just as a client reused it: a reset before any answer. Production front ends keep idle
+        # connections far longer (nginx 75 s), as the reference now does.
+        timeout_keep_alive=_KEEP_ALIVE,
     )
 
 
