@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.utils
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 
 import httpx
@@ -13,7 +14,12 @@ __all__ = ["RateLimiter", "retry_after_seconds"]
 
 
 class RateLimiter:
-    """Spaces calls at least `1 / rate` seconds apart (no bursts: production destinations are shared)."""
+    """At most `rate` calls a second, in any window of a tenth of a second's worth of calls.
+
+    A burst is at most that tenth (a single call below 10 per second, when calls are spaced `1 / rate`
+    apart): production destinations are shared. Within it, a call may use the slot a slower answer left
+    unused, which strict spacing lost: that cost a paced fuzz run a tenth of its time.
+    """
 
     def __init__(
         self,
@@ -22,22 +28,28 @@ class RateLimiter:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self._interval = 1.0 / rate
+        self._burst = max(1, int(rate * _WINDOW))
+        self._window = self._burst / rate
         self._clock = clock
         self._sleep = sleep
-        self._next = 0.0
+        self._slots: deque[float] = deque(maxlen=self._burst)
         self._lock = threading.Lock()
 
     def acquire(self) -> float:
         """Wait for the next free slot; returns the seconds waited."""
         with self._lock:
             now = self._clock()
-            slot = max(now, self._next)
-            self._next = slot + self._interval
+            slot = now
+            if len(self._slots) == self._burst:
+                slot = max(now, self._slots[0] + self._window)
+            self._slots.append(slot)
         wait = slot - now
         if wait > 0:
             self._sleep(wait)
         return wait
+
+
+_WINDOW = 0.1
 
 
 def retry_after_seconds(response: httpx.Response) -> float | None:

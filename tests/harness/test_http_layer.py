@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import socket
 import time
 from dataclasses import replace
@@ -60,6 +61,29 @@ def test_rate_limiter_spaces_calls_one_over_max_rps_apart() -> None:
     for _ in range(3):
         limiter.acquire()
     assert waits == pytest.approx([0.1, 0.2])
+
+
+@pytest.mark.parametrize("rate", [200.0, 50.0, 2.5])
+def test_rate_limiter_never_exceeds_its_rate_in_any_second_and_bursts_at_most_a_tenth(rate: float) -> None:
+    now = [0.0]
+    sent: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    limiter = RateLimiter(rate, clock=lambda: now[0], sleep=sleep)
+    answers = [0.02 if index % 3 == 0 else 0.001 for index in range(int(rate * 3))]  # uneven answers
+    for answer in answers:
+        limiter.acquire()
+        sent.append(now[0])
+        now[0] += answer
+    burst = max(1, int(rate / 10))
+    for index, started in enumerate(sent):
+        assert len([t for t in sent[index:] if t < started + 1.0]) <= math.ceil(rate)
+        assert len([t for t in sent[index:] if t < started + burst / rate]) <= burst
+    # Strict spacing waits out every slot a slow answer overran; within a burst, later calls use them.
+    strict = sum(max(answer, 1 / rate) for answer in answers[:-1])
+    assert sent[-1] < strict if rate == 200.0 else sent[-1] <= strict + 1e-9
 
 
 def test_requests_to_one_version_never_exceed_max_rps(

@@ -157,9 +157,9 @@ def test_fuzz_traffic_keeps_to_the_pace_of_the_versions_client(
     fuzzing.fuzz_operation(schema, "GET", "/products", token=client.token, client=client)
     elapsed = time.perf_counter() - started
     sent = [exchange for exchange in client.recorder.exchanges if "/products" in exchange.url]
-    # Unpaced, these requests take a fraction of that on loopback.
+    # Unpaced, these requests take a fraction of that on loopback; paced, bursts are a tenth of a second's.
     assert len(sent) > 50
-    assert elapsed >= (len(sent) - 1) / 50.0
+    assert elapsed >= (len(sent) - 5) / 50.0
 
 
 def test_the_private_schemathesis_apis_still_have_the_shape_destwatch_uses() -> None:
