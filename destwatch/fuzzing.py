@@ -333,8 +333,8 @@ def _call(case: Case, session: requests.Session, client: Client | None, *, timeo
     """Send `case` through the bounded session; every way of not answering becomes a `_Stop`."""
     breaker = client.data_breaker if client is not None else None
     try:
-        if client is not None and breaker is not None:
-            breaker.check()
+        if client is not None:
+            client.data_breaker.check()
             # The version's one pace (`max_rps`), shared with every other request destwatch sends it.
             client.pace()
         response = case.call(session=session)
