@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
@@ -16,6 +17,10 @@ import pytest
 from destwatch.reference.targets import embedded_targets
 
 DESTWATCH = Path(sys.executable).with_name("destwatch")
+# A JWT or a cut-off piece of one: "eyJ" (base64 of '{"') and more of its header. "eyJ" alone is no
+# evidence: Schemathesis's random six-character case ids, recorded with every exchange, contain it in
+# about one run in twenty.
+_JWT_PIECE = re.compile(r"eyJ[A-Za-z0-9_-]{8,}")
 
 
 @dataclass(frozen=True)
@@ -44,11 +49,18 @@ class SuiteRun:
             found[case.get("name", "")] = outcome
         return found
 
-    def report_text(self) -> str:
-        """Every report file destwatch wrote, concatenated (for secret scans)."""
-        return "\n".join(
-            path.read_text(errors="replace") for path in sorted(self.reports.rglob("*")) if path.is_file()
-        )
+    def leaks(self, *secrets: str) -> list[str]:
+        """Where a secret or a JWT shows in the output or the reports, each with its surroundings."""
+        texts = {"output": self.output}
+        texts |= {
+            str(path): path.read_text(errors="replace") for path in self.reports.rglob("*") if path.is_file()
+        }
+        found = []
+        for where, text in texts.items():
+            spans = [match.span() for match in _JWT_PIECE.finditer(text)]
+            spans += [match.span() for secret in secrets for match in re.finditer(re.escape(secret), text)]
+            found += [f"{where}: ...{text[max(0, start - 80) : end + 20]}..." for start, end in spans]
+        return found
 
 
 RunSuite = Callable[..., SuiteRun]
