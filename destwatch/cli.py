@@ -7,6 +7,7 @@ without pytest or Schemathesis.
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 from typing import Annotated
@@ -312,4 +313,11 @@ def init_command(
 
 def main() -> None:
     """Console-script entry point."""
-    app()
+    try:
+        app()
+    finally:
+        # The process ends here. Frozen, the heap is left to the OS instead of being collected on the way
+        # out: that last collection walked every object Hypothesis, Schemathesis and pytest made (0.4 s
+        # of a 6 s run). What must happen at exit still does: files are closed by the writes that wrote
+        # them, and atexit hooks (logging's flush among them) and stdio flushing do not depend on it.
+        gc.freeze()
