@@ -1,11 +1,13 @@
-"""The one place destwatch uses private Schemathesis APIs: its case generators and test builder.
+"""The one place destwatch uses private Schemathesis APIs: its case generators, test builder and checks.
 
 Schemathesis's pytest collector would build each operation's test at collection time, as items the
 destwatch plugin cannot see (no `target` parameter: no summary, no exit code). Its generators and builder
 are used directly instead, so each operation runs inside a destwatch item, the way `st run`'s engine
 drives them: the examples and coverage phases' cases are iterated and sent one by one, and only the
 fuzzing phase is a Hypothesis test. (Schemathesis's pytest builder attaches the coverage cases to that test
-as explicit examples; Hypothesis's per-example bookkeeping then costs more than sending them.)
+as explicit examples; Hypothesis's per-example bookkeeping then costs more than sending them.) Answers are
+checked the way the engine checks them too: the check settings are looked up once per operation and phase,
+not on every answer as `Case.validate_response` does.
 
 No public API does this; the pin in pyproject.toml (`PINNED`) keeps these shapes, and
 `tests/suites_auth_fuzz/test_fuzzing.py` fails loudly, naming the pin, the day they change.
@@ -13,15 +15,16 @@ No public API does this; the pin in pyproject.toml (`PINNED`) keeps these shapes
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from schemathesis import Case
+    from schemathesis.checks import CheckFunction
     from schemathesis.generation.feedback import FeedbackSources
     from schemathesis.schemas import APIOperation, BaseSchema
 
-__all__ = ["PINNED", "explicit_cases", "fuzzing_test"]
+__all__ = ["PINNED", "ResponseCheck", "explicit_cases", "fuzzing_test", "response_check"]
 
 PINNED = "schemathesis>=4.32,<4.33"
 
@@ -95,6 +98,74 @@ def fuzzing_test(
             feedback=_feedback(schema),
         ),
     )
+
+
+class ResponseCheck(Protocol):
+    def __call__(
+        self,
+        case: Case,
+        response: Any,
+        *,
+        additional: Sequence[CheckFunction],
+        excluded: Sequence[CheckFunction],
+    ) -> None: ...
+
+
+def response_check(operation: APIOperation) -> ResponseCheck:
+    """`Case.validate_response` for the cases of `operation`: the enabled checks plus `additional`, less
+    `excluded`; raises `FailureGroup` with Schemathesis's own report.
+
+    `validate_response` resolves the check settings (project, operation and phase levels) on every call: a
+    third of what checking an answer cost. They cannot change during a run, and `st run`'s engine caches
+    them per operation; so does this. destwatch registers no `after_validate` hooks, and its schemas always
+    carry an absolute base URL, so neither needs handling here.
+    """
+    from schemathesis.checks import CheckContext, load_all_checks, run_checks, run_checks_for
+    from schemathesis.core.failures import FailureGroup, failure_report_title, format_failures
+    from schemathesis.core.transport import Response
+    from schemathesis.engine.run import PhaseName
+
+    load_all_checks()
+    schema = operation.schema
+    response_checks = run_checks_for(schema).for_responses()
+    configs: dict[str | None, Any] = {}
+
+    def check(
+        case: Case, response: Any, *, additional: Sequence[CheckFunction], excluded: Sequence[CheckFunction]
+    ) -> None:
+        __tracebackhide__ = True
+        phase = PhaseName.from_str(case.meta.phase.name.value) if case.meta is not None else None
+        key = phase.value if phase is not None else None
+        if key not in configs:
+            configs[key] = schema.config.checks_config_for(operation=operation, phase=key)
+        answer = Response.from_any(response)
+        ctx = CheckContext(
+            override=case._override,
+            auth=None,
+            headers=None,
+            config=configs[key],
+            transport_kwargs=None,
+            recorder=None,
+            response_checks=response_checks,
+            phase=phase,
+        )
+        chosen = [check for check in [*ctx.internals.checks, *additional] if check not in excluded]
+        failures = run_checks(
+            case=case,
+            response=answer,
+            ctx=ctx,
+            checks=chosen,
+            on_failure=lambda _name, collected, failure: collected.add(failure),
+        )
+        if failures:
+            found = list(failures)
+            curl = case.as_curl_command(headers=dict(answer.request.headers), verify=answer.verify)
+            report = format_failures(
+                case_id=None, response=answer, failures=found, curl=curl, config=schema.config.output
+            )
+            raise FailureGroup(found, f"{failure_report_title(found)}\n{report}\n\n") from None
+
+    return check
 
 
 def _feedback(schema: BaseSchema) -> FeedbackSources:

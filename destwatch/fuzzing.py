@@ -24,7 +24,7 @@ from schemathesis.errors import FailureGroup
 
 from destwatch._bounded import TooLarge, TooLate, bounded, declared_too_large
 from destwatch._files import json_or_none
-from destwatch._schemathesis_builder import explicit_cases, fuzzing_test
+from destwatch._schemathesis_builder import explicit_cases, fuzzing_test, response_check
 from destwatch.config import VersionTarget
 from destwatch.errors import NoAnswer
 from destwatch.failures import AnswerCutOff, AnswerTooLarge, ContractViolation
@@ -194,7 +194,7 @@ def success_envelope_holds_language_and_results(
     """
     if not 200 <= response.status_code < 300:
         return None
-    body = json_or_none(response.content)
+    body = json_or_none(response)  # parsed once: Schemathesis's own checks read the same cached parse
     problem = ""
     if not isinstance(body, dict):
         problem = f"the answer is {'not JSON' if body is None else 'a JSON ' + type(body).__name__}"
@@ -227,6 +227,8 @@ ADDITIONAL_CHECKS = (
     success_envelope_holds_language_and_results,
     answers_without_redirect,
 )
+# `ignored_auth` once confirmed for an operation (see `fuzz_operation`).
+_PROBE = (checks.ignored_auth,)
 
 
 @dataclass
@@ -271,6 +273,7 @@ def fuzz_operation(
     # `ignored_auth` re-sends every authenticated success without credentials. `st run` confirms that
     # once per operation and run; outside its engine nothing remembers, which doubles the traffic.
     auth_confirmed = False
+    validate = response_check(operation)
 
     def check(case: Case) -> None:
         nonlocal auth_confirmed
@@ -280,11 +283,7 @@ def fuzz_operation(
         response = _call(case, session, client, timeout=timeout, limit=limit)
         skip_probe = authenticated and auth_confirmed
         try:
-            case.validate_response(
-                response,
-                additional_checks=list(ADDITIONAL_CHECKS),
-                excluded_checks=[checks.ignored_auth] if skip_probe else None,
-            )
+            validate(case, response, additional=ADDITIONAL_CHECKS, excluded=_PROBE if skip_probe else ())
             auth_confirmed = auth_confirmed or (authenticated and 200 <= response.status_code < 300)
         except FailureGroup:
             if _is_final_example():

@@ -170,6 +170,11 @@ def test_the_private_schemathesis_apis_still_have_the_shape_destwatch_uses() -> 
     from destwatch._schemathesis_builder import PINNED
 
     try:
+        from schemathesis.checks import CheckContext, load_all_checks, run_checks, run_checks_for
+        from schemathesis.config import ProjectConfig
+        from schemathesis.core.failures import failure_report_title, format_failures
+        from schemathesis.core.transport import Response
+        from schemathesis.engine.run import PhaseName
         from schemathesis.generation import derive_operation_seed, overrides
         from schemathesis.generation.drivers import CoverageGenerator, ExamplesGenerator
         from schemathesis.generation.feedback import FeedbackSources
@@ -187,6 +192,21 @@ def test_the_private_schemathesis_apis_still_have_the_shape_destwatch_uses() -> 
         ExamplesGenerator: {"operation", "override", "feedback", "fill_missing"},
         create_test: {"operation", "test_func", "config"},
         FeedbackSources: {"constants_value_source"},
+        CheckContext: {
+            *(
+                "override",
+                "auth",
+                "headers",
+                "config",
+                "transport_kwargs",
+                "recorder",
+                "response_checks",
+                "phase",
+            ),
+        },
+        run_checks: {"case", "response", "ctx", "checks", "on_failure"},
+        format_failures: {"case_id", "response", "failures", "curl", "config"},
+        ProjectConfig.checks_config_for: {"operation", "phase"},
     }
     for api, expected in shapes.items():
         parameters = set(inspect.signature(api).parameters)
@@ -195,6 +215,12 @@ def test_the_private_schemathesis_apis_still_have_the_shape_destwatch_uses() -> 
     expected = {"settings", "explicit_setting_names", "modes", "seed", "project", "override", "given_kwargs"}
     assert expected <= fields, f"HypothesisTestConfig changed ({fields}); destwatch pins {PINNED}"
     assert HypothesisTestMode.FUZZING.value == "fuzzing"
-    for helper in (derive_operation_seed, overrides.with_config_headers, content_type_probes_first):
+    helpers = (
+        derive_operation_seed,
+        overrides.with_config_headers,
+        content_type_probes_first,
+        load_all_checks,
+    )
+    for helper in (*helpers, run_checks_for, failure_report_title, PhaseName.from_str, Response.from_any):
         assert callable(helper)
     assert callable(make_constants_value_source)
