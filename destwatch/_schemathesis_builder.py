@@ -101,6 +101,8 @@ def fuzzing_test(
 
 
 class ResponseCheck(Protocol):
+    """Checks one answer to one of the operation's cases; raises `FailureGroup` when a check fails."""
+
     def __call__(
         self,
         case: Case,
@@ -116,7 +118,7 @@ def response_check(operation: APIOperation) -> ResponseCheck:
     `excluded`; raises `FailureGroup` with Schemathesis's own report.
 
     `validate_response` resolves the check settings (project, operation and phase levels) on every call: a
-    third of what checking an answer cost. They cannot change during a run, and `st run`'s engine caches
+    quarter of what checking an answer cost. They cannot change during a run, and `st run`'s engine caches
     them per operation; so does this. destwatch registers no `after_validate` hooks, and its schemas always
     carry an absolute base URL, so neither needs handling here.
     """
@@ -149,7 +151,7 @@ def response_check(operation: APIOperation) -> ResponseCheck:
             response_checks=response_checks,
             phase=phase,
         )
-        chosen = [check for check in [*ctx.internals.checks, *additional] if check not in excluded]
+        chosen = [function for function in [*ctx.internals.checks, *additional] if function not in excluded]
         failures = run_checks(
             case=case,
             response=answer,
