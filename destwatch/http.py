@@ -12,6 +12,7 @@ without an answer, a breaker stops sending to the version (or its token endpoint
 from __future__ import annotations
 
 import datetime
+import functools
 import ssl
 import threading
 import time
@@ -111,6 +112,7 @@ class Client:
         self._http = httpx.Client(
             timeout=target.settings.timeout,
             transport=transport,
+            verify=_tls(),
             follow_redirects=False,
             headers={"Accept": "application/json", "User-Agent": "destwatch"},
         )
@@ -300,6 +302,13 @@ class Client:
                 error=error,
             )
         )
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """The trust store of every client of the process, loaded once: httpx loads it per client by default,
+    20 ms each, for every version of a run (and sharing one context between clients is safe)."""
+    return httpx.create_ssl_context()
 
 
 def redacted_exchange(

@@ -100,6 +100,10 @@ class Run:
         with self._clients_lock:
             client = self._clients.get(target.id)
             if client is None:
+                if target.embedded:
+                    # The reference starts with the run, but is waited for only here, before its first
+                    # request: its start overlaps the run's own (pytest's, the documents' validation).
+                    self.embedded.ready()
                 client = self._clients[target.id] = Client(target, recorder=self.recorder)
                 self._stack.callback(client.close)
             return client

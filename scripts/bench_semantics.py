@@ -1,9 +1,10 @@
 """Benchmark the shape and filters suites against the embedded reference destination.
 
 Runs both suites through `destwatch run` (in-process), then replays the very same requests, taken from the
-run's recorded exchanges, with a plain sequential httpx loop against a fresh reference server, so the
-cost of the suites (pytest, oracles, pacing) sits beside the bare cost of the HTTP they send. Each round
-does both, one after the other, and its ratio pairs them (the machine's speed drifts between rounds).
+run's recorded exchanges, with a plain sequential httpx loop against a fresh reference server, served as the
+run serves its own (from a child process). So the cost of the suites (pytest, oracles, pacing) sits beside
+the bare cost of the HTTP they send. Each round does both, one after the other, and its ratio pairs them
+(the machine's speed drifts between rounds).
 
     .venv/bin/python scripts/bench_semantics.py [--seed N] [--max-rps R] [--jobs N] [--rounds 3]
 """
@@ -23,7 +24,8 @@ from urllib.parse import urlsplit
 import httpx
 
 from destwatch.gate import GateRequest, run_gate
-from destwatch.reference import REFERENCE, create_app, serve_in_thread
+from destwatch.reference import REFERENCE
+from destwatch.reference.server import serve_in_process
 from destwatch.reference.targets import embedded_targets
 
 
@@ -71,7 +73,8 @@ def _tokens(client: httpx.Client, base: str) -> dict[str, str]:
 def _plain_loop(exchanges: list[dict[str, Any]]) -> tuple[float, int]:
     """The suites' data and document requests, replayed one after the other with a bare httpx client."""
     replay = [e for e in exchanges if "/destinations/" not in e["url"]]
-    with serve_in_thread(create_app(token_rate_limit=None)) as server, httpx.Client(timeout=10.0) as client:
+    with serve_in_process({"token_rate_limit": None}) as server, httpx.Client(timeout=10.0) as client:
+        server.ready()
         tokens = _tokens(client, server.url)
         started = time.perf_counter()
         for exchange in replay:

@@ -23,7 +23,7 @@ from destwatch.errors import DestwatchError
 from destwatch.exit_codes import ExitCode
 from destwatch.failures import NotChecked
 from destwatch.http import Exchange
-from destwatch.pytest_plugin import allure_parameters, attachments, xdist
+from destwatch.pytest_plugin import allure_files, allure_parameters, attachments, xdist
 from destwatch.pytest_plugin.results import FAILURE_KIND, SKIP_KIND, describe, param, suite_of, violations
 from destwatch.pytest_plugin.state import State, run_of, state_of
 from destwatch.status.gate_report import write_gate_report
@@ -101,6 +101,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         gc.freeze()
         state.heap_frozen = True
         allure_parameters.without_parameter_containers(session.config)
+        allure_files.written_off_the_test_thread(session.config)
 
 
 def _thaw_heap(config: pytest.Config) -> None:

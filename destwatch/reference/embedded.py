@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from destwatch.config import ServedVersion
 from destwatch.redact import register_secret
 from destwatch.reference.candidates import candidate_customer
 from destwatch.reference.faults import FAULTS
 from destwatch.reference.variants import VARIANTS, variant_customer
+
+if TYPE_CHECKING:
+    from destwatch.reference.server import ServedProcess
 
 __all__ = ["Embedded"]
 
@@ -44,6 +47,7 @@ class Embedded:
         self._customer = candidate_customer(self.candidate, variant_customer(self.variant))
         self._url = serving_at
         self._stack = contextlib.ExitStack()
+        self._served: ServedProcess | None = None
 
     @property
     def url(self) -> str:
@@ -67,16 +71,29 @@ class Embedded:
         return ServedVersion(served.destination_id, app.client_id, app.client_secret)
 
     def start(self) -> str:
-        """Serve the reference on a free loopback port (once); returns its URL."""
-        # Starlette and uvicorn are loaded here, by the run that serves, not by every run that validates.
-        from destwatch.reference.app import create_app
-        from destwatch.reference.server import serve_in_thread
+        """Serve the reference on a free loopback port from its own process (once); returns its URL at once,
+        while the process may still be starting (`ready()` waits for it)."""
+        # uvicorn is loaded here, by the run that serves, not by every run that validates.
+        from destwatch.reference.server import serve_in_process
 
         if not self._url:
-            app = create_app(fault=self.fault, token_ttl=self.token_ttl, customer=self._customer)
-            self._url = self._stack.enter_context(serve_in_thread(app)).url
+            settings = {
+                "fault": self.fault,
+                "variant": self.variant,
+                "candidate": self.candidate,
+                "token_ttl": self.token_ttl,
+            }
+            self._served = self._stack.enter_context(serve_in_process(settings))
+            self._url = self._served.url
         return self._url
+
+    def ready(self) -> None:
+        """Return once the reference this process started answers (at once if another process started it);
+        `ServerStartError` if it could not start."""
+        if self._served is not None:
+            self._served.ready()
 
     def stop(self) -> None:
         self._stack.close()
+        self._served = None
         self._url = ""

@@ -1,27 +1,51 @@
-"""Serving the reference destination with uvicorn: in a thread for tests, in the foreground for users.
+"""Serving the reference destination with uvicorn: in a thread for tests, in a child process for runs, in
+the foreground for users.
 
 The listening socket is bound here, before uvicorn starts, so a busy port is a clear `ServerStartError` and
 port 0 yields the real port at once. Readiness is uvicorn's own start-up signal, never a sleep.
+
+A run serves its embedded reference from a child process: in a thread, the server and the run's checks
+took turns on one interpreter lock while the second core idled. The parent listens on the socket before the
+child starts and hands it over, so connections made while the child is still importing wait in the
+socket's backlog instead of being refused, and the child's start overlaps the parent's own.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import os
+import select
 import socket
+import subprocess
+import sys
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping
 from types import TracebackType
+from typing import Any
 
 import uvicorn
 from starlette.types import ASGIApp
 
-__all__ = ["RunningServer", "ServerStartError", "serve_forever", "serve_in_thread"]
+__all__ = [
+    "RunningServer",
+    "ServedProcess",
+    "ServerStartError",
+    "serve_forever",
+    "serve_handed_socket",
+    "serve_in_process",
+    "serve_in_thread",
+]
 
 _START_TIMEOUT = 30.0
 # Long enough for in-flight answers to finish, short enough that a `hang` request never blocks a stop.
 _GRACEFUL_SHUTDOWN = 1
 _KEEP_ALIVE = 75
+# uvicorn's own backlog: the parent listens with it until the child takes the socket over.
+_BACKLOG = 2048
+_READY = b"ready\n"
 
 
 class _CancelledAtShutdown(logging.Filter):
@@ -151,3 +175,112 @@ def serve_forever(
         server.run(sockets=[sock])
     finally:
         sock.close()
+
+
+class ServedProcess:
+    """A reference destination served by a child process; `url` has no trailing slash and is known at once.
+
+    `ready()` waits until the child accepts connections (the first caller waits, the others return at
+    once). The child stops when `stop()` kills it, or when the parent dies: it serves until its stdin, a
+    pipe only the parent holds, closes.
+    """
+
+    def __init__(self, settings: Mapping[str, Any], host: str, port: int) -> None:
+        sock = _bind(host, port)
+        self.url = _url(sock)
+        self._error: ServerStartError | None = None
+        self._ready = False
+        self._lock = threading.Lock()
+        try:
+            sock.listen(_BACKLOG)
+            self._process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "destwatch.reference._child",
+                    str(sock.fileno()),
+                    json.dumps(settings),
+                ],
+                pass_fds=(sock.fileno(),),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                # Ctrl+C in a terminal reaches the run, which reports and then stops the child; the child
+                # itself must not stop first, under tests still running.
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise ServerStartError(f"the reference destination did not start: {exc}") from None
+        finally:
+            # The child holds the socket now: should it die, connections are refused, not queued forever.
+            sock.close()
+
+    def ready(self, timeout: float = _START_TIMEOUT) -> None:
+        """Return once the child accepts connections; `ServerStartError` if it exited or hung instead."""
+        with self._lock:
+            if self._ready:
+                return
+            if self._error is None:
+                self._error = self._await_ready(timeout)
+                self._ready = self._error is None
+            if self._error is not None:
+                raise ServerStartError(str(self._error))
+
+    def _await_ready(self, timeout: float) -> ServerStartError | None:
+        assert self._process.stdout is not None
+        deadline = time.monotonic() + timeout
+        line = b""
+        while not line.endswith(b"\n"):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([self._process.stdout], [], [], remaining)[0]:
+                return ServerStartError(
+                    f"the reference destination did not start on {self.url} within {timeout:g} s"
+                )
+            chunk = os.read(self._process.stdout.fileno(), 64)
+            if not chunk:
+                code = self._process.wait()
+                return ServerStartError(
+                    f"the reference destination did not start on {self.url}: its process exited with code "
+                    f"{code} (its error is printed above)"
+                )
+            line += chunk
+        return None if line == _READY else ServerStartError(f"the reference destination said {line!r}")
+
+    def stop(self) -> None:
+        """Kill the child and wait for it; idempotent. Nothing is left to answer: the run is over."""
+        self._process.kill()
+        self._process.wait()
+        for pipe in (self._process.stdin, self._process.stdout):
+            if pipe is not None:
+                pipe.close()
+
+    def __enter__(self) -> ServedProcess:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def serve_in_process(settings: Mapping[str, Any], host: str = "127.0.0.1", port: int = 0) -> ServedProcess:
+    """Serve `create_app(**settings)` on `host:port` (0: a free port) from a child process; returns at once,
+    before the child is ready (see `ServedProcess.ready`). `settings` are JSON: the child builds the app."""
+    return ServedProcess(settings, host, port)
+
+
+def serve_handed_socket(fd: int, app: ASGIApp) -> None:
+    """The child's side of `serve_in_process`: serve `app` on the listening socket `fd` until stdin closes,
+    saying `ready` on stdout once it accepts."""
+    server = _Server(_config(app, "warning"), on_ready=_say_ready)
+
+    def stop_with_parent() -> None:
+        sys.stdin.buffer.read()
+        server.should_exit = True
+
+    threading.Thread(target=stop_with_parent, name="destwatch-reference parent", daemon=True).start()
+    server.run(sockets=[socket.socket(fileno=fd)])
+
+
+def _say_ready() -> None:
+    sys.stdout.buffer.write(_READY)
+    sys.stdout.buffer.flush()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import re
 import socket
 import textwrap
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -207,6 +209,53 @@ def test_allure_keeps_real_fixtures_as_set_up_steps_but_not_parametrized_argumen
     )
     _run(pytester, "test_plain.py", "--alluredir", "plain").assert_outcomes(passed=2)
     assert _container_setups(pytester.path / "plain") == ["n", "n"]
+
+
+def test_allure_files_are_written_off_the_test_thread_and_all_exist_when_the_session_ends(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from allure_commons.logger import AllureFileLogger
+
+    from destwatch.pytest_plugin.allure_files import WRITER, WrittenLater
+
+    hooks = {name for name in dir(AllureFileLogger) if name.startswith("report_")}
+    # If this fails, Allure's file logger gained a hook destwatch.pytest_plugin.allure_files does not pass on.
+    assert hooks == {name for name in dir(WrittenLater) if name.startswith("report_")}
+    writers: list[str] = []
+    replace = os.replace
+
+    def recording(source: str, destination: str) -> None:
+        writers.append(threading.current_thread().name)
+        replace(source, destination)
+
+    monkeypatch.setattr(os, "replace", recording)
+    _suite(
+        pytester,
+        "many",
+        "import pytest\n\n@pytest.mark.parametrize('n', range(5))\ndef test_n(target, n):\n    pass\n",
+    )
+    args = ("--targets", TARGETS, "--target", "googleMarketplace", "--alluredir", "ours")
+    _run(pytester, "suites", *args).assert_outcomes(passed=5)
+    assert len(list((pytester.path / "ours").glob("*-result.json"))) == 5
+    assert len(writers) >= 5 and set(writers) == {WRITER}, writers
+    # Outside a destwatch session Allure is left as it is.
+    writers.clear()
+    pytester.makepyfile(test_plain="def test_plain():\n    pass\n")
+    _run(pytester, "test_plain.py", "--alluredir", "plain").assert_outcomes(passed=1)
+    assert writers == [threading.current_thread().name]
+
+
+def test_a_failed_allure_write_is_raised_when_the_session_waits_for_the_files(tmp_path: Path) -> None:
+    from allure_commons.logger import AllureFileLogger
+
+    from destwatch.pytest_plugin.allure_files import WrittenLater
+
+    (tmp_path / "results").write_text("a file where Allure wants its folder's files", encoding="utf-8")
+    logger = AllureFileLogger(tmp_path)
+    later = WrittenLater(logger)
+    later.report_attached_data(b"data", "results/attachment.txt")
+    with pytest.raises(NotADirectoryError):
+        later.close()
 
 
 def test_client_and_document_fixtures_serve_the_version(pytester: pytest.Pytester) -> None:

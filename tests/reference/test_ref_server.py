@@ -1,4 +1,5 @@
-"""Serving: the in-thread server for tests, and `destwatch serve` as a new user meets it."""
+"""Serving: the in-thread server for tests, the child process a run serves from, and `destwatch serve` as a
+new user meets it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -17,6 +19,7 @@ import pytest
 from destwatch.reference import REFERENCE, VARIANTS, ServerStartError, create_app, serve_in_thread
 from destwatch.reference.faults import HANG
 from destwatch.reference.serve import banner
+from destwatch.reference.server import serve_in_process
 
 _SERVE = [sys.executable, "-m", "destwatch.reference"]
 
@@ -66,6 +69,63 @@ def test_stop_does_not_wait_for_a_hanging_request_nor_report_it_as_an_error(
     finally:
         uvicorn_errors.removeHandler(caplog.handler)
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+def test_serve_in_process_knows_its_url_at_once_and_holds_early_connections_until_the_child_serves() -> None:
+    with serve_in_process({}) as served:
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+", served.url)
+        # Sent before waiting for the child: the connection waits in the socket's backlog, it is not refused.
+        assert httpx.get(f"{served.url}/northwind/productCatalog/v1/openapi", timeout=30).status_code == 200
+        served.ready()
+        served.ready()
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{served.url}/northwind/productCatalog/v1/openapi", timeout=2)
+
+
+def test_the_child_serves_the_app_its_settings_describe() -> None:
+    version = next(v for _, v in REFERENCE.versions() if v.protected)
+    app = version.applications[0]
+    with serve_in_process({"token_ttl": 120, "token_rate_limit": None}) as served:
+        served.ready()
+        answer = httpx.post(
+            f"{served.url}/destinations/{version.destination_id}/token",
+            json={"clientId": app.client_id, "clientSecret": app.client_secret},
+        )
+    assert answer.json()["expiresIn"] == 120
+
+
+def test_a_child_that_cannot_start_is_a_start_error_every_time_it_is_awaited() -> None:
+    with serve_in_process({"fault": "nope"}) as served:
+        for _ in range(2):
+            with pytest.raises(ServerStartError, match=r"its process exited with code 1"):
+                served.ready()
+
+
+def test_the_child_stops_when_its_parent_dies_without_stopping_it(tmp_path: Path) -> None:
+    parent = (
+        "import os, sys\n"
+        "from destwatch.reference.server import serve_in_process\n"
+        "served = serve_in_process({})\n"
+        "served.ready()\n"
+        "print(served.url, flush=True)\n"
+        "os._exit(0)\n"
+    )
+    # The child inherits the parent's stderr: a file, so an orphan holding it cannot keep this test waiting.
+    with (tmp_path / "stderr").open("w") as stderr:
+        done = subprocess.run(
+            [sys.executable, "-c", parent], stdout=subprocess.PIPE, stderr=stderr, timeout=60
+        )
+    url = done.stdout.decode().strip()
+    assert done.returncode == 0 and url.startswith("http://127.0.0.1:"), (tmp_path / "stderr").read_text()
+    # The orphan is not ours to wait for: its port is refused once it has exited.
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"{url}/northwind/productCatalog/v1/openapi", timeout=2)
+        except httpx.ConnectError:
+            return
+        time.sleep(0.05)
+    pytest.fail(f"the reference at {url} still serves 15 s after its parent died")
 
 
 @pytest.fixture

@@ -3,14 +3,17 @@ embedded or served at a URL."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
+import httpx
 import pytest
 
 from destwatch.config import load_targets
 from destwatch.reference import REFERENCE
 from destwatch.reference.embedded import Embedded
 from destwatch.reference.targets import demo_secrets, embedded_targets
+from destwatch.run import Run, RunOptions
 
 
 def _load(tmp_path: Path, text: str) -> list:
@@ -62,3 +65,21 @@ def test_a_served_reference_is_configured_as_a_real_destination_with_secrets_fro
             )
     # The file itself names variables, never the secrets.
     assert not [secret for secret in demo_secrets().values() if secret in text]
+
+
+def test_a_runs_embedded_reference_serves_from_a_process_of_its_own_and_stops_with_the_run(
+    tmp_path: Path,
+) -> None:
+    # In a thread, the reference and the run's checks took turns on one interpreter lock.
+    targets = tmp_path / "targets.toml"
+    targets.write_text(embedded_targets(versions=["productCatalog/v1"]), encoding="utf-8")
+    run = Run.start(RunOptions(targets=targets))
+    try:
+        url = run.reference_url
+        # The run's first request waits for the child: none meets a reference still starting.
+        assert run.http(run.targets[0]).get("openapi").status_code == 200
+        assert f"destwatch-reference {url}" not in [thread.name for thread in threading.enumerate()]
+    finally:
+        run.close()
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{url}/northwind/productCatalog/v1/openapi", timeout=2)
