@@ -313,7 +313,6 @@ def fuzz_operation(
 
 _DEFAULT_TIMEOUT = 10.0
 _DEFAULT_LIMIT = 10 * 1024 * 1024
-_EXCERPT = 500
 
 
 class _Stop(BaseException):
@@ -382,7 +381,8 @@ def _record(client: Client, response: Any) -> None:
             headers=request.headers.items(),
             body=request.body,
             status=response.status_code,
-            response_text=response.text[:_EXCERPT],
+            content=response.content,
+            encoding=response.encoding,
             elapsed=response.elapsed,
         )
     )

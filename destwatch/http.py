@@ -297,7 +297,8 @@ class Client:
                 headers=request.headers.multi_items(),
                 body=request.content,
                 status=response.status_code if response is not None else None,
-                response_text=response.text[:_EXCERPT] if response is not None else "",
+                content=response.content if response is not None else b"",
+                encoding=response.encoding if response is not None else None,
                 elapsed=elapsed,
                 error=error,
             )
@@ -319,12 +320,13 @@ def redacted_exchange(
     headers: Iterable[tuple[str, str]],
     body: bytes | str | None,
     status: int | None,
-    response_text: str,
+    content: bytes,
+    encoding: str | None,
     elapsed: float,
     error: str = "",
 ) -> Exchange:
-    """An `Exchange` as the reports keep it, whichever client sent it: redacted, the answer's body cut to an
-    excerpt, the request's kept whole (up to 64 KiB)."""
+    """An `Exchange` as the reports keep it, whichever client sent it: redacted, the answer's body (`content`
+    in `encoding`, UTF-8 if unknown) cut to an excerpt, the request's kept whole (up to 64 KiB)."""
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body or ""
     return Exchange(
         target=target,
@@ -334,9 +336,19 @@ def redacted_exchange(
         elapsed=elapsed,
         request_headers=redact_headers(headers),
         request_body=redact(text[:_REQUEST_BODY_LIMIT]),
-        response_body=redact(response_text[:_EXCERPT]),
+        response_body=redact(_excerpt(content, encoding)),
         error=error,
     )
+
+
+def _excerpt(content: bytes, encoding: str | None) -> str:
+    # Only the bytes the excerpt can take are decoded (a character is at most 4 bytes, and one more may be
+    # cut in two): decoding whole answers to keep their first 500 characters showed in every run.
+    head = content[: 4 * (_EXCERPT + 1)]
+    try:
+        return head.decode(encoding or "utf-8", "replace")[:_EXCERPT]
+    except LookupError:  # a charset no codec knows, as a server declared it
+        return head.decode("utf-8", "replace")[:_EXCERPT]
 
 
 def no_answer(target: VersionTarget, request: httpx.Request, exc: Exception, limit: float) -> NoAnswer:

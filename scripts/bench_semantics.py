@@ -3,8 +3,8 @@
 Runs both suites through `destwatch run` (in-process), then replays the very same requests, taken from the
 run's recorded exchanges, with a plain sequential httpx loop against a fresh reference server, served as the
 run serves its own (from a child process). So the cost of the suites (pytest, oracles, pacing) sits beside
-the bare cost of the HTTP they send. Each round does both, one after the other, and its ratio pairs them
-(the machine's speed drifts between rounds).
+the bare cost of the HTTP they send. Each round runs the suites, then the loop; its ratio pairs the suites
+with the loops just before and after them (the machine's speed drifts between rounds).
 
     .venv/bin/python scripts/bench_semantics.py [--seed N] [--max-rps R] [--jobs N] [--rounds 3]
 """
@@ -109,12 +109,17 @@ def main() -> None:
         f"{'loop req/s':>10}  ratio"
     )
     ratios = []
+    loop_before: float | None = None
     for round_ in range(1, args.rounds + 1):
         with tempfile.TemporaryDirectory() as tmp:
             wall, summary, exchanges = _suites(Path(tmp), args.seed, args.max_rps, args.jobs or None)
         loop_wall, replayed = _plain_loop(exchanges)
         sent, session = len(exchanges), summary["duration"]
-        loop_rate = replayed / loop_wall
+        loop_after = replayed / loop_wall
+        # The suites ran between two loops (but the first): pairing them with both cancels a steady drift of
+        # the machine's speed, which moves the loop's rate far more than the suites'.
+        loop_rate = loop_after if loop_before is None else (loop_before + loop_after) / 2
+        loop_before = loop_after
         ratios.append(sent / wall / loop_rate)
         print(
             f"{round_:>5}  {sent:>8}  {sent / wall:>12.1f}  {sent / session:>13.1f}  {loop_rate:>10.1f}  "

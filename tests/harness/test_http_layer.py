@@ -15,7 +15,7 @@ from destwatch._ratelimit import RateLimiter
 from destwatch.config import TargetSettings, VersionTarget
 from destwatch.errors import NoAnswer, TargetUnreachable
 from destwatch.failures import AnswerTooLarge, RedirectNotFollowed
-from destwatch.http import Client
+from destwatch.http import Client, redacted_exchange
 
 
 def _with(target: VersionTarget, **settings: float) -> VersionTarget:
@@ -53,6 +53,27 @@ def test_a_recorded_request_body_is_whole_so_the_request_can_be_sent_again(
     assert len(whole.request_body) > 1000
     assert json.loads(whole.request_body) == {"top": 1, "must": must}
     assert len(huge.request_body) == 64 * 1024
+
+
+@pytest.mark.parametrize(
+    ("content", "encoding", "excerpt"),
+    [
+        ("ü€𝄞".encode() * 400, "utf-8", ("ü€𝄞" * 167)[:500]),
+        ("é".encode("latin-1") * 900, "latin-1", "é" * 500),
+        (b"short", None, "short"),
+        # A charset no codec knows, as a server may declare it: read as UTF-8, never an error of destwatch's.
+        ("ü".encode() * 600, "no-such-charset", "ü" * 500),
+    ],
+    ids=["multibyte", "declared-charset", "short", "unknown-charset"],
+)
+def test_a_recorded_answer_is_its_first_500_characters_in_its_charset(
+    content: bytes, encoding: str | None, excerpt: str
+) -> None:
+    exchange = redacted_exchange(
+        "shop/v1", method="GET", url="http://x/items", headers=[], body=None, status=200,
+        content=content, encoding=encoding, elapsed=0.0,
+    )  # fmt: skip
+    assert exchange.response_body == excerpt
 
 
 def test_rate_limiter_spaces_calls_one_over_max_rps_apart() -> None:
