@@ -101,7 +101,6 @@ class WrittenLater:
                 write, args = call
                 try:
                     write(*args)
-                except (
-                    BaseException
-                ) as exc:  # raised again by close(), in the thread that waits for the files
+                # Raised again by close(), in the thread that waits for the files.
+                except BaseException as exc:
                     self._error = exc

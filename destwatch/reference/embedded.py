@@ -73,7 +73,7 @@ class Embedded:
     def start(self) -> str:
         """Serve the reference on a free loopback port from its own process (once); returns its URL at once,
         while the process may still be starting (`ready()` waits for it)."""
-        # uvicorn is loaded here, by the run that serves, not by every run that validates.
+        # The server module (uvicorn) is loaded here, by a run that serves, not by every run that validates.
         from destwatch.reference.server import serve_in_process
 
         if not self._url:

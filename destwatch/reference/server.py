@@ -188,8 +188,8 @@ class ServedProcess:
     def __init__(self, settings: Mapping[str, Any], host: str, port: int) -> None:
         sock = _bind(host, port)
         self.url = _url(sock)
-        self._error: ServerStartError | None = None
-        self._ready = False
+        # Why the child did not start, once it was waited for ("" when it did).
+        self._failure: str | None = None
         self._lock = threading.Lock()
         try:
             sock.listen(_BACKLOG)
@@ -217,33 +217,28 @@ class ServedProcess:
     def ready(self, timeout: float = _START_TIMEOUT) -> None:
         """Return once the child accepts connections; `ServerStartError` if it exited or hung instead."""
         with self._lock:
-            if self._ready:
-                return
-            if self._error is None:
-                self._error = self._await_ready(timeout)
-                self._ready = self._error is None
-            if self._error is not None:
-                raise ServerStartError(str(self._error))
+            if self._failure is None:
+                self._failure = self._await_ready(timeout)
+        if self._failure:
+            raise ServerStartError(self._failure)
 
-    def _await_ready(self, timeout: float) -> ServerStartError | None:
+    def _await_ready(self, timeout: float) -> str:
         assert self._process.stdout is not None
         deadline = time.monotonic() + timeout
         line = b""
         while not line.endswith(b"\n"):
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not select.select([self._process.stdout], [], [], remaining)[0]:
-                return ServerStartError(
-                    f"the reference destination did not start on {self.url} within {timeout:g} s"
-                )
+                return f"the reference destination did not start on {self.url} within {timeout:g} s"
             chunk = os.read(self._process.stdout.fileno(), 64)
             if not chunk:
                 code = self._process.wait()
-                return ServerStartError(
+                return (
                     f"the reference destination did not start on {self.url}: its process exited with code "
                     f"{code} (its error is printed above)"
                 )
             line += chunk
-        return None if line == _READY else ServerStartError(f"the reference destination said {line!r}")
+        return "" if line == _READY else f"the reference destination said {line!r}"
 
     def stop(self) -> None:
         """Kill the child and wait for it; idempotent. Nothing is left to answer: the run is over."""
