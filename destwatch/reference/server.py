@@ -279,3 +279,6 @@ def serve_handed_socket(fd: int, app: ASGIApp) -> None:
 def _say_ready() -> None:
     sys.stdout.buffer.write(_READY)
     sys.stdout.buffer.flush()
+    # The parent reads no further: anything printed later goes to stderr, never into a pipe that fills up
+    # and stops the server mid-run.
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
