@@ -7,7 +7,6 @@ includes productCatalog v4 (a `[destinations.productCatalog.versions.v4]` table)
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +45,6 @@ class Embedded:
         # Resolved here, so an unknown variant or candidate fails before anything starts.
         self._customer = candidate_customer(self.candidate, variant_customer(self.variant))
         self._url = serving_at
-        self._stack = contextlib.ExitStack()
         self._served: ServedProcess | None = None
 
     @property
@@ -83,7 +81,7 @@ class Embedded:
                 "candidate": self.candidate,
                 "token_ttl": self.token_ttl,
             }
-            self._served = self._stack.enter_context(serve_in_process(settings))
+            self._served = serve_in_process(settings)
             self._url = self._served.url
         return self._url
 
@@ -94,6 +92,7 @@ class Embedded:
             self._served.ready()
 
     def stop(self) -> None:
-        self._stack.close()
+        if self._served is not None:
+            self._served.stop()
         self._served = None
         self._url = ""
