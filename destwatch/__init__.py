@@ -1,8 +1,22 @@
 """destwatch: contract testing and monitoring for Occtoo destination APIs."""
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-try:
-    __version__ = version("destwatch")
-except PackageNotFoundError:  # pragma: no cover - a source tree that was never installed
-    __version__ = "0+unknown"
+from functools import cache
+
+
+def __getattr__(name: str) -> str:
+    # Looked up on first use: importlib.metadata costs the embedded reference's process a fifth of its start.
+    if name == "__version__":
+        return _version()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@cache
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("destwatch")
+    except PackageNotFoundError:  # pragma: no cover - a source tree that was never installed
+        return "0+unknown"

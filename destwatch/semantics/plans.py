@@ -25,6 +25,7 @@ __all__ = [
     "fit_limit",
     "keyset_walk",
     "must_or_skip",
+    "must_values",
     "pageable_subset",
     "period_or_skip",
     "range_or_skip",
@@ -127,13 +128,21 @@ def must_or_skip(ep: Endpoint, *, several: bool = False, whole: bool = True) -> 
     With `whole` (rules comparing every match) each value must fit a third of a page, so two values
     together still fit one page; without it (rules judging each result returned) any held value will do.
     """
-    keys = _keys(ep.model, several=several)
-    limit = ep.fit if whole else len(ep.sample.rows) + 1
-    plan = must_plan(keys, ep.sample.rows, ep.semantics.rng(ep.target, ep.name, "must"), limit=limit)
+    plan = must_values(ep, several=several, whole=whole)
     if plan is None:
         what = "a filter taking several values" if several else "a filter"
         raise NotChecked(f"{ep.model.path}: no property with {what} has two sampled values that fit a page")
     return plan
+
+
+def must_values(ep: Endpoint, *, several: bool = False, whole: bool = True) -> MustPlan | None:
+    """What `must_or_skip` plans, or None; chosen once per suite, endpoint and kind."""
+    keys = _keys(ep.model, several=several)
+    limit = ep.fit if whole else len(ep.sample.rows) + 1
+    return ep.semantics.plan(
+        (ep.target.id, ep.name, "must", keys, limit),
+        lambda: must_plan(keys, ep.sample.rows, ep.semantics.rng(ep.target, ep.name, "must"), limit=limit),
+    )
 
 
 def _keys(model: EndpointModel, *, several: bool) -> tuple[str, ...]:
@@ -173,10 +182,16 @@ def range_or_skip(ep: Endpoint, *, whole: bool = True) -> RangeCase:
         raise NotChecked(f"{ep.model.path}: the document declares no filter.range")
     offered = {name: tuple(sorted(ops)) for name, ops in ranges.items() if ep.shown({name: 0})}
     rows = ep.sample.rows
-    rng = ep.semantics.rng(ep.target, ep.name, "range")
-    if whole and (plan := range_plan(offered, rows, rng, limit=ep.fit)) is not None:
+
+    def bounds(limit: int | None) -> RangePlan | None:
+        return ep.semantics.plan(
+            (ep.target.id, ep.name, "range", tuple(offered.items()), limit),
+            lambda: range_plan(offered, rows, ep.semantics.rng(ep.target, ep.name, "range"), limit=limit),
+        )
+
+    if whole and (plan := bounds(ep.fit)) is not None:
         return RangeCase(plan)
-    plan = range_plan(offered, rows, ep.semantics.rng(ep.target, ep.name, "range"))
+    plan = bounds(None)
     if plan is None:
         raise NotChecked(f"{ep.model.path}: no range property has three sampled numeric values")
     if not whole:

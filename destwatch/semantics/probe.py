@@ -13,6 +13,7 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Protocol
 
 import httpx
@@ -70,11 +71,12 @@ class Answer:
     def method(self) -> Method:
         return self.request.method
 
-    @property
+    # Rules read an answer's results and ids many times (a keyset walk, every sort key): derive them once.
+    @cached_property
     def results(self) -> list[Any]:
         return list(self.data.get("results") or [])
 
-    @property
+    @cached_property
     def ids(self) -> list[str]:
         """Result ids in order (with `listIds` the results are the ids themselves)."""
         return [item if isinstance(item, str) else str(item.get("id")) for item in self.results]

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from destwatch.failures import NotChecked
 from destwatch.semantics.generators import rng_for
 from destwatch.semantics.model import EndpointModel, Method, Surface, endpoint_models
 from destwatch.semantics.probe import Probe, RequestBudget, Sender
 from destwatch.semantics.queries import Ask
+
+_T = TypeVar("_T")
 
 __all__ = [
     "Sample",
@@ -68,6 +70,7 @@ class Session:
         self._budgets: dict[tuple[str, str], RequestBudget] = {}
         self._probes: dict[tuple[str, str], Probe] = {}
         self._samples: dict[tuple[str, str, str | None], Sample] = {}
+        self._plans: dict[tuple[Hashable, ...], Any] = {}
 
     def models(self, target: _Target) -> dict[str, EndpointModel]:
         with self._lock:
@@ -128,6 +131,13 @@ class Session:
             rows = [row for row in answer.results if isinstance(row, dict)]
             self._samples[key] = Sample(rows, answer.total, answer.complete)
         return self._samples[key]
+
+    def plan(self, key: tuple[Hashable, ...], build: Callable[[], _T]) -> _T:
+        """`build()` once per key: the rules of a suite share their plans (values chosen from the sample
+        with the seed), and choosing them again for every rule cost more than some rules' requests."""
+        if key not in self._plans:
+            self._plans[key] = build()
+        return self._plans[key]
 
 
 def sample_method(model: EndpointModel) -> Method:

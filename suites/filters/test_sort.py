@@ -9,10 +9,9 @@ from __future__ import annotations
 from destwatch.config import VersionTarget
 from destwatch.failures import NotChecked
 from destwatch.semantics.checks import expect
-from destwatch.semantics.generators import must_plan
 from destwatch.semantics.model import Method
 from destwatch.semantics.oracles import descending_reverses_ascending, sorted_by_property
-from destwatch.semantics.plans import Endpoint, complete_or_skip, endpoint_under_test
+from destwatch.semantics.plans import Endpoint, complete_or_skip, endpoint_under_test, must_values
 from destwatch.semantics.probe import Answer
 from destwatch.semantics.queries import Ask, expressible
 from destwatch.semantics.session import Session
@@ -28,8 +27,7 @@ def _filtered(ep: Endpoint) -> Ask:
     by_ids = ep.page().and_must("id", *ids)
     if len(ids) >= 2 and any(expressible(by_ids, ep.model, method) for method in ep.model.methods):
         return by_ids
-    rng = ep.semantics.rng(ep.target, ep.name, "must")
-    plan = must_plan(ep.model.filters, ep.sample.rows, rng, limit=ep.fit)
+    plan = must_values(ep)
     return ep.page().and_must(plan.name, plan.first) if plan else ep.page()
 
 

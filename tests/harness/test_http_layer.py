@@ -8,9 +8,11 @@ import socket
 import time
 from dataclasses import replace
 
+import httpx
 import pytest
 from steered import SteeredDestination
 
+from destwatch._files import json_or_none
 from destwatch._ratelimit import RateLimiter
 from destwatch.config import TargetSettings, VersionTarget
 from destwatch.errors import NoAnswer, TargetUnreachable
@@ -209,3 +211,27 @@ def test_unauthenticated_requests_carry_no_token_and_explicit_headers_win(
     assert "authorization" not in first.request_headers
     assert second.request_headers["authorization"] == "Bearer [redacted]"
     assert client.tokens_fetched == 0 and steered.steer.token_requests == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "parsed"),
+    [
+        # An id beyond 64 bits stays an exact integer (a parser that made it a float would change the id).
+        (
+            b'{"results": [{"id": 123456789012345678901234567890}]}',
+            {"results": [{"id": 123456789012345678901234567890}]},
+        ),
+        (b'{"a": 1, "a": 2}', {"a": 2}),
+        # What the fast parser refuses but `json` reads is read as `json` reads it.
+        (b'\xef\xbb\xbf{"results": []}', {"results": []}),
+        ('{"results": []}'.encode("utf-16"), {"results": []}),
+        (b'"\\ud800"', "\ud800"),
+        (b"[1e400]", [float("inf")]),
+        (b"not json", None),
+        (b'{"results": [1,]}', None),
+        (b"\xff", None),
+    ],
+)
+def test_answers_parse_exactly_as_json_loads_reads_them(body: bytes, parsed: object) -> None:
+    assert json_or_none(httpx.Response(200, content=body)) == parsed
+    assert json_or_none(body) == parsed

@@ -68,3 +68,17 @@ def test_a_value_fits_a_third_of_a_page_scaled_by_the_sampled_share() -> None:
     assert fit_limit(1000, Sample(rows, total=4000, complete=False)) == 83
     # A page of 50 over 3,000 items: no sampled count tells a value fits, so only unique keys are used.
     assert fit_limit(50, Sample(rows[:50], total=3000, complete=False)) == 1
+
+
+def test_a_plan_is_built_once_per_key_and_each_key_has_its_own() -> None:
+    session = Session(_FakeRun(), "filters")
+    built: list[str] = []
+
+    def build(name: str) -> str:
+        built.append(name)
+        return name.upper()
+
+    assert session.plan(("v1", "products", "must"), lambda: build("must")) == "MUST"
+    assert session.plan(("v1", "products", "must"), lambda: build("again")) == "MUST"
+    assert session.plan(("v1", "products", "range"), lambda: build("range")) == "RANGE"
+    assert built == ["must", "range"]
