@@ -372,8 +372,8 @@ def sorted_by_property(
 def _first_out_of_order(
     results: Sequence[Result], name: str, descending: bool, collation: Collation
 ) -> tuple[Result, Result] | None:
-    for before, after in itertools.pairwise(results):
-        a, b = _key(before.get(name), collation), _key(after.get(name), collation)
+    keys = [_key(item.get(name), collation) for item in results]
+    for (before, a), (after, b) in itertools.pairwise(zip(results, keys, strict=True)):
         if (a < b) if descending else (a > b):
             return before, after
     return None
@@ -399,12 +399,15 @@ def descending_reverses_ascending(
 def _groups(results: Sequence[Result], name: str, collation: Collation) -> list[tuple[Any, frozenset[str]]]:
     """Runs of equal values in order: (value, ids) per run."""
     groups: list[tuple[Any, frozenset[str]]] = []
+    last: Any = None
     for item in results:
         value = item.get(name)
-        if groups and _key(groups[-1][0], collation) == _key(value, collation):
+        key = _key(value, collation)
+        if groups and key == last:
             groups[-1] = (groups[-1][0], groups[-1][1] | {_ident(item)})
         else:
             groups.append((value, frozenset({_ident(item)})))
+            last = key
     return groups
 
 
@@ -443,8 +446,9 @@ def keyset_paging_visits_every_item_once(
     seen: dict[str, int] = {}
     cursor: str | None = None
     for number, page in enumerate(pages):
+        past = _key(cursor, collation) if cursor is not None else None
         for i in page:
-            if cursor is not None and not _key(i, collation) > _key(cursor, collation):
+            if past is not None and not _key(i, collation) > past:
                 lines.append(f"{i}: on page {number}, whose cursor is after={cursor}")
             if i in seen:
                 lines.append(f"{i}: on page {seen[i]} and page {number}")
