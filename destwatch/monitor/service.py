@@ -112,6 +112,10 @@ class Monitor:
         )
         channels: list[Channel] = []
         try:
+            # Run.start only launches the embedded reference. The monitor's probes have clients of their own
+            # (not Run.http, which waits), and a first cycle must not count the reference's start against a
+            # version's timeout or latency.
+            run.embedded.ready()
             channels = _channels(run)
             history = History.open(options.history or Path(run.config.monitor.history))
         except BaseException:

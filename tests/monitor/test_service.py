@@ -13,7 +13,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from monkit import FakeClock, monitor_on, write_targets
+from monkit import FakeClock, monitor_on, version, write_targets
+
+from destwatch.monitor.outcomes import State
 
 BIN = Path(sys.executable).parent
 
@@ -116,3 +118,18 @@ def test_a_signal_stops_the_service_gracefully(tmp_path: Path, signum: signal.Si
     assert cycles >= 4 and cycles % 4 == 0  # whole cycles only: four versions each
     without_steps = db.execute("SELECT count(*) FROM cycles WHERE id NOT IN (SELECT cycle_id FROM steps)")
     assert without_steps.fetchone()[0] == 0
+
+
+def test_the_first_cycle_is_not_charged_for_the_embedded_reference_starting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The reference's process takes 3 s to start (a sitecustomize of its own), longer than the 2-s timeout:
+    # a first cycle that did not wait for it would find no answer anywhere.
+    slow = tmp_path / "slow-start"
+    slow.mkdir()
+    (slow / "sitecustomize.py").write_text("import time\n\ntime.sleep(3)\n", encoding="utf-8")
+    monkeypatch.setenv("PYTHONPATH", str(slow))
+    with monitor_on(tmp_path, versions=["productCatalog/v1"], defaults={"timeout": 2.0}) as monitor:
+        cycle = monitor.cycle()
+    report = version(cycle, "productCatalog/v1")
+    assert report.state is State.UP, report.reasons
