@@ -6,13 +6,19 @@ run serves its own (from a child process). So the cost of the suites (pytest, or
 the bare cost of the HTTP they send. Each round runs the suites, then the loop; its ratio pairs the suites
 with the loops just before and after them (the machine's speed drifts between rounds).
 
-    .venv/bin/python scripts/bench_semantics.py [--seed N] [--max-rps R] [--jobs N] [--rounds 3]
+`--latency S` adds S seconds to every data answer, for the suites and the loop alike (the suites then run
+against that server as a configured destination): how they compare against a destination across a network,
+where what is sent side by side costs one round trip instead of one each.
+
+    .venv/bin/python scripts/bench_semantics.py [--seed N] [--max-rps R] [--jobs N] [--rounds 3] [--latency S]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -26,14 +32,28 @@ import httpx
 from destwatch.gate import GateRequest, run_gate
 from destwatch.reference import REFERENCE
 from destwatch.reference.server import serve_in_process
-from destwatch.reference.targets import embedded_targets
+from destwatch.reference.targets import demo_secrets, embedded_targets
 
 
-def _suites(
-    workdir: Path, seed: int | None, max_rps: float, jobs: int | None
+def _suites(workdir: Path, args: argparse.Namespace) -> tuple[float, dict[str, Any], list[dict[str, Any]]]:
+    with contextlib.ExitStack() as stack:
+        served_at = ""
+        if args.latency:
+            # A destination across a network: a reference of our own, configured like a real one.
+            settings = {"latency": args.latency, "token_rate_limit": None}
+            server = stack.enter_context(serve_in_process(settings))
+            server.ready()
+            served_at = server.url
+            os.environ.update(demo_secrets())
+        targets = workdir / "targets.toml"
+        limits = {"max_rps": args.max_rps, "request_budget": 400}
+        targets.write_text(embedded_targets(defaults=limits, served_at=served_at))
+        return _timed_run(workdir, targets, args.seed, args.jobs or None)
+
+
+def _timed_run(
+    workdir: Path, targets: Path, seed: int | None, jobs: int | None
 ) -> tuple[float, dict[str, Any], list[dict[str, Any]]]:
-    targets = workdir / "targets.toml"
-    targets.write_text(embedded_targets(defaults={"max_rps": max_rps, "request_budget": 400}))
     reports = workdir / "reports"
     started = time.perf_counter()
     code = run_gate(
@@ -70,10 +90,11 @@ def _tokens(client: httpx.Client, base: str) -> dict[str, str]:
     return tokens
 
 
-def _plain_loop(exchanges: list[dict[str, Any]]) -> tuple[float, int]:
+def _plain_loop(exchanges: list[dict[str, Any]], latency: float) -> tuple[float, int]:
     """The suites' data and document requests, replayed one after the other with a bare httpx client."""
     replay = [e for e in exchanges if "/destinations/" not in e["url"]]
-    with serve_in_process({"token_rate_limit": None}) as server, httpx.Client(timeout=10.0) as client:
+    settings = {"token_rate_limit": None, "latency": latency}
+    with serve_in_process(settings) as server, httpx.Client(timeout=10.0) as client:
         server.ready()
         tokens = _tokens(client, server.url)
         started = time.perf_counter()
@@ -103,6 +124,9 @@ def main() -> None:
         help="destwatch's processes (default 1; 0: as `--jobs auto`, one per core)",
     )
     parser.add_argument("--rounds", type=int, default=3, help="suites then loop, this many times (default 3)")
+    parser.add_argument(
+        "--latency", type=float, default=0.0, help="seconds added to every data answer (default 0)"
+    )
     args = parser.parse_args()
     print(
         f"{'round':>5}  {'requests':>8}  {'suites req/s':>12}  {'session req/s':>13}  "
@@ -112,8 +136,8 @@ def main() -> None:
     loop_before: float | None = None
     for round_ in range(1, args.rounds + 1):
         with tempfile.TemporaryDirectory() as tmp:
-            wall, summary, exchanges = _suites(Path(tmp), args.seed, args.max_rps, args.jobs or None)
-        loop_wall, replayed = _plain_loop(exchanges)
+            wall, summary, exchanges = _suites(Path(tmp), args)
+        loop_wall, replayed = _plain_loop(exchanges, args.latency)
         sent, session = len(exchanges), summary["duration"]
         loop_after = replayed / loop_wall
         # The suites ran between two loops (but the first): pairing them with both cancels a steady drift of

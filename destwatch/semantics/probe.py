@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import httpx
 
@@ -23,9 +23,11 @@ from destwatch.failures import BudgetSpent, ContractViolation, violation
 from destwatch.semantics.model import EndpointModel
 from destwatch.semantics.queries import Ask, Method, Request, render
 
-__all__ = ["Answer", "Probe", "RequestBudget", "Sender"]
+__all__ = ["Answer", "Probe", "RequestBudget", "Sender", "concurrently"]
 
 _WORKERS = 6
+_T = TypeVar("_T")
+_U = TypeVar("_U")
 
 
 class Sender(Protocol):
@@ -147,19 +149,28 @@ class Probe:
 
     def raw_all(self, asks: Sequence[tuple[Ask, Method]]) -> list[tuple[Request, httpx.Response]]:
         """Independent queries sent concurrently without judging the answers; in the order asked."""
-        if len(asks) <= 1:
-            return [self.raw(ask, method) for ask, method in asks]
-        return list(_pool().map(lambda item: self.raw(*item), asks))
+        return concurrently(lambda item: self.raw(*item), asks)
 
     def send_all(self, asks: Sequence[tuple[Ask, Method]]) -> list[Answer]:
         """Independent queries, sent concurrently; answers in the order asked."""
-        if len(asks) <= 1:
-            return [self.send(ask, method) for ask, method in asks]
-        return list(_pool().map(lambda item: self.send(*item), asks))
+        return concurrently(lambda item: self.send(*item), asks)
+
+
+def concurrently(work: Callable[[_T], _U], items: Sequence[_T]) -> list[_U]:
+    """`work(item)` for every item at once, results in order: for independent chains of requests, such as
+    one keyset walk per method. Work already running in the pool runs its items in turn, so no worker ever
+    waits on a pool that its waiting siblings fill."""
+    if len(items) <= 1 or getattr(_in_pool, "flag", False):
+        return [work(item) for item in items]
+    futures = [_pool().submit(work, item) for item in items]
+    # Every item finishes before the first failure is raised: no request of this batch outlives its rule.
+    wait(futures)
+    return [future.result() for future in futures]
 
 
 _shared_pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
+_in_pool = threading.local()
 
 
 def _pool() -> ThreadPoolExecutor:
@@ -168,8 +179,14 @@ def _pool() -> ThreadPoolExecutor:
     global _shared_pool
     with _pool_lock:
         if _shared_pool is None:
-            _shared_pool = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="destwatch-probe")
+            _shared_pool = ThreadPoolExecutor(
+                max_workers=_WORKERS, thread_name_prefix="destwatch-probe", initializer=_mark_pool_thread
+            )
         return _shared_pool
+
+
+def _mark_pool_thread() -> None:
+    _in_pool.flag = True
 
 
 def _answer(ask: Ask, request: Request, response: httpx.Response) -> Answer:

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import TypeVar
+
+import httpx
 import pytest
 
 from destwatch.config import VersionTarget
@@ -10,11 +16,13 @@ from destwatch.semantics.checks import expect, json_body
 from destwatch.semantics.generators import missing_value
 from destwatch.semantics.model import EndpointModel, Method, Surface
 from destwatch.semantics.oracles import empty_result_is_an_empty_array
-from destwatch.semantics.queries import Ask, methods_for
+from destwatch.semantics.probe import Answer, concurrently
+from destwatch.semantics.queries import Ask, Request, methods_for
 from destwatch.semantics.session import Sample, Session
 
 METHODS: tuple[Method, ...] = ("GET", "POST")
 KINDS = ("unknown-id", "unmatched-value", "skip-past-end", "after-past-last")
+_T = TypeVar("_T")
 
 
 def _nothing(
@@ -55,29 +63,78 @@ def _last_id(
     return answer.ids[0]
 
 
+@dataclass(frozen=True)
+class _Sent:
+    """One kind's query matching nothing, its answer, and the usual answer to compare its envelope with."""
+
+    ask: Ask
+    request: Request
+    response: httpx.Response
+    usual: Answer
+
+
+def _sent_matching_nothing(
+    semantics: Session, target: VersionTarget, endpoint: str, method: Method
+) -> dict[str, _Sent | Exception]:
+    """Every kind's query on `method` and the usual queries beside them, sent together when the first kind
+    is checked; per kind, what was sent and received, or what stopped it (raised by that kind's own test)."""
+
+    def send() -> dict[str, _Sent | Exception]:
+        surface = semantics.surface(target, endpoint, method)
+        sample = semantics.sample(target, endpoint)
+        probe = semantics.probe(target, endpoint)
+        stopped: dict[str, Exception] = {}
+        asks: dict[str, Ask] = {}
+        for kind in KINDS:
+            try:
+                asks[kind] = _nothing(kind, surface, sample, semantics, target, endpoint)
+            except Exception as why:
+                stopped[kind] = why
+        usual = {totals: Ask(top=1, totals=totals) for totals in sorted({a.totals for a in asks.values()})}
+        jobs = [partial(probe.raw, ask, method) for ask in asks.values()]
+        jobs += [partial(probe.send, ask, method) for ask in usual.values()]
+        done = concurrently(_caught, jobs)
+        envelopes = dict(zip(usual, done[len(asks) :], strict=True))
+        outcomes: dict[str, _Sent | Exception] = dict(stopped)
+        for (kind, ask), sent in zip(asks.items(), done[: len(asks)], strict=True):
+            envelope = envelopes[ask.totals]
+            if isinstance(sent, Exception) or isinstance(envelope, Exception):
+                outcomes[kind] = sent if isinstance(sent, Exception) else envelope
+            else:
+                outcomes[kind] = _Sent(ask, *sent, usual=envelope)
+        return outcomes
+
+    return semantics.plan((target.id, endpoint, "matching nothing", method), send)
+
+
+def _caught(job: Callable[[], _T]) -> _T | Exception:
+    try:
+        return job()
+    except Exception as why:
+        return why
+
+
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("kind", KINDS)
 def test_query_matching_nothing_answers_200_with_empty_results(
     semantics: Session, target: VersionTarget, endpoint: str, kind: str, method: Method
 ) -> None:
-    surface = semantics.surface(target, endpoint, method)
-    sample = semantics.sample(target, endpoint)
-    if not sample.rows:
+    semantics.surface(target, endpoint, method)
+    if not semantics.sample(target, endpoint).rows:
         pytest.skip(f"{endpoint}: the endpoint holds no items, so no non-empty envelope to compare with")
-    ask = _nothing(kind, surface, sample, semantics, target, endpoint)
-    probe = semantics.probe(target, endpoint)
-    usual = probe.send(Ask(top=1, totals=ask.totals), method)
-    request, response = probe.raw(ask, method)
+    sent = _sent_matching_nothing(semantics, target, endpoint, method)[kind]
+    if isinstance(sent, Exception):
+        raise sent
     expect(
         empty_result_is_an_empty_array(
-            response.status_code,
-            json_body(response),
-            envelope_keys=usual.data.keys(),
+            sent.response.status_code,
+            json_body(sent.response),
+            envelope_keys=sent.usual.data.keys(),
             # `total` counts matches, not the page: it is 0 only where nothing matches at all.
-            totals_asked=ask.totals and kind in ("unknown-id", "unmatched-value"),
+            totals_asked=sent.ask.totals and kind in ("unknown-id", "unmatched-value"),
         ),
         'empty results: a query that matches nothing answers 200 with "results": [] and the envelope of a '
         "non-empty answer (not null, not absent, not 404)",
-        (request, response),
-        detail=f"asked: {ask.describe()} ({kind})",
+        (sent.request, sent.response),
+        detail=f"asked: {sent.ask.describe()} ({kind})",
     )

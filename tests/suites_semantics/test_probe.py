@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import httpx
 import pytest
 
 from destwatch.failures import BudgetSpent, ContractViolation
 from destwatch.semantics.model import EndpointModel, Surface
-from destwatch.semantics.probe import Probe, RequestBudget
+from destwatch.semantics.probe import _WORKERS, Probe, RequestBudget, concurrently
 from destwatch.semantics.queries import Ask
 
 MODEL = EndpointModel(
@@ -71,3 +72,28 @@ def test_a_spent_budget_leaves_the_rule_not_checked_and_says_how_to_raise_it() -
         probe.send(Ask(top=2), "GET")
     assert caught.value.kind == "budget"
     assert len(seen) == 1
+
+
+def test_side_by_side_work_nested_in_the_pool_runs_in_turn_instead_of_deadlocking() -> None:
+    # Each outer item waits on inner items; with more outer items than workers, inner work queued behind
+    # the waiting outer items would never run.
+    outer = list(range(_WORKERS + 2))
+    results = concurrently(lambda n: concurrently(lambda m: (n, m), [0, 1, 2]), outer)
+    assert results == [[(n, 0), (n, 1), (n, 2)] for n in outer]
+
+
+def test_side_by_side_work_finishes_every_item_before_the_first_failure_is_raised() -> None:
+    finished: list[int] = []
+    failed = threading.Event()
+
+    def work(n: int) -> int:
+        if n == 0:
+            failed.set()
+            raise ValueError("the first item fails")
+        failed.wait(timeout=5)
+        finished.append(n)
+        return n
+
+    with pytest.raises(ValueError, match="the first item fails"):
+        concurrently(work, [0, 1, 2])
+    assert sorted(finished) == [1, 2]
