@@ -305,6 +305,15 @@ def init_command(
         typer.echo(f"wrote {folder / path}")
     for line in done.gitignore_added:
         typer.echo(f"added {line!r} to {folder / '.gitignore'}")
+    if done.install.requirement:
+        typer.echo(f"the workflows install {done.install.requirement}")
+    else:
+        typer.echo(
+            f"note: {done.install.reason}, so the workflows' install step stops until you set "
+            "DESTWATCH_INSTALL at the top of each to a pip requirement for destwatch "
+            '("destwatch==X.Y.Z", or "destwatch @ git+URL@COMMIT")',
+            err=True,
+        )
     typer.echo(
         "Next: `destwatch run` (the embedded reference), then add your destination to targets.toml and its "
         "secrets to your CI."

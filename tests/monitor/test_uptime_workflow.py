@@ -4,6 +4,7 @@ version is down), the SLO report in the run's summary; linted like gate.yml (by 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +12,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-import destwatch
 from destwatch.cli import app
 from destwatch.config import load_targets
+from destwatch.install_source import install_source
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "destwatch" / "templates" / "uptime.yml"
@@ -59,14 +60,14 @@ def test_uptime_publishes_the_status_page_as_the_runs_artifact(path: Path) -> No
     assert status < upload and steps[upload]["with"]["path"] == "reports/"
 
 
-def test_init_writes_the_uptime_workflow_with_this_version(tmp_path: Path) -> None:
+def test_init_writes_the_uptime_workflow_installing_this_destwatch(tmp_path: Path) -> None:
+    # Which requirement each install source gives is tests/harness/test_init.py's.
     result = CliRunner().invoke(app, ["init", str(tmp_path)])
     assert result.exit_code == 0, result.output
     written = (tmp_path / ".github" / "workflows" / "destwatch-uptime.yml").read_text()
-    assert (
-        f'pip install "destwatch=={destwatch.__version__}"' in written
-        and "__DESTWATCH_VERSION__" not in written
-    )
+    requirement = json.dumps(install_source().requirement)
+    assert f"DESTWATCH_INSTALL: {requirement}\n" in written and "__DESTWATCH_INSTALL__" not in written
+    assert 'python -m pip install "$DESTWATCH_INSTALL"' in written
 
 
 def test_the_commented_monitor_example_in_targets_toml_is_valid(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 _MINE = """
@@ -100,6 +101,15 @@ def test_an_installed_destwatch_works_in_an_empty_folder_of_the_users_own(
         project / ".github/workflows/destwatch-gate.yml"
     ).is_file()
     assert "reports/" in (project / ".gitignore").read_text()
+    # A local wheel is no source CI can reach: init says so, and the workflows' install step stops.
+    assert "note: destwatch was installed from file://" in init.stderr and "DESTWATCH_INSTALL" in init.stderr
+    workflow = yaml.safe_load((project / ".github/workflows/destwatch-gate.yml").read_text())
+    install = next(
+        step["run"] for step in workflow["jobs"]["gate"]["steps"] if step["name"] == "Install destwatch"
+    )
+    stopped = _run("bash", "-e", "-c", install, cwd=project)
+    assert stopped.returncode == 1 and workflow["env"] == {"DESTWATCH_INSTALL": ""}
+    assert stopped.stdout.startswith("::error::Set DESTWATCH_INSTALL at the top of this workflow")
 
     gate = _run(installed / "destwatch", "run", "--suite", "smoke", cwd=project)
     assert gate.returncode == 0, gate.stdout[-3000:] + gate.stderr[-3000:]
