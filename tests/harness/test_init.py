@@ -1,16 +1,18 @@
 """`destwatch init`: a repository gets targets.toml, the CI workflows and a .gitignore line, asking nothing;
 existing files are kept unless --force; the generated workflows pass the same linting as ours, install the
-destwatch that wrote them from the same source (or stop, saying what to set)."""
+destwatch that wrote them from the same source (or stop, saying what to set), and name no URL of ours."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from importlib.metadata import Distribution
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -189,6 +191,22 @@ def test_generated_workflows_pass_the_same_linting_as_ours(
     )
     done = subprocess.run([str(BIN / tool), *args], capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+# Every URL a generated file may name: Occtoo's own hosts. A link to a repository or package page that the
+# project does not own would send users wherever its next owner likes.
+_ALLOWED_HOSTS = re.compile(r"(.+\.)?occtoo\.com")
+
+
+def test_nothing_init_writes_names_a_url_outside_the_allow_list(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _init_from("index", tmp_path, monkeypatch)
+    written = [path for path in tmp_path.rglob("*") if path.is_file()]
+    assert len(written) == 5
+    urls = {url for path in written for url in re.findall(r"https?://[^\s\"'`<>)]+", path.read_text())}
+    assert urls, "the targets.toml example names Occtoo's base URL"
+    assert {url for url in urls if not _ALLOWED_HOSTS.fullmatch(urlsplit(url).hostname or "")} == set()
 
 
 def test_version_is_the_package_version() -> None:

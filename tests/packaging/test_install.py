@@ -6,6 +6,7 @@ using destwatch's fixtures through plain pytest, with no conftest of ours anywhe
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -76,7 +77,9 @@ def test_the_wheel_and_sdist_carry_the_suites_templates_and_metadata(dist: Path)
     assert modules - names == set()
     metadata = next(name for name in names if name.endswith(".dist-info/METADATA"))
     text = zipfile.ZipFile(wheel).read(metadata).decode()
-    assert "License-Expression: MIT" in text and "Project-URL: Homepage" in text
+    assert "License-Expression: MIT" in text
+    # No project URL until the project owns one: the headers (before the README) name none.
+    assert re.search(r"https?://", text.split("\n\n", 1)[0]) is None
     assert "Classifier: Framework :: Pytest" in text and "# destwatch" in text  # the README as description
     entry_points = zipfile.ZipFile(wheel).read(metadata.replace("METADATA", "entry_points.txt")).decode()
     assert "[pytest11]" in entry_points and "destwatch.pytest_plugin.plugin" in entry_points
