@@ -1,4 +1,5 @@
-"""The CI gate workflow: schema-valid, zizmor-clean, and doing what the gate promises."""
+"""The CI workflows: schema-valid, zizmor-clean, the gate doing what it promises, and the release
+publishing the files it built and checked, by trusted publishing, only when the tag is the version."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.y*ml"))
+RELEASE = ROOT / ".github" / "workflows" / "release.yml"
 BIN = Path(sys.executable).parent
 
 # Schema-valid but unsafe: an unpinned action and an attacker-controlled string expanded into a script.
@@ -42,8 +44,8 @@ def _zizmor(path: Path) -> subprocess.CompletedProcess[str]:
     return _lint("zizmor", "--offline", "--no-progress", str(path))
 
 
-def test_the_gate_workflow_exists() -> None:
-    assert ROOT / ".github" / "workflows" / "gate.yml" in WORKFLOWS
+def test_the_gate_and_release_workflows_exist() -> None:
+    assert ROOT / ".github" / "workflows" / "gate.yml" in WORKFLOWS and RELEASE in WORKFLOWS
 
 
 @pytest.mark.parametrize("workflow", WORKFLOWS, ids=[path.name for path in WORKFLOWS])
@@ -147,3 +149,53 @@ def test_the_sharded_gate_plans_runs_and_joins_as_one_run_would(workflow: Path, 
     summary = json.loads((tmp_path / "reports" / "summary.json").read_text(encoding="utf-8"))
     assert set(summary["targets"]) == {"productCatalog/v1", "googleMarketplace/v1"}
     assert summary["exit_code"] == 0 and summary["totals"]["passed"] > 50
+
+
+def test_the_release_builds_once_and_publishes_those_files_by_trusted_publishing() -> None:
+    text = RELEASE.read_text(encoding="utf-8")
+    workflow = yaml.safe_load(text)
+    assert workflow.get("on", workflow.get(True)) == {"push": {"tags": ["v*"]}}
+    assert workflow["permissions"] == {}  # each job names what it needs
+    build, publish = workflow["jobs"]["build"], workflow["jobs"]["publish"]
+    runs = [step.get("run", "") for step in build["steps"]]
+    assert runs.count("python -m build") == 1 and "python -m twine check --strict dist/*" in runs
+    assert not any("build" in step.get("run", "") for step in publish["steps"])
+    uses = {
+        step["uses"].split("@")[0]: step
+        for job in (build, publish)
+        for step in job["steps"]
+        if "uses" in step
+    }
+    assert uses["actions/attest-build-provenance"]["with"]["subject-path"] == "dist/*"
+    upload, download = uses["actions/upload-artifact"]["with"], uses["actions/download-artifact"]["with"]
+    assert (upload["name"], upload["path"]) == (download["name"], download["path"]) == ("dist", "dist/")
+    assert publish["needs"] == "build" and publish["environment"] == "pypi"
+    assert publish["permissions"] == {"id-token": "write"}
+    # Trusted publishing: the index trusts this workflow's identity; no password, no stored token.
+    assert "with" not in uses["pypa/gh-action-pypi-publish"] and "secrets." not in text
+
+
+def _release_tag_check(tag: str, dist: Path) -> subprocess.CompletedProcess[str]:
+    """The release's "The tag is the version" step, run as GitHub runs it, in the folder holding `dist`."""
+    job = yaml.safe_load(RELEASE.read_text(encoding="utf-8"))["jobs"]["build"]
+    script = _step(job, "The tag is the version")["run"]
+    return subprocess.run(
+        ["bash", "-e", "-c", script],
+        cwd=dist.parent,
+        env={**os.environ, "TAG": tag},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def test_the_release_stops_when_the_tag_is_not_the_built_version(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    for name in ("destwatch-1.2.3.tar.gz", "destwatch-1.2.3-py3-none-any.whl"):
+        (dist / name).write_bytes(b"")
+    assert _release_tag_check("v1.2.3", dist).returncode == 0
+    wrong = _release_tag_check("v1.3.0", dist)
+    assert wrong.returncode == 1 and wrong.stdout.startswith("::error::dist/destwatch-1.2.3"), wrong.stdout
+    assert "is not version 1.3.0 of tag v1.3.0: set that version in pyproject.toml" in wrong.stdout

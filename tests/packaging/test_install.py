@@ -1,6 +1,7 @@
 """destwatch as people install it: a wheel built from this checkout, a fresh virtual environment, an empty
 folder of the user's own. `destwatch init`, the gate on the embedded reference, and a user's own suite
-using destwatch's fixtures through plain pytest, with no conftest of ours anywhere near.
+using destwatch's fixtures through plain pytest, with no conftest of ours anywhere near. The distributions
+pass the release workflow's checks.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import tomllib
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -83,6 +85,20 @@ def test_the_wheel_and_sdist_carry_the_suites_templates_and_metadata(dist: Path)
     assert "Classifier: Framework :: Pytest" in text and "# destwatch" in text  # the README as description
     entry_points = zipfile.ZipFile(wheel).read(metadata.replace("METADATA", "entry_points.txt")).decode()
     assert "[pytest11]" in entry_points and "destwatch.pytest_plugin.plugin" in entry_points
+
+
+def test_the_distributions_pass_the_release_workflows_checks(dist: Path, tmp_path: Path) -> None:
+    steps = yaml.safe_load((ROOT / ".github/workflows/release.yml").read_text())["jobs"]["build"]["steps"]
+    tag_check = next(step["run"] for step in steps if step.get("name") == "The tag is the version")
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    (tmp_path / "dist").symlink_to(dist)  # the step reads dist/, as `python -m build` writes it
+    env = {**os.environ, "TAG": f"v{version}"}
+    tagged = subprocess.run(
+        ["bash", "-e", "-c", tag_check], cwd=tmp_path, env=env, capture_output=True, text=True, check=False
+    )
+    assert tagged.returncode == 0, tagged.stdout
+    checked = _run(sys.executable, "-m", "twine", "check", "--strict", *sorted(dist.iterdir()), cwd=dist)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
 def test_an_installed_destwatch_works_in_an_empty_folder_of_the_users_own(
