@@ -7,7 +7,8 @@ secrets. The installed distribution's `direct_url.json` (PEP 610) says where it 
 - none: an index (pip writes none for an index install), so `destwatch==X.Y.Z`;
 - a VCS URL: that URL at the commit that was installed;
 - an archive URL: that URL, with the hash pip recorded;
-- a local folder or file (`file://`, editable installs included): nothing CI can reach, so no requirement.
+- anything local (`file://`: a folder, a wheel, an editable install, a clone on this disk): nothing CI
+  can reach, so no requirement.
 """
 
 from __future__ import annotations
@@ -39,11 +40,12 @@ def install_source(dist: Distribution | None = None) -> InstallSource:
         return InstallSource(f"destwatch=={dist.version}")
     direct = json.loads(text)
     url = direct["url"]
+    # Local whatever its kind: a folder, a wheel, an editable install, a git repository on this disk.
+    if url.startswith("file:"):
+        return InstallSource("", f"destwatch was installed from {url}, which CI cannot reach")
     if "vcs_info" in direct:
         vcs = direct["vcs_info"]
         subdirectory = f"#subdirectory={direct['subdirectory']}" if direct.get("subdirectory") else ""
         return InstallSource(f"destwatch @ {vcs['vcs']}+{url}@{vcs['commit_id']}{subdirectory}")
-    if url.startswith("file:"):
-        return InstallSource("", f"destwatch was installed from {url}, which CI cannot reach")
     sha256 = direct.get("archive_info", {}).get("hashes", {}).get("sha256")
     return InstallSource(f"destwatch @ {url}" + (f"#sha256={sha256}" if sha256 else ""))

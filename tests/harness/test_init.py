@@ -36,12 +36,14 @@ SOURCES: dict[str, dict[str, Any] | None] = {
     },
     "local-wheel": {"url": "file:///home/me/dist/destwatch-1.2.3-py3-none-any.whl", "archive_info": {}},
     "editable": {"url": "file:///home/me/destwatch", "dir_info": {"editable": True}},
+    "local-clone": {"url": "file:///home/me/destwatch", "vcs_info": {"vcs": "git", "commit_id": COMMIT}},
 }
 REQUIREMENTS = {
     "index": "destwatch==1.2.3",
     "vcs": f"destwatch @ git+https://git.example.test/team/destwatch.git@{COMMIT}",
     "local-wheel": "",
     "editable": "",
+    "local-clone": "",
 }
 
 
