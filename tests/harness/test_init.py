@@ -9,7 +9,7 @@ import os
 import re
 import subprocess
 import sys
-from importlib.metadata import Distribution
+from importlib.metadata import Distribution, PackageNotFoundError
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,10 +18,11 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+import destwatch.install_source
 import destwatch.scaffold
 from destwatch.cli import app
 from destwatch.gate import EXAMPLE_TARGETS
-from destwatch.install_source import install_source
+from destwatch.install_source import InstallSource, install_source
 from destwatch.run import Run, RunOptions
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -118,6 +119,14 @@ def test_install_source_keeps_a_subdirectory_and_an_archives_hash() -> None:
     assert install_source(_Installed(archive)).requirement == (
         "destwatch @ https://files.example.test/destwatch-1.2.3.tar.gz#sha256=ab12"
     )
+
+
+def test_install_source_of_a_never_installed_source_tree_is_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    def missing(name: str) -> Distribution:
+        raise PackageNotFoundError(name)
+
+    monkeypatch.setattr(destwatch.install_source, "distribution", missing)
+    assert install_source() == InstallSource("", "destwatch runs from a source tree that was never installed")
 
 
 def _init_from(source: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -> str:
