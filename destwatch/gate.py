@@ -49,6 +49,8 @@ class GateRequest:
     fault: str | None = None
     variant: str | None = None
     candidate: str | None = None
+    # The versions cross-version checks may use besides `names` (RunOptions.peers); None: every one.
+    peers: tuple[str, ...] | None = None
     pytest_args: tuple[str, ...] = ()
     # Processes running versions side by side (pytest-xdist); None: one per core, at most one per version.
     jobs: int | None = 1
@@ -81,6 +83,7 @@ def run_gate(request: GateRequest, *, err: TextIO | None = None) -> ExitCode:
         variant=request.variant,
         candidate=request.candidate,
         reports_dir=reports,
+        peers=request.peers,
     )
     try:
         run = Run.start(options)

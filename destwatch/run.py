@@ -39,6 +39,9 @@ class RunOptions:
     variant: str | None = None
     candidate: str | None = None
     reports_dir: Path | None = None
+    # The versions cross-version checks may use besides the selection; None: every configured version. A
+    # validation names its baseline, so the suites on the candidate mention only the two versions compared.
+    peers: tuple[str, ...] | None = None
     # Where this run's embedded reference already serves (started by another process of the same run).
     reference_url: str = ""
 
@@ -112,10 +115,13 @@ class Run:
         """Every configured version of `destination`, selected or not (cross-version checks need them).
 
         A version left out of the selection whose credentials are not set is left out here too: testing one
-        version never needs the secrets of another.
+        version never needs the secrets of another. With `peers` set, only those join the selection.
         """
         selected = {t.id: t for t in self.targets if t.destination == destination}
+        peers = self.options.peers
         for name in self.config.version_names():
+            if peers is not None and name not in peers:
+                continue
             if name.startswith(f"{destination}/") and name not in selected:
                 try:
                     (selected[name],) = self.config.version_targets([name], embedded=self.embedded)
@@ -205,6 +211,7 @@ class Run:
                 "fault": options.fault,
                 "variant": options.variant,
                 "candidate": options.candidate,
+                "peers": None if options.peers is None else list(options.peers),
             },
             "reference_url": self.reference_url or "",
             "documents": self.documents.handoff(),
@@ -224,6 +231,7 @@ class Run:
             fault=chosen["fault"],
             variant=chosen["variant"],
             candidate=chosen["candidate"],
+            peers=None if chosen["peers"] is None else tuple(chosen["peers"]),
             reference_url=given["reference_url"],
         )
         run = cls.start(options)

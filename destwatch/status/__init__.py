@@ -6,7 +6,9 @@ look than read.
   incidents, SLO budgets and burn rates, and SVG badges; built from the monitor history only;
 - the gate's report (`write_gate_report`): `reports/index.html`, one page of summary.json.
 
-Every page is one self-contained file: styles, scripts and data inline, nothing fetched.
+Every page (these and `destwatch validate`'s) is rendered from the package's Jinja2 templates with one
+layout (`destwatch.status.html`): one self-contained file, styles, scripts and data inline, nothing
+fetched; every value redacted, then escaped.
 
 ```python
 from destwatch.monitor.history import History

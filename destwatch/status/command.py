@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 
 from destwatch._cli_options import TargetOption, TargetsOption, VersionOption
+from destwatch._paths import shown_path
 from destwatch.config import load_targets, targets_file
 from destwatch.errors import ConfigError
 from destwatch.exit_codes import ExitCode
@@ -75,5 +76,6 @@ def status_command(
         raise typer.Exit(int(ExitCode.ERROR)) from None
     count = len(status.versions)
     typer.echo(
-        f"wrote {out / 'index.html'} ({len(written)} files, {count} version{'' if count == 1 else 's'})"
+        f"wrote {shown_path(out / 'index.html')} ({len(written)} files, "
+        f"{count} version{'' if count == 1 else 's'})"
     )

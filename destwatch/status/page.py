@@ -1,22 +1,25 @@
 """The status pages: `index.html` (every version at a glance) and one detail page per version (latency per
-endpoint, its incidents and SLOs, its badges)."""
+endpoint, its incidents and SLOs, its badges), rendered from `templates/status.html.j2` and
+`templates/version.html.j2`. This module turns a `Status` into the words and numbers they show."""
 
 from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
+from typing import Any
 
-from destwatch._durations import format_duration
+from destwatch._durations import format_duration, format_span
 from destwatch.monitor.outcomes import State
 from destwatch.monitor.slo import VersionSlo
 from destwatch.status.badges import version_badges
-from destwatch.status.html import chart_spec, document, duration, ms, percent, text, when
-from destwatch.status.model import Day, Incident, Status, VersionStatus
+from destwatch.status.html import clock, day, ms, percent, render, when
+from destwatch.status.model import Day, Incident, LatencySeries, Status, VersionStatus
 
-__all__ = ["UPTIME_WINDOWS", "detail_page", "status_page"]
+__all__ = ["UPTIME_WINDOWS", "chart_spec", "detail_page", "status_page"]
 
 UPTIME_WINDOWS = ("24h", "7d", "30d")
 _WINDOW_WORDS = {"1h": "1 h", "24h": "24 h", "7d": "7 d", "30d": "30 d"}
+_INCIDENT_HEADS = ("start", "end", "duration", "cycles", "failed step", "reason")
 
 
 def status_page(status: Status) -> str:
@@ -29,114 +32,88 @@ def status_page(status: Status) -> str:
         banner = ("warn", f"{len(degraded)} of {len(status.versions)} versions degraded: {_names(degraded)}")
     else:
         banner = ("good", f"all {len(status.versions)} versions up")
-    parts = [
-        "<h1>destwatch status</h1>",
-        _meta(status),
-        f'<div class="banner {banner[0]}" id="banner">{text(banner[1])}</div>',
-    ]
-    charts = []
-    for version in status.versions:
-        element = f"chart-{version.slug}"
-        parts.append(_card(version, status, element, detail=f"versions/{version.slug}.html"))
-        if version.latency.times:
-            charts.append(
-                chart_spec(
-                    element,
-                    f"{version.target}: slowest data answer",
-                    version.latency,
-                    status.latency_objective,
-                )
-            )
-    parts.append('<h2 id="incidents">Incidents</h2>')
-    parts.append(_incidents([i for v in status.versions for i in v.incidents], status.now, with_target=True))
-    parts.append('<h2 id="slo">Service level objectives</h2>')
-    parts.append(_objectives(status))
-    for version in status.versions:
-        parts.append(f"<h3>{text(version.target)}</h3>{_slo_table(version.slo)}")
-    parts.append(_badge_usage(status.versions, prefix="badges/"))
-    return document("destwatch status", "\n".join(parts), charts=charts)
+    charted = [v for v in status.versions if v.latency.times]
+    return render(
+        "status.html.j2",
+        status=status,
+        banner=banner,
+        cards=[_card(v, status, detail=f"versions/{v.slug}.html") for v in status.versions],
+        incident_heads=("version", *_INCIDENT_HEADS),
+        incidents=_incidents([i for v in status.versions for i in v.incidents], status.now, with_target=True),
+        slos=[{"target": v.target, **_slo(v.slo)} for v in status.versions],
+        badges=[_badges(v, prefix="badges/") for v in status.versions],
+        charts=[_latency_chart(v, status) for v in charted],
+    )
 
 
 def detail_page(version: VersionStatus, status: Status) -> str:
     """One version: its card, then p50/p95 per data step, its incidents, SLOs and badges."""
-    parts = [
-        f'<p><a href="../index.html">&larr; all versions</a></p><h1>{text(version.target)}</h1>',
-        _meta(status),
-        _card(version, status, f"chart-{version.slug}", detail=None),
-        '<h2 id="endpoints">Latency per endpoint</h2>',
+    endpoints = [(f"chart-endpoint-{number}", series) for number, series in enumerate(version.endpoints)]
+    charts = [_latency_chart(version, status)] if version.latency.times else []
+    charts += [
+        chart_spec(element, series.name, series, status.latency_objective) for element, series in endpoints
     ]
-    charts = []
-    if version.latency.times:
-        charts.append(
-            chart_spec(
-                f"chart-{version.slug}",
-                f"{version.target}: slowest data answer",
-                version.latency,
-                status.latency_objective,
-            )
-        )
-    if not version.endpoints:
-        parts.append('<p class="empty">no data answer recorded in the last 30 days</p>')
-    for number, series in enumerate(version.endpoints):
-        element = f"chart-endpoint-{number}"
-        parts.append(f'<div class="chart" id="{element}" data-series="{text(series.name)}"></div>')
-        charts.append(chart_spec(element, series.name, series, status.latency_objective))
-    parts.append('<h2 id="incidents">Incidents</h2>')
-    parts.append(_incidents(version.incidents, status.now, with_target=False))
-    parts.append('<h2 id="slo">Service level objectives</h2>')
-    parts.append(_objectives(status))
-    parts.append(_slo_table(version.slo))
-    parts.append(_badge_usage([version], prefix="../badges/"))
-    return document(f"destwatch status: {version.target}", "\n".join(parts), charts=charts)
-
-
-def _meta(status: Status) -> str:
-    return (
-        f'<p class="meta">generated {when(status.now)} from the monitor history; objectives: availability '
-        f"{status.availability_objective:g} % of cycles not down, latency p95 ≤ "
-        f"{ms(status.latency_objective)} (each cycle's slowest data answer)</p>"
+    return render(
+        "version.html.j2",
+        status=status,
+        card=_card(version, status, detail=None),
+        endpoints=[(element, series.name) for element, series in endpoints],
+        incident_heads=_INCIDENT_HEADS,
+        incidents=_incidents(version.incidents, status.now, with_target=False),
+        slo=_slo(version.slo),
+        badges=[_badges(version, prefix="../badges/")],
+        charts=charts,
     )
 
 
-def _card(version: VersionStatus, status: Status, element: str, *, detail: str | None) -> str:
+def chart_spec(element: str, title: str, series: LatencySeries, objective: float) -> dict[str, Any]:
+    """What `charts.js` draws into the element `element`: times in seconds, p50/p95 in seconds."""
+    return {
+        "id": element,
+        "title": title,
+        "objective": objective,
+        "t": [round(ts) for ts in series.times],
+        "p50": [_rounded(value) for value in series.p50],
+        "p95": [_rounded(value) for value in series.p95],
+    }
+
+
+def _latency_chart(version: VersionStatus, status: Status) -> dict[str, Any]:
+    return chart_spec(
+        f"chart-{version.slug}",
+        f"{version.target}: slowest data answer",
+        version.latency,
+        status.latency_objective,
+    )
+
+
+def _card(version: VersionStatus, status: Status, *, detail: str | None) -> dict[str, Any]:
     latest = version.latest
     state, pill = (latest.state.value, latest.state.value) if latest is not None else ("no data", "none")
-    since = f"last cycle {when(latest.ts)}" if latest is not None else "no cycle recorded yet"
-    reasons = "".join(f"<li>{text(reason)}</li>" for reason in (latest.reasons if latest else ()))
-    cells = "".join(
-        f'<td class="num uptime" data-window="{name}">{percent(version.slo.window(name).availability)}</td>'
-        for name in UPTIME_WINDOWS
-    )
-    heads = "".join(f'<th class="num">uptime {_WINDOW_WORDS[name]}</th>' for name in UPTIME_WINDOWS)
-    p95 = version.slo.window("24h").p95
-    link = f'<p><a href="{detail}">latency per endpoint, incidents and SLOs</a></p>' if detail else ""
-    chart = (
-        f'<div class="chart" id="{element}"></div>'
-        if version.latency.times
-        else '<p class="empty">no latency sample in the last 30 days</p>'
-    )
-    return (
-        f'<section class="card version" id="{version.slug}" data-target="{text(version.target)}" '
-        f'data-state="{state}">'
-        f'<h2>{text(version.target)} <span class="pill state {pill}">{state}</span></h2>'
-        f'<p class="meta">{since}</p>'
-        + (f'<ul class="reasons">{reasons}</ul>' if reasons else "")
-        + f'<table class="uptime"><tr>{heads}<th class="num">p95 24 h</th></tr>'
-        f'<tr>{cells}<td class="num">{ms(p95)}</td></tr></table>'
-        f'<div class="days" aria-label="uptime of the last {len(version.days)} days">'
-        + "".join(_day(day, status) for day in version.days)
-        + f'</div><div class="daylegend"><span>{len(version.days)} days ago</span><span>today</span></div>'
-        + chart
-        + link
-        + "</section>"
-    )
+    return {
+        "slug": version.slug,
+        "target": version.target,
+        "state": state,
+        "pill": pill,
+        "since": f"last cycle {when(latest.ts)}" if latest is not None else "no cycle recorded yet",
+        "reasons": latest.reasons if latest is not None else (),
+        "uptime": [
+            (name, _WINDOW_WORDS[name], percent(version.slo.window(name).availability))
+            for name in UPTIME_WINDOWS
+        ],
+        "p95": ms(version.slo.window("24h").p95),
+        "days": [_day(d, status) for d in version.days],
+        "chart": f"chart-{version.slug}" if version.latency.times else None,
+        "detail": detail,
+    }
 
 
-def _day(day: Day, status: Status) -> str:
-    uptime = day.uptime
-    date = when(day.start)[:10]
+def _day(cell: Day, status: Status) -> dict[str, Any]:
+    """One cell of the 90-day bar: its color by uptime, and a title listing the day's incidents."""
+    uptime = cell.uptime
+    date = day(cell.start)
     if uptime is None:
-        return f'<span class="day" data-day="{date}" title="{date}: no data"></span>'
+        return {"date": date, "color": "", "uptime": None, "incidents": 0, "title": f"{date}: no data"}
     if uptime * 100 >= status.availability_objective:
         color = "good"
     elif uptime >= 0.99:
@@ -145,83 +122,56 @@ def _day(day: Day, status: Status) -> str:
         color = "orange"
     else:
         color = "bad"
-    lines = [f"{date}: {percent(uptime)} up ({day.cycles} cycles, {day.down} down)"]
+    lines = [f"{date}: {percent(uptime)} up ({cell.cycles} cycles, {cell.down} down)"]
     lines += [
-        f"{when(i.start)[11:16]}-{when(i.end)[11:16] if i.end else 'now'} UTC "
-        f"({duration(i.duration(status.now))}): {i.step}: {i.reason}"
-        for i in day.incidents
+        f"{clock(i.start)}-{clock(i.end) if i.end else 'now'} UTC "
+        f"({format_span(i.duration(status.now))}): {i.step}: {i.reason}"
+        for i in cell.incidents
     ]
-    title = text("\n".join(lines))
-    return (
-        f'<span class="day {color}" data-day="{date}" data-uptime="{uptime:.5f}" '
-        f'data-incidents="{len(day.incidents)}" title="{title}"></span>'
-    )
+    return {
+        "date": date,
+        "color": color,
+        "uptime": f"{uptime:.5f}",
+        "incidents": len(cell.incidents),
+        "title": "\n".join(lines),
+    }
 
 
-def _incidents(incidents: Sequence[Incident], now: float, *, with_target: bool) -> str:
-    if not incidents:
-        return '<p class="empty" id="no-incidents">no incident in the last 90 days</p>'
-    heads = (["version"] if with_target else []) + [
-        "start",
-        "end",
-        "duration",
-        "cycles",
-        "failed step",
-        "reason",
-    ]
-    rows = []
-    for incident in sorted(incidents, key=lambda i: i.start, reverse=True):
-        cells = ([text(incident.target)] if with_target else []) + [
+def _incidents(incidents: Sequence[Incident], now: float, *, with_target: bool) -> list[list[str]]:
+    """The incident table's cells, newest first."""
+    return [
+        [
+            *([incident.target] if with_target else []),
             when(incident.start),
             when(incident.end) if incident.end is not None else "ongoing",
-            duration(incident.duration(now)),
+            format_span(incident.duration(now)),
             str(incident.cycles),
-            text(incident.step),
-            text(incident.reason),
+            incident.step,
+            incident.reason,
         ]
-        rows.append('<tr class="incident">' + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>")
-    head = "".join(f"<th>{name}</th>" for name in heads)
-    return f'<table class="incidents"><tr>{head}</tr>{"".join(rows)}</table>'
-
-
-def _objectives(status: Status) -> str:
-    return (
-        '<p class="meta">Budget left: 1 - the share of bad cycles ÷ the share the objective allows (100 % '
-        "untouched, 0 spent, below 0 overspent). Burn rate: the share of bad cycles ÷ the allowed share (1 "
-        "spends the budget in exactly the window). Alerts follow the SRE workbook: both windows of a pair at "
-        "or above the rate.</p>"
-    )
-
-
-def _slo_table(slo: VersionSlo) -> str:
-    heads = [
-        "window",
-        "cycles",
-        "availability",
-        "budget left",
-        "burn rate",
-        "p95",
-        "latency budget left",
-        "latency burn rate",
+        for incident in sorted(incidents, key=lambda i: i.start, reverse=True)
     ]
-    rows = []
-    for window in slo.windows:
-        cells = [
-            _WINDOW_WORDS[window.window],
-            str(window.cycles),
-            percent(window.availability),
-            percent(window.availability_budget_left, digits=1),
-            _burn(window.availability_budget_left),
-            ms(window.p95),
-            percent(window.latency_budget_left, digits=1),
-            _burn(window.latency_budget_left),
-        ]
-        rows.append(
-            f'<tr data-window="{window.window}">'
-            + "".join(f'<td class="num">{c}</td>' for c in cells)
-            + "</tr>"
+
+
+def _slo(slo: VersionSlo) -> dict[str, Any]:
+    """The SLO table's cells per window, and the burn-rate alerts' cells."""
+    windows = [
+        (
+            window.window,
+            [
+                _WINDOW_WORDS[window.window],
+                str(window.cycles),
+                percent(window.availability),
+                percent(window.availability_budget_left, digits=1),
+                _burn(window.availability_budget_left),
+                ms(window.p95),
+                percent(window.latency_budget_left, digits=1),
+                _burn(window.latency_budget_left),
+            ],
         )
-    alerts = []
+        for window in slo.windows
+    ]
+    burns = []
     for burn in slo.burns:
         rule = burn.rule
         firing = [
@@ -229,46 +179,27 @@ def _slo_table(slo: VersionSlo) -> str:
             for name, on in (("availability", burn.availability_firing), ("latency", burn.latency_firing))
             if on
         ]
-        alerts.append(
-            "<tr>"
-            + "".join(
-                f"<td>{cell}</td>"
-                for cell in (
-                    f"{rule.name} ({rule.severity})",
-                    f"{format_duration(rule.long)} &amp; {format_duration(rule.short)}",
-                    f"{rule.rate:g}x",
-                    _rates(burn.availability),
-                    _rates(burn.latency),
-                    ", ".join(firing) or "no",
-                )
-            )
-            + "</tr>"
+        burns.append(
+            [
+                f"{rule.name} ({rule.severity})",
+                f"{format_duration(rule.long)} & {format_duration(rule.short)}",
+                f"{rule.rate:g}x",
+                _rates(burn.availability),
+                _rates(burn.latency),
+                ", ".join(firing) or "no",
+            ]
         )
-    head = "".join(f'<th class="num">{name}</th>' for name in heads)
-    alert_head = "".join(
-        f"<th>{name}</th>"
-        for name in ("burn alert", "windows", "rate", "availability burn", "latency burn", "firing")
-    )
-    return (
-        f'<table class="slo"><tr>{head}</tr>{"".join(rows)}</table>'
-        f'<table class="burns"><tr>{alert_head}</tr>{"".join(alerts)}</table>'
-    )
+    return {"windows": windows, "burns": burns}
 
 
-def _badge_usage(versions: Sequence[VersionStatus], *, prefix: str) -> str:
-    parts = ['<h2 id="badges">Badges</h2>', '<p class="meta">SVG files beside this page, for READMEs:</p>']
-    for version in versions:
-        badges = version_badges(version)
-        # As data: images, so each badge keeps its own SVG ids (inline SVGs would share one namespace).
-        shown = "".join(
-            f'<img alt="{name[:-4]}" src="data:image/svg+xml;base64,{_base64(svg)}">'
-            for name, svg in badges.items()
-        )
-        markdown = "\n".join(f"![{name[:-4]}]({prefix}{name})" for name in badges)
-        parts.append(
-            f'<p class="badges" data-target="{text(version.target)}">{shown}</p><pre>{text(markdown)}</pre>'
-        )
-    return "".join(parts)
+def _badges(version: VersionStatus, *, prefix: str) -> dict[str, Any]:
+    """The version's badges as data: images, and the Markdown that shows the files in a README."""
+    badges = version_badges(version)
+    return {
+        "target": version.target,
+        "images": [(name[:-4], f"data:image/svg+xml;base64,{_base64(svg)}") for name, svg in badges.items()],
+        "markdown": "\n".join(f"![{name[:-4]}]({prefix}{name})" for name in badges),
+    }
 
 
 def _base64(svg: str) -> str:
@@ -282,6 +213,11 @@ def _burn(left: float | None) -> str:
 
 def _rates(rates: tuple[float | None, float | None]) -> str:
     return " / ".join("-" if rate is None else f"{rate:.2f}x" for rate in rates)
+
+
+def _rounded(value: float | None) -> float | None:
+    # A tenth of a millisecond is finer than any chart shows, and keeps the page light.
+    return None if value is None else round(value, 4)
 
 
 def _names(versions: Sequence[VersionStatus]) -> str:

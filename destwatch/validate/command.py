@@ -6,6 +6,7 @@ With `--to-document FILE` the candidate is a document not deployed yet: only the
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import sys
@@ -16,6 +17,7 @@ from typing import Any, TextIO
 from rich.console import Console
 
 from destwatch._files import json_or_none
+from destwatch._paths import shown_path
 from destwatch.config import VersionTarget
 from destwatch.documents import validate_document
 from destwatch.errors import ConfigError, DocumentError, TargetUnreachable
@@ -26,6 +28,7 @@ from destwatch.validate.changes import Change, Severity
 from destwatch.validate.diff import document_changes
 from destwatch.validate.facts import version_facts
 from destwatch.validate.live import LiveFindings, compare_live
+from destwatch.validate.page import write_pages
 from destwatch.validate.report import Validation, render_terminal, write_reports
 from destwatch.validate.verdict import decide
 from destwatch.validate.waivers import Waiver, load_waivers
@@ -63,7 +66,7 @@ def validate(request: ValidateRequest, *, out: TextIO | None = None, err: TextIO
         return ExitCode.USAGE
     try:
         baseline, candidate = _versions(run, request)
-        outcome = _validate(run, request, baseline, candidate, waivers, today, err)
+        outcome = _validate(run, request, baseline, candidate, waivers, today, out, err)
     except ConfigError as exc:
         print(f"destwatch: {exc}", file=err)
         return ExitCode.USAGE
@@ -75,16 +78,19 @@ def validate(request: ValidateRequest, *, out: TextIO | None = None, err: TextIO
     if isinstance(outcome, ExitCode):
         return outcome
     paths = write_reports(outcome, request.reports.resolve() / "validation")
+    page = write_pages(outcome, request.reports.resolve())
     if request.summary is not None:
         try:
             with request.summary.open("a", encoding="utf-8") as summary:
                 summary.write(paths["markdown"].read_text(encoding="utf-8"))
         except OSError as exc:
-            print(f"destwatch: cannot append the report to {request.summary}: {exc.strerror}", file=err)
+            print(
+                f"destwatch: cannot append the report to {shown_path(request.summary)}: {exc.strerror}",
+                file=err,
+            )
             return ExitCode.USAGE
     console = Console(file=out, soft_wrap=True)
-    render_terminal(outcome, console)
-    console.print(f"report: {paths['markdown']}", markup=False, highlight=False)
+    render_terminal(outcome, console, reports=[shown_path(page), shown_path(paths["markdown"])])
     return ExitCode.OK if outcome.verdict.go else ExitCode.VIOLATIONS
 
 
@@ -117,6 +123,7 @@ def _validate(
     candidate: VersionTarget | None,
     waivers: list[Waiver],
     today: datetime.date,
+    out: TextIO,
     err: TextIO,
 ) -> Validation | ExitCode:
     old_document = run.document(baseline)
@@ -151,7 +158,7 @@ def _validate(
     totals: dict[str, int] | None = None
     folder = ""
     if candidate is not None and request.suites:
-        ran = _suites(request, candidate, err)
+        ran = _suites(request, candidate, out, err)
         if isinstance(ran, ExitCode):
             return ran
         suite_changes, totals, folder = ran
@@ -182,21 +189,31 @@ def _document_file(path: Path) -> dict[str, Any]:
 
 
 def _suites(
-    request: ValidateRequest, candidate: VersionTarget, err: TextIO
+    request: ValidateRequest, candidate: VersionTarget, out: TextIO, err: TextIO
 ) -> tuple[list[Change], dict[str, int], str] | ExitCode:
     """The gate's contract suites on the candidate: each violation is a blocking change; with the gate's
-    totals and the folder of its reports."""
+    totals and the folder of its reports.
+
+    pytest's console goes to a file beside the suites' reports: on the terminal its own table and "passed
+    (exit 0)" would read as the validation's verdict, which comes last and may be no-go. The suites' result
+    is summarized into the verdict instead."""
     reports = request.reports.resolve() / "validation" / f"suites-{candidate.destination}-{candidate.version}"
-    code = run_gate(
-        GateRequest(
-            targets=request.targets,
-            names=(candidate.id,),
-            reports=reports,
-            seed=request.seed,
-            candidate=request.reference_candidate,
-        ),
-        err=err,
-    )
+    reports.mkdir(parents=True, exist_ok=True)
+    console = reports / "console.txt"
+    print(f"contract suites on {candidate.id}: running (their console: {shown_path(console)})", file=out)
+    with console.open("w", encoding="utf-8") as captured, contextlib.redirect_stdout(captured):
+        code = run_gate(
+            GateRequest(
+                targets=request.targets,
+                names=(candidate.id,),
+                # Cross-version checks compare the candidate with the baseline only, never a third version.
+                peers=(f"{request.destination}/{request.baseline}",),
+                reports=reports,
+                seed=request.seed,
+                candidate=request.reference_candidate,
+            ),
+            err=err,
+        )
     if code in (
         ExitCode.USAGE,
         ExitCode.UNREACHABLE,
@@ -204,6 +221,11 @@ def _suites(
         ExitCode.INTERRUPTED,
         ExitCode.TERMINATED,
     ):
+        print(
+            f"destwatch: the contract suites on {candidate.id} stopped (exit {int(code)}); their console: "
+            f"{shown_path(console)}",
+            file=err,
+        )
         return code
     summary = json.loads((reports / "summary.json").read_text(encoding="utf-8"))
     violations = [

@@ -8,7 +8,7 @@ latency of both versions.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,12 +18,22 @@ from rich.console import Console
 from rich.text import Text
 
 from destwatch._files import write_atomic
+from destwatch.exit_codes import ExitCode
 from destwatch.redact import redact
 from destwatch.validate.changes import Change, Severity
 from destwatch.validate.live import Latency
 from destwatch.validate.verdict import Verdict
 
-__all__ = ["Validation", "render_terminal", "to_json", "to_junit", "to_markdown", "write_reports"]
+__all__ = [
+    "Validation",
+    "counts",
+    "render_terminal",
+    "sections",
+    "to_json",
+    "to_junit",
+    "to_markdown",
+    "write_reports",
+]
 
 
 @dataclass(frozen=True)
@@ -46,7 +56,8 @@ class Validation:
         return f"{self.destination}-{self.baseline}-{self.candidate}"
 
 
-def _sections(validation: Validation) -> dict[str, list[Change]]:
+def sections(validation: Validation) -> dict[str, list[Change]]:
+    """What blocks the verdict, by where it was found: the diff, the live differential, the suites."""
     blocking = validation.verdict.blocking
     return {
         "Breaking changes": [c for c in blocking if c.source == "document"],
@@ -59,11 +70,8 @@ def to_markdown(validation: Validation) -> str:
     verdict = validation.verdict
     title = f"# destwatch validate: {validation.destination} {validation.baseline} → {validation.candidate}"
     lines = [f"{title}: **{verdict.word}**", ""]
-    counts = {heading: len(changes) for heading, changes in _sections(validation).items()}
     lines.append(
-        f"{counts['Breaking changes']} breaking change(s), "
-        f"{counts['Unexplained differences (the same queries, live)']} unexplained difference(s), "
-        f"{list(counts.values())[2]} suite violation(s) not waived; checked {verdict.today.isoformat()}"
+        f"{counts(validation)}; checked {verdict.today.isoformat()}"
         + (" (static: the candidate's document only)" if validation.static_only else "")
     )
     if validation.suites is not None:
@@ -75,7 +83,7 @@ def to_markdown(validation: Validation) -> str:
             f"(reports: `{validation.suites_reports}`)",
         ]
     lines += [f"> {note}" for note in verdict.notes]
-    for heading, changes in _sections(validation).items():
+    for heading, changes in sections(validation).items():
         if changes:
             lines += ["", f"## {heading}", "", "| change | what it means |", "| --- | --- |"]
             lines += [f"| `{c.id}` | {_cell(c.sentence)} |" for c in changes]
@@ -116,6 +124,16 @@ def to_markdown(validation: Validation) -> str:
                 f"{validation.requests.get(version, latency.count)} |"
             )
     return redact("\n".join(lines) + "\n")
+
+
+def counts(validation: Validation) -> str:
+    """The verdict in numbers: "1 breaking change(s), 0 unexplained difference(s), 0 suite violation(s) not
+    waived"."""
+    breaking, differences, violations = (len(changes) for changes in sections(validation).values())
+    return (
+        f"{breaking} breaking change(s), {differences} unexplained difference(s), "
+        f"{violations} suite violation(s) not waived"
+    )
 
 
 def _cell(text: str) -> str:
@@ -192,15 +210,10 @@ def write_reports(validation: Validation, folder: Path) -> dict[str, Path]:
     return paths
 
 
-def render_terminal(validation: Validation, console: Console) -> None:
+def render_terminal(validation: Validation, console: Console, *, reports: Sequence[str] = ()) -> None:
+    """What the validation found, the suites' result, where the reports are, and the verdict last: the line
+    a reader's eye lands on, and the one the exit code follows."""
     verdict = validation.verdict
-    style = "bold green" if verdict.go else "bold red"
-    console.print(
-        Text(
-            f"{validation.destination} {validation.baseline} → {validation.candidate}: {verdict.word}",
-            style=style,
-        )
-    )
     for change in verdict.blocking:
         console.print(Text(f"  blocking {change.id}: {redact(change.sentence)}", style="red"), soft_wrap=True)
     for change, waiver in verdict.expired:
@@ -220,3 +233,24 @@ def render_terminal(validation: Validation, console: Console) -> None:
         console.print(
             Text(f"  {change.severity.value} {change.id}: {redact(change.sentence)}"), soft_wrap=True
         )
+    if validation.suites is not None:
+        totals = validation.suites
+        console.print(
+            Text(
+                f"contract suites on {validation.destination}/{validation.candidate}: "
+                f"{totals.get('passed', 0)} passed, {totals.get('failed', 0)} failed, "
+                f"{totals.get('skipped', 0)} skipped"
+                + (f", {totals['warnings']} warning(s)" if totals.get("warnings") else "")
+            ),
+            soft_wrap=True,
+        )
+    for path in reports:
+        console.print(Text(f"report: {path}"), soft_wrap=True)
+    console.print(
+        Text(
+            f"{validation.destination} {validation.baseline} → {validation.candidate}: {verdict.word} "
+            f"(exit {int(ExitCode.OK if verdict.go else ExitCode.VIOLATIONS)})",
+            style="bold green" if verdict.go else "bold red",
+        ),
+        soft_wrap=True,
+    )

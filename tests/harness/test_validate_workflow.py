@@ -60,3 +60,7 @@ def test_the_validate_step_writes_the_summary_and_fails_on_no_go(tmp_path: Path)
     assert text.startswith("earlier step\n# destwatch validate: productCatalog v2 → v3: **NO-GO**")
     assert "property-renamed:products.brand->brandName" in text
     assert (tmp_path / "reports" / "validation" / "productCatalog-v2-v3.junit.xml").is_file()
+    # The job's log ends with the verdict (the suites' console is a file beside their reports), and the
+    # uploaded reports hold its page.
+    assert done.stdout.splitlines()[-1] == "productCatalog v2 → v3: NO-GO (exit 1)"
+    assert (tmp_path / "reports" / "validation" / "index.html").is_file()

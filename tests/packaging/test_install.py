@@ -77,6 +77,9 @@ def test_the_wheel_and_sdist_carry_the_suites_templates_and_metadata(dist: Path)
     # Every module of the package, not a list that a new subpackage can silently fall out of.
     modules = {path.relative_to(ROOT).as_posix() for path in (ROOT / "destwatch").rglob("*.py")}
     assert modules - names == set()
+    # Every HTML page's templates, style and script: without them no page can be written.
+    pages = {path.relative_to(ROOT).as_posix() for path in (ROOT / "destwatch/status/templates").iterdir()}
+    assert pages and pages - names == set()
     metadata = next(name for name in names if name.endswith(".dist-info/METADATA"))
     text = zipfile.ZipFile(wheel).read(metadata).decode()
     assert "License-Expression: MIT" in text

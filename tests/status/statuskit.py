@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Request, Route
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright, Request, Route
 
 from destwatch.monitor.clock import ManualClock
 from destwatch.monitor.outcomes import State
@@ -15,7 +15,7 @@ from destwatch.monitor.service import Monitor, MonitorOptions
 from destwatch.reference import create_app, serve_in_thread
 from destwatch.reference.targets import embedded_targets
 
-__all__ = ["CHROMIUM", "EPOCH", "SCREENSHOTS", "Browsed", "Outage", "open_file", "seed_outage"]
+__all__ = ["CHROMIUM", "EPOCH", "SCREENSHOTS", "Browsed", "Outage", "launch", "open_file", "seed_outage"]
 
 # The outage starts a minute after 2026-11-30T08:00:00Z; three days of cycles every 6 hours come first.
 EPOCH = 1_796_025_600.0
@@ -25,6 +25,22 @@ LOCAL = ("file://", "data:")
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "reports" / "screenshots"
+
+
+def launch(playwright: Playwright) -> Browser:
+    """Debian's chromium, headless, kept from the network's background chatter."""
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM),
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    )
 
 
 @dataclass

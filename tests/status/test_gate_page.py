@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from screens import gate_summary
 from statuskit import SCREENSHOTS, Browsed
 
 from destwatch.gate import GateRequest, run_gate
@@ -109,3 +110,38 @@ def test_secrets_in_a_summary_never_reach_the_page(tmp_path: Path) -> None:
     html = write_gate_report(summary, tmp_path).read_text()
     assert jwt not in html and "abcdef123456789" not in html and "s3cr3t-value" not in html
     assert html.count("[redacted]") == 3
+
+
+def test_warnings_and_notes_have_their_sections(tmp_path: Path, browse: Browse) -> None:
+    summary = gate_summary(failed=True)
+    page = browse(write_gate_report(summary, tmp_path)).page
+    assert page.locator("#totals").inner_text() == (
+        "217 passed, 1 failed, 2 skipped, 2 warnings, 0 not checked (budget)"
+    )
+    assert page.locator("#warnings ~ .warning").count() == len(summary["warnings"]) == 2
+    warning = page.locator(".warning[data-id='W1']")
+    assert warning.get_attribute("data-target") == "productCatalog/v3"
+    assert (
+        warning.locator(".clause").inner_text()
+        == "language: a localized property differs between two languages"
+    )
+    assert "filters/test_language.py::" in warning.locator(".meta").inner_text()
+    assert warning.locator(".setting code").inner_text() == 'localized_properties = ["title"]'
+    assert warning.locator(".detail").inner_text().startswith("title is the same in en and de")
+    assert warning.locator(".curl").inner_text().startswith("curl -X GET ")
+    assert warning.locator(".counterexample").inner_text().startswith("NW-10003: ")
+    notes = page.locator("#notes-list li")
+    assert notes.count() == 1
+    assert notes.first.get_attribute("data-target") == "productCatalog/v2 → productCatalog/v3"
+    assert "property 'brandName' only in productCatalog/v3" in notes.first.inner_text()
+
+
+def test_a_summary_from_before_warnings_has_no_such_sections(tmp_path: Path) -> None:
+    summary = gate_summary(failed=False)
+    del summary["warnings"], summary["notes"], summary["totals"]["warnings"]
+    html = write_gate_report(summary, tmp_path).read_text()
+    assert 'id="warnings"' not in html and 'id="notes"' not in html
+    assert "218 passed, 0 failed, 2 skipped, 0 not checked (budget)" in html
+    # An empty list is no section either.
+    html = write_gate_report({**summary, "warnings": [], "notes": []}, tmp_path).read_text()
+    assert 'id="warnings"' not in html and 'id="notes"' not in html

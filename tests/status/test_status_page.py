@@ -8,12 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from statuskit import DAY, SCREENSHOTS, Browsed, Outage, seed_outage
+from statuskit import DAY, EPOCH, SCREENSHOTS, Browsed, Outage, seed_outage
 from typer.testing import CliRunner
 
 from destwatch.cli import app
 from destwatch.monitor.history import History
-from destwatch.monitor.outcomes import State
+from destwatch.monitor.outcomes import CycleReport, Outcome, State, StepResult, VersionReport
 from destwatch.reference.targets import demo_secrets
 from destwatch.status import load_status, write_site
 
@@ -113,6 +113,11 @@ def test_the_latency_chart_has_its_axes_series_and_objective(site: Path, browse:
         # Hourly buckets over 30 days: 12 cycles 6 h apart, then the outage's hour, which still had answers.
         assert chart["x"] == 13 and None not in chart["p95"]
         assert all(0 < value < 500 for value in chart["p95"] if value is not None)
+    # The x axis spans the data, padded on both sides by 5 % of the span (at least 30 min).
+    ranges = page.evaluate("window.dwCharts.map(c => [c.scales.x.min, c.scales.x.max, c.data[0]])")
+    for low, high, times in ranges:
+        pad = max((times[-1] - times[0]) * 0.05, 1800)
+        assert (low, high) == (times[0] - pad, times[-1] + pad)
     # Axis labels are drawn by uPlot into its DOM: both axes of each chart carry one.
     labels = page.locator(".uplot .u-axis").count()
     assert labels == 4
@@ -180,3 +185,28 @@ def test_the_command_publishes_only_the_selected_versions(outage: Outage, tmp_pa
     done = CliRunner().invoke(app, [*base, "--out", str(tmp_path / "none"), "--target", "productCatalog/v9"])
     assert done.exit_code == 2
     assert "--target: no destination or version named 'productCatalog/v9'" in done.output
+
+
+def test_a_first_cycle_is_charted_in_the_middle_of_its_own_hour(tmp_path: Path, browse: Browse) -> None:
+    # One data point: uPlot's own range ran from 2027 to 2029 with the point alone in a corner.
+    history = History.open(tmp_path / "monitor.db")
+    step = StepResult("get", Outcome.OK, endpoint="products", method="GET", latency=0.042)
+    version = VersionReport(
+        "productCatalog/v1", "productCatalog", "v1", State.UP, (), (step,), 1, 20, 0.1, 0.042
+    )
+    history.record(CycleReport(EPOCH, (version,), 0.1))
+    status = load_status(
+        history, ["productCatalog/v1"], now=EPOCH + 60, availability_objective=99.9, latency_objective=0.5
+    )
+    history.close()
+    write_site(status, tmp_path / "status")
+    for page in ("index.html", "versions/productCatalog-v1.html"):
+        browsed = browse(tmp_path / "status" / page)
+        charts = browsed.page.evaluate(
+            "window.dwCharts.map(c => [c.scales.x.min, c.scales.x.max, c.data[0]])"
+        )
+        assert charts, page
+        for low, high, times in charts:
+            (point,) = times
+            assert (low, high) == (point - 1800, point + 1800), page
+        assert browsed.errors == [], page
