@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import pytest
 from typer.testing import CliRunner
 
+from destwatch.authkit import declared_grant
 from destwatch.cli import app
 from destwatch.config import DEFAULT_OAUTH2_TOKEN_URL, DEFAULT_TOKEN_URL, ConfigError, load_targets
 from destwatch.reference.embedded import Embedded
@@ -153,6 +154,24 @@ def test_a_destinations_token_url_belongs_to_its_flow_and_a_version_can_name_its
         'token_flow = "oauth2"\ntoken_url = "https://a.example/t"\naudience',
     )
     assert load_targets(_write(tmp_path, own)).version_targets()[0].token_url == "https://a.example/t"
+
+
+@pytest.mark.parametrize(
+    ("settings", "grant"),
+    [
+        ("", None),
+        ('token_grant = "destination"', "destination"),
+        ("shared_applications = false", "version"),
+        ("shared_applications = true", None),
+        # The new key decides when both are set (e.g. an old default beside a version's own grant).
+        ('shared_applications = false\ntoken_grant = "tenant"', "tenant"),
+    ],
+)
+def test_token_grant_is_read_with_shared_applications_as_its_old_spelling(
+    tmp_path: Path, settings: str, grant: str | None
+) -> None:
+    (v1,) = load_targets(_write(tmp_path, f"[defaults]\n{settings}\n" + _BASE)).version_targets()
+    assert declared_grant(v1) == grant
 
 
 _BASE = """

@@ -58,8 +58,8 @@ CAUGHT = {
         "alg-none -> 200",
     ),
     "foreign-token-accepted": (
-        "test_token_is_rejected_by_every_other_protected_version",
-        "token: tokens of one destination version are rejected by every other version",
+        "test_token_reaches_exactly_the_versions_its_grant_covers",
+        'token: a token is rejected by every version outside its grant (token_grant = "version")',
         "foreign:productCatalog/",
     ),
     "token-lifetime-mismatch": (
@@ -70,7 +70,7 @@ CAUGHT = {
     "token-500-on-bad-body": (
         "test_bad_token_request_gets_a_4xx_without_a_token",
         "token: bad credentials and malformed bodies get a 4xx (never a 5xx) and no tokens",
-        "not JSON -> 500",
+        "wrong encoding (a body that is not JSON) -> 500",
     ),
 }
 

@@ -54,7 +54,7 @@ CATCHERS = {
         "auth", "without_valid_credentials", "bearer: requests without valid", (V1,)
     ),
     "foreign-token-accepted": Catcher(
-        "auth", "every_other", "token: tokens of one destination version are rejected", (V1, V2)
+        "auth", "reaches_exactly", "token: a token is rejected by every version outside its grant", (V1, V2)
     ),
     "token-lifetime-mismatch": Catcher("auth", "exp_minus_iat", "token: a JWT's exp - iat", (V1,)),
     "token-500-on-bad-body": Catcher("auth", "bad_token_request", "token: bad credentials", (V1,)),
