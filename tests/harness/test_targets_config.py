@@ -101,7 +101,13 @@ def test_embedded_versions_take_ids_and_demo_credentials_from_the_reference() ->
     assert v1.destination_id == "3f6c1a52-8d0e-4b7a-9c31-0a1e5d2b7c01"
     assert v1.token_url == "http://127.0.0.1:9/destinations/3f6c1a52-8d0e-4b7a-9c31-0a1e5d2b7c01/token"
     assert v1.client_id is not None and v1.client_id.get_secret_value() == "demo-client-v1"
+    assert (v1.token_flow, v1.audience) == ("destination", None)
     assert resolved["googleMarketplace/v1"].client_secret is None
+    # v3's consumers use OAuth2: the reference's authorization server, its audience, its OAuth2 application.
+    v3 = resolved["productCatalog/v3"]
+    assert (v3.token_flow, v3.token_url) == ("oauth2", "http://127.0.0.1:9/oauth2/token")
+    assert v3.audience == "3f6c1a52-8d0e-4b7a-9c31-0a1e5d2b7c03"
+    assert v3.client_id is not None and v3.client_id.get_secret_value() == "demo-oauth-v3"
 
 
 _OAUTH2 = """
