@@ -24,14 +24,14 @@ import time
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 
 from destwatch import jwt_tamper
 from destwatch._files import json_or_none
-from destwatch.config import VersionTarget
+from destwatch.config import TokenFlowName, VersionTarget
 from destwatch.errors import DestwatchError, TokenError, again
 from destwatch.redact import redact, register_secret
 
@@ -69,7 +69,7 @@ class TokenFlow:
     turns fields into `Client.request` keyword arguments, so a caller can alter fields before sending them.
     """
 
-    name: Literal["destination", "oauth2"]
+    name: TokenFlowName
     token_field: str
     expires_field: str
     client_id_field: str
@@ -108,22 +108,26 @@ class TokenFlow:
 
 
 DESTINATION_FLOW = TokenFlow(
-    "destination",
-    "accessToken",
-    "expiresIn",
-    "clientId",
-    "clientSecret",
-    "application/json",
-    (b"destwatch: a token request whose body is not JSON", "application/json", "a body that is not JSON"),
+    name="destination",
+    token_field="accessToken",
+    expires_field="expiresIn",
+    client_id_field="clientId",
+    client_secret_field="clientSecret",
+    content_type="application/json",
+    malformed_body=(
+        b"destwatch: a token request whose body is not JSON",
+        "application/json",
+        "a body that is not JSON",
+    ),
 )
 OAUTH2_FLOW = TokenFlow(
-    "oauth2",
-    "access_token",
-    "expires_in",
-    "client_id",
-    "client_secret",
-    "application/x-www-form-urlencoded",
-    (b'{"grant_type": "client_credentials"}', "application/json", "a JSON body, not a form"),
+    name="oauth2",
+    token_field="access_token",
+    expires_field="expires_in",
+    client_id_field="client_id",
+    client_secret_field="client_secret",
+    content_type="application/x-www-form-urlencoded",
+    malformed_body=(b'{"grant_type": "client_credentials"}', "application/json", "a JSON body, not a form"),
 )
 FLOWS: dict[str, TokenFlow] = {flow.name: flow for flow in (DESTINATION_FLOW, OAUTH2_FLOW)}
 
