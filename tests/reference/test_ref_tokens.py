@@ -153,6 +153,7 @@ def test_oauth2_demo_application_gets_a_bearer_jwt_for_its_audience(
     body = response.json()
     assert set(body) == {"access_token", "token_type", "expires_in"}
     assert body["token_type"] == "Bearer" and body["expires_in"] == 3600
+    assert jwt.get_unverified_header(body["access_token"]) == {"alg": "HS256", "kid": "oauth2", "typ": "JWT"}
     claims = _claims(body["access_token"])
     assert claims["aud"] == version.destination_id
     assert claims["sub"] == f"demo-oauth-{version.name}" and str(claims["iss"]).endswith("/oauth2")
