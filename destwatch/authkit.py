@@ -135,7 +135,8 @@ class AuthKit:
             "POST", url or self.token_url(target), authenticated=False, **kwargs
         )
         grant = Grant(response, requested_at, target.id, flow)
-        # Read at once, so a token handed out by a request that should have been refused is masked too.
+        # Read at once: a token in a 200 answer, even to a request that should have been refused, is then
+        # registered for redaction before anything can print it.
         _ = grant.answer
         return grant
 
