@@ -1,24 +1,29 @@
 """The auth suite's instruments: raw token grants, data requests with chosen credentials, expired tokens.
 
 The lifecycle clauses are about the token endpoint itself, so grants here are requested directly (with the
-target's credentials), never taken from the run's token cache.
+target's credentials, in its token flow), never taken from the run's token cache. Their answers are read by
+the run's own parser (`destwatch.tokens.parse_token_answer`): an answer that holds no usable token is the
+destination's `TokenError`, never a crash of the suite.
 """
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from destwatch._files import json_or_none
-from destwatch.config import VersionTarget
-from destwatch.redact import register_secret
+from destwatch.config import TokenGrant, VersionTarget
+from destwatch.errors import TokenError, again
 from destwatch.run import Run
+from destwatch.tokens import Token, TokenFlow, flow_of, parse_token_answer
 
-__all__ = ["EXPIRY_MARGIN", "AuthKit", "ExpiredToken", "Expiry", "Grant"]
+__all__ = ["EXPIRY_MARGIN", "AuthKit", "ExpiredToken", "Expiry", "Grant", "covers", "declared_grant"]
 
 # `exp` is whole seconds and servers compare it with their own clock: past it by this much, a token is
 # expired on any server whose clock is within the margin of ours.
@@ -27,27 +32,63 @@ EXPIRY_MARGIN = 1.0
 
 @dataclass(frozen=True)
 class Grant:
-    """One answer of the token endpoint, with the moment it was asked for."""
+    """One answer of the token endpoint, with the moment it was asked for, read in the version's flow."""
 
     response: httpx.Response
     requested_at: float
+    owner: str
+    flow: TokenFlow
 
     @property
     def body(self) -> Any:
         return json_or_none(self.response)
 
+    @functools.cached_property
+    def answer(self) -> Token | TokenError:
+        """The answer as the run's own client reads it (`parse_token_answer`), or why it holds no token.
+
+        Its `obtained_at` is the wall-clock `requested_at`: only the token and the lifetime are read here.
+        """
+        try:
+            return parse_token_answer(self.owner, self.response, self.requested_at, flow=self.flow)
+        except TokenError as exc:
+            return exc
+
+    @property
+    def parsed(self) -> Token:
+        """The token the answer holds; raises the `TokenError` saying why there is none (the destination
+        broke its contract, which the gate reports as a violation)."""
+        answer = self.answer
+        if isinstance(answer, TokenError):
+            raise again(answer)
+        return answer
+
     @property
     def token(self) -> str:
-        return str(self.body["accessToken"])
+        return self.parsed.access_token
 
     @property
     def expires_at(self) -> float:
-        """When the token must stop working by what the endpoint said: ask time + `expiresIn`.
+        """When the token must stop working by what the endpoint said: ask time + its stated lifetime.
 
         Not the JWT's `exp`: the documented lifetime is the promise; a token that outlives it (whatever its
         claims say) is a token accepted after expiry.
         """
-        return self.requested_at + float(self.body["expiresIn"])
+        return self.requested_at + self.parsed.expires_in
+
+
+def declared_grant(target: VersionTarget) -> TokenGrant | None:
+    """How far `target`'s tokens reach by its settings: `token_grant`, else `"version"` for the old spelling
+    `shared_applications = false`; None when neither says."""
+    settings = target.settings
+    if settings.token_grant is not None:
+        return settings.token_grant
+    return "version" if settings.shared_applications is False else None
+
+
+def covers(grant: TokenGrant, home: VersionTarget, other: VersionTarget) -> bool:
+    """Whether a token of `home`, under `grant`, is meant to work on `other` too."""
+    return grant == "tenant" or (grant == "destination" and other.destination == home.destination)
 
 
 class AuthKit:
@@ -56,12 +97,14 @@ class AuthKit:
     def __init__(self, run: Run) -> None:
         self.run = run
 
+    @staticmethod
+    def flow(target: VersionTarget) -> TokenFlow:
+        return flow_of(target)
+
     def credentials(self, target: VersionTarget) -> dict[str, str]:
-        """The JSON body of a valid token request; the secret is registered for redaction first."""
-        client_id = target.client_id.get_secret_value() if target.client_id else ""
-        secret = target.client_secret.get_secret_value() if target.client_secret else ""
-        register_secret(secret)
-        return {"clientId": client_id, "clientSecret": secret}
+        """The fields of a valid token request in the version's flow; the secret is registered for
+        redaction first."""
+        return flow_of(target).fields(target)
 
     def token_url(self, target: VersionTarget, *, destination_id: str | None = None) -> str:
         """The version's token URL, or the same URL for another destination id."""
@@ -69,20 +112,33 @@ class AuthKit:
             return str(target.token_url)
         return str(target.token_url).replace(target.destination_id, destination_id)
 
-    def grant(self, target: VersionTarget, **kwargs: Any) -> Grant:
+    def grant(
+        self,
+        target: VersionTarget,
+        *,
+        fields: Mapping[str, Any] | None = None,
+        url: str | None = None,
+        **kwargs: Any,
+    ) -> Grant:
         """POST to the token endpoint without any Authorization; `kwargs` go to `Client.request`.
 
-        Without `json`/`content` the body is the target's valid credentials; `url` replaces the token URL.
+        `fields` are sent encoded as the version's flow encodes them; without `fields`, `json` or `content`
+        the request is the version's valid one. `url` replaces the token URL.
         """
-        url = kwargs.pop("url", None) or self.token_url(target)
-        if "json" not in kwargs and "content" not in kwargs:
-            kwargs["json"] = self.credentials(target)
+        flow = flow_of(target)
+        if fields is not None or ("json" not in kwargs and "content" not in kwargs):
+            encoded = flow.encode(fields) if fields is not None else flow.request(target)
+            kwargs["headers"] = {**encoded.pop("headers", {}), **kwargs.get("headers", {})}
+            kwargs.update(encoded)
         requested_at = time.time()
-        response = self.run.http(target).request("POST", url, authenticated=False, **kwargs)
-        body = json_or_none(response)
-        if isinstance(body, dict) and isinstance(body.get("accessToken"), str):
-            register_secret(body["accessToken"])
-        return Grant(response, requested_at)
+        response = self.run.http(target).request(
+            "POST", url or self.token_url(target), authenticated=False, **kwargs
+        )
+        grant = Grant(response, requested_at, target.id, flow)
+        # Read at once: a token in a 200 answer, even to a request that should have been refused, is then
+        # registered for redaction before anything can print it.
+        _ = grant.answer
+        return grant
 
     def paths(self, target: VersionTarget) -> list[str]:
         """The data paths of the version's document, e.g. `["/products", "/variants"]`."""
@@ -158,15 +214,15 @@ class Expiry:
 
     def _mint(self, target: VersionTarget) -> None:
         grant = self._auth.grant(target)
-        body = grant.body
-        if grant.response.status_code != 200 or not isinstance(body, dict):
-            self._reasons[target.id] = f"{target.id}: the grant was answered {grant.response.status_code}"
+        answer = grant.answer
+        if isinstance(answer, TokenError):
+            self._reasons[target.id] = f"{target.id}: the grant failed ({answer})"
             return
-        expires_in = body.get("expiresIn")
         budget = float(target.settings.expiry_wait_budget)
-        if not isinstance(expires_in, int | float) or expires_in + EXPIRY_MARGIN > budget:
+        if answer.expires_in + EXPIRY_MARGIN > budget:
             self._reasons[target.id] = (
-                f"{target.id}: expiresIn = {expires_in!r} s does not fit expiry_wait_budget = {budget:g} s"
+                f"{target.id}: {grant.flow.expires_field} = {answer.expires_in:g} s does not fit "
+                f"expiry_wait_budget = {budget:g} s"
             )
             return
         auth = self._auth

@@ -213,9 +213,14 @@ def _print_matrix(console: Console, path: Path, live: Run) -> int:
             if version.client_id and version.client_secret
             else "no credentials"
         )
+        ids = (
+            f"OAuth2 audience {version.audience}"
+            if version.protected and version.token_flow == "oauth2"
+            else f"destination id {version.destination_id or '-'}"
+        )
         console.print(
             Text(
-                f"{version.id}: {version.base_url} (destination id {version.destination_id}, "
+                f"{version.id}: {version.base_url} ({ids}, "
                 f"token url {version.token_url if version.protected else '-'}, {credentials})"
             )
         )

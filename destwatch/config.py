@@ -36,6 +36,7 @@ from destwatch.errors import ConfigError
 from destwatch.redact import register_secret
 
 __all__ = [
+    "DEFAULT_OAUTH2_TOKEN_URL",
     "DEFAULT_TOKEN_URL",
     "EMBEDDED",
     "EXAMPLE_TARGETS",
@@ -47,6 +48,8 @@ __all__ = [
     "ServedVersion",
     "TargetSettings",
     "Targets",
+    "TokenFlowName",
+    "TokenGrant",
     "VersionTarget",
     "did_you_mean",
     "load_targets",
@@ -75,6 +78,12 @@ def targets_file(given: Path | None, *, err: TextIO | None = None) -> Path:
 
 EMBEDDED = "embedded"
 DEFAULT_TOKEN_URL = "https://destinations.occtoo.com/destinations/{destination_id}/token"
+DEFAULT_OAUTH2_TOKEN_URL = "https://auth.occtoo.com/oauth2/token"
+TokenFlowName = Literal["destination", "oauth2"]
+# How far one application's token reaches: its own API version, every version of its destination, or every
+# protected destination API of the tenant (the grants Occtoo's applications can be given).
+TokenGrant = Literal["version", "destination", "tenant"]
+_TOKEN_URLS: dict[str, str] = {"destination": DEFAULT_TOKEN_URL, "oauth2": DEFAULT_OAUTH2_TOKEN_URL}
 
 _ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 _VERSION_NAME = re.compile(r"^v[1-9][0-9]*$")
@@ -170,9 +179,14 @@ class TargetSettings(BaseModel):
         description="versions serve the same items: true a rule, false unchecked, unset warns",
         examples=[True],
     )
+    token_grant: TokenGrant | None = Field(
+        None,
+        description='how far a token reaches: "version", "destination" or "tenant" (a rule); unset warns',
+        examples=["version"],
+    )
     shared_applications: bool | None = Field(
         None,
-        description="one token works on every version: true unchecked, false a rule (isolation), unset warns",
+        description='the old spelling: false is token_grant = "version", true leaves reach unchecked',
         examples=[False],
     )
     seed: int = Field(20261128, description="the fuzz seed", examples=[20261128])
@@ -307,6 +321,14 @@ class _VersionTable(BaseModel):
         None, description="an ${ENV} reference to the client secret", examples=["${NW_V1_CLIENT_SECRET}"]
     )
     token_url: str | None = Field(None, description="the token URL template", examples=[DEFAULT_TOKEN_URL])
+    token_flow: TokenFlowName | None = Field(
+        None, description='"destination" or "oauth2" (default: the destination\'s)', examples=["oauth2"]
+    )
+    audience: str | None = Field(
+        None,
+        description='token_flow = "oauth2": the API version id a token is for',
+        examples=["${NW_V1_AUDIENCE}"],
+    )
 
 
 class _DestinationTable(BaseModel):
@@ -317,8 +339,13 @@ class _DestinationTable(BaseModel):
         examples=["https://global.occtoo.com/{customer}/{destination}"],
     )
     customer: str = Field(description="the Occtoo customer (lowercase)", examples=["northwind"])
-    token_url: str = Field(
-        DEFAULT_TOKEN_URL, description="the token URL template", examples=[DEFAULT_TOKEN_URL]
+    token_url: str | None = Field(
+        None, description="the token URL template (default: the token flow's)", examples=[DEFAULT_TOKEN_URL]
+    )
+    token_flow: TokenFlowName = Field(
+        "destination",
+        description='how versions get tokens: "destination" (JSON to the destination) or "oauth2"',
+        examples=["oauth2"],
     )
     versions: dict[str, dict[str, Any]] = Field(
         min_length=1, description="one table per version", examples=[{"v1": {}}]
@@ -333,11 +360,21 @@ _TOP_KEYS = ("suites_dir", "defaults", "reference", "monitor", "destinations")
 
 @dataclass(frozen=True)
 class ServedVersion:
-    """What the embedded reference says about one of its versions."""
+    """What the embedded reference says about one of its versions: its ids and a demo application per flow
+    (`client_*` for the destination flow, `oauth_client_*` for OAuth2)."""
 
     destination_id: str
     client_id: str | None = None
     client_secret: str | None = field(default=None, repr=False)
+    audience: str | None = None
+    oauth_client_id: str | None = None
+    oauth_client_secret: str | None = field(default=None, repr=False)
+
+    def credentials(self, flow: TokenFlowName) -> tuple[str | None, str | None]:
+        """The client id and secret of the version's demo application for `flow`."""
+        if flow == "oauth2":
+            return self.oauth_client_id, self.oauth_client_secret
+        return self.client_id, self.client_secret
 
 
 class EmbeddedReference(Protocol):
@@ -374,6 +411,9 @@ class VersionTarget:
     client_id: SecretStr | None = None
     client_secret: SecretStr | None = None
     embedded: bool = False
+    token_flow: TokenFlowName = "destination"
+    # token_flow = "oauth2": the API version id tokens are asked for.
+    audience: str | None = None
     id: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -518,19 +558,30 @@ class Targets:
                 f"the embedded reference serves no {dest.table.customer}/{dest.name}/{ver.name}",
                 "use customer northwind with productCatalog v1-v3 or googleMarketplace v1, or a real URL",
             )
+        flow = table.token_flow or dest.table.token_flow
         destination_id = self._env((*loc, "destination_id"), table.destination_id)
+        audience = self._env((*loc, "audience"), table.audience)
         client_id = self._env((*loc, "client_id"), table.client_id)
         client_secret = self._env((*loc, "client_secret"), table.client_secret)
         if served is not None:
             destination_id = destination_id or served.destination_id
+            audience = audience or (served.audience if flow == "oauth2" else None)
             if table.protected and client_id is None and client_secret is None:
-                client_id, client_secret = served.client_id, served.client_secret
-        if not destination_id:
+                client_id, client_secret = served.credentials(flow)
+        token_template = self._token_template(dest, ver, flow, reference if embedded else None)
+        if not destination_id and "{destination_id}" in token_template:
             raise self.error(
                 (*loc, "destination_id"),
                 "missing destination_id",
                 f'add destination_id = "${{{_env_name(dest.name, ver.name, "DESTINATION_ID")}}}" '
                 "(the GUID on the version's settings tab)",
+            )
+        if table.protected and flow == "oauth2" and not audience:
+            raise self.error(
+                (*loc, "audience"),
+                'token_flow = "oauth2" needs an audience',
+                f'add audience = "${{{_env_name(dest.name, ver.name, "AUDIENCE")}}}" (the API version id '
+                "the token is for) and export it",
             )
         if table.protected and not (client_id and client_secret):
             missing = "client_id" if not client_id else "client_secret"
@@ -543,25 +594,41 @@ class Targets:
         if embedded:
             root = reference.url.rstrip("/") if reference is not None and reference.url else EMBEDDED
             base_url = f"{root}/{dest.table.customer}/{dest.name}/{ver.name}"
-            token_template = table.token_url or f"{root}/destinations/{{destination_id}}/token"
         else:
             base = dest.table.base_url.format(customer=dest.table.customer, destination=dest.name)
             base_url = f"{base.rstrip('/')}/{ver.name}"
-            token_template = table.token_url or dest.table.token_url
         return VersionTarget(
             destination=dest.name,
             version=ver.name,
             customer=dest.table.customer,
             base_url=base_url,
             protected=table.protected,
-            destination_id=destination_id,
-            token_url=token_template.format(destination_id=destination_id),
+            destination_id=destination_id or "",
+            token_url=token_template.format(destination_id=destination_id or ""),
             languages=table.languages,
             settings=settings,
             client_id=SecretStr(client_id) if client_id else None,
             client_secret=SecretStr(client_secret) if client_secret else None,
             embedded=embedded,
+            token_flow=flow,
+            audience=audience if flow == "oauth2" else None,
         )
+
+    def _token_template(
+        self, dest: _Destination, ver: _Version, flow: TokenFlowName, reference: EmbeddedReference | None
+    ) -> str:
+        """The version's token URL template: its own, else its destination's when that one is for the same
+        flow, else the flow's default (the embedded reference's, for an embedded version)."""
+        if ver.table.token_url:
+            return ver.table.token_url
+        if dest.table.token_url and flow == dest.table.token_flow:
+            return dest.table.token_url
+        if reference is not None:
+            root = reference.url.rstrip("/") if reference.url else EMBEDDED
+            if flow == "oauth2":
+                return f"{root}/oauth2/token"
+            return f"{root}/destinations/{{destination_id}}/token"
+        return _TOKEN_URLS[flow]
 
     def _env(self, loc: tuple[str, ...], value: str | None) -> str | None:
         if value is None:
@@ -713,12 +780,17 @@ class _Parser:
                     'write it like "https://global.occtoo.com/{customer}/{destination}"',
                 ) from None
             self._check_url(example, parsed.base_url, (*loc, "base_url"))
-        self._check_template(parsed.token_url, (*loc, "token_url"))
+        if parsed.token_url is not None:
+            self._check_template(parsed.token_url, (*loc, "token_url"))
         self._refuse_case_duplicates(list(parsed.versions), (*loc, "versions"))
-        versions = tuple(self._version(loc, vname, vtable) for vname, vtable in parsed.versions.items())
+        versions = tuple(
+            self._version(loc, vname, vtable, parsed.token_flow) for vname, vtable in parsed.versions.items()
+        )
         return _Destination(name, parsed, settings, versions)
 
-    def _version(self, dest_loc: tuple[str, ...], name: str, table: Any) -> _Version:
+    def _version(
+        self, dest_loc: tuple[str, ...], name: str, table: Any, dest_flow: TokenFlowName
+    ) -> _Version:
         loc = (*dest_loc, "versions", name)
         if not _VERSION_NAME.match(name):
             raise self._error(
@@ -730,6 +802,12 @@ class _Parser:
         parsed = self._model(_VersionTable, rest, loc)
         if parsed.token_url is not None:
             self._check_template(parsed.token_url, (*loc, "token_url"))
+        if parsed.audience is not None and (parsed.token_flow or dest_flow) != "oauth2":
+            raise self._error(
+                (*loc, "audience"),
+                'audience is only sent by token_flow = "oauth2"',
+                'add token_flow = "oauth2" to this table, or remove audience',
+            )
         if parsed.client_secret is not None and not _ENV_REF.match(parsed.client_secret):
             raise self._error(
                 (*loc, "client_secret"),

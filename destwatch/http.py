@@ -29,7 +29,7 @@ from destwatch.config import VersionTarget
 from destwatch.errors import NoAnswer, TokenError
 from destwatch.failures import AnswerCutOff, AnswerTooLarge, RedirectNotFollowed
 from destwatch.redact import curl, redact, redact_headers
-from destwatch.tokens import Token, TokenCache, parse_token_answer
+from destwatch.tokens import Token, TokenCache, flow_of, parse_token_answer
 
 __all__ = [
     "MAX_RETRY_AFTER",
@@ -181,24 +181,23 @@ class Client:
         return self._tokens.fetches
 
     def fetch_token(self) -> Token:
-        """One fresh token from the version's token endpoint, bypassing the cache."""
+        """One fresh token from the version's token endpoint (in its `token_flow`), bypassing the cache."""
         target = self.target
         if target.client_id is None or target.client_secret is None:
             raise TokenError(f"{target.id}: no client_id/client_secret configured for this version")
-        body = {
-            "clientId": target.client_id.get_secret_value(),
-            "clientSecret": target.client_secret.get_secret_value(),
-        }
+        flow = flow_of(target)
+        request = flow.request(target)
+        headers = request.pop("headers", {})
         # The lifetime counts from the request, not the answer: a slow endpoint must not stretch it.
         sent_at = self._clock()
         try:
-            response = self._send("POST", target.token_url, {}, json=body, timeout=None)
+            response = self._send("POST", target.token_url, headers, timeout=None, **request)
         except RedirectNotFollowed as redirect:
             raise TokenError(
                 f"{target.id}: the token endpoint answered {redirect.status} with a redirect (not followed: "
                 "the client secret never leaves for another address)"
             ) from None
-        return parse_token_answer(target.id, response, sent_at)
+        return parse_token_answer(target.id, response, sent_at, flow=flow)
 
     def close(self) -> None:
         self._http.close()

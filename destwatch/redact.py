@@ -26,6 +26,10 @@ _JSON_SECRET = re.compile(
     r'("(?:clientSecret|client_secret|accessToken|access_token|refreshToken|password)"\s*:\s*)"[^"]*"',
     re.IGNORECASE,
 )
+# The same fields form-encoded (OAuth2 token requests): percent-encoding can hide a registered secret.
+_FORM_SECRET = re.compile(
+    r"(\b(?:client_?secret|access_?token|refresh_?token|password)=)[^&\s\"']+", re.IGNORECASE
+)
 _known_secrets: set[str] = set()
 # Longest first, so a secret that contains another is masked whole; ordered once per new secret, not per
 # call, because every recorded request is redacted. (One regex of them all was tried: compiling it anew
@@ -45,13 +49,14 @@ def register_secret(value: str | None) -> None:
 
 
 def redact(text: str) -> str:
-    """Mask JWTs, bearer credentials, secret-looking JSON fields and every registered secret."""
+    """Mask JWTs, bearer credentials, secret-looking JSON and form fields and every registered secret."""
     for secret in _ordered_secrets:
         if secret in text:
             text = text.replace(secret, MASK)
     text = _JWT.sub(MASK, text)
     text = _BEARER.sub(lambda m: f"{m.group(1)} {MASK}", text)
-    return _JSON_SECRET.sub(lambda m: f'{m.group(1)}"{MASK}"', text)
+    text = _JSON_SECRET.sub(lambda m: f'{m.group(1)}"{MASK}"', text)
+    return _FORM_SECRET.sub(lambda m: f"{m.group(1)}{MASK}", text)
 
 
 def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:

@@ -199,9 +199,10 @@ class Run:
         for target_id, client in self._clients.items():
             token = client.cached_token()
             if token is not None:
-                # Monotonic clocks are per process; the wall clock is the machine's.
+                # Monotonic clocks are per process; the wall clock is the machine's. The adopting process
+                # only renews the token, so its lifetime (a JWT's `exp` included) is all it needs.
                 obtained = time.time() - (time.monotonic() - token.obtained_at)
-                tokens[target_id] = [token.access_token, token.expires_in, obtained]
+                tokens[target_id] = [token.access_token, token.lifetime, obtained]
         return {
             "options": {
                 "targets": str(options.targets),

@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CORE_PUBLIC_NAMES = {
     "destwatch.config": [
         "ConfigError",
+        "DEFAULT_OAUTH2_TOKEN_URL",
         "DEFAULT_TOKEN_URL",
         "EMBEDDED",
         "EXAMPLE_TARGETS",
@@ -33,6 +34,8 @@ CORE_PUBLIC_NAMES = {
         "ServedVersion",
         "TargetSettings",
         "Targets",
+        "TokenFlowName",
+        "TokenGrant",
         "VersionTarget",
         "did_you_mean",
         "load_targets",
@@ -91,7 +94,17 @@ CORE_PUBLIC_NAMES = {
         "endpoint_models",
         "render",
     ],
-    "destwatch.tokens": ["Token", "TokenCache", "parse_token_answer"],
+    "destwatch.tokens": [
+        "DESTINATION_FLOW",
+        "FLOWS",
+        "OAUTH2_FLOW",
+        "Token",
+        "TokenAnswerWarning",
+        "TokenCache",
+        "TokenFlow",
+        "flow_of",
+        "parse_token_answer",
+    ],
 }
 MONITOR_MODULES = sorted(
     f"destwatch.monitor.{path.stem}" for path in (ROOT / "destwatch" / "monitor").glob("[!_]*.py")

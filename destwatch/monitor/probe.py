@@ -4,14 +4,15 @@ Steps, in order (any can be switched off with `[monitor] steps`):
 
 - `document`: GET `{base}/openapi` without a token: 200 and valid OpenAPI. A hash of the normalized document
   that differs from the last cycle's is drift, reported with the changed paths.
-- `token` (protected versions): a token with an expiry, fetched once per token lifetime and reused until
-  shortly before it expires.
+- `token` (protected versions): a token with an expiry, in the version's token flow, fetched once per token
+  lifetime and reused until shortly before it expires.
 - `get`, `post`: per endpoint, the smallest request (`top=1` where the method declares `top`): 200, the
   `{language, results}` envelope, at most one result.
 - `no-token` (protected versions): one POST (or GET) without a token is refused, with no results.
 - `empty`: one query on an `id` (or string) filter that matches nothing: 200 with `results: []`.
-- `token-errors` (protected, `token_errors_are_4xx = true`): once per token lifetime, one token request whose
-  body is not JSON gets a 4xx without a token.
+- `token-errors` (protected; the destination flow only with `token_errors_are_4xx = true`, OAuth2 always, as
+  RFC 6749 says): once per token lifetime, one token request in the wrong encoding (not JSON; JSON, not a
+  form) gets a 4xx without a token.
 - `tls` (https targets): a TLS handshake, no request: a valid certificate, `tls_warn_days` or more left.
 
 A cycle sends at most 2 + 3 per endpoint requests to a version (token requests included), paced by its
@@ -55,13 +56,12 @@ from destwatch.monitor.tls import CertificateProblem, https_host, read_certifica
 from destwatch.redact import redact, register_secret
 from destwatch.semantics.model import EndpointModel, Method, endpoint_models
 from destwatch.semantics.queries import Ask, Request, Unsupported, render
-from destwatch.tokens import Token
+from destwatch.tokens import OAUTH2_FLOW, Token, flow_of
 
 __all__ = ["NOTHING", "VersionProbe", "request_budget"]
 
 # The value the matches-nothing query asks for: no destination has an item with this id.
 NOTHING = "destwatch-monitor-matches-nothing"
-_NOT_JSON = b"destwatch monitor: a token request whose body is not JSON"
 _EXCERPT = 120
 _NOT_RESENT = {Outcome.DEFERRED: "deferred this cycle: the request budget is spent"}
 
@@ -451,7 +451,9 @@ class VersionProbe:
         target = self.target
         if not target.protected:
             return StepResult("token-errors", Outcome.NOT_APPLICABLE, "the version is not protected")
-        if target.settings.token_errors_are_4xx is not True:
+        flow = flow_of(target)
+        # OAuth2 refusals are RFC 6749's 4xx; the destination flow's statuses are our own expectation.
+        if flow is not OAUTH2_FLOW and target.settings.token_errors_are_4xx is not True:
             return StepResult(
                 "token-errors",
                 Outcome.NOT_APPLICABLE,
@@ -459,7 +461,7 @@ class VersionProbe:
             )
         last = self.memory.last_run.get("token-errors")
         lifetime = (
-            self.client.last_token.expires_in if self.client.last_token else target.settings.token_lifetime
+            self.client.last_token.lifetime if self.client.last_token else target.settings.token_lifetime
         )
         if last is not None and self._clock.time() - last < lifetime:
             ago = self._clock.time() - last
@@ -470,29 +472,21 @@ class VersionProbe:
             )
 
         def run() -> StepResult:
-            sent = self._send(
-                "token-errors",
-                "POST",
-                target.token_url,
-                token=None,
-                content=_NOT_JSON,
-                headers={"Content-Type": "application/json"},
-            )
+            sent = self._send("token-errors", "POST", target.token_url, token=None, **flow.malformed())
             if sent.failure is not None:
                 return sent.failure
             response = sent.response
             assert response is not None
             latency, status = response.elapsed.total_seconds(), response.status_code
             data = json_or_none(response)
-            granted = isinstance(data, dict) and isinstance(data.get("accessToken"), str)
+            granted = flow.holds_token(data)
             if granted:
-                register_secret(data["accessToken"])
-            what = "a token request whose body is not JSON"
+                register_secret(data[flow.token_field])
+            what = f"a token request with {flow.malformed_body[2]}"
+            rule = "RFC 6749" if flow is OAUTH2_FLOW else "token_errors_are_4xx"
             if granted or not 400 <= status < 500:
                 got = " and handed out a token" if granted else _excerpt(response)
-                detail = (
-                    f"{what} answered {status}{got} (expected a 4xx without a token; token_errors_are_4xx)"
-                )
+                detail = f"{what} answered {status}{got} (expected a 4xx without a token; {rule})"
                 return StepResult("token-errors", Outcome.FAILED, detail, latency=latency, status=status)
             return StepResult(
                 "token-errors", Outcome.OK, f"{what} answered {status}", latency=latency, status=status
@@ -658,7 +652,7 @@ class VersionProbe:
         token = self.client.last_token
         if token is None:
             return None
-        return token.obtained_at + token.expires_in - self._clock.monotonic()
+        return token.obtained_at + token.lifetime - self._clock.monotonic()
 
     def _token_expires_at(self) -> float | None:
         left = self._token_left()

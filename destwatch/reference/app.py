@@ -1,4 +1,8 @@
-"""The reference destination as a Starlette app: token endpoint, OpenAPI documents and data endpoints.
+"""The reference destination as a Starlette app: token endpoints, OpenAPI documents and data endpoints.
+
+Tokens come two ways, as from Occtoo: the destination's own `POST /destinations/{destinationId}/token`
+(JSON), and an authorization server's `POST /oauth2/token` (OAuth2 client credentials, a form with an
+`audience`: the API version id, here the version's destination id).
 
 Order of checks on a data request, as a real destination does it: route (404), method (405), token (401),
 then parameters (400). No input reaches a 500 unless a seeded fault asks for one.
@@ -12,6 +16,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -22,6 +27,7 @@ from starlette.routing import Route
 from destwatch.reference.candidates import SLOW_3X, SLOW_DELAY, CandidateSwitch, candidate_customer
 from destwatch.reference.faults import (
     HANG,
+    INVALID_CLIENT_500,
     MISSING_WWW_AUTHENTICATE,
     OPENAPI_REQUIRES_TOKEN,
     POST_SKIPS_AUTH,
@@ -43,6 +49,20 @@ _RATE_WINDOW = 60.0
 
 def _error(status: int, error: str, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"error": error, "detail": detail}, status_code=status, headers=headers)
+
+
+# RFC 6749 section 5.1: token answers, and refusals, must not be cached.
+_NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+_FORM = "application/x-www-form-urlencoded"
+
+
+def _oauth_error(status: int, error: str, description: str) -> JSONResponse:
+    """An OAuth2 error answer (RFC 6749 section 5.2): `error` and `error_description`."""
+    headers = dict(_NO_STORE)
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Basic realm="oauth2"'
+    body = {"error": error, "error_description": description}
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 class _RateLimiter:
@@ -216,6 +236,51 @@ class _Handlers:
             return _error(400, "invalid_request", "clientId and clientSecret must be strings")
         return client_id, client_secret
 
+    async def oauth2_token(self, request: Request) -> Response:
+        """The authorization server's token endpoint: OAuth2 client credentials with an `audience`."""
+        form = await self._form(request)
+        if isinstance(form, Response):
+            return form
+        client_id, client_secret = form.get("client_id", ""), form.get("client_secret", "")
+        if (wait := self.rate.retry_after(f"oauth2/{client_id}")) is not None:
+            return _error(429, "rate_limited", "too many token requests", {"Retry-After": str(wait)})
+        grant_type = form.get("grant_type")
+        if grant_type is None:
+            return _oauth_error(400, "invalid_request", "grant_type is required")
+        if grant_type != "client_credentials":
+            return _oauth_error(400, "unsupported_grant_type", "only client_credentials is supported")
+        found = self.customer.oauth_application(client_id)
+        if found is None or found[0].client_secret != client_secret:
+            status = 500 if self.faults.on(INVALID_CLIENT_500) else 401
+            return _oauth_error(status, "invalid_client", "unknown client, or wrong or missing secret")
+        audience = form.get("audience")
+        if not audience:
+            return _oauth_error(400, "invalid_request", "audience is required")
+        application, reach = found
+        target = self.customer.by_destination_id(audience)
+        if target is None or audience not in reach:
+            return _oauth_error(
+                400, "invalid_target", "the audience is no API version granted to this client"
+            )
+        token, expires_in = self.tokens.issue_oauth(target[1], application.client_id, reach)
+        body = {"access_token": token, "token_type": "Bearer", "expires_in": expires_in}
+        return JSONResponse(body, headers=_NO_STORE)
+
+    async def _form(self, request: Request) -> dict[str, str] | Response:
+        """The form of a token request; an OAuth2 `invalid_request` answer for anything else."""
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != _FORM:
+            return _oauth_error(400, "invalid_request", f"the body must be {_FORM}")
+        try:
+            pairs = parse_qsl((await request.body()).decode("utf-8"), keep_blank_values=True)
+        except (UnicodeDecodeError, ValueError):
+            return _oauth_error(400, "invalid_request", "the body is not a form")
+        names = [name for name, _ in pairs]
+        if len(names) != len(set(names)):
+            # RFC 6749 section 3.2: parameters must not be included more than once.
+            return _oauth_error(400, "invalid_request", "a parameter is repeated")
+        return dict(pairs)
+
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
@@ -266,6 +331,7 @@ def create_app(
     return Starlette(
         routes=[
             Route("/destinations/{destination_id}/token", handlers.token, methods=["POST"]),
+            Route("/oauth2/token", handlers.oauth2_token, methods=["POST"]),
             Route("/{customer}/{destination}/{version}/openapi", handlers.openapi, methods=["GET"]),
             Route("/{customer}/{destination}/{version}/{endpoint}", handlers.data, methods=["GET", "POST"]),
         ],

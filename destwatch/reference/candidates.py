@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from destwatch.reference.model import REFERENCE, Application, Customer, Endpoint, Version
+from destwatch.reference.model import REFERENCE, Application, Customer, Endpoint, OAuthApplication, Version
 
 __all__ = [
     "CANDIDATES",
@@ -48,6 +48,7 @@ CANDIDATE_OF = "v2"
 CANDIDATE_VERSION = "v4"
 CANDIDATE_DESTINATION_ID = "3f6c1a52-8d0e-4b7a-9c31-0a1e5d2b7c05"
 _APPLICATION = Application("demo-client-v4", "demo-secret-v4")
+_OAUTH_APPLICATION = OAuthApplication("demo-oauth-v4", "demo-oauth-secret-v4")
 
 # What `slow-3x` adds to every v4 data request. A v2 page takes a few milliseconds on loopback, so this puts
 # v4's p95 latency several times over v2's, well past a 1.5x threshold, without slowing a test run down.
@@ -188,12 +189,13 @@ _RECONFIGURED: dict[Candidate, Callable[[Version], Version]] = {
 
 
 def _candidate_version(v2: Version, candidate: Candidate) -> Version:
-    """v2's configuration as v4: its own name, destination id and demo application, and the candidate."""
+    """v2's configuration as v4: its own name, destination id and demo applications, and the candidate."""
     v4 = replace(
         v2,
         name=CANDIDATE_VERSION,
         destination_id=CANDIDATE_DESTINATION_ID,
         applications=(_APPLICATION,),
+        oauth_applications=(_OAUTH_APPLICATION,),
         candidate=candidate,
     )
     reconfigure = _RECONFIGURED.get(candidate)

@@ -63,10 +63,19 @@ class Embedded:
         if served is None:
             return None
         app = served.applications[0] if served.applications else None
-        if app is None:
-            return ServedVersion(served.destination_id)
-        register_secret(app.client_secret)
-        return ServedVersion(served.destination_id, app.client_id, app.client_secret)
+        oauth = served.oauth_demo
+        for known in (app, oauth):
+            if known is not None:
+                register_secret(known.client_secret)
+        return ServedVersion(
+            served.destination_id,
+            app.client_id if app else None,
+            app.client_secret if app else None,
+            # The reference's API version id (the OAuth2 audience) is the version's destination id.
+            audience=served.destination_id if served.protected else None,
+            oauth_client_id=oauth.client_id if oauth else None,
+            oauth_client_secret=oauth.client_secret if oauth else None,
+        )
 
     def start(self) -> str:
         """Serve the reference on a free loopback port from its own process (once); returns its URL at once,

@@ -14,16 +14,20 @@ from dataclasses import dataclass
 __all__ = [
     "AFTER_INCLUSIVE",
     "ALG_NONE_ACCEPTED",
+    "AUDIENCE_UNCHECKED",
     "EMPTY_RESULTS_404",
     "EMPTY_RESULTS_NULL",
     "ENVELOPE_MISSING_LANGUAGE",
+    "EXPIRED_OAUTH_TOKEN_ACCEPTED",
     "EXPIRED_TOKEN_ACCEPTED",
+    "EXPIRES_IN_BEYOND_EXP",
     "FACET_COUNTS_UNFILTERED",
     "FACET_SIZE_IGNORED",
     "FAULTS",
     "FOREIGN_TOKEN_ACCEPTED",
     "GET_FILTER_PREFIX_MATCH",
     "HANG",
+    "INVALID_CLIENT_500",
     "LANGUAGE_IGNORED",
     "MISSING_WWW_AUTHENTICATE",
     "MUSTNOT_IGNORED",
@@ -74,6 +78,24 @@ TOKEN_LIFETIME_MISMATCH = Fault(
 )
 TOKEN_500_ON_BAD_BODY = Fault(
     "token-500-on-bad-body", "the token endpoint answers 500 to a body that is not JSON", ("auth",)
+)
+AUDIENCE_UNCHECKED = Fault(
+    "audience-unchecked",
+    "OAuth2 tokens are accepted by every protected version whatever their `aud` (the signature is checked)",
+    ("auth",),
+)
+EXPIRED_OAUTH_TOKEN_ACCEPTED = Fault(
+    "expired-oauth-token-accepted",
+    "OAuth2 tokens past `exp` are still accepted (destination-flow tokens still expire)",
+    ("auth",),
+)
+INVALID_CLIENT_500 = Fault(
+    "invalid-client-500",
+    "the OAuth2 token endpoint answers bad client credentials (`invalid_client`) with 500",
+    ("auth",),
+)
+EXPIRES_IN_BEYOND_EXP = Fault(
+    "expires-in-beyond-exp", "OAuth2 answers say `expires_in` is twice the JWT's `exp - iat`", ("auth",)
 )
 MISSING_WWW_AUTHENTICATE = Fault(
     "missing-www-authenticate", "401 answers carry no `WWW-Authenticate` header", ("auth",)
@@ -140,6 +162,10 @@ FAULTS: dict[str, Fault] = _catalogue(
     FOREIGN_TOKEN_ACCEPTED,
     TOKEN_LIFETIME_MISMATCH,
     TOKEN_500_ON_BAD_BODY,
+    AUDIENCE_UNCHECKED,
+    EXPIRED_OAUTH_TOKEN_ACCEPTED,
+    INVALID_CLIENT_500,
+    EXPIRES_IN_BEYOND_EXP,
     MISSING_WWW_AUTHENTICATE,
     OPENAPI_REQUIRES_TOKEN,
     SCHEMA_DRIFT_V2,

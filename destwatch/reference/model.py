@@ -28,15 +28,20 @@ __all__ = [
     "Destination",
     "Endpoint",
     "Facet",
+    "Grant",
+    "OAuthApplication",
     "Property",
     "PropertyType",
     "Style",
     "Surface",
+    "TokenFlow",
     "Version",
     "northwind",
 ]
 
 PropertyType = Literal["string", "number", "integer", "date-time"]
+TokenFlow = Literal["destination", "oauth2"]
+Grant = Literal["version", "destination", "tenant"]
 Collation = Literal["ordinal", "case-insensitive"]
 RANGE_OPERATORS = ("gt", "gte", "lt", "lte")
 
@@ -128,6 +133,16 @@ class Application:
 
 
 @dataclass(frozen=True)
+class OAuthApplication(Application):
+    """An application of the customer at the authorization server (OAuth2 client credentials), registered on
+    the version that lists it. Its `grant` says which protected versions its tokens are for, counted from that
+    version: "version" (that one), "destination" (every version of its destination), "tenant" (every
+    protected version of the customer)."""
+
+    grant: Grant = "version"
+
+
+@dataclass(frozen=True)
 class Surface:
     """The optional request features one method declares; paging, filters and search are always there."""
 
@@ -174,6 +189,10 @@ class Version:
     languages: tuple[str, ...]
     endpoints: tuple[Endpoint, ...]
     applications: tuple[Application, ...] = ()
+    # Applications at the authorization server (the OAuth2 flow), registered on this version.
+    oauth_applications: tuple[OAuthApplication, ...] = ()
+    # The flow the version's consumers get credentials for: what a targets.toml for it says.
+    token_flow: TokenFlow = "destination"
     token_ttl: int = 3600
     style: Style = Style()
     # The candidate this version is served as (see `candidates.py`), whose version fault the server asks
@@ -186,6 +205,11 @@ class Version:
 
     def application(self, client_id: str) -> Application | None:
         return next((app for app in self.applications if app.client_id == client_id), None)
+
+    @property
+    def oauth_demo(self) -> OAuthApplication | None:
+        """The OAuth2 application granted this version alone, the one a targets.toml for it uses."""
+        return next((app for app in self.oauth_applications if app.grant == "version"), None)
 
 
 @dataclass(frozen=True)
@@ -215,6 +239,21 @@ class Customer:
 
     def versions(self) -> list[tuple[Destination, Version]]:
         return [(dest, version) for dest in self.destinations for version in dest.versions]
+
+    def oauth_application(self, client_id: str) -> tuple[OAuthApplication, frozenset[str]] | None:
+        """The OAuth2 application with `client_id` and the destination ids of the protected versions its
+        grant covers; None when there is no such application."""
+        for destination, version in self.versions():
+            for app in version.oauth_applications:
+                if app.client_id == client_id:
+                    return app, self._reach(app.grant, destination, version)
+        return None
+
+    def _reach(self, grant: Grant, destination: Destination, version: Version) -> frozenset[str]:
+        if grant == "version":
+            return frozenset({version.destination_id})
+        versions = destination.versions if grant == "destination" else [v for _, v in self.versions()]
+        return frozenset(v.destination_id for v in versions if v.protected)
 
 
 def _headers(en: str, sv: str, de: str) -> tuple[tuple[str, str], ...]:
@@ -356,10 +395,18 @@ def _fitted(endpoint: Endpoint, data: Dataset, facets: bool) -> Endpoint:
     return replace(endpoint, properties=tuple(props), facets=endpoint.facets if facets else ())
 
 
+# Applications granted more than one version, registered on productCatalog v1.
+_WIDER_GRANTS = (
+    OAuthApplication("demo-oauth-catalog", "demo-oauth-secret-catalog", "destination"),
+    OAuthApplication("demo-oauth-tenant", "demo-oauth-secret-tenant", "tenant"),
+)
+
+
 def _catalogue_version(n: int, style: Style, endpoints: tuple[Endpoint, ...]) -> Version:
     if n >= 3:
         # v3 drops the GET `periodSince` parameter (a breaking change).
         style = replace(style, get=replace(style.get, period=False))
+    oauth = (OAuthApplication(f"demo-oauth-v{n}", f"demo-oauth-secret-v{n}"),)
     return Version(
         name=f"v{n}",
         destination_id=_GUID.format(n),
@@ -367,6 +414,9 @@ def _catalogue_version(n: int, style: Style, endpoints: tuple[Endpoint, ...]) ->
         languages=_LANGUAGES,
         endpoints=endpoints,
         applications=(Application(f"demo-client-v{n}", f"demo-secret-v{n}"),),
+        oauth_applications=oauth + _WIDER_GRANTS if n == 1 else oauth,
+        # Every version serves both flows; v3's consumers are given OAuth2 credentials.
+        token_flow="oauth2" if n == 3 else "destination",
         style=style,
     )
 

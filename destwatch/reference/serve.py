@@ -1,9 +1,10 @@
 """`destwatch serve`: run the reference destination in the foreground and say how to reach it.
 
-The banner lists every destination version's base URL, protection, destination id and demo client id, so a
-new user can fetch a token and curl a version at once. Demo secrets are not printed: they are documented test
-fixtures, and destwatch never prints secrets. Under a document variant it also names the targets.toml settings
-the variant's owner would set; with a candidate, it says what productCatalog v4 does differently from v2.
+The banner lists every destination version's base URL, protection, destination id and demo client ids (both
+token flows), so a new user can fetch a token and curl a version at once. Demo secrets are not printed: they
+are documented test fixtures, and destwatch never prints secrets. Under a document variant it also names the
+targets.toml settings the variant's owner would set; with a candidate, it says what productCatalog v4 does
+differently from v2.
 """
 
 from __future__ import annotations
@@ -91,12 +92,17 @@ def banner(
             lifetime = token_ttl if token_ttl is not None else version.token_ttl
             clients = ", ".join(app.client_id for app in version.applications) or "none"
             lines.append(f"    protected:      yes, demo client id {clients}, tokens live {lifetime} s")
+            if version.oauth_applications:
+                oauth = ", ".join(f"{app.client_id} ({app.grant})" for app in version.oauth_applications)
+                lines.append(f"    OAuth2:         audience {version.destination_id}, client id {oauth}")
         else:
             lines.append("    protected:      no (no token needed)")
     lines += [
         "",
         f"Token: POST {url}/destinations/{{destinationId}}/token with "
-        '{"clientId": "...", "clientSecret": "..."} (demo secrets: see the README).',
+        '{"clientId": "...", "clientSecret": "..."} (demo secrets: see the README),',
+        f"or OAuth2: POST {url}/oauth2/token with the form "
+        "grant_type=client_credentials&client_id=...&client_secret=...&audience=...",
         "Stop with Ctrl+C.",
     ]
     return "\n".join(lines)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from destwatch._tomllines import toml_value
-from destwatch.reference.model import REFERENCE, Customer
+from destwatch.reference.model import REFERENCE, Customer, Version
 
 __all__ = ["EXPECTATIONS", "demo_secrets", "embedded_targets"]
 
@@ -22,7 +22,7 @@ TomlValue = str | int | float | bool | list[str] | list[int]
 EXPECTATIONS: Mapping[str, TomlValue] = {
     "rfc6750_strict": True,
     "token_errors_are_4xx": True,
-    "shared_applications": False,
+    "token_grant": "version",
     "same_data_across_versions": True,
     "localized_properties": ["title", "category", "color"],
 }
@@ -36,12 +36,15 @@ def embedded_targets(
     customer: Customer = REFERENCE,
     expectations: bool = True,
     served_at: str = "",
+    version_tables: Mapping[str, Mapping[str, TomlValue]] | None = None,
 ) -> str:
     """The targets.toml text for every reference version, or only `versions` (`"productCatalog/v1"`), with
-    the reference's `EXPECTATIONS` switched on under `defaults` (unless `expectations` is false).
+    the reference's `EXPECTATIONS` switched on under `defaults` (unless `expectations` is false). A version
+    whose consumers use OAuth2 gets `token_flow = "oauth2"`.
 
     `served_at`: the URL of a reference already serving (`destwatch serve`, a test's server), configured
-    as a real destination; the caller puts `demo_secrets(customer)` in the environment."""
+    as a real destination; the caller puts `demo_secrets(customer)` in the environment. `version_tables`
+    adds keys to versions' tables, or replaces them (`{"productCatalog/v2": {"token_grant": "tenant"}}`)."""
     wanted = set(versions) if versions is not None else None
     promised = EXPECTATIONS if expectations else {}
     lines = [*_table("defaults", {**promised, **(defaults or {})} or None), *_table("reference", reference)]
@@ -61,26 +64,44 @@ def embedded_targets(
                 "protected": version.protected,
                 "languages": list(version.languages),
             }
+            if version.protected and version.token_flow == "oauth2":
+                settings["token_flow"] = "oauth2"
             if served_at:
-                settings["destination_id"] = version.destination_id
-            if served_at and version.protected and version.applications:
-                settings["client_id"] = version.applications[0].client_id
-                settings["client_secret"] = f"${{{_secret_variable(destination.name, version.name)}}}"
+                settings |= _served_version(served_at, destination.name, version)
+            settings |= (version_tables or {}).get(f"{destination.name}/{version.name}", {})
             lines += _table(f"destinations.{destination.name}.versions.{version.name}", settings)
     return "\n".join(lines)
 
 
+def _served_version(served_at: str, destination: str, version: Version) -> dict[str, TomlValue]:
+    """What a targets.toml says of a served reference version: its ids and its demo application."""
+    settings: dict[str, TomlValue] = {"destination_id": version.destination_id}
+    oauth = version.protected and version.token_flow == "oauth2"
+    application = version.oauth_demo if oauth else (version.applications or (None,))[0]
+    if oauth:
+        # The destination's token_url is the destination flow's: this version names its own.
+        settings |= {"token_url": f"{served_at}/oauth2/token", "audience": version.destination_id}
+    if version.protected and application is not None:
+        settings["client_id"] = application.client_id
+        settings["client_secret"] = f"${{{_secret_variable(destination, version.name, oauth=oauth)}}}"
+    return settings
+
+
 def demo_secrets(customer: Customer = REFERENCE) -> dict[str, str]:
-    """The environment a served reference's targets.toml reads: each protected version's demo secret."""
-    return {
-        _secret_variable(destination.name, version.name): version.applications[0].client_secret
-        for destination, version in customer.versions()
-        if version.protected and version.applications
-    }
+    """The environment a served reference's targets.toml reads: each protected version's demo secret, and
+    the OAuth2 one for the versions whose consumers use OAuth2."""
+    found = {}
+    for destination, version in customer.versions():
+        if version.protected and version.applications:
+            found[_secret_variable(destination.name, version.name)] = version.applications[0].client_secret
+        if version.protected and version.token_flow == "oauth2" and version.oauth_demo is not None:
+            variable = _secret_variable(destination.name, version.name, oauth=True)
+            found[variable] = version.oauth_demo.client_secret
+    return found
 
 
-def _secret_variable(destination: str, version: str) -> str:
-    return f"DESTWATCH_DEMO_{destination}_{version}_SECRET".upper()
+def _secret_variable(destination: str, version: str, *, oauth: bool = False) -> str:
+    return f"DESTWATCH_DEMO_{destination}_{version}_{'OAUTH_' if oauth else ''}SECRET".upper()
 
 
 def _table(name: str, values: Mapping[str, TomlValue] | None) -> list[str]:

@@ -2,9 +2,10 @@
 
 Each operation (GET and POST of every endpoint) gets the real credential first, as a control, then each
 forgery: no Authorization, an empty Bearer value, other schemes, a random string, the signature altered,
-`alg: none`, the token in the query string, an expired token and the tokens of other versions. Every one
-must get a status from `auth_reject_statuses` (default 401, 403) and no `results`. A 401 without a
-`WWW-Authenticate` challenge is a warning, or a failure under `rfc6750_strict = true`.
+`alg: none`, the token in the query string, an expired token and the tokens of other versions whose grant
+does not reach this one (`token_grant`; for OAuth2 tokens, another audience). Every one must get a status
+from `auth_reject_statuses` (default 401, 403) and no `results`. A 401 without a `WWW-Authenticate`
+challenge is a warning, or a failure under `rfc6750_strict = true`.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ import pytest
 
 from destwatch import jwt_tamper
 from destwatch._files import json_or_none
-from destwatch.authkit import AuthKit, Expiry
+from destwatch.authkit import AuthKit, Expiry, covers, declared_grant
 from destwatch.config import VersionTarget
 from destwatch.failures import violation
 from destwatch.run import Run
+from destwatch.tokens import Token
 
 METHODS = ("GET", "POST")
 
@@ -29,15 +31,16 @@ class MissingChallengeWarning(UserWarning):
 
 
 def _foreign_tokens(target: VersionTarget, dw_run: Run, auth: AuthKit) -> dict[str, str]:
-    # Tokens of other versions are forgeries only where the target says applications are version-bound.
-    if target.settings.shared_applications is not False:
-        return {}
+    # A token of another version is a forgery here only where that version's grant says it does not reach
+    # this one (an unset grant says nothing, so its tokens are left out).
     tokens = {}
     for other in dw_run.targets:
-        if other.protected and other.id != target.id:
-            grant = auth.grant(other)
-            if grant.response.status_code == 200:
-                tokens[other.id] = grant.token
+        grant = declared_grant(other) if other.protected and other.id != target.id else None
+        if grant is None or covers(grant, other, target):
+            continue
+        answer = auth.grant(other).answer
+        if isinstance(answer, Token):
+            tokens[other.id] = answer.access_token
     return tokens
 
 

@@ -22,7 +22,13 @@ from destwatch.cli import app, main
 ROOT = Path(__file__).resolve().parents[2]
 DESTWATCH = str(Path(sys.executable).with_name("destwatch"))
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.")
-_SECRETS = {f"DW_E2E_V{n}_SECRET": f"demo-secret-v{n}" for n in (1, 2, 3)}
+# v3's consumers use OAuth2 (token_flow = "oauth2" in targets.toml): its application is the OAuth2 one.
+_CLIENTS = {1: "demo-client-v1", 2: "demo-client-v2", 3: "demo-oauth-v3"}
+_SECRETS = {
+    "DW_E2E_V1_SECRET": "demo-secret-v1",
+    "DW_E2E_V2_SECRET": "demo-secret-v2",
+    "DW_E2E_V3_SECRET": "demo-oauth-secret-v3",
+}
 
 
 @dataclass(frozen=True)
@@ -52,10 +58,10 @@ def _destwatch(tmp: Path, *args: str, env: dict[str, str] | None = None) -> Ran:
 def _env_targets(tmp: Path) -> Path:
     """The embedded reference with credentials taken from environment variables, as for a real destination."""
     text = (ROOT / "targets.toml").read_text(encoding="utf-8")
-    for n in (1, 2, 3):
+    for n, client_id in _CLIENTS.items():
         text = text.replace(
             f"[destinations.productCatalog.versions.v{n}]\n",
-            f'[destinations.productCatalog.versions.v{n}]\nclient_id = "demo-client-v{n}"\n'
+            f'[destinations.productCatalog.versions.v{n}]\nclient_id = "{client_id}"\n'
             f'client_secret = "${{DW_E2E_V{n}_SECRET}}"\n',
         )
     path = tmp / "targets.toml"

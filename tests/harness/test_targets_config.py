@@ -9,8 +9,9 @@ from types import SimpleNamespace
 import pytest
 from typer.testing import CliRunner
 
+from destwatch.authkit import declared_grant
 from destwatch.cli import app
-from destwatch.config import DEFAULT_TOKEN_URL, ConfigError, load_targets
+from destwatch.config import DEFAULT_OAUTH2_TOKEN_URL, DEFAULT_TOKEN_URL, ConfigError, load_targets
 from destwatch.reference.embedded import Embedded
 from destwatch.run import Run, RunOptions
 
@@ -100,7 +101,83 @@ def test_embedded_versions_take_ids_and_demo_credentials_from_the_reference() ->
     assert v1.destination_id == "3f6c1a52-8d0e-4b7a-9c31-0a1e5d2b7c01"
     assert v1.token_url == "http://127.0.0.1:9/destinations/3f6c1a52-8d0e-4b7a-9c31-0a1e5d2b7c01/token"
     assert v1.client_id is not None and v1.client_id.get_secret_value() == "demo-client-v1"
+    assert (v1.token_flow, v1.audience) == ("destination", None)
     assert resolved["googleMarketplace/v1"].client_secret is None
+    # v3's consumers use OAuth2: the reference's authorization server, its audience, its OAuth2 application.
+    v3 = resolved["productCatalog/v3"]
+    assert (v3.token_flow, v3.token_url) == ("oauth2", "http://127.0.0.1:9/oauth2/token")
+    assert v3.audience == "3f6c1a52-8d0e-4b7a-9c31-0a1e5d2b7c03"
+    assert v3.client_id is not None and v3.client_id.get_secret_value() == "demo-oauth-v3"
+
+
+_OAUTH2 = """
+[destinations.shop]
+base_url = "https://global.occtoo.com/{customer}/{destination}"
+customer = "acme"
+token_flow = "oauth2"
+
+[destinations.shop.versions.v1]
+protected = true
+audience = "${DW_T_DEST_ID}"
+client_id = "${DW_T_CLIENT_ID}"
+client_secret = "${DW_T_SECRET}"
+languages = ["en"]
+
+[destinations.shop.versions.v2]
+protected = true
+token_flow = "destination"
+destination_id = "guid-2"
+client_id = "${DW_T_CLIENT_ID}"
+client_secret = "${DW_T_SECRET}"
+languages = ["en"]
+"""
+
+
+@pytest.mark.usefixtures("credentials")
+def test_an_oauth2_version_needs_an_audience_not_a_destination_id_and_asks_occtoos_authorization_server(
+    tmp_path: Path,
+) -> None:
+    v1, v2 = load_targets(_write(tmp_path, _OAUTH2)).version_targets()
+    assert (v1.token_flow, v1.audience, v1.token_url) == ("oauth2", "3f6c-guid", DEFAULT_OAUTH2_TOKEN_URL)
+    assert v1.destination_id == ""
+    # A version may keep the destination flow while its destination uses OAuth2.
+    assert (v2.token_flow, v2.audience) == ("destination", None)
+    assert v2.token_url == DEFAULT_TOKEN_URL.format(destination_id="guid-2")
+
+
+@pytest.mark.usefixtures("credentials")
+def test_a_destinations_token_url_belongs_to_its_flow_and_a_version_can_name_its_own(tmp_path: Path) -> None:
+    text = _OAUTH2.replace(
+        'token_flow = "oauth2"\n', 'token_url = "https://tokens.example/{destination_id}"\n', 1
+    )
+    text = text.replace('audience = "${DW_T_DEST_ID}"', 'token_flow = "oauth2"\naudience = "${DW_T_DEST_ID}"')
+    v1, v2 = load_targets(_write(tmp_path, text)).version_targets()
+    # The destination's URL is a destination-flow template: the OAuth2 version does not inherit it.
+    assert (v1.token_flow, v1.token_url) == ("oauth2", DEFAULT_OAUTH2_TOKEN_URL)
+    assert v2.token_url == "https://tokens.example/guid-2"
+    own = text.replace(
+        'token_flow = "oauth2"\naudience',
+        'token_flow = "oauth2"\ntoken_url = "https://a.example/t"\naudience',
+    )
+    assert load_targets(_write(tmp_path, own)).version_targets()[0].token_url == "https://a.example/t"
+
+
+@pytest.mark.parametrize(
+    ("settings", "grant"),
+    [
+        ("", None),
+        ('token_grant = "destination"', "destination"),
+        ("shared_applications = false", "version"),
+        ("shared_applications = true", None),
+        # The new key decides when both are set (e.g. an old default beside a version's own grant).
+        ('shared_applications = false\ntoken_grant = "tenant"', "tenant"),
+    ],
+)
+def test_token_grant_is_read_with_shared_applications_as_its_old_spelling(
+    tmp_path: Path, settings: str, grant: str | None
+) -> None:
+    (v1,) = load_targets(_write(tmp_path, f"[defaults]\n{settings}\n" + _BASE)).version_targets()
+    assert declared_grant(v1) == grant
 
 
 _BASE = """
@@ -260,6 +337,34 @@ _BAD = [
         _BASE.replace("protected = false", "protected = true"),
         5,
         ["a protected version needs client_id", 'client_id = "${SHOP_V1_CLIENT_ID}"'],
+    ),
+    (
+        "oauth2-without-audience",
+        _BASE.replace("protected = false", 'protected = true\ntoken_flow = "oauth2"'),
+        5,
+        [
+            "destinations.shop.versions.v1.audience",
+            'token_flow = "oauth2" needs an audience',
+            'audience = "${SHOP_V1_AUDIENCE}"',
+        ],
+    ),
+    (
+        "audience-without-oauth2",
+        _BASE.replace("protected = false", 'protected = false\naudience = "guid-1"'),
+        7,
+        ['audience is only sent by token_flow = "oauth2"', 'add token_flow = "oauth2"'],
+    ),
+    (
+        "unknown-token-flow",
+        _BASE.replace("protected = false", 'protected = false\ntoken_flow = "oauth"'),
+        7,
+        ["destinations.shop.versions.v1.token_flow", "'destination' or 'oauth2'"],
+    ),
+    (
+        "unknown-token-grant",
+        '[defaults]\ntoken_grant = "everywhere"\n' + _BASE,
+        2,
+        ["defaults.token_grant", "'version', 'destination' or 'tenant'"],
     ),
 ]
 

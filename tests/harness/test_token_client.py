@@ -1,14 +1,18 @@
-"""Tokens: cached for their lifetime, refreshed once on a 401, 429 Retry-After honoured, no leaks."""
+"""Tokens: cached for their lifetime, refreshed once on a 401, 429 Retry-After honoured, no leaks; answers
+read liberally (a numeric string, a JWT's earlier `exp`), unusable ones named; both flows, one mechanism."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
-from steered import SECRET, SteeredDestination
+from steered import AUDIENCE, CLIENT_ID, SECRET, SteeredDestination, oauth2_target
 
 from destwatch.config import VersionTarget
 from destwatch.errors import NoAnswer, TokenError
 from destwatch.http import Client
 from destwatch.redact import redact
+from destwatch.tokens import TokenAnswerWarning
 
 
 class _Clock:
@@ -132,6 +136,8 @@ def _fields(target: VersionTarget) -> dict[str, object]:
         "client_id",
         "client_secret",
         "embedded",
+        "token_flow",
+        "audience",
     )
     return {name: getattr(target, name) for name in names}
 
@@ -145,3 +151,128 @@ def test_a_failed_token_fetch_is_remembered_not_retried_per_caller(
         with pytest.raises(TokenError, match="answered 401"):
             client.token()
     assert steered.steer.token_requests == 1
+
+
+def test_expires_in_as_a_numeric_string_is_read_as_its_number_with_a_warning(
+    steered: SteeredDestination, shop: VersionTarget
+) -> None:
+    steered.steer.expires_in, steered.steer.expires_in_text = 100, True
+    clock = _Clock()
+    client = Client(shop, clock=clock)
+    with pytest.warns(
+        TokenAnswerWarning, match=r"shop/v1: expiresIn is the string '100', not the documented"
+    ):
+        first = client.token()
+        clock.now += 89
+        assert client.token() == first
+        clock.now += 2
+        assert client.token() != first and client.tokens_fetched == 2
+
+
+def test_renewal_follows_a_jwt_exp_earlier_than_expires_in(
+    steered: SteeredDestination, shop: VersionTarget
+) -> None:
+    # The answer promises an hour; the JWT itself dies in 100 s, so it is renewed about 10 s before that.
+    steered.steer.exp_in = 100
+    clock = _Clock()
+    client = Client(shop, clock=clock)
+    first = client.token()
+    token = client.cached_token()
+    assert token is not None and token.expires_in == 3600 and 99 < token.lifetime <= 100
+    clock.now += 85
+    assert client.token() == first
+    clock.now += 10
+    assert client.token() != first and steered.steer.token_requests == 2
+
+
+def test_an_exp_that_only_rounds_expires_in_down_changes_nothing(
+    steered: SteeredDestination, shop: VersionTarget
+) -> None:
+    # `exp` is whole seconds: a token living its full `expiresIn` may show up to a second less.
+    steered.steer.expires_in, steered.steer.exp_in = 100, 100
+    client = Client(shop)
+    client.token()
+    token = client.cached_token()
+    assert token is not None and token.exp_in is None and token.lifetime == 100
+
+
+@pytest.mark.parametrize(
+    ("answer", "words"),
+    [
+        (b"<html><body>Service Unavailable</body></html>", "the token answer is not JSON"),
+        (
+            json.dumps({"token": "x", "expiresIn": 3600}).encode(),
+            "no string accessToken (keys: ['expiresIn', 'token'])",
+        ),
+        (b"", "the token answer is an empty body"),
+        (json.dumps([{"accessToken": "x"}]).encode(), "the token answer is a JSON list"),
+        (
+            json.dumps({"accessToken": "abcdef", "expiresIn": "soon"}).encode(),
+            "no positive expiresIn (got 'soon')",
+        ),
+        (json.dumps({"accessToken": "abcdef", "expiresIn": 0}).encode(), "no positive expiresIn (got 0)"),
+    ],
+    ids=["html", "no-access-token", "empty-200", "json-list", "expires-in-words", "expires-in-zero"],
+)
+def test_an_unusable_token_answer_is_a_token_error_saying_what_is_wrong(
+    steered: SteeredDestination, shop: VersionTarget, answer: bytes, words: str
+) -> None:
+    steered.steer.token_answer = answer
+    with pytest.raises(TokenError) as caught:
+        Client(shop).token()
+    assert str(caught.value).startswith("shop/v1: ") and words in str(caught.value)
+
+
+def test_a_jwt_already_expired_on_arrival_is_a_token_error(
+    steered: SteeredDestination, shop: VersionTarget
+) -> None:
+    steered.steer.exp_in = -30
+    with pytest.raises(
+        TokenError, match=r"shop/v1: the token has expired on arrival: its exp lies 3\d s in the past"
+    ):
+        Client(shop).token()
+
+
+def test_oauth2_sends_the_form_reads_the_snake_case_answer_and_reuses_the_token(
+    steered: SteeredDestination, shop: VersionTarget
+) -> None:
+    steered.steer.expires_in = 100
+    clock = _Clock()
+    client = Client(oauth2_target(shop), clock=clock)
+    first = client.token()
+    clock.now += 89
+    assert client.token() == first and client.tokens_fetched == 1
+    clock.now += 2
+    assert client.token() != first and client.tokens_fetched == 2
+    assert steered.steer.forms == 2 * [
+        {
+            "grant_type": "client_credentials",
+            "client_id": CLIENT_ID,
+            "client_secret": SECRET,
+            "audience": AUDIENCE,
+        }
+    ]
+    # Token requests are recorded like every other request, the secret masked in the form body.
+    recorded = [e for e in client.recorder.exchanges if e.url.endswith("/oauth2/token")]
+    assert len(recorded) == 2 and SECRET not in recorded[0].request_body
+    assert "client_secret=[redacted]" in recorded[0].request_body
+    # And the token opens data requests like a destination-flow token does.
+    assert client.get("items").status_code == 200
+
+
+def test_an_oauth2_refusal_names_its_error_but_never_the_secret(
+    steered: SteeredDestination, shop: VersionTarget
+) -> None:
+    wrong = VersionTarget(**{**_fields(oauth2_target(shop)), "client_id": shop.client_secret})
+    with pytest.raises(TokenError) as caught:
+        Client(wrong).token()
+    message = str(caught.value)
+    assert "answered 401: invalid_client (who are you?)" in message and "check the client id" in message
+    assert SECRET not in message and SECRET not in repr(caught.value)
+
+
+def test_form_encoded_secrets_are_masked_even_when_percent_encoding_hides_them() -> None:
+    # `a+b/c=` registered as a secret is `a%2Bb%2Fc%3D` in a form: only the field name can tell.
+    body = "grant_type=client_credentials&client_id=c-1&client_secret=a%2Bb%2Fc%3D&audience=api-1"
+    assert redact(body) == body.replace("a%2Bb%2Fc%3D", "[redacted]")
+    assert redact("?access_token=opaque-value-42&top=1") == "?access_token=[redacted]&top=1"

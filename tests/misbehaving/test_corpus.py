@@ -20,16 +20,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import httpx
 import pytest
-from gaterun import GateRun, outcome_problems, run_destwatch, targets_toml
+from gaterun import SECRET, GateRun, outcome_problems, run_destwatch, targets_toml
 from proxy import Family, Mangle, MisbehavingProxy, Rule
 
 SMOKE = ("smoke",)
+AUTH = ("auth",)
 DATA = ("smoke", "shape")
 FUZZ = ("smoke", "shape", "fuzz")  # the fuzzer has its own transport: it must be bounded too
 WITHIN = 45.0  # seconds: generous, but a hang at timeout = 2 must not cost one timeout per test
 JSON_ERROR = json.dumps({"error": "internal", "detail": "something broke"}).encode()
+# How destwatch words a crash of its own (exit 4): never the answer to what a destination did.
+CRASH = ("please report", "destwatch error")
 Address = Literal["proxy", "https", "closed-port", "dns"]
+V2_ID = "3f6c1a52-8d0e-4b7a-9c31-0a1e5d2b7c02"
 
 
 @dataclass(frozen=True)
@@ -179,6 +184,24 @@ CASES = [
         ("accessToken",),
         SMOKE,
     ),
+    # The auth suite's own grants are read by the run's parser: an unusable answer is the destination's broken
+    # contract (exit 1), not a crash of destwatch (exit 4).
+    Case(
+        "token-html-auth",
+        answer("token", 200, b"<html>oops</html>", "text/html"),
+        1,
+        ("the token answer is not JSON",),
+        AUTH,
+        never_says=CRASH,
+    ),
+    Case(
+        "token-no-access-token-auth",
+        answer("token", 200, b'{"token": "x", "expiresIn": 3600}'),
+        1,
+        ("no string accessToken",),
+        AUTH,
+        never_says=CRASH,
+    ),
     Case(
         "token-hang",
         Rule("token", Mangle.HANG),
@@ -264,6 +287,7 @@ REQUIRED = {
     *("hang-data", "drip-data", "reset-data", "reset-mid-body", "close-mid-body", "html-200", "huge-body"),
     *("429-short", "429-long", "data-503"),
     *("token-500", "token-html", "token-no-access-token", "token-hang", "token-closed", "token-redirect"),
+    *("token-html-auth", "token-no-access-token-auth"),
     *("doc-404", "doc-invalid-json", "doc-not-openapi", "doc-hang"),
     *("redirect-same-host", "redirect-other-host", "tls-handshake-failure", "wrong-port", "dns-failure"),
 }
@@ -311,6 +335,24 @@ def test_control_the_honest_destination_behind_the_proxy_passes_every_check(
     assert not problems, explain("control", run, problems, proxy)
     assert min(proxy.count("token"), proxy.count("document"), proxy.count("data")) > 0
     assert proxy.count("other") == proxy.trap_hits == 0 and proxy.errors == []
+
+
+def test_a_numeric_string_expires_in_is_read_as_its_number_with_a_warning_not_a_failure(
+    proxy: MisbehavingProxy, upstream: str, tmp_path: Path
+) -> None:
+    # One of Occtoo's formatters declares `expiresIn` a string: every token answer says "3600", the token
+    # itself real. The clauses about refused requests are left out: this answer would hand them a token.
+    fields = {"clientId": "demo-client-v2", "clientSecret": SECRET}
+    granted = httpx.post(f"{upstream}/destinations/{V2_ID}/token", json=fields).json()
+    body = json.dumps({"accessToken": granted["accessToken"], "expiresIn": "3600"}).encode()
+    proxy.rule = answer("token", 200, body)
+    args = [*suite_args(("smoke", "auth")), "--", "-k", "not bad_token_request"]
+    run = run_destwatch(tmp_path, targets_toml(proxy.url), args, kill_after=WITHIN + 2)
+    problems = outcome_problems(
+        run, exit_code=0, within=WITHIN, says=("TokenAnswerWarning", "expiresIn is the string '3600'")
+    )
+    assert not problems, explain("numeric-string expiresIn", run, problems, proxy)
+    assert (run.summary() or {})["totals"]["passed"] >= 10
 
 
 def test_a_fully_hung_version_at_the_default_timeout_is_given_up_within_a_minute(

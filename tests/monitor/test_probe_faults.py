@@ -41,7 +41,7 @@ CASES = {
     "post-skips-auth": Case(V2, "no-token", "POST /products without a token answered 200"),
     # Deferred by the first cycle's budget (the token took its request), it runs first in the second.
     "token-500-on-bad-body": Case(
-        V2, "token-errors", "a token request whose body is not JSON answered 500", cycles=2
+        V2, "token-errors", "a token request with a body that is not JSON answered 500", cycles=2
     ),
     "top-exceeded": Case(V2, "get", "answered 2 results to top=1", also=frozenset({"post"})),
 }

@@ -16,7 +16,14 @@ from typer.testing import CliRunner
 
 from destwatch.cli import app
 
-SECRETS = ("demo-secret-v1", "demo-secret-v2", "demo-secret-v3", "hook-key-0a1b2c3d", "notify-key-9f8e7d")
+# v3's consumers use OAuth2: the monitor asks the reference's authorization server with its OAuth2 secret.
+SECRETS = (
+    "demo-secret-v1",
+    "demo-secret-v2",
+    "demo-oauth-secret-v3",
+    "hook-key-0a1b2c3d",
+    "notify-key-9f8e7d",
+)
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.")
 
 

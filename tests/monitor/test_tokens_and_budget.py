@@ -1,33 +1,51 @@
-"""Tokens are reused across cycles until shortly before they expire (one token request per lifetime),
-`token-errors` runs once per lifetime, and no cycle sends a version more than 2 + 3 per endpoint requests:
-the optional steps take turns when the budget is spent."""
+"""Tokens are reused across cycles until shortly before they expire (one token request per lifetime, in
+either token flow), `token-errors` runs once per lifetime, and no cycle sends a version more than 2 + 3 per
+endpoint requests: the optional steps take turns when the budget is spent."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from monkit import FakeClock, monitor_on, version
 
 from destwatch.monitor.outcomes import OPTIONAL_STEPS, Outcome
 from destwatch.monitor.probe import request_budget
 
-V1, V2 = "productCatalog/v1", "productCatalog/v2"
+# The reference's v2 asks the destination for tokens, v3 its OAuth2 authorization server.
+V1, V2, V3 = "productCatalog/v1", "productCatalog/v2", "productCatalog/v3"
 
 
-def test_one_token_per_lifetime_reused_across_cycles(tmp_path: Path) -> None:
+@pytest.mark.parametrize("target", [V2, V3], ids=["destination-flow", "oauth2"])
+def test_one_token_per_lifetime_reused_across_cycles(tmp_path: Path, target: str) -> None:
     clock = FakeClock()
-    with monitor_on(tmp_path, clock=clock, versions=[V2], reference={"token_ttl": 3600}) as monitor:
+    with monitor_on(tmp_path, clock=clock, versions=[target], reference={"token_ttl": 3600}) as monitor:
         client = lambda: monitor.probes[0].client  # noqa: E731
+        assert client().target.token_flow == ("oauth2" if target == V3 else "destination")
         details = []
         for _ in range(30):  # half an hour at one cycle a minute
-            details.append(version(monitor.cycle(), V2).step("token").detail)  # type: ignore[union-attr]
+            details.append(version(monitor.cycle(), target).step("token").detail)  # type: ignore[union-attr]
             clock.advance(60)
         assert client().tokens_fetched == 1
         assert details[0] == "granted, expires in 3600 s" and details[1] == "reused, expires in 3540 s"
         # Shortly before the end of its lifetime (60 s of margin), the next cycle fetches a new one.
         clock.advance(3600 - 30 * 60 - 60)
-        renewed = version(monitor.cycle(), V2).step("token")
+        renewed = version(monitor.cycle(), target).step("token")
         assert client().tokens_fetched == 2 and renewed.detail == "granted, expires in 3600 s"  # type: ignore[union-attr]
+
+
+def test_token_errors_of_an_oauth2_version_follow_rfc_6749_not_our_expectation(
+    tmp_path: Path,
+) -> None:
+    # token_errors_are_4xx is our own expectation for the destination flow; OAuth2's refusals are RFC 6749's.
+    defaults = {"token_errors_are_4xx": False}
+    with monitor_on(tmp_path, versions=[V2, V3], defaults=defaults, reference={"token_ttl": 600}) as monitor:
+        steps = [(version(cycle, V2), version(cycle, V3)) for cycle in (monitor.cycle(), monitor.cycle())]
+    v2 = {report.step("token-errors").outcome for report, _ in steps}  # type: ignore[union-attr]
+    assert v2 == {Outcome.NOT_APPLICABLE}
+    ran = [report.step("token-errors") for _, report in steps if report.step("token-errors").status]  # type: ignore[union-attr]
+    assert len(ran) == 1 and ran[0].outcome is Outcome.OK  # type: ignore[union-attr]
+    assert ran[0].detail == "a token request with a JSON body, not a form answered 400"  # type: ignore[union-attr]
 
 
 def test_token_errors_runs_once_per_token_lifetime(tmp_path: Path) -> None:

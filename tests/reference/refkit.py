@@ -10,13 +10,16 @@ from typing import Any
 
 import httpx
 
-from destwatch.reference import REFERENCE, RunningServer, Version, candidate_customer
+from destwatch.reference import REFERENCE, OAuthApplication, RunningServer, Version, candidate_customer
 
 CATALOGUE = REFERENCE.destination("productCatalog")
 MARKETPLACE = REFERENCE.destination("googleMarketplace")
 assert CATALOGUE is not None and MARKETPLACE is not None
 V1, V2, V3 = CATALOGUE.versions
 FEED = MARKETPLACE.versions[0]
+# OAuth2 applications granted more than one version (registered on v1).
+CATALOGUE_WIDE = next(app for app in V1.oauth_applications if app.grant == "destination")
+TENANT_WIDE = next(app for app in V1.oauth_applications if app.grant == "tenant")
 # Names, ids and the demo application are the same whichever candidate serves v4.
 V4 = candidate_customer("clean").versions()[3][1]
 assert V4.name == "v4"
@@ -40,6 +43,27 @@ class RefClient:
         app = version.applications[0]
         body = {"clientId": app.client_id, "clientSecret": app.client_secret if secret is None else secret}
         return self.http.post(f"/destinations/{version.destination_id}/token", json=body)
+
+    def oauth_response(
+        self, audience: Version, client: OAuthApplication | None = None, **fields: str
+    ) -> httpx.Response:
+        """An OAuth2 client-credentials request for `audience` by `client` (default: the version's own
+        demo application); `fields` replace or add form fields."""
+        app = client or audience.oauth_demo
+        assert app is not None, f"{audience.name} has no OAuth2 demo application"
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": app.client_id,
+            "client_secret": app.client_secret,
+            "audience": audience.destination_id,
+            **fields,
+        }
+        return self.http.post("/oauth2/token", data=form)
+
+    def oauth_token(self, audience: Version, client: OAuthApplication | None = None) -> str:
+        response = self.oauth_response(audience, client)
+        assert response.status_code == 200, response.text
+        return str(response.json()["access_token"])
 
     def token(self, version: Version) -> str:
         if version.destination_id not in self._tokens:

@@ -32,6 +32,7 @@ from destwatch.reference import (
     VARIANTS,
     Application,
     Candidate,
+    OAuthApplication,
     candidate_customer,
     candidates,
     catalogue,
@@ -114,8 +115,15 @@ def test_candidate_customer_adds_v4_a_copy_of_v2_and_changes_nothing_else(name: 
     v4 = _v4(customer)
     assert v4.destination_id == "3f6c1a52-8d0e-4b7a-9c31-0a1e5d2b7c05" and v4.protected
     assert v4.applications == (Application("demo-client-v4", "demo-secret-v4"),)
+    assert v4.oauth_applications == (OAuthApplication("demo-oauth-v4", "demo-oauth-secret-v4"),)
     assert v4.languages == ("en", "sv", "de") and v4.candidate is CANDIDATES[name]
-    as_v2 = replace(v4, name="v2", destination_id=V2.destination_id, applications=V2.applications)
+    as_v2 = replace(
+        v4,
+        name="v2",
+        destination_id=V2.destination_id,
+        applications=V2.applications,
+        oauth_applications=V2.oauth_applications,
+    )
     assert (replace(as_v2, candidate=None) == V2) is not CANDIDATES[name].document_changes
 
 
@@ -480,7 +488,12 @@ def test_a_seeded_fault_applies_to_v4_too(ref_server_factory: Callable[..., RefC
 def test_embedded_resolves_v4_from_a_targets_toml_and_serves_the_candidate(tmp_path: Path) -> None:
     embedded = Embedded(candidate="default-page-25", token_ttl=60)
     assert embedded.version("northwind", "productCatalog", "v4") == ServedVersion(
-        "3f6c1a52-8d0e-4b7a-9c31-0a1e5d2b7c05", "demo-client-v4", "demo-secret-v4"
+        "3f6c1a52-8d0e-4b7a-9c31-0a1e5d2b7c05",
+        "demo-client-v4",
+        "demo-secret-v4",
+        audience="3f6c1a52-8d0e-4b7a-9c31-0a1e5d2b7c05",
+        oauth_client_id="demo-oauth-v4",
+        oauth_client_secret="demo-oauth-secret-v4",
     )
     text = embedded_targets(customer=candidate_customer("default-page-25"))
     assert "[destinations.productCatalog.versions.v4]" in text

@@ -75,6 +75,36 @@ def _token_500_on_bad_body(faulty: RefClient, clean: RefClient) -> None:
     assert clean.http.post(url, content=b"clientId=x").status_code == 400
 
 
+def _audience_unchecked(faulty: RefClient, clean: RefClient) -> None:
+    assert _with_token(faulty, faulty.oauth_token(V3), version=V1).status_code == 200
+    assert _with_token(clean, clean.oauth_token(V3), version=V1).status_code == 401
+    # Destination-flow tokens are still kept to their version (that is `foreign-token-accepted`).
+    assert _with_token(faulty, faulty.token(V3), version=V1).status_code == 401
+
+
+def _expired_oauth_token_accepted(faulty: RefClient, clean: RefClient) -> None:
+    oauth, destination = faulty.oauth_token(V1), faulty.token(V1)
+    latest = max(jwt.decode(t, options={"verify_signature": False})["exp"] for t in (oauth, destination))
+    time.sleep(max(0.0, latest - time.time()) + 0.05)
+    assert _with_token(faulty, oauth).status_code == 200
+    assert _with_token(faulty, destination).status_code == 401
+
+
+def _invalid_client_500(faulty: RefClient, clean: RefClient) -> None:
+    wrong = faulty.oauth_response(V1, client_secret="wrong")
+    assert wrong.status_code == 500 and wrong.json()["error"] == "invalid_client"
+    assert clean.oauth_response(V1, client_secret="wrong").status_code == 401
+    assert faulty.oauth_response(V1, grant_type="password").status_code == 400
+    assert faulty.token_response(V1, secret="wrong").status_code == 401
+
+
+def _expires_in_beyond_exp(faulty: RefClient, clean: RefClient) -> None:
+    body = faulty.oauth_response(V1).json()
+    claims = jwt.decode(body["access_token"], options={"verify_signature": False})
+    assert claims["exp"] - claims["iat"] == 3600 and body["expires_in"] == 7200
+    assert faulty.token_response(V1).json()["expiresIn"] == 3600
+
+
 def _missing_www_authenticate(faulty: RefClient, clean: RefClient) -> None:
     response = _no_token(faulty, "GET")
     assert response.status_code == 401 and "www-authenticate" not in response.headers
@@ -222,6 +252,10 @@ PROBES: dict[Fault, tuple[dict[str, Any], Probe]] = {
     faults.FOREIGN_TOKEN_ACCEPTED: ({}, _foreign_token_accepted),
     faults.TOKEN_LIFETIME_MISMATCH: ({}, _token_lifetime_mismatch),
     faults.TOKEN_500_ON_BAD_BODY: ({}, _token_500_on_bad_body),
+    faults.AUDIENCE_UNCHECKED: ({}, _audience_unchecked),
+    faults.EXPIRED_OAUTH_TOKEN_ACCEPTED: ({"token_ttl": 1}, _expired_oauth_token_accepted),
+    faults.INVALID_CLIENT_500: ({}, _invalid_client_500),
+    faults.EXPIRES_IN_BEYOND_EXP: ({}, _expires_in_beyond_exp),
     faults.MISSING_WWW_AUTHENTICATE: ({}, _missing_www_authenticate),
     faults.OPENAPI_REQUIRES_TOKEN: ({}, _openapi_requires_token),
     faults.SCHEMA_DRIFT_V2: ({}, _schema_drift_v2),

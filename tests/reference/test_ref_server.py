@@ -161,9 +161,10 @@ def test_serve_banner_lists_every_version_with_ids_and_no_secrets(
     for destination, version in REFERENCE.versions():
         assert f"{url}/northwind/{destination.name}/{version.name}" in banner
         assert version.destination_id in banner
-        for app in version.applications:
+        for app in (*version.applications, *version.oauth_applications):
             assert app.client_id in banner and app.client_secret not in banner
     assert "tokens live 120 s" in banner and "protected:      no" in banner
+    assert f"OAuth2: POST {url}/oauth2/token with the form grant_type=client_credentials" in banner
 
 
 def test_served_destination_answers_a_token_and_every_version(

@@ -57,11 +57,18 @@ def test_a_served_reference_is_configured_as_a_real_destination_with_secrets_fro
         target = loaded[f"{destination.name}/{version.name}"]
         assert not target.embedded
         assert target.base_url == f"http://127.0.0.1:8765/northwind/{destination.name}/{version.name}"
-        if version.protected:
+        if version.protected and version.token_flow == "oauth2":
+            # Its consumers use OAuth2: the authorization server, the API version id, the OAuth2 application.
+            assert (target.token_flow, target.token_url) == ("oauth2", "http://127.0.0.1:8765/oauth2/token")
+            assert target.audience == version.destination_id and version.oauth_demo is not None
+            application = version.oauth_demo
+        elif version.protected:
             assert target.token_url == f"http://127.0.0.1:8765/destinations/{version.destination_id}/token"
+            application = version.applications[0]
+        if version.protected:
             assert (target.client_id.get_secret_value(), target.client_secret.get_secret_value()) == (
-                version.applications[0].client_id,
-                version.applications[0].client_secret,
+                application.client_id,
+                application.client_secret,
             )
     # The file itself names variables, never the secrets.
     assert not [secret for secret in demo_secrets().values() if secret in text]

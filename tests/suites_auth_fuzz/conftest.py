@@ -68,7 +68,8 @@ RunSuite = Callable[..., SuiteRun]
 
 @pytest.fixture
 def run_suite(tmp_path: Path) -> RunSuite:
-    """`run_suite("fuzz", fault=..., defaults={"examples": 5}, targets=["productCatalog/v1"])`."""
+    """`run_suite("fuzz", fault=..., defaults={"examples": 5}, targets=["productCatalog/v1"])`;
+    `version_tables` add keys to versions' tables, `pytest_args` go after `--`."""
     counter = iter(range(1000))
 
     def run(
@@ -78,12 +79,18 @@ def run_suite(tmp_path: Path) -> RunSuite:
         defaults: Mapping[str, Any] | None = None,
         reference: Mapping[str, Any] | None = None,
         targets: tuple[str, ...] = (),
+        version_tables: Mapping[str, Mapping[str, Any]] | None = None,
+        pytest_args: tuple[str, ...] = (),
     ) -> SuiteRun:
         workdir = tmp_path / f"run{next(counter)}"
         workdir.mkdir()
         targets_file = workdir / "targets.toml"
         targets_file.write_text(
-            embedded_targets(defaults={"max_rps": 1000.0, **(defaults or {})}, reference=reference)
+            embedded_targets(
+                defaults={"max_rps": 1000.0, **(defaults or {})},
+                reference=reference,
+                version_tables=version_tables,
+            )
         )
         reports = workdir / "reports"
         command = [str(DESTWATCH), "run", "--targets", str(targets_file), "--reports", str(reports)]
@@ -95,6 +102,8 @@ def run_suite(tmp_path: Path) -> RunSuite:
             command += ["--fault", fault]
         if seed is not None:
             command += ["--seed", str(seed)]
+        if pytest_args:
+            command += ["--", *pytest_args]
         done = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=600, check=False)
         return SuiteRun(done.returncode, done.stdout + done.stderr, reports)
 

@@ -19,7 +19,7 @@ from destwatch.gate import GateRequest, run_gate
 from destwatch.reference import FAULTS, VARIANTS
 from destwatch.reference.targets import embedded_targets
 
-V1, V2 = "productCatalog/v1", "productCatalog/v2"
+V1, V2, V3 = "productCatalog/v1", "productCatalog/v2", "productCatalog/v3"
 FEED = "googleMarketplace/v1"
 # Owners' expectations the repository's own targets.toml states too (see its comments).
 _DEFAULTS = {"max_rps": 1000.0, "localized_properties": ["title", "category", "color"], "examples": 3}
@@ -54,10 +54,26 @@ CATCHERS = {
         "auth", "without_valid_credentials", "bearer: requests without valid", (V1,)
     ),
     "foreign-token-accepted": Catcher(
-        "auth", "every_other", "token: tokens of one destination version are rejected", (V1, V2)
+        "auth", "reaches_exactly", "token: a token is rejected by every version outside its grant", (V1, V2)
     ),
     "token-lifetime-mismatch": Catcher("auth", "exp_minus_iat", "token: a JWT's exp - iat", (V1,)),
     "token-500-on-bad-body": Catcher("auth", "bad_token_request", "token: bad credentials", (V1,)),
+    # The OAuth2 faults: productCatalog v3 is the reference's OAuth2 version.
+    "audience-unchecked": Catcher(
+        "auth", "reaches_exactly", "token: a token is rejected by every version outside its grant", (V1, V3)
+    ),
+    "expired-oauth-token-accepted": Catcher(
+        "auth",
+        "lifetime_has_passed",
+        "token: tokens are rejected once their expires_in has passed",
+        (V3,),
+        _SHORT_TOKENS,
+        {"token_ttl": 2},
+    ),
+    "invalid-client-500": Catcher(
+        "auth", "bad_token_request", "token: bad client credentials get a 4xx and invalid_client", (V3,)
+    ),
+    "expires-in-beyond-exp": Catcher("auth", "exp_minus_iat", "token: a JWT's exp - iat", (V3,)),
     "missing-www-authenticate": Catcher(
         "auth",
         "without_valid_credentials",
