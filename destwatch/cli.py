@@ -19,7 +19,8 @@ from rich.text import Text
 
 import destwatch
 from destwatch._cli_options import TargetOption, TargetsOption, VersionOption
-from destwatch.config import Targets, load_targets
+from destwatch._tomllines import toml_value
+from destwatch.config import OUR_EXPECTATIONS, Targets, VersionTarget, load_targets
 from destwatch.errors import ConfigError
 from destwatch.exit_codes import ExitCode
 from destwatch.merge import merge_reports
@@ -150,6 +151,12 @@ def targets_command(
             help="one matrix job per `version`, or per `destination` (keeps its cross-version clauses)",
         ),
     ] = "version",
+    explain: Annotated[
+        bool,
+        typer.Option("--explain", help="every setting of every version in effect, and where it came from"),
+    ] = False,
+    target: TargetOption = None,
+    version: VersionOption = None,
 ) -> None:
     """Print the resolved matrix (destination x version x endpoint), secrets masked."""
     from destwatch import gate
@@ -159,6 +166,10 @@ def targets_command(
     try:
         if matrix:
             typer.echo(json.dumps(job_matrix(load_targets(path), by=by)))
+            return
+        if explain:
+            options = RunOptions(targets=path, names=tuple(target or ()), versions=tuple(version or ()))
+            _print_settings(console, Run.check(options))
             return
         if check:
             listed = Run.check(RunOptions(targets=path))
@@ -185,6 +196,20 @@ def job_matrix(config: Targets, *, by: str = "version") -> dict[str, list[dict[s
         names = list(dict.fromkeys(name.split("/")[0] for name in names))
     jobs = [(name, name.replace("/", "-")) for name in names]
     return {"include": [{"target": name, "name": slug, "reports": f"reports/{slug}"} for name, slug in jobs]}
+
+
+def _print_settings(console: Console, versions: list[VersionTarget]) -> None:
+    """Each version's settings in effect, with the table each value came from and whose rule it is."""
+    for version in versions:
+        table = Table(title=f"{version.id} ({version.base_url})", title_justify="left")
+        table.add_column("setting", no_wrap=True)
+        for column in ("value", "from", "rule"):
+            table.add_column(column, overflow="fold")
+        for name, value in version.settings.model_dump().items():
+            rule = "ours: a warning while unset" if name in OUR_EXPECTATIONS else ""
+            shown = "unset" if value is None else toml_value(value)
+            table.add_row(name, Text(shown), Text(version.source_of(name)), rule)
+        console.print(table)
 
 
 def _print_matrix(console: Console, path: Path, live: Run) -> int:

@@ -37,10 +37,12 @@ from destwatch.redact import register_secret
 
 __all__ = [
     "DEFAULT_OAUTH2_TOKEN_URL",
+    "BUILT_IN",
     "DEFAULT_TOKEN_URL",
     "EMBEDDED",
     "EXAMPLE_TARGETS",
     "MONITOR_STEPS",
+    "OUR_EXPECTATIONS",
     "ConfigError",
     "EmbeddedReference",
     "MonitorSettings",
@@ -77,6 +79,8 @@ def targets_file(given: Path | None, *, err: TextIO | None = None) -> Path:
 
 
 EMBEDDED = "embedded"
+# The source of a setting no table of targets.toml sets.
+BUILT_IN = "built-in default"
 DEFAULT_TOKEN_URL = "https://destinations.occtoo.com/destinations/{destination_id}/token"
 DEFAULT_OAUTH2_TOKEN_URL = "https://auth.occtoo.com/oauth2/token"
 TokenFlowName = Literal["destination", "oauth2"]
@@ -353,6 +357,18 @@ class _DestinationTable(BaseModel):
 
 
 _SETTING_KEYS = frozenset(TargetSettings.model_fields)
+# Settings that switch on an expectation of ours where Occtoo's public contract is silent: while unset, a
+# break of one is a warning, never a failure.
+OUR_EXPECTATIONS = frozenset(
+    {
+        "rfc6750_strict",
+        "token_errors_are_4xx",
+        "same_data_across_versions",
+        "shared_applications",
+        "token_grant",
+        "localized_properties",
+    }
+)
 # Keys whose values may hold credentials (alert URLs carry their keys): never echoed in an error.
 _URL_KEYS = frozenset({"webhook", "notify"})
 _TOP_KEYS = ("suites_dir", "defaults", "reference", "monitor", "destinations")
@@ -414,6 +430,8 @@ class VersionTarget:
     token_flow: TokenFlowName = "destination"
     # token_flow = "oauth2": the API version id tokens are asked for.
     audience: str | None = None
+    # Where each setting's value came from (`BUILT_IN`, "[defaults]", a table, a variant's owner).
+    setting_sources: Mapping[str, str] = field(default_factory=dict, compare=False)
     id: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -428,6 +446,10 @@ class VersionTarget:
         if path.startswith(("http://", "https://")):
             return path
         return f"{self.base_url}/{path.lstrip('/')}"
+
+    def source_of(self, setting: str) -> str:
+        """Where `setting`'s value came from, e.g. `[destinations.shop.versions.v2]` or `built-in default`."""
+        return self.setting_sources.get(setting, BUILT_IN)
 
     def __repr__(self) -> str:
         # Short on purpose: pytest and allure-pytest show parameter reprs, and secrets must stay out.
@@ -491,10 +513,6 @@ class Targets:
             )
         return chosen
 
-    @property
-    def uses_embedded(self) -> bool:
-        return any(dest.table.base_url == EMBEDDED for dest in self._destinations)
-
     def version_targets(
         self,
         names: Sequence[str] = (),
@@ -542,11 +560,12 @@ class Targets:
         table = ver.table
         embedded = dest.table.base_url == EMBEDDED
         loc = ("destinations", dest.name, "versions", ver.name)
-        # A reference variant brings what its owner would configure; the file's own tables still win.
-        owner = reference.settings if embedded and reference is not None else {}
-        settings = TargetSettings.model_validate(
-            {**self.defaults.model_dump(), **owner, **dest.settings, **ver.settings}
-        )
+        values: dict[str, Any] = {}
+        sources: dict[str, str] = {}
+        for where, layer in self._setting_layers(dest, ver, reference if embedded else None):
+            values.update(layer)
+            sources.update(dict.fromkeys(layer, where))
+        settings = TargetSettings.model_validate(values)
         if embedded and reference is None:
             raise ValueError(f"{dest.name}: base_url = {EMBEDDED!r} needs the embedded reference to resolve")
         served = (
@@ -612,6 +631,7 @@ class Targets:
             embedded=embedded,
             token_flow=flow,
             audience=audience if flow == "oauth2" else None,
+            setting_sources=sources,
         )
 
     def _token_template(
@@ -629,6 +649,24 @@ class Targets:
                 return f"{root}/oauth2/token"
             return f"{root}/destinations/{{destination_id}}/token"
         return _TOKEN_URLS[flow]
+
+    def _setting_layers(
+        self, dest: _Destination, ver: _Version, reference: EmbeddedReference | None
+    ) -> list[tuple[str, Mapping[str, Any]]]:
+        """The tables a version's settings come from, weakest first (built-in defaults lie beneath all).
+
+        A variant of the embedded reference is another owner's configuration of the reference: what that
+        owner would set replaces what the reference's own destination table promises; the version's table
+        still wins over both.
+        """
+        layers: list[tuple[str, Mapping[str, Any]]] = [
+            ("[defaults]", self.defaults.model_dump(include=self.defaults.model_fields_set)),
+            (f"[destinations.{dest.name}]", dest.settings),
+        ]
+        if reference is not None and reference.settings:
+            layers.append(("the reference variant's owner", reference.settings))
+        layers.append((f"[destinations.{dest.name}.versions.{ver.name}]", ver.settings))
+        return layers
 
     def _env(self, loc: tuple[str, ...], value: str | None) -> str | None:
         if value is None:

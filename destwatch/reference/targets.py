@@ -39,15 +39,17 @@ def embedded_targets(
     version_tables: Mapping[str, Mapping[str, TomlValue]] | None = None,
 ) -> str:
     """The targets.toml text for every reference version, or only `versions` (`"productCatalog/v1"`), with
-    the reference's `EXPECTATIONS` switched on under `defaults` (unless `expectations` is false). A version
+    the reference's `EXPECTATIONS` switched on on each destination's table (unless `expectations` is
+    false), as the repository's targets.toml does; a key of `defaults` replaces its expectation. A version
     whose consumers use OAuth2 gets `token_flow = "oauth2"`.
 
     `served_at`: the URL of a reference already serving (`destwatch serve`, a test's server), configured
     as a real destination; the caller puts `demo_secrets(customer)` in the environment. `version_tables`
     adds keys to versions' tables, or replaces them (`{"productCatalog/v2": {"token_grant": "tenant"}}`)."""
     wanted = set(versions) if versions is not None else None
-    promised = EXPECTATIONS if expectations else {}
-    lines = [*_table("defaults", {**promised, **(defaults or {})} or None), *_table("reference", reference)]
+    given = dict(defaults or {})
+    promised = {key: value for key, value in EXPECTATIONS.items() if key not in given} if expectations else {}
+    lines = [*_table("defaults", given or None), *_table("reference", reference)]
     for destination in customer.destinations:
         chosen = [
             v for v in destination.versions if wanted is None or f"{destination.name}/{v.name}" in wanted
@@ -58,7 +60,7 @@ def embedded_targets(
         if served_at:
             where["base_url"] = f"{served_at}/{{customer}}/{{destination}}"
             where["token_url"] = f"{served_at}/destinations/{{destination_id}}/token"
-        lines += _table(f"destinations.{destination.name}", where)
+        lines += _table(f"destinations.{destination.name}", {**where, **promised})
         for version in chosen:
             settings: dict[str, TomlValue] = {
                 "protected": version.protected,
