@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
-import warnings
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from destwatch import notices
 from destwatch._files import json_or_none
+from destwatch.notices import ExpectationWarning
 from destwatch.redact import curl, redact
+
+if TYPE_CHECKING:
+    from destwatch.config import VersionTarget
 
 __all__ = [
     "AnswerCutOff",
@@ -52,12 +56,22 @@ class ContractViolation(AssertionError):
         self.counterexample = [redact(line) for line in counterexample]
         self.status = status
         self.response_body = redact(_kept(response_body))
+        # The setting that makes this clause a rule, when it is an expectation of ours (not Occtoo's).
+        self.rule = ""
         super().__init__(self.render())
+
+    def made_a_rule_by(self, setting: str) -> ContractViolation:
+        """This violation, saying which setting makes its clause a rule."""
+        self.rule = setting
+        self.args = (self.render(),)
+        return self
 
     def render(self) -> str:
         lines = [self.clause]
         if self.detail:
             lines += [f"  {line}" for line in self.detail.splitlines()]
+        if self.rule:
+            lines.append(f"  (destwatch's own expectation, a rule because of {self.rule} in targets.toml)")
         if self.request:
             lines += ["Request:", f"  {self.request}"]
         if self.status is not None:
@@ -68,24 +82,25 @@ class ContractViolation(AssertionError):
         return "\n".join(lines)
 
 
-class ExpectationWarning(UserWarning):
-    """A break of one of destwatch's own expectations that the target has not made a rule."""
-
-
-def expect_or_warn(found: ContractViolation, *, rule: bool, setting: str) -> None:
+def expect_or_warn(
+    found: ContractViolation, *, rule: bool, setting: str, target: VersionTarget | None = None
+) -> None:
     """Raise `found` where the target made the expectation a rule; else report it as a warning.
 
     Our own expectations (where Occtoo's public contract is silent) never fail a destination whose owner
-    has not switched them on: `setting` names the key that does.
+    has not switched them on. `setting` starts with the key that does (`"token_errors_are_4xx = true"`); a
+    failure names it, and with `target`, the table of targets.toml that set it.
     """
     if rule:
-        raise found
-    warnings.warn(
-        ExpectationWarning(
-            f"{found.render()}\n(destwatch's own expectation, not Occtoo's documented contract: set "
-            f"{setting} in targets.toml to make it a rule, or to stop checking it)"
-        ),
-        stacklevel=2,
+        key = setting.split()[0]
+        where = f" at {target.source_of(key)}" if target is not None else ""
+        raise found.made_a_rule_by(f"{setting} (set{where})")
+    notices.warn(
+        found.clause,
+        setting=setting,
+        detail=found.detail,
+        request=found.request,
+        counterexample=found.counterexample,
     )
 
 

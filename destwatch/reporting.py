@@ -22,16 +22,19 @@ from destwatch.http import Exchange
 from destwatch.redact import redact
 
 __all__ = [
+    "COUNTED",
     "ItemResult",
     "assemble_summary",
     "build_summary",
     "join_usage",
     "render_summary",
+    "warning_line",
     "write_exchanges",
     "write_json",
 ]
 
-Outcome = Literal["passed", "failed", "skipped"]
+# "not_run": the test could not run its check (its version unreachable, or out of time); counted once.
+Outcome = Literal["passed", "failed", "skipped", "not_run"]
 _NO_TARGET = "-"
 
 
@@ -50,6 +53,8 @@ class ItemResult:
     skip_kind: Literal["", "not-applicable", "budget"] = ""
     evidence: dict[str, Any] = field(default_factory=dict)
     """A violation's `detail`, `request` (redacted curl) and `counterexample`, when it has them."""
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def target(self) -> str:
@@ -64,9 +69,14 @@ class _Row:
     passed: int = 0
     failed: int = 0
     skipped: int = 0
+    not_run: int = 0
     not_checked_budget: int = 0
     duration: float = 0.0
     failures: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[dict[str, str]] = field(default_factory=list)
+    # The first reason a test of this row could not run (its version unreachable, or out of time).
+    not_run_reason: str = ""
 
 
 def build_summary(
@@ -84,10 +94,14 @@ def build_summary(
         setattr(row, result.outcome, getattr(row, result.outcome) + 1)
         row.not_checked_budget += result.outcome == "skipped" and result.skip_kind == "budget"
         row.duration = round(row.duration + result.duration, 3)
+        row.warnings += result.warnings
+        row.notes += result.notes
         if result.outcome == "failed":
             row.failures.append(
                 {"test": result.nodeid, "kind": result.kind, "message": result.message, **result.evidence}
             )
+        if result.outcome == "not_run" and not row.not_run_reason:
+            row.not_run_reason = result.message
     return assemble_summary(
         [asdict(rows[key]) for key in sorted(rows)], exit_code=exit_code, unreachable=unreachable, extra=extra
     )
@@ -104,16 +118,18 @@ def assemble_summary(
     reasons = dict(unreachable)
     not_run: dict[str, int] = {}
     for row in ordered:
-        target = f"{row['destination']}/{row['version']}"
-        for failure in row["failures"]:
-            if failure["kind"] == "unreachable":
-                reasons.setdefault(target, failure["message"])
-                not_run[target] = not_run.get(target, 0) + 1
-    counted = ("passed", "failed", "skipped", "not_checked_budget")
-    totals = {name: sum(row[name] for row in ordered) for name in counted}
+        if row["not_run"]:
+            target = f"{row['destination']}/{row['version']}"
+            reasons.setdefault(target, row["not_run_reason"])
+            not_run[target] = not_run.get(target, 0) + row["not_run"]
+    totals = {name: sum(row[name] for row in ordered) for name in COUNTED}
     totals.update(
         {kind: sum(1 for row in ordered for f in row["failures"] if f["kind"] == kind) for kind in _KINDS}
     )
+    warnings = [warning for row in ordered for warning in row["warnings"]]
+    totals["warnings"] = len(warnings)
+    # The same note (two versions' documents differ) comes from every test that compared them: once here.
+    notes = list({(n["target"], n["text"]): n for row in ordered for n in row["notes"]}.values())
     return {
         "exit_code": int(exit_code),
         "result": ExitCode(exit_code).verdict,
@@ -122,9 +138,15 @@ def assemble_summary(
             {"target": target, "reason": reason, "tests_not_run": not_run.get(target, 0)}
             for target, reason in sorted(reasons.items())
         ],
+        "warnings": warnings,
+        "notes": notes,
         "rows": ordered,
         **(extra or {}),
     }
+
+
+# The per-row counts summary.json totals (and `report merge` adds up).
+COUNTED = ("passed", "failed", "skipped", "not_run", "not_checked_budget")
 
 
 def join_usage(parts: Iterable[Mapping[str, Mapping[str, Any]]]) -> dict[str, dict[str, Any]]:
@@ -163,36 +185,44 @@ def write_exchanges(path: Path, exchanges: Iterable[Exchange]) -> None:
 
 
 def render_summary(summary: Mapping[str, Any], console: Console) -> None:
-    """The terminal table: one row per destination version and suite, then each failure's first line."""
+    """The terminal table: one row per destination version and suite, then one line per unreachable version,
+    failure and warning, and the totals."""
+    rows = summary["rows"]
     table = Table(title="destwatch", title_justify="left", show_lines=False)
-    for column, style in (
+    columns = [
         ("target", "bold"),
         ("suite", ""),
         ("passed", "green"),
         ("failed", "red"),
         ("skipped", "yellow"),
-        ("first failure", ""),
-    ):
+        ("warnings", "yellow"),
+    ]
+    shows_not_run = any(row.get("not_run") for row in rows)
+    if shows_not_run:
+        columns.append(("not run", "red"))
+    for column, style in [*columns, ("first failure", "")]:
         table.add_column(column, style=style, overflow="fold")
-    for row in summary["rows"]:
+    for row in rows:
         first = row["failures"][0]["message"] if row["failures"] else ""
-        table.add_row(
-            f"{row['destination']}/{row['version']}",
-            row["suite"],
-            str(row["passed"]),
-            str(row["failed"]),
-            str(row["skipped"]),
-            Text(first),
-        )
+        counts = [row["passed"], row["failed"], row["skipped"], len(row.get("warnings", []))]
+        counts += [row["not_run"]] if shows_not_run else []
+        table.add_row(f"{row['destination']}/{row['version']}", row["suite"], *map(str, counts), Text(first))
     console.print(table)
     for item in summary["unreachable"]:
         # One line per version, however many of its tests the lost connection stopped.
         not_run = f"; {item['tests_not_run']} tests not run" if item["tests_not_run"] else ""
         console.print(Text(f"unreachable: {item['reason']}{not_run}", style="bold red"), soft_wrap=True)
-    for row in summary["rows"]:
+    for row in rows:
         for failure in row["failures"]:
-            if failure["kind"] != "unreachable":
-                console.print(Text(_failure_line(failure), style="red"), soft_wrap=True)
+            console.print(Text(_failure_line(failure), style="red"), soft_wrap=True)
+    for warning in summary.get("warnings", []):
+        console.print(Text(warning_line(warning), style="yellow"), soft_wrap=True)
+    notes = summary.get("notes", [])
+    if notes:
+        console.print(
+            Text(f"{len(notes)} note(s), e.g. document differences between versions: see summary.json"),
+            soft_wrap=True,
+        )
     seeds = {
         t: usage["fuzz_seed"] for t, usage in summary.get("targets", {}).items() if usage.get("fuzz_seed")
     }
@@ -202,13 +232,30 @@ def render_summary(summary: Mapping[str, Any], console: Console) -> None:
     totals = summary["totals"]
     if not (totals["passed"] or totals["failed"] or totals["skipped"]):
         console.print(Text("no test ran: a run that tests nothing is not a pass", style="bold red"))
-    budget = f", not checked: budget {totals['not_checked_budget']}" if totals["not_checked_budget"] else ""
+    extra = [
+        f"{totals[key]} {name}"
+        for key, name in (
+            ("warnings", "warnings"),
+            ("not_run", "not run"),
+            ("not_checked_budget", "not checked: budget"),
+        )
+        if totals.get(key)
+    ]
     console.print(
         Text(
             f"{summary['result']} (exit {summary['exit_code']}): {totals['passed']} passed, "
-            f"{totals['failed']} failed, {totals['skipped']} skipped{budget}",
+            f"{totals['failed']} failed, {totals['skipped']} skipped"
+            + "".join(f", {part}" for part in extra),
             style="bold green" if summary["exit_code"] == 0 else "bold red",
         )
+    )
+
+
+def warning_line(warning: Mapping[str, Any]) -> str:
+    """A warning in one line: its id, version, clause, and the setting that would make it a rule."""
+    return (
+        f"warning {warning['id']} {warning['target']}: {warning['clause']} "
+        f"(ours, not Occtoo's: set {warning['setting']} to make it a rule)"
     )
 
 

@@ -17,14 +17,23 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from destwatch import reporting
+from destwatch import notices, reporting
 from destwatch.config import VersionTarget
-from destwatch.errors import DestwatchError
+from destwatch.errors import DestwatchError, TargetUnreachable
 from destwatch.exit_codes import ExitCode
 from destwatch.failures import NotChecked
 from destwatch.http import Exchange
 from destwatch.pytest_plugin import allure_files, allure_parameters, attachments, xdist
-from destwatch.pytest_plugin.results import FAILURE_KIND, SKIP_KIND, describe, param, suite_of, violations
+from destwatch.pytest_plugin.results import (
+    FAILURE_KIND,
+    NOT_RUN,
+    NOTICES,
+    SKIP_KIND,
+    describe,
+    param,
+    suite_of,
+    violations,
+)
 from destwatch.pytest_plugin.state import State, run_of, state_of
 from destwatch.status.gate_report import write_gate_report
 
@@ -143,8 +152,10 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     attachments.label(destination=target.destination, version=target.version, suite=suite_of(item))
     reason = run.unreachable(target) or _out_of_time(state_of(item.config), target)
     if reason:
-        item.stash[FAILURE_KIND] = "unreachable"
-        pytest.fail(reason, pytrace=False)
+        # Not a failure of the test: it could not run. Every such item of a version says the same reason
+        # from the same place, so pytest's summary folds them into one line.
+        item.stash[SKIP_KIND] = NOT_RUN
+        pytest.skip(reason)
     if param(item, "endpoint") == UNAVAILABLE:
         # The destination serves no usable document: its contract is broken, not destwatch.
         item.stash[FAILURE_KIND] = "violation"
@@ -156,11 +167,20 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Generator[None, object, object]:
+    with notices.recording() as recorded:
+        pyfuncitem.stash[NOTICES] = recorded
+        return (yield from _checked(pyfuncitem))
+
+
+def _checked(pyfuncitem: pytest.Function) -> Generator[None, object, object]:
     try:
         return (yield)
     except NotChecked as exc:
         pyfuncitem.stash[SKIP_KIND] = exc.kind
         raise pytest.skip.Exception(exc.reason) from None
+    except TargetUnreachable as exc:
+        pyfuncitem.stash[SKIP_KIND] = NOT_RUN
+        raise pytest.skip.Exception(str(exc)) from None
     except BaseException as exc:
         for violation in violations(exc):
             attachments.attach_violation(violation)
@@ -171,7 +191,8 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Generator[None, object, o
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
     # trylast makes this the innermost wrapper: JUnit, Allure and the terminal all see the redacted report.
     report = yield
-    if report.skipped and SKIP_KIND in item.stash and isinstance(report.longrepr, tuple):
+    kind = item.stash.get(SKIP_KIND, NOT_RUN)
+    if report.skipped and kind != NOT_RUN and isinstance(report.longrepr, tuple):
         # Point the skip at the test, not at this plugin where `NotChecked` became a skip.
         path, line, _ = item.location
         report.longrepr = (path, (line or 0) + 1, report.longrepr[2])
@@ -299,7 +320,7 @@ def _exit_code(status: int, state: State, unreachable: dict[str, str]) -> ExitCo
     kinds = state.results.failure_kinds()
     if "error" in kinds:
         return ExitCode.ERROR
-    if unreachable or "unreachable" in kinds:
+    if unreachable or state.results.not_run() or "unreachable" in kinds:
         return ExitCode.UNREACHABLE
     return ExitCode.VIOLATIONS if "violation" in kinds else ExitCode.OK
 

@@ -6,6 +6,7 @@ can be recorded from reports alone: under pytest-xdist the controller sees repor
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,16 +15,33 @@ import pytest
 from destwatch.config import VersionTarget
 from destwatch.errors import DestwatchError, DocumentError, TargetUnreachable, TokenError
 from destwatch.failures import ContractViolation
+from destwatch.notices import ContractWarning, Notices
 from destwatch.redact import redact
-from destwatch.reporting import ItemResult
+from destwatch.reporting import ItemResult, warning_line
 
-__all__ = ["FAILURE_KIND", "SKIP_KIND", "Results", "describe", "param", "suite_of", "violations"]
+__all__ = [
+    "FAILURE_KIND",
+    "NOTICES",
+    "NOT_RUN",
+    "SKIP_KIND",
+    "Results",
+    "describe",
+    "param",
+    "suite_of",
+    "violations",
+]
 
 # Why an item failed, when destwatch failed it itself (the exception is then pytest's `Failed`).
 FAILURE_KIND = pytest.StashKey[str]()
-# Why a rule was not checked ("not-applicable" or "budget"), when a `NotChecked` skipped it.
+# Why a rule was not checked ("not-applicable" or "budget"), when a `NotChecked` skipped it, or that the
+# test could not run at all (`NOT_RUN`: its version unreachable, or out of time).
 SKIP_KIND = pytest.StashKey[str]()
-_PROPERTY = "destwatch"
+NOT_RUN = "not-run"
+# The warnings and notes the test recorded while it ran.
+NOTICES = pytest.StashKey[Notices]()
+# The report attribute that carries an item's facts: pytest-xdist sends a report's attributes to the
+# controller, and unlike `user_properties` they stay out of junit.xml.
+_FACTS = "destwatch"
 
 
 def param(item: pytest.Item, name: str) -> Any:
@@ -61,7 +79,15 @@ def describe(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.Test
     elif report.skipped:
         facts["skip_kind"] = item.stash.get(SKIP_KIND, "not-applicable")
         facts["message"] = _first_line(report.longrepr[2] if isinstance(report.longrepr, tuple) else "")
-    report.user_properties.append((_PROPERTY, facts))
+    recorded = item.stash.get(NOTICES, None)
+    if report.when == "call" and recorded is not None:
+        facts["warnings"] = [_warning(target.id, suite, facts["test"], found) for found in recorded.warnings]
+        facts["notes"] = [{"target": found.target, "text": redact(found.text)} for found in recorded.notes]
+        # JUnit readers show properties: the version, and each warning in words.
+        item.user_properties.append(("target", target.id))
+        for warning in facts["warnings"]:
+            item.user_properties.append(("warning", warning_line(warning)))
+    setattr(report, _FACTS, facts)
 
 
 @dataclass(eq=False)
@@ -79,7 +105,7 @@ class Results:
             self.collection_errors.append(report.nodeid)
 
     def record(self, report: pytest.TestReport) -> None:
-        facts = next((value for name, value in report.user_properties if name == _PROPERTY), None)
+        facts = getattr(report, _FACTS, None)
         if facts is None:
             return
         result = self.items.get(report.nodeid)
@@ -91,15 +117,23 @@ class Results:
                 suite=facts["suite"],
             )
         result.duration += report.duration
+        result.warnings += facts.get("warnings", [])
+        result.notes += facts.get("notes", [])
         if report.failed and result.outcome != "failed":
             result.outcome, result.kind, result.message = "failed", facts["kind"], facts["message"]
             result.evidence = facts.get("evidence", {})
         elif report.skipped and result.outcome != "failed":
-            result.outcome, result.message = "skipped", facts["message"]
-            result.skip_kind = facts["skip_kind"]
+            result.message = facts["message"]
+            if facts["skip_kind"] == NOT_RUN:
+                result.outcome = "not_run"
+            else:
+                result.outcome, result.skip_kind = "skipped", facts["skip_kind"]
 
     def failure_kinds(self) -> set[str]:
         return {result.kind for result in self.items.values() if result.outcome == "failed"}
+
+    def not_run(self) -> bool:
+        return any(result.outcome == "not_run" for result in self.items.values())
 
 
 def violations(exc: BaseException) -> list[ContractViolation]:
@@ -109,6 +143,24 @@ def violations(exc: BaseException) -> list[ContractViolation]:
     if isinstance(exc, BaseExceptionGroup):
         return [found for inner in exc.exceptions for found in violations(inner)]
     return []
+
+
+def _warning(target: str, suite: str, test: str, found: ContractWarning) -> dict[str, Any]:
+    """A warning as the reports carry it; its id is the same in every run that finds the same thing."""
+    digest = hashlib.sha1(f"{target}|{test}|{found.clause}".encode()).hexdigest()[:8]
+    return {
+        "id": f"W{digest}",
+        "target": target,
+        "suite": suite,
+        "test": test,
+        "clause": redact(found.clause),
+        "setting": found.setting,
+        "evidence": {key: _redacted(value) for key, value in found.evidence().items()},
+    }
+
+
+def _redacted(value: Any) -> Any:
+    return [redact(line) for line in value] if isinstance(value, list) else redact(value)
 
 
 def _evidence(found: ContractViolation) -> dict[str, Any]:

@@ -10,8 +10,6 @@ challenge is a warning, or a failure under `rfc6750_strict = true`.
 
 from __future__ import annotations
 
-import warnings
-
 import httpx
 import pytest
 
@@ -19,15 +17,11 @@ from destwatch import jwt_tamper
 from destwatch._files import json_or_none
 from destwatch.authkit import AuthKit, Expiry, covers, declared_grant
 from destwatch.config import VersionTarget
-from destwatch.failures import violation
+from destwatch.failures import expect_or_warn, violation
 from destwatch.run import Run
 from destwatch.tokens import Token
 
 METHODS = ("GET", "POST")
-
-
-class MissingChallengeWarning(UserWarning):
-    """A 401 without `WWW-Authenticate` (RFC 6750 section 3): reported, not failed, unless strict."""
 
 
 def _foreign_tokens(target: VersionTarget, dw_run: Run, auth: AuthKit) -> dict[str, str]:
@@ -88,15 +82,14 @@ def test_requests_without_valid_credentials_are_rejected_without_results(
             counterexample=[f"{name} -> {response.status_code}" for name, response in accepted],
         )
     if unchallenged:
-        clause = "bearer: a 401 carries a WWW-Authenticate challenge (RFC 6750 section 3)"
         names = ", ".join(name for name, _ in unchallenged)
-        if target.settings.rfc6750_strict:
-            raise violation(
-                clause, unchallenged[0][1], counterexample=f"{method} {path}: 401 without it for {names}"
-            )
-        warnings.warn(
-            MissingChallengeWarning(f"{target.id} {method} {path}: {clause}; missing for {names}"),
-            stacklevel=1,
+        found = violation(
+            "bearer: a 401 carries a WWW-Authenticate challenge (RFC 6750 section 3)",
+            unchallenged[0][1],
+            counterexample=f"{method} {path}: 401 without it for {names}",
+        )
+        expect_or_warn(
+            found, rule=target.settings.rfc6750_strict, setting="rfc6750_strict = true", target=target
         )
 
 

@@ -215,7 +215,7 @@ def test_bad_token_request_gets_a_4xx_without_a_token(
             counterexample=sent,
         )
         # Occtoo does not publish its token endpoint's error statuses: a 4xx is our expectation.
-        expect_or_warn(found, rule=bool(setting), setting="token_errors_are_4xx = true")
+        expect_or_warn(found, rule=bool(setting), setting="token_errors_are_4xx = true", target=target)
 
 
 def _check_oauth2_refusal(response: httpx.Response, case: BadRequest, sent: str) -> None:
@@ -303,6 +303,7 @@ def test_token_reaches_exactly_the_versions_its_grant_covers(
                     found,
                     rule=declared is not None,
                     setting='token_grant ("version", "destination" or "tenant")',
+                    target=target,
                 )
                 return
 

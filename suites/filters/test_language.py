@@ -6,10 +6,8 @@ That localized values differ is our own expectation, not Occtoo's documented con
 
 from __future__ import annotations
 
-import warnings
-
 from destwatch.config import VersionTarget
-from destwatch.failures import NotChecked
+from destwatch.failures import NotChecked, expect_or_warn
 from destwatch.semantics.checks import expect
 from destwatch.semantics.oracles import (
     answer_says_asked_language,
@@ -21,10 +19,6 @@ from destwatch.semantics.queries import Ask, Unsupported
 from destwatch.semantics.session import Session, localized_properties
 
 _ITEMS = 50
-
-
-class NothingLocalizedWarning(UserWarning):
-    """Several languages answer the same values for every property (not a failure unless configured)."""
 
 
 def _by_language(ep: Endpoint) -> dict[str, Answer]:
@@ -69,23 +63,18 @@ def test_localized_properties_differ_between_languages(
     answers = _by_language(ep)
     rows = {lang: [r for r in answer.results if isinstance(r, dict)] for lang, answer in answers.items()}
     configured = localized_properties(target)
-    evidence = answers[list(answers)[min(1, len(answers) - 1)]]
-    if configured is None:
-        found = localized_properties_differ_between_languages(rows, None)
-        if found:
-            warnings.warn(
-                NothingLocalizedWarning(
-                    f"{target.id} {ep.model.path}: no property differs between {', '.join(answers)} "
-                    "(set localized_properties in targets.toml to make this a rule)"
-                ),
-                stacklevel=1,
-            )
-        return
-    configured = [name for name in configured if name in ep.model.properties]
-    if not configured:
-        raise NotChecked(f"{ep.model.path}: none of the configured localized properties is declared here")
-    expect(
-        localized_properties_differ_between_languages(rows, configured),
-        "language: localized properties differ between languages for the same ids",
-        evidence,
-    )
+    if configured is not None:
+        configured = [name for name in configured if name in ep.model.properties]
+        if not configured:
+            raise NotChecked(f"{ep.model.path}: none of the configured localized properties is declared here")
+    found = localized_properties_differ_between_languages(rows, configured)
+    if found:
+        evidence = answers[list(answers)[min(1, len(answers) - 1)]]
+        clause = "language: localized properties differ between languages for the same ids"
+        # That some values are localized is our expectation (Occtoo says nothing): a rule when listed.
+        expect_or_warn(
+            evidence.fail(clause, detail=f"compared {', '.join(answers)}", counterexample=found),
+            rule=configured is not None,
+            setting="localized_properties",
+            target=target,
+        )

@@ -4,11 +4,10 @@ Differences between the two documents are reported as warnings, not failed here.
 
 from __future__ import annotations
 
-import warnings
-
 import allure
 import pytest
 
+from destwatch import notices
 from destwatch.config import VersionTarget
 from destwatch.failures import NotChecked, expect_or_warn
 from destwatch.run import Run
@@ -20,10 +19,6 @@ from destwatch.semantics.probe import Probe
 from destwatch.semantics.queries import Ask, expressible
 from destwatch.semantics.session import Sample, Session
 from destwatch.semantics.versions import common_model, document_differences, version_number
-
-
-class DocumentDifference(UserWarning):
-    """Two versions' documents differ (reported for version validation, not a failure here)."""
 
 
 def _later_versions(dw_run: Run, target: VersionTarget) -> list[VersionTarget]:
@@ -95,7 +90,7 @@ def test_same_query_gives_the_same_answer_on_every_version(
                 name=f"document differences {target.id} -> {other.id}",
                 attachment_type=allure.attachment_type.TEXT,
             )
-            warnings.warn(DocumentDifference(text), stacklevel=1)
+            notices.note(f"{target.id} -> {other.id}", f"the documents differ:\n{text}")
         if endpoint not in theirs:
             continue
         common = common_model(mine[endpoint], theirs[endpoint])
@@ -129,6 +124,7 @@ def test_same_query_gives_the_same_answer_on_every_version(
                         b.fail(clause, detail=detail, counterexample=found),
                         rule=rule,
                         setting="same_data_across_versions",
+                        target=target,
                     )
         compared += 1
     if not compared:

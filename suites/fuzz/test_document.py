@@ -7,10 +7,10 @@ exactly whether the version is protected.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 from urllib.parse import urljoin
 
+from destwatch import notices
 from destwatch._files import json_or_none
 from destwatch.config import VersionTarget
 from destwatch.documents import validate_document
@@ -19,10 +19,6 @@ from destwatch.failures import violation
 from destwatch.run import Run
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-
-
-class UnusedSecurityWarning(UserWarning):
-    """An unprotected version's document declares security that the destination does not enforce."""
 
 
 def test_document_is_served_without_a_token(target: VersionTarget, dw_run: Run) -> None:
@@ -100,12 +96,10 @@ def test_document_declares_security_when_protected(target: VersionTarget, docume
     elif schemes or len(unsecured) != len(_labels(document)):
         # Generators of unprotected destinations often keep the scheme: misleading, not a broken contract.
         secured = sorted(set(_labels(document)) - set(unsecured))
-        warnings.warn(
-            UnusedSecurityWarning(
-                f"{target.id} is unprotected (protected = false) but its document declares security "
-                f"(schemes: {sorted(schemes) or 'none'}; secured operations: {secured or 'none'})"
-            ),
-            stacklevel=1,
+        notices.note(
+            target.id,
+            f"unprotected (protected = false), but its document declares security (schemes: "
+            f"{sorted(schemes) or 'none'}; secured operations: {secured or 'none'})",
         )
 
 
