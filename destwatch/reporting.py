@@ -189,24 +189,22 @@ def render_summary(summary: Mapping[str, Any], console: Console) -> None:
     failure and warning, and the totals."""
     rows = summary["rows"]
     table = Table(title="destwatch", title_justify="left", show_lines=False)
-    columns = [
-        ("target", "bold"),
-        ("suite", ""),
-        ("passed", "green"),
-        ("failed", "red"),
-        ("skipped", "yellow"),
-        ("warnings", "yellow"),
-    ]
+    columns = [("target", "bold"), ("suite", ""), ("pass", "green"), ("fail", "red"), ("skip", "yellow")]
+    columns.append(("warn", "yellow"))
     shows_not_run = any(row.get("not_run") for row in rows)
     if shows_not_run:
         columns.append(("not run", "red"))
-    for column, style in [*columns, ("first failure", "")]:
-        table.add_column(column, style=style, overflow="fold")
+    # Only the failure's words may wrap: a version's name or a count split over two lines reads as two.
+    for column, style in columns:
+        table.add_column(column, style=style, no_wrap=True)
+    shows_failures = any(row["failures"] for row in rows)
+    if shows_failures:
+        table.add_column("first failure", overflow="fold")
     for row in rows:
-        first = row["failures"][0]["message"] if row["failures"] else ""
         counts = [row["passed"], row["failed"], row["skipped"], len(row.get("warnings", []))]
         counts += [row["not_run"]] if shows_not_run else []
-        table.add_row(f"{row['destination']}/{row['version']}", row["suite"], *map(str, counts), Text(first))
+        first = [Text(row["failures"][0]["message"] if row["failures"] else "")] if shows_failures else []
+        table.add_row(f"{row['destination']}/{row['version']}", row["suite"], *map(str, counts), *first)
     console.print(table)
     for item in summary["unreachable"]:
         # One line per version, however many of its tests the lost connection stopped.

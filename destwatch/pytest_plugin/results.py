@@ -78,7 +78,8 @@ def describe(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.Test
             facts["evidence"] = _evidence(found[0])
     elif report.skipped:
         facts["skip_kind"] = item.stash.get(SKIP_KIND, "not-applicable")
-        facts["message"] = _first_line(report.longrepr[2] if isinstance(report.longrepr, tuple) else "")
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
+        facts["message"] = _first_line(reason.removeprefix("Skipped: "))
     recorded = item.stash.get(NOTICES, None)
     if report.when == "call" and recorded is not None:
         facts["warnings"] = [_warning(target.id, suite, facts["test"], found) for found in recorded.warnings]
@@ -165,7 +166,7 @@ def _redacted(value: Any) -> Any:
 
 def _evidence(found: ContractViolation) -> dict[str, Any]:
     """What the gate's page shows of a violation besides its clause (each already redacted)."""
-    evidence: dict[str, Any] = {"detail": found.detail, "request": found.request}
+    evidence: dict[str, Any] = {"detail": found.detail, "rule": found.rule, "request": found.request}
     evidence["counterexample"] = list(found.counterexample)
     return {key: value for key, value in evidence.items() if value}
 

@@ -1,13 +1,16 @@
 """Our own expectations (where Occtoo's public contract is silent) warn unless the target makes them rules.
 
-Each case breaks one expectation with a seeded fault: with the setting unset the gate passes and says why
-it warned; the same fault fails the gate once the setting is on (the fault matrix tests that half).
+Each case breaks one expectation with a seeded fault: with the setting unset the gate passes (exit 0) and
+every report carries the warning with its clause and the setting that would make it a rule; with the setting
+on, the same fault fails the gate, and the failure names the setting and the table that set it.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -41,19 +44,16 @@ CASES = {
         "filters",
         "localized",
         ("productCatalog/v2",),
-        "no property differs between",
+        "language: localized properties differ between languages",
         "localized_properties",
     ),
 }
 
 
-@pytest.mark.parametrize("fault", list(CASES))
-def test_an_unset_expectation_is_a_warning_naming_its_setting(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], fault: str
-) -> None:
-    suite, tests, versions, clause, setting = CASES[fault]
+def _gate(tmp_path: Path, fault: str, **expectations: object) -> tuple[int, dict, Path]:
+    suite, tests, versions, _, _ = CASES[fault]
     targets = tmp_path / "targets.toml"
-    targets.write_text(embedded_targets(defaults={"max_rps": 1000.0}, expectations=False))
+    targets.write_text(embedded_targets(defaults={"max_rps": 1000.0, **expectations}, expectations=False))
     reports = tmp_path / "reports"
     request = GateRequest(
         targets=targets,
@@ -64,7 +64,53 @@ def test_an_unset_expectation_is_a_warning_naming_its_setting(
         pytest_args=("-k", tests),
     )
     code = run_gate(request)
-    summary = json.loads((reports / "summary.json").read_text())
+    return int(code), json.loads((reports / "summary.json").read_text()), reports
+
+
+@pytest.mark.parametrize("fault", list(CASES))
+def test_an_unset_expectation_is_a_warning_naming_its_setting_in_every_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fault: str
+) -> None:
+    _, _, _, clause, setting = CASES[fault]
+    code, summary, reports = _gate(tmp_path, fault)
     out = capsys.readouterr().out
     assert code == 0 and summary["totals"]["failed"] == 0 and summary["totals"]["passed"] >= 1
-    assert clause in out and setting in out, out[-3000:]
+    warnings = summary["warnings"]
+    assert warnings and summary["totals"]["warnings"] == len(warnings)
+    assert any(w["clause"].startswith(clause) for w in warnings), warnings
+    assert all(w["setting"].startswith(setting) for w in warnings), warnings
+    assert all(w["id"].startswith("W") and w["target"] and w["evidence"] for w in warnings), warnings
+    assert sum(len(row["warnings"]) for row in summary["rows"]) == len(warnings)
+    # The terminal: one line per warning with its id and setting; not pytest's warnings summary.
+    for warning in warnings:
+        assert f"warning {warning['id']} {warning['target']}: {warning['clause']}" in out, out[-3000:]
+    assert setting in out
+    assert "warnings summary" not in out
+    # junit.xml: each warning as a property of the test case that found it.
+    properties = [
+        prop.get("value", "")
+        for case in ElementTree.parse(reports / "junit.xml").iter("testcase")
+        for prop in case.iter("property")
+        if prop.get("name") == "warning"
+    ]
+    assert sorted(re.search(r"W[0-9a-f]{8}", p)[0] for p in properties) == sorted(w["id"] for w in warnings)
+    # The page: a Warnings section naming the setting.
+    page = (reports / "index.html").read_text()
+    assert 'id="warnings"' in page and all(w["id"] in page for w in warnings)
+
+
+@pytest.mark.parametrize("fault", list(CASES))
+def test_a_set_expectation_fails_naming_its_setting_and_where_it_is_set(tmp_path: Path, fault: str) -> None:
+    _, _, _, clause, setting = CASES[fault]
+    rule = {
+        "token_errors_are_4xx": True,
+        "shared_applications": False,
+        "same_data_across_versions": True,
+        "localized_properties": ["title", "category", "color"],
+    }[setting]
+    code, summary, _ = _gate(tmp_path, fault, **{setting: rule})
+    failures = [failure for row in summary["rows"] for failure in row["failures"]]
+    assert code == 1 and failures, summary["totals"]
+    assert all(f["message"].startswith(clause) for f in failures), failures
+    assert all(f["rule"].startswith(setting) and f["rule"].endswith("(set at [defaults])") for f in failures)
+    assert summary["warnings"] == []

@@ -19,30 +19,32 @@ def _results() -> list[ItemResult]:
             "b", "productCatalog", "v1", "smoke", "failed", "violation", "the answer holds `language`"
         ),
         ItemResult("c", "productCatalog", "v1", "shape", outcome="skipped"),
-        ItemResult(
-            "d", "gone", "v1", "smoke", "failed", "unreachable", "TargetUnreachable: gone/v1: refused"
-        ),
+        ItemResult("d", "gone", "v1", "smoke", "not_run", message="gone/v1: refused"),
+        ItemResult("e", "gone", "v1", "shape", "not_run", message="gone/v1: refused"),
     ]
 
 
 def test_summary_counts_per_destination_version_and_suite_with_each_failure() -> None:
-    summary = build_summary(_results(), exit_code=3, unreachable={"gone/v1": "gone/v1: refused"})
+    summary = build_summary(_results(), exit_code=3, unreachable={})
     assert summary["result"] == "target unreachable"
     assert summary["totals"] == {
         "passed": 1,
-        "failed": 2,
+        "failed": 1,
         "skipped": 1,
+        "not_run": 2,
         "not_checked_budget": 0,
         "violation": 1,
-        "unreachable": 1,
+        "unreachable": 0,
         "error": 0,
+        "warnings": 0,
     }
     rows = {(row["destination"], row["version"], row["suite"]): row for row in summary["rows"]}
     smoke = rows[("productCatalog", "v1", "smoke")]
     assert (smoke["passed"], smoke["failed"], smoke["skipped"]) == (1, 1, 0)
     assert smoke["failures"] == [{"test": "b", "kind": "violation", "message": "the answer holds `language`"}]
     assert rows[("productCatalog", "v1", "shape")]["skipped"] == 1
-    assert summary["unreachable"] == [{"target": "gone/v1", "reason": "gone/v1: refused", "tests_not_run": 1}]
+    # A version's tests that could not run are counted once, as not run, under one reason.
+    assert summary["unreachable"] == [{"target": "gone/v1", "reason": "gone/v1: refused", "tests_not_run": 2}]
 
 
 def test_budget_skips_are_counted_apart_and_errors_read_as_destwatch_errors() -> None:
@@ -59,7 +61,7 @@ def test_budget_skips_are_counted_apart_and_errors_read_as_destwatch_errors() ->
     render_summary(summary, console)
     text = console.file.getvalue()
     assert "destwatch error: c: KeyError: 'x' — please report" in text
-    assert "not checked: budget 1" in text
+    assert "1 not checked: budget" in text
 
 
 def test_terminal_table_has_a_row_per_version_and_suite_and_the_first_failure_line() -> None:
@@ -67,9 +69,12 @@ def test_terminal_table_has_a_row_per_version_and_suite_and_the_first_failure_li
     summary = build_summary(_results(), exit_code=1, unreachable={})
     render_summary(summary, Console(file=buffer, width=200))
     text = buffer.getvalue()
-    assert "│ productCatalog/v1 │ smoke │ 1      │ 1      │ 0       │ the answer holds `language`" in text
+    assert (
+        "│ productCatalog/v1 │ smoke │ 1    │ 1    │ 0    │ 0    │ 0       │ the answer holds `lang" in text
+    )
     assert "FAILED b: the answer holds `language`" in text
-    assert "contract violations (exit 1): 1 passed, 2 failed, 1 skipped" in text
+    assert text.count("gone/v1: refused") == 1
+    assert "contract violations (exit 1): 1 passed, 1 failed, 1 skipped, 2 not run" in text
 
 
 def test_a_secret_containing_another_is_masked_whole_whenever_it_was_registered() -> None:
