@@ -39,6 +39,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Help texts are plain words: rich would take `[monitor]` for markup and drop it.
+    rich_markup_mode=None,
 )
 app.command("serve")(serve_command)
 app.command("monitor")(monitor_command)
@@ -300,7 +302,7 @@ def validate_command(
     raise typer.Exit(int(validate(request)))
 
 
-report_app = typer.Typer(help="Work with reports folders.", no_args_is_help=True)
+report_app = typer.Typer(help="Work with reports folders.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(report_app, name="report")
 
 
