@@ -19,6 +19,7 @@ from rich.text import Text
 
 import destwatch
 from destwatch._cli_options import TargetOption, TargetsOption, VersionOption
+from destwatch._reports_lock import owning
 from destwatch._tomllines import toml_value
 from destwatch.config import OUR_EXPECTATIONS, Targets, VersionTarget, load_targets
 from destwatch.errors import ConfigError
@@ -313,7 +314,8 @@ def report_merge_command(
 ) -> None:
     """Join the reports of a gate run as parallel CI jobs into one; exits with the whole run's code."""
     try:
-        summary = merge_reports(shards, into)
+        with owning(into.resolve(), say=lambda line: typer.echo(line, err=True)):
+            summary = merge_reports(shards, into)
     except ConfigError as exc:
         typer.echo(f"destwatch: {exc}", err=True)
         raise typer.Exit(int(ExitCode.USAGE)) from None

@@ -23,6 +23,7 @@ import pytest
 
 import destwatch.suites
 import destwatch.templates
+from destwatch._reports_lock import owning
 from destwatch.config import EXAMPLE_TARGETS, targets_file
 from destwatch.errors import ConfigError
 from destwatch.exit_codes import ExitCode
@@ -85,15 +86,25 @@ def run_gate(request: GateRequest, *, err: TextIO | None = None) -> ExitCode:
         reports_dir=reports,
         peers=request.peers,
     )
-    try:
-        run = Run.start(options)
-    except ConfigError as exc:
-        print(f"destwatch: {exc}", file=err)
-        return ExitCode.USAGE
-    try:
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(owning(reports, say=lambda line: print(line, file=err)))
+        except ConfigError as exc:
+            print(f"destwatch: {exc}", file=err)
+            return ExitCode.USAGE
+        except OSError as exc:
+            print(
+                f"destwatch: --reports {reports}: {exc.strerror or exc}. Fix: pass a writable folder",
+                file=err,
+            )
+            return ExitCode.USAGE
+        try:
+            run = Run.start(options)
+        except ConfigError as exc:
+            print(f"destwatch: {exc}", file=err)
+            return ExitCode.USAGE
+        held.callback(run.close)
         return _run_suites(run, request, reports, err)
-    finally:
-        run.close()
 
 
 def _share_hypothesis_storage() -> None:

@@ -10,6 +10,7 @@ import contextlib
 import datetime
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -18,6 +19,7 @@ from rich.console import Console
 
 from destwatch._files import json_or_none
 from destwatch._paths import shown_path
+from destwatch._reports_lock import owning
 from destwatch.config import VersionTarget
 from destwatch.documents import validate_document
 from destwatch.errors import ConfigError, DocumentError, TargetUnreachable
@@ -58,6 +60,26 @@ def validate(request: ValidateRequest, *, out: TextIO | None = None, err: TextIO
     """Run the validation and write its reports; returns 0 go, 1 no-go, 2 usage, 3 unreachable."""
     out, err = out or sys.stdout, err or sys.stderr
     today = request.today or datetime.date.today()
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(owning(request.reports.resolve() / "validation", say=_said(err)))
+        except ConfigError as exc:
+            print(f"destwatch: {exc}", file=err)
+            return ExitCode.USAGE
+        except OSError as exc:
+            print(
+                f"destwatch: --reports {request.reports}: {exc.strerror or exc}. Fix: pass a writable folder",
+                file=err,
+            )
+            return ExitCode.USAGE
+        return _validate_owning(request, today, out, err)
+
+
+def _said(err: TextIO) -> Callable[[str], None]:
+    return lambda line: print(line, file=err)
+
+
+def _validate_owning(request: ValidateRequest, today: datetime.date, out: TextIO, err: TextIO) -> ExitCode:
     try:
         waivers = load_waivers(request.waivers) if request.waivers else []
         run = Run.start(_options(request, err))
