@@ -11,10 +11,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import signal
 import sys
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -140,31 +137,16 @@ def _run_suites(run: Run, request: GateRequest, reports: Path, err: TextIO) -> E
     folders = [known[name] for name in (request.suites or tuple(known))]
     given = GivenRun(run)
     args = [*_pytest_args(folders, request, reports), *_parallel(request.jobs, len(run.targets))]
-    with _stopped_by_signals(given):
+    # SIGINT and SIGTERM end the run cleanly: what ran is reported (summary.json, junit.xml, the table),
+    # marked interrupted or terminated, and the exit code is 130 or 143 as shells expect.
+    restore = given.stopper.install()
+    try:
         code = pytest.main(args, plugins=[given])
+    finally:
+        restore()
     if given.summary is not None:
         return ExitCode(given.summary["exit_code"])
     return _from_pytest(code, err)
-
-
-@contextlib.contextmanager
-def _stopped_by_signals(given: GivenRun) -> Iterator[None]:
-    """SIGINT and SIGTERM end the run cleanly: what ran is reported (summary.json, junit.xml, the table),
-    marked interrupted or terminated, and the exit code is 130 or 143 as shells expect."""
-    codes = {signal.SIGINT: ExitCode.INTERRUPTED, signal.SIGTERM: ExitCode.TERMINATED}
-
-    def stop(signum: int, frame: object) -> None:
-        given.stop(codes[signal.Signals(signum)])
-
-    if threading.current_thread() is not threading.main_thread():
-        yield  # signals reach the main thread only; an embedding caller keeps its own handlers
-        return
-    previous = {signum: signal.signal(signum, stop) for signum in codes}
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
 
 
 def _from_pytest(code: int | pytest.ExitCode, err: TextIO) -> ExitCode:

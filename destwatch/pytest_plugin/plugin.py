@@ -9,10 +9,11 @@ from __future__ import annotations
 import functools
 import gc
 import io
+import signal
 import time
 from collections.abc import Generator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from rich.console import Console
@@ -35,6 +36,7 @@ from destwatch.pytest_plugin.results import (
     violations,
 )
 from destwatch.pytest_plugin.state import State, run_of, state_of
+from destwatch.pytest_plugin.stopping import Stopper
 from destwatch.status.gate_report import write_gate_report
 
 __all__ = ["UNAVAILABLE"]
@@ -99,6 +101,12 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     # Results are gathered from reports, where they arrive (the controller, under pytest-xdist).
     config.pluginmanager.register(state_of(config).results, "destwatch-results")
+    if xdist.handed_off(config) is not None:
+        # A worker of the gate's run: the controller passes a signal on as SIGINT; stop at once on it.
+        xdist.tell_pid(config)
+        stopper = state_of(config).stopper = Stopper(_interrupted)
+        config.pluginmanager.register(stopper, "destwatch-stopper")
+        config.add_cleanup(stopper.install((signal.SIGINT,)))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -114,8 +122,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 def _thaw_heap(config: pytest.Config) -> None:
-    if state_of(config).heap_frozen:
-        gc.unfreeze()  # collectable again: a process running several gates must not keep each one's objects
+    # Collectable again: a process running several gates must not keep each one's objects. A worker's
+    # process ends with its session, and frozen, its heap is left to the OS instead of collected first.
+    if state_of(config).heap_frozen and not xdist.is_worker(config):
+        gc.unfreeze()
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -208,6 +218,19 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.failed and call.excinfo is not None and uses_destwatch:
         _shorten(report, call.excinfo.value, item.config)
     return report
+
+
+def _interrupted(signum: int) -> NoReturn:
+    raise KeyboardInterrupt
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_keyboard_interrupt(excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+    # A run stopped by a signal says so in one line; pytest would first format the traceback of wherever
+    # the signal landed (deep in a test, seconds of parsing source files), only to print its last line.
+    shown = excinfo.traceback.filter(excinfo)
+    if shown:
+        excinfo.traceback = shown[-1:]
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -97,6 +97,8 @@ class Results:
 
     items: dict[str, ItemResult] = field(default_factory=dict)
     collection_errors: list[str] = field(default_factory=list)
+    # Setup times of the tests that are set up but have not run yet.
+    _set_up: dict[str, float] = field(default_factory=dict)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.record(report)
@@ -109,6 +111,11 @@ class Results:
         facts = getattr(report, _FACTS, None)
         if facts is None:
             return
+        if report.when == "setup" and report.passed:
+            # Counted once its test has run, as pytest counts it: a run stopped in the middle of a test
+            # must not count that test as passed.
+            self._set_up[report.nodeid] = report.duration
+            return
         result = self.items.get(report.nodeid)
         if result is None:
             result = self.items[report.nodeid] = ItemResult(
@@ -116,6 +123,7 @@ class Results:
                 destination=facts["destination"],
                 version=facts["version"],
                 suite=facts["suite"],
+                duration=self._set_up.pop(report.nodeid, 0.0),
             )
         result.duration += report.duration
         result.warnings += facts.get("warnings", [])

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import signal
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
 from destwatch.errors import ConfigError
 from destwatch.exit_codes import ExitCode
+from destwatch.pytest_plugin import xdist
 from destwatch.pytest_plugin.results import Results
+from destwatch.pytest_plugin.stopping import Stopper
 from destwatch.pytest_plugin.xdist import HANDOFF, by_version_scheduler, handed_off
 from destwatch.run import Run, RunOptions
 
@@ -36,9 +40,12 @@ class State:
     worker_reports: list[dict[str, Any]] = field(default_factory=list)
     # Whether this session froze the heap after collection (and so unfreezes it at the end).
     heap_frozen: bool = False
+    # What turns SIGINT and SIGTERM into the end of the session (the gate's, and its workers').
+    stopper: Stopper | None = None
 
 
 _STATE = pytest.StashKey[State]()
+_STOPPED_BY = {signal.SIGINT: ExitCode.INTERRUPTED, signal.SIGTERM: ExitCode.TERMINATED}
 
 
 class GivenRun:
@@ -50,25 +57,45 @@ class GivenRun:
     def __init__(self, run: Run) -> None:
         self.run = run
         self.summary: dict[str, Any] | None = None
-        self._state = State(run=run, given=True)
+        self._state = State(run=run, given=True, stopper=Stopper(self._stop))
         self._handoff: dict[str, Any] | None = None
+        # Where the workers of a parallel run leave their process ids (a signal is passed on to them).
+        self._workers: tempfile.TemporaryDirectory[str] | None = None
 
-    def stop(self, code: ExitCode) -> None:
-        """Stop the session now (from a signal handler): pytest ends it as interrupted, and the reports say
-        `code` and hold what ran."""
-        self._state.stopped_by = code
-        raise KeyboardInterrupt
+    def _stop(self, signum: int) -> NoReturn:
+        """Stop the session now (SIGINT, SIGTERM): pytest ends it as interrupted, and the reports say 130 or
+        143 and hold what ran.
+
+        The workers of a parallel run get the interrupt too: told to exit, each would otherwise finish its
+        current test and wait seconds before interrupting itself.
+        """
+        if self._state.stopped_by is None and self._workers is not None:
+            xdist.interrupt_workers(Path(self._workers.name))
+        self._state.stopped_by = _STOPPED_BY[signal.Signals(signum)]
+        pytest.exit(f"destwatch: stopped by {signal.Signals(signum).name}")
+
+    @property
+    def stopper(self) -> Stopper:
+        assert self._state.stopper is not None
+        return self._state.stopper
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_configure(self, config: pytest.Config) -> None:
         config.stash[_STATE] = self._state
+        config.pluginmanager.register(self.stopper, "destwatch-stopper")
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
         if self._handoff is None:
             self.run.prepare()
             self._handoff = self.run.handoff()
+            self._workers = tempfile.TemporaryDirectory(prefix="destwatch-workers-")
         node.workerinput[HANDOFF] = self._handoff
+        node.workerinput[xdist.PIDS] = self._workers.name
+
+    def pytest_unconfigure(self) -> None:
+        if self._workers is not None:
+            self._workers.cleanup()
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:

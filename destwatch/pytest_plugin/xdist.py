@@ -12,8 +12,12 @@ exchanges back, and the controller writes the one summary.json a serial run woul
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import signal
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,19 +27,24 @@ from destwatch.run import Run
 
 __all__ = [
     "HANDOFF",
+    "PIDS",
     "WorkerReport",
     "by_version_scheduler",
     "handed_off",
+    "interrupt_workers",
     "is_worker",
     "join",
     "received_report",
     "send_report",
+    "tell_pid",
     "version_of",
     "worker_report",
 ]
 
 # The `workerinput` key of the gate's run, and the `workeroutput` key of a worker's report.
 HANDOFF = "destwatch_run"
+# The `workerinput` key of the folder where each worker of the gate's run leaves its process id.
+PIDS = "destwatch_pids"
 _REPORT = "destwatch"
 
 WorkerReport = dict[str, Any]
@@ -70,6 +79,21 @@ def send_report(config: pytest.Config, run: Run) -> None:
 
 def received_report(node: Any) -> WorkerReport | None:
     return getattr(node, "workeroutput", {}).get(_REPORT)
+
+
+def tell_pid(config: pytest.Config) -> None:
+    """In a worker of the gate's run: leave this process's id where the controller looks for it (xdist does
+    not say, and asking a busy worker through its gateway would deadlock)."""
+    folder = getattr(config, "workerinput", {}).get(PIDS)
+    if folder:
+        (Path(folder) / config.workerinput["workerid"]).write_text(str(os.getpid()))  # type: ignore[attr-defined]
+
+
+def interrupt_workers(folder: Path) -> None:
+    """Interrupt each worker's current test (SIGINT raises KeyboardInterrupt there), so it ends at once."""
+    for told in folder.iterdir():
+        with contextlib.suppress(ProcessLookupError, ValueError):
+            os.kill(int(told.read_text()), signal.SIGINT)
 
 
 def version_of(target_ids: list[str]) -> Callable[[str], str | None]:

@@ -128,6 +128,7 @@ class Probe:
     def raw(self, ask: Ask, method: Method) -> tuple[Request, httpx.Response]:
         """Send without judging the answer (the shape suite judges empty answers itself)."""
         request = render(ask, self.model, method)
+        _check_abandoned()
         self.budget.take()
         if method == "GET":
             return request, self.client.get(request.path, params=list(request.params))
@@ -162,10 +163,34 @@ def concurrently(work: Callable[[_T], _U], items: Sequence[_T]) -> list[_U]:
     waits on a pool that its waiting siblings fill."""
     if len(items) <= 1 or getattr(_in_pool, "flag", False):
         return [work(item) for item in items]
-    futures = [_pool().submit(work, item) for item in items]
-    # Every item finishes before the first failure is raised: no request of this batch outlives its rule.
-    wait(futures)
+    abandoned = threading.Event()
+
+    def run(item: _T) -> _U:
+        _in_pool.abandoned = abandoned
+        return work(item)
+
+    futures = [_pool().submit(run, item) for item in items]
+    try:
+        # Every item finishes before the first failure is raised: no request of this batch outlives its rule.
+        wait(futures)
+    except BaseException:
+        # Interrupted (a signal stops the run): the batch's chains stop at their next request, and what has
+        # not started never does, so the process is not kept alive by requests nobody waits for.
+        abandoned.set()
+        for future in futures:
+            future.cancel()
+        raise
     return [future.result() for future in futures]
+
+
+class _Abandoned(Exception):
+    """The batch this request belonged to was given up: the run is stopping."""
+
+
+def _check_abandoned() -> None:
+    flag = getattr(_in_pool, "abandoned", None)
+    if flag is not None and flag.is_set():
+        raise _Abandoned
 
 
 _shared_pool: ThreadPoolExecutor | None = None

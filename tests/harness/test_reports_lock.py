@@ -44,7 +44,9 @@ def test_report_merge_into_a_busy_folder_exits_2(tmp_path: Path) -> None:
 def test_a_lock_left_by_a_dead_process_is_taken_over_with_a_line_saying_so(tmp_path: Path) -> None:
     reports = tmp_path / "reports"
     reports.mkdir()
-    (reports / LOCK_FILE).write_text("4194303")  # a pid, but no lock held: its process ended without freeing it
+    (reports / LOCK_FILE).write_text(
+        "4194303"
+    )  # a pid, but no lock held: its process ended without freeing it
     err = io.StringIO()
     request = GateRequest(targets=_targets(tmp_path), reports=reports, suites=("smoke",))
     code = run_gate(request, err=err)
