@@ -216,7 +216,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     # Only destwatch's own items: a plain test in the same session keeps pytest's report.
     uses_destwatch = {"target", "dw_run"} & set(getattr(item, "fixturenames", ()))
     if report.failed and call.excinfo is not None and uses_destwatch:
-        _shorten(report, call.excinfo.value, item.config)
+        _shorten(report, call.excinfo.value, item.config, item)
     return report
 
 
@@ -303,16 +303,22 @@ def _out_of_time(state: State, target: VersionTarget) -> str | None:
     return None
 
 
-def _shorten(report: pytest.TestReport, exc: BaseException, config: pytest.Config) -> None:
-    """One line for what is not a finding about the contract: no internal frames for users to wade through.
+def _shorten(report: pytest.TestReport, exc: BaseException, config: pytest.Config, item: pytest.Item) -> None:
+    """A failure in its own words: no frames of destwatch's modules for users to wade through.
 
-    A destination that could not be reached, or answered something unusable (token, document), is said in
+    A violation shows its clause, the request and the counterexample, under the test that found it. A
+    destination that could not be reached, or answered something unusable (token, document), is said in
     its own words; a destwatch bug says so and asks to be reported. `--tb=long` keeps the whole traceback.
     """
-    # Violations keep pytest's report; pytest's own outcomes (`pytest.fail`) are not `Exception`s.
-    if config.option.tbstyle in ("long", "native") or isinstance(exc, AssertionError):
+    if config.option.tbstyle in ("long", "native"):
         return
-    if not isinstance(exc, Exception):
+    found = violations(exc)
+    if found:
+        path, line, name = item.location
+        report.longrepr = "\n\n".join([f"{path}:{(line or 0) + 1}: {name}", *(v.render() for v in found)])
+        return
+    # A plain `assert` keeps pytest's report; pytest's own outcomes (`pytest.fail`) are not `Exception`s.
+    if isinstance(exc, AssertionError) or not isinstance(exc, Exception):
         return
     if isinstance(exc, DestwatchError):
         report.longrepr = f"{type(exc).__name__}: {exc}"

@@ -227,6 +227,9 @@ def outcome_problems(
         found.append(f"peak RSS {run.peak_rss_kib / 1024:.0f} MB, limit {PEAK_RSS_LIMIT_MB} MB")
     if TRACEBACK in run.output:
         found.append(f"the output holds a Python traceback ({TRACEBACK!r})")
+    frames = _OWN_FRAME.findall(run.output)
+    if frames:
+        found.append(f"the output shows {len(frames)} frames of destwatch's own modules, e.g. {frames[0]!r}")
     named = {*_EXCEPTION_NAME.findall(run.output), *_ANY_ERROR_CLASS.findall(run.output)}
     leaked = sorted(named - _OURS)
     if leaked:
@@ -236,6 +239,10 @@ def outcome_problems(
     found += [f"the output does not say {words!r}" for words in says if not run.says(words)]
     found += [f"the output says {words!r}, which it must not" for words in never_says if run.says(words)]
     return found
+
+
+# A traceback line of pytest's (`destwatch/http.py:272: in _read`): a failure must speak of the contract.
+_OWN_FRAME = re.compile(r"destwatch/[\w/]+\.py:\d+: in \w+")
 
 
 def secret_places(run: GateRun) -> list[str]:
