@@ -36,8 +36,8 @@ from destwatch.errors import ConfigError
 from destwatch.redact import register_secret
 
 __all__ = [
-    "DEFAULT_OAUTH2_TOKEN_URL",
     "BUILT_IN",
+    "DEFAULT_OAUTH2_TOKEN_URL",
     "DEFAULT_TOKEN_URL",
     "EMBEDDED",
     "EXAMPLE_TARGETS",

@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 import pytest
 from rich.console import Console
 
+import destwatch
 from destwatch import notices, reporting
 from destwatch.config import VersionTarget
 from destwatch.errors import DestwatchError, TargetUnreachable
@@ -45,6 +46,8 @@ pytest_plugins = ["destwatch.pytest_plugin.fixtures"]
 
 # The endpoint parameter of a version whose document could not be had: one item that fails with the reason.
 UNAVAILABLE = "unavailable"
+# destwatch's own modules (in the wheel the suites live among them, as `destwatch.suites`).
+_PACKAGE = Path(destwatch.__file__).resolve().parent
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -200,6 +203,8 @@ def _checked(pyfuncitem: pytest.Function) -> Generator[None, object, object]:
 @pytest.hookimpl(wrapper=True, trylast=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
     # trylast makes this the innermost wrapper: JUnit, Allure and the terminal all see the redacted report.
+    if call.excinfo is not None:
+        _without_our_frames(call.excinfo, item.config)
     report = yield
     kind = item.stash.get(SKIP_KIND, NOT_RUN)
     if report.skipped and kind != NOT_RUN and isinstance(report.longrepr, tuple):
@@ -216,7 +221,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     # Only destwatch's own items: a plain test in the same session keeps pytest's report.
     uses_destwatch = {"target", "dw_run"} & set(getattr(item, "fixturenames", ()))
     if report.failed and call.excinfo is not None and uses_destwatch:
-        _shorten(report, call.excinfo.value, item.config, item)
+        _shorten(report, call.excinfo.value, item.config)
     return report
 
 
@@ -303,21 +308,39 @@ def _out_of_time(state: State, target: VersionTarget) -> str | None:
     return None
 
 
-def _shorten(report: pytest.TestReport, exc: BaseException, config: pytest.Config, item: pytest.Item) -> None:
-    """A failure in its own words: no frames of destwatch's modules for users to wade through.
+def _without_our_frames(excinfo: pytest.ExceptionInfo[BaseException], config: pytest.Config) -> None:
+    """A violation is reported from the test that found it: its clause, request and counterexample, not
+    the frames of destwatch's modules it was raised through (an answer read in a loop showed hundreds).
 
-    A violation shows its clause, the request and the counterexample, under the test that found it. A
-    destination that could not be reached, or answered something unusable (token, document), is said in
+    The exception's own traceback is relinked past those frames (pytest rebuilds its view of a traceback
+    from the exception's frames, so filtering that view would not last).
+    """
+    if config.option.tbstyle in ("long", "native") or not violations(excinfo.value):
+        return
+    kept = excinfo.tb
+    while kept.tb_next is not None:
+        if _ours(kept.tb_next.tb_frame.f_code.co_filename):
+            kept.tb_next = kept.tb_next.tb_next
+        else:
+            kept = kept.tb_next
+    excinfo.traceback = type(excinfo.traceback)(excinfo.tb)
+
+
+def _ours(filename: str) -> bool:
+    path = Path(filename)
+    return path.is_relative_to(_PACKAGE) and not path.is_relative_to(_PACKAGE / "suites")
+
+
+def _shorten(report: pytest.TestReport, exc: BaseException, config: pytest.Config) -> None:
+    """One line for what is not a finding about the contract: no internal frames for users to wade through.
+
+    A destination that could not be reached, or answered something unusable (token, document), is said in
     its own words; a destwatch bug says so and asks to be reported. `--tb=long` keeps the whole traceback.
     """
     if config.option.tbstyle in ("long", "native"):
         return
-    found = violations(exc)
-    if found:
-        path, line, name = item.location
-        report.longrepr = "\n\n".join([f"{path}:{(line or 0) + 1}: {name}", *(v.render() for v in found)])
-        return
-    # A plain `assert` keeps pytest's report; pytest's own outcomes (`pytest.fail`) are not `Exception`s.
+    # Violations and plain `assert`s keep pytest's report (`_without_our_frames` trimmed it); pytest's own
+    # outcomes (`pytest.fail`) are not `Exception`s.
     if isinstance(exc, AssertionError) or not isinstance(exc, Exception):
         return
     if isinstance(exc, DestwatchError):

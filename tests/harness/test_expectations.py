@@ -104,7 +104,7 @@ def test_a_set_expectation_fails_naming_its_setting_and_where_it_is_set(tmp_path
     _, _, _, clause, setting = CASES[fault]
     rule = {
         "token_errors_are_4xx": True,
-        "shared_applications": False,
+        "token_grant": "version",
         "same_data_across_versions": True,
         "localized_properties": ["title", "category", "color"],
     }[setting]

@@ -242,7 +242,7 @@ def outcome_problems(
 
 
 # A traceback line of pytest's (`destwatch/http.py:272: in _read`): a failure must speak of the contract.
-_OWN_FRAME = re.compile(r"destwatch/[\w/]+\.py:\d+: in \w+")
+_OWN_FRAME = re.compile(r"destwatch/(?!suites/)[\w/]+\.py:\d+: in \w+")
 
 
 def secret_places(run: GateRun) -> list[str]:
