@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from destwatch import notices
 from destwatch.failures import ContractViolation
 
 _SUITE = Path(__file__).resolve().parents[2] / "suites" / "fuzz" / "test_document.py"
@@ -79,5 +80,11 @@ def test_unprotected_version_declaring_security_is_a_warning_not_a_violation(
     # Real generators keep the scheme on unprotected destinations: misleading, not a broken contract.
     target, document = v1
     unprotected = SimpleNamespace(**{**vars(target), "protected": False})
-    with pytest.warns(suite.UnusedSecurityWarning, match="is unprotected .* but its document declares"):
+    with notices.recording() as recorded:
         suite.test_document_declares_security_when_protected(unprotected, document)
+    (noted,) = recorded.notes
+    assert (
+        noted.target == target.id
+        and "unprotected (protected = false), but its document declares" in noted.text
+    )
+    assert recorded.warnings == []

@@ -104,12 +104,12 @@ def test_destination_that_stops_answering_is_unreachable_after_a_few_requests(ru
     started = time.monotonic()
     run = run_suite("fuzz", fault="hang", defaults={**FAST, "timeout": 1.0}, targets=("productCatalog/v1",))
     assert run.code == 3, run.output
-    failed = {f["test"].split("[")[-1]: f for f in run.failures() if "test_operation" in f["test"]}
-    assert set(failed) == {"productCatalog/v1/products-GET]", "productCatalog/v1/products-POST]"}
-    assert {f["kind"] for f in failed.values()} == {"unreachable"}
-    assert all(f["message"].startswith("productCatalog/v1: no answer within 1 s") for f in failed.values())
+    # Not a failure of any clause: the version's tests could not run, for one reason said once.
+    assert run.failures() == []
     (unreachable,) = run.summary["unreachable"]
     assert unreachable["target"] == "productCatalog/v1"
+    assert unreachable["reason"].startswith("productCatalog/v1: no answer within 1 s")
+    assert unreachable["tests_not_run"] == run.summary["totals"]["not_run"] >= 2
     # One timeout per operation at most, and none once the version stopped answering: not one per case.
     assert time.monotonic() - started < 30
 
