@@ -1,11 +1,13 @@
 """destwatch as people install it: a wheel built from this checkout, a fresh virtual environment, an empty
-folder of the user's own. `destwatch init`, the gate on the embedded reference, and a user's own suite
-using destwatch's fixtures through plain pytest, with no conftest of ours anywhere near. The distributions
-pass the release workflow's checks.
+folder of the user's own. `destwatch init`, the gate on the embedded reference, a user's own suite using
+destwatch's fixtures through plain pytest, with no conftest of ours anywhere near, and the gate on the user's
+own destination configured from the file `init` wrote. The distributions pass the release workflow's checks.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
 import subprocess
@@ -14,9 +16,13 @@ import tomllib
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
+from usertargets import NAME, user_targets
+
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 _MINE = """
@@ -27,15 +33,17 @@ def test_my_destination_answers_with_its_own_languages(target, client):
 """
 
 
-def _run(*command: str | Path, cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST_", "VIRTUAL_ENV"))}
+def _run(
+    *command: str | Path, cwd: Path, timeout: float = 600, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "VIRTUAL_ENV"))}
     return subprocess.run(
         [str(part) for part in command],
         cwd=cwd,
         capture_output=True,
         text=True,
         timeout=timeout,
-        env=env,
+        env={**inherited, **(env or {})},
         check=False,
     )
 
@@ -158,3 +166,53 @@ def test_an_installed_destwatch_works_in_an_empty_folder_of_the_users_own(
     assert both.returncode == 0, both.stdout[-3000:] + both.stderr[-3000:]
     summary = (project / "reports" / "summary.json").read_text()
     assert '"suite": "contract"' in summary and '"suite": "smoke"' in summary
+
+
+def test_a_new_users_whole_path_from_the_wheel_to_their_own_destination(
+    installed: Path, tmp_path: Path
+) -> None:
+    """Installed from the wheel, `init` in an empty folder, the "your destination" block filled in for a
+    destination served at a URL (a variant no one here configured for): the gate passes and its warnings
+    are in summary.json; the same setup with a documented-contract fault fails, naming the clause."""
+    project = tmp_path / "their-repo"
+    project.mkdir()
+    assert _run(installed / "destwatch", "init", cwd=project).returncode == 0
+    template = (project / "targets.toml").read_text()
+
+    def gate(*served: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+        with _served(installed, *served) as url:
+            text, env = user_targets(template, url, max_rps=1000.0)
+            (project / "targets.toml").write_text(text)
+            run = _run(installed / "destwatch", "run", "--target", NAME, cwd=project, env=env)
+        return run, json.loads((project / "reports" / "summary.json").read_text())
+
+    passed, summary = gate("--variant", "nothing-localized")
+    assert passed.returncode == 0, passed.stdout[-3000:] + passed.stderr[-3000:]
+    warned = {warning["setting"] for warning in summary["warnings"]}
+    assert "localized_properties" in warned and summary["totals"]["warnings"] == len(summary["warnings"])
+    assert "localized_properties" in passed.stdout  # the terminal names the setting too
+
+    failed, summary = gate("--fault", "empty-results-null")
+    assert failed.returncode == 1, failed.stdout[-3000:] + failed.stderr[-3000:]
+    assert "empty results: a query that matches nothing" in failed.stdout
+    assert summary["result"] == "contract violations"
+
+
+@contextlib.contextmanager
+def _served(installed: Path, *args: str) -> Iterator[str]:
+    """`destwatch serve ARGS` on a free port, as a user would start it; its URL from the banner."""
+    server = subprocess.Popen(
+        [str(installed / "destwatch"), "serve", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        banner = server.stdout.readline()  # printed once it accepts connections
+        found = re.search(r" at (http://127\.0\.0\.1:\d+)", banner)
+        assert found, banner
+        yield found.group(1)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
