@@ -22,6 +22,7 @@ from destwatch.reference.targets import embedded_targets
 ROOT = Path(__file__).resolve().parents[1]
 CORE_PUBLIC_NAMES = {
     "destwatch.config": [
+        "BUILT_IN",
         "ConfigError",
         "DEFAULT_OAUTH2_TOKEN_URL",
         "DEFAULT_TOKEN_URL",
@@ -30,6 +31,7 @@ CORE_PUBLIC_NAMES = {
         "EmbeddedReference",
         "MONITOR_STEPS",
         "MonitorSettings",
+        "OUR_EXPECTATIONS",
         "ReferenceSettings",
         "ServedVersion",
         "TargetSettings",
@@ -74,11 +76,13 @@ CORE_PUBLIC_NAMES = {
     ],
     "destwatch.redact": ["MASK", "curl", "redact", "redact_headers", "register_secret"],
     "destwatch.reporting": [
+        "COUNTED",
         "ItemResult",
         "assemble_summary",
         "build_summary",
         "join_usage",
         "render_summary",
+        "warning_line",
         "write_exchanges",
         "write_json",
     ],
