@@ -29,7 +29,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from destwatch import jwt_tamper
+from destwatch import _jwt
 from destwatch._files import json_or_none
 from destwatch.config import TokenFlowName, VersionTarget
 from destwatch.errors import DestwatchError, TokenError, again
@@ -221,9 +221,9 @@ def _seconds(value: Any) -> float | None:
 
 def _exp_in(owner: str, token: str, expires_in: float) -> float | None:
     """Seconds until the JWT's `exp` when it comes before `expires_in` does; None when it does not."""
-    if not jwt_tamper.is_jwt(token):
+    if not _jwt.is_jwt(token):
         return None
-    exp = jwt_tamper.claims(token).get("exp")
+    exp = _jwt.claims(token).get("exp")
     if isinstance(exp, bool) or not isinstance(exp, int | float):
         return None
     left = exp - time.time()

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from destwatch.fuzzing import EXCLUDED_CHECKS
+from destwatch.gate.fuzz import EXCLUDED_CHECKS
 from destwatch.reference import REFERENCE, create_app, serve_in_thread
 from destwatch.reference.targets import demo_secrets, embedded_targets
 

@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from destwatch.gate import GateRequest, run_gate
+from destwatch.gate.runner import GateRequest, run_gate
 from destwatch.reference import REFERENCE
 from destwatch.reference.server import serve_in_process
 from destwatch.reference.targets import demo_secrets, embedded_targets

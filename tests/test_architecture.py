@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from destwatch.gate import GateRequest, run_gate
+from destwatch.gate.runner import GateRequest, run_gate
 from destwatch.reference.targets import embedded_targets
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,19 +75,17 @@ CORE_PUBLIC_NAMES = {
         "why_no_answer",
     ],
     "destwatch.redact": ["MASK", "curl", "redact", "redact_headers", "register_secret"],
-    "destwatch.reporting": [
+    "destwatch.gate.summary": [
         "COUNTED",
         "ItemResult",
         "assemble_summary",
         "build_summary",
         "join_usage",
-        "render_summary",
-        "warning_line",
         "write_exchanges",
         "write_json",
     ],
     "destwatch.run": ["Run", "RunOptions"],
-    "destwatch.semantics": [
+    "destwatch.gate.rules": [
         "Answer",
         "Ask",
         "EndpointModel",
@@ -114,16 +112,16 @@ MONITOR_MODULES = sorted(
     f"destwatch.monitor.{path.stem}" for path in (ROOT / "destwatch" / "monitor").glob("[!_]*.py")
 )
 # The one module allowed to reach into a private third-party API (see its docstring).
-ADAPTER = ROOT / "destwatch" / "_schemathesis_builder.py"
+ADAPTER = ROOT / "destwatch" / "gate" / "_schemathesis.py"
 _THIRD_PARTY = ("pytest", "_pytest", "schemathesis", "hypothesis", "pluggy")
 
 
 def test_the_core_imports_neither_pytest_nor_schemathesis() -> None:
     modules = [
         *CORE_PUBLIC_NAMES,
-        "destwatch.semantics.plans",
-        "destwatch.semantics.oracles",
-        "destwatch.authkit",
+        "destwatch.gate.rules.plans",
+        "destwatch.gate.rules.oracles",
+        "destwatch.gate.authkit",
         # The monitor is a front-end that must not pay for pytest on every start (nor the command line).
         *MONITOR_MODULES,
         "destwatch.cli",

@@ -53,9 +53,9 @@ from destwatch.monitor.outcomes import (
 )
 from destwatch.monitor.states import judge
 from destwatch.monitor.tls import CertificateProblem, https_host, read_certificate
+from destwatch.openapi.model import EndpointModel, Method, endpoint_models
+from destwatch.openapi.queries import Ask, Request, Unsupported, render
 from destwatch.redact import redact, register_secret
-from destwatch.semantics.model import EndpointModel, Method, endpoint_models
-from destwatch.semantics.queries import Ask, Request, Unsupported, render
 from destwatch.tokens import OAUTH2_FLOW, Token, flow_of
 
 __all__ = ["NOTHING", "VersionProbe", "request_budget"]

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from destwatch.reference.serve import serve_command
+from destwatch.cli.serve import serve_command
 
 typer.run(serve_command)

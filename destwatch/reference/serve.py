@@ -1,4 +1,5 @@
-"""`destwatch serve`: run the reference destination in the foreground and say how to reach it.
+"""What `destwatch serve` (`destwatch.cli.serve`) prints: the catalogues' listings, and the banner that says
+how to reach the reference destination.
 
 The banner lists every destination version's base URL, protection, destination id and demo client ids (both
 token flows), so a new user can fetch a token and curl a version at once. Demo secrets are not printed: they
@@ -9,23 +10,18 @@ differently from v2.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import typer
-
 from destwatch._tomllines import toml_value
 from destwatch.reference.candidates import (
     CANDIDATE_DESTINATION,
     CANDIDATE_OF,
     CANDIDATE_VERSION,
     CANDIDATES,
-    candidate_customer,
 )
 from destwatch.reference.faults import FAULTS
 from destwatch.reference.model import REFERENCE, Customer
-from destwatch.reference.variants import VARIANTS, variant_customer
+from destwatch.reference.variants import VARIANTS
 
-__all__ = ["DEFAULT_PORT", "banner", "candidate_listing", "fault_listing", "serve_command", "variant_listing"]
+__all__ = ["DEFAULT_PORT", "banner", "candidate_listing", "fault_listing", "variant_listing"]
 
 DEFAULT_PORT = 8765
 _EXIT_USAGE = 2
@@ -106,87 +102,3 @@ def banner(
         "Stop with Ctrl+C.",
     ]
     return "\n".join(lines)
-
-
-def _fail(message: str, code: int) -> typer.Exit:
-    typer.echo(f"destwatch serve: {message}", err=True)
-    return typer.Exit(code)
-
-
-def serve_command(
-    host: Annotated[str, typer.Option("--host", help="address to listen on")] = "127.0.0.1",
-    port: Annotated[
-        int, typer.Option("--port", min=0, max=65535, help="port (0: any free port)")
-    ] = DEFAULT_PORT,
-    fault: Annotated[
-        str, typer.Option("--fault", help="switch on one seeded fault (see --list-faults)")
-    ] = "",
-    token_ttl: Annotated[
-        int | None, typer.Option("--token-ttl", min=1, help="token lifetime in seconds (default 3600)")
-    ] = None,
-    list_faults: Annotated[
-        bool, typer.Option("--list-faults", help="print the seeded faults and exit")
-    ] = False,
-    variant: Annotated[
-        str, typer.Option("--variant", help="serve one document variant (see --list-variants)")
-    ] = "",
-    list_variants: Annotated[
-        bool, typer.Option("--list-variants", help="print the document variants and exit")
-    ] = False,
-    candidate: Annotated[
-        str,
-        typer.Option(
-            "--candidate", help="also serve productCatalog v4, a candidate copy of v2 (see --list-candidates)"
-        ),
-    ] = "",
-    list_candidates: Annotated[
-        bool, typer.Option("--list-candidates", help="print the candidate versions and exit")
-    ] = False,
-) -> None:
-    """Serve the reference destination (an Occtoo-style destination with seeded faults) until Ctrl+C."""
-    # Here, not at the top: every destwatch command imports this module to declare its options.
-    from destwatch.reference.app import create_app
-    from destwatch.reference.server import ServerStartError, serve_forever
-
-    if list_faults:
-        typer.echo(fault_listing())
-        return
-    if list_variants:
-        typer.echo(variant_listing())
-        return
-    if list_candidates:
-        typer.echo(candidate_listing())
-        return
-    try:
-        # The variant first: its error names the listing that helps, and so do the candidate's and fault's.
-        customer = variant_customer(variant)
-    except ValueError as exc:
-        raise _fail(f"{exc} (see --list-variants)", _EXIT_USAGE) from None
-    try:
-        customer = candidate_customer(candidate, customer)
-    except ValueError as exc:
-        raise _fail(f"{exc} (see --list-candidates)", _EXIT_USAGE) from None
-    try:
-        app = create_app(fault=fault or None, token_ttl=token_ttl, customer=customer)
-    except ValueError as exc:
-        raise _fail(f"{exc} (see --list-faults)", _EXIT_USAGE) from None
-
-    def ready(url: str) -> None:
-        typer.echo(
-            banner(
-                url,
-                fault=fault or None,
-                token_ttl=token_ttl,
-                variant=variant or None,
-                customer=customer,
-                candidate=candidate or None,
-            )
-        )
-
-    try:
-        serve_forever(app, host, port, on_ready=ready)
-    except ServerStartError as exc:
-        raise _fail(str(exc), _EXIT_START) from None
-    except KeyboardInterrupt:
-        # uvicorn re-raises Ctrl+C after a clean shutdown; stopping is what the user asked for.
-        typer.echo("stopped")

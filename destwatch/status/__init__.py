@@ -7,7 +7,7 @@ look than read.
 - the gate's report (`write_gate_report`): `reports/index.html`, one page of summary.json.
 
 Every page (these and `destwatch validate`'s) is rendered from the package's Jinja2 templates with one
-layout (`destwatch.status.html`): one self-contained file, styles, scripts and data inline, nothing
+layout (`destwatch.pages`): one self-contained file, styles, scripts and data inline, nothing
 fetched; every value redacted, then escaped.
 
 ```python
@@ -23,8 +23,8 @@ write_site(status, Path("reports/status"))
 
 from __future__ import annotations
 
+from destwatch.gate.page import write_gate_report
 from destwatch.status.collect import load_status
-from destwatch.status.gate_report import write_gate_report
 from destwatch.status.model import Day, Incident, LatencySeries, Status, VersionStatus
 from destwatch.status.site import write_site
 

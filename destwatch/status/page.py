@@ -11,8 +11,8 @@ from typing import Any
 from destwatch._durations import format_duration, format_span
 from destwatch.monitor.outcomes import State
 from destwatch.monitor.slo import VersionSlo
+from destwatch.pages import clock, day, ms, percent, render, when
 from destwatch.status.badges import version_badges
-from destwatch.status.html import clock, day, ms, percent, render, when
 from destwatch.status.model import Day, Incident, LatencySeries, Status, VersionStatus
 
 __all__ = ["UPTIME_WINDOWS", "chart_spec", "detail_page", "status_page"]

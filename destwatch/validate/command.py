@@ -24,7 +24,7 @@ from destwatch.config import VersionTarget
 from destwatch.documents import validate_document
 from destwatch.errors import ConfigError, DocumentError, TargetUnreachable
 from destwatch.exit_codes import ExitCode
-from destwatch.gate import GateRequest, run_gate, targets_file
+from destwatch.gate.runner import GateRequest, run_gate, targets_file
 from destwatch.run import Run, RunOptions
 from destwatch.validate.changes import Change, Severity
 from destwatch.validate.diff import document_changes

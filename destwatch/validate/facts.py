@@ -4,7 +4,7 @@ Everything a consumer can rely on: each endpoint's result properties (type, form
 GET parameters and POST body fields (required, enum), filter and sort keys, range operators, facets and
 their sizes, the largest and the default page, the envelope's required keys; and, version-wide, the
 languages, the default language and whether tokens are needed. The endpoint model
-(`destwatch.semantics.model`) supplies the per-method surfaces; the rest is read here.
+(`destwatch.openapi.model`) supplies the per-method surfaces; the rest is read here.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from destwatch.semantics.model import (
+from destwatch.openapi.model import (
     STANDARD_GET_PARAMETERS,
     EndpointModel,
     array_items,

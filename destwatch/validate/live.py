@@ -22,10 +22,10 @@ from destwatch._files import json_or_none
 from destwatch.config import VersionTarget
 from destwatch.failures import NotChecked
 from destwatch.http import Client
-from destwatch.semantics.generators import must_plan
-from destwatch.semantics.model import EndpointModel, Method
-from destwatch.semantics.queries import Ask, methods_for, render
-from destwatch.semantics.versions import common_model
+from destwatch.openapi.generators import must_plan
+from destwatch.openapi.model import EndpointModel, Method
+from destwatch.openapi.queries import Ask, methods_for, render
+from destwatch.openapi.versions import common_model
 from destwatch.validate.changes import Change, Severity
 from destwatch.validate.facts import VersionFacts
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from destwatch._files import write_atomic
-from destwatch.status.gate_report import VALIDATION_PAGE, Within, write_gate_report
-from destwatch.status.html import render
+from destwatch.gate.page import VALIDATION_PAGE, Within, write_gate_report
+from destwatch.pages import render
 from destwatch.validate.changes import Severity
 from destwatch.validate.report import Validation, counts, sections
 

@@ -1,12 +1,12 @@
-"""The auth suite's fixtures: its instruments (`destwatch.authkit`) and expired tokens, whose clocks start at
-each version's first auth test."""
+"""The auth suite's fixtures: its instruments (`destwatch.gate.authkit`) and expired tokens, whose clocks
+start at each version's first auth test."""
 
 from __future__ import annotations
 
 import pytest
 
-from destwatch.authkit import AuthKit, Expiry
 from destwatch.config import VersionTarget
+from destwatch.gate.authkit import AuthKit, Expiry
 from destwatch.run import Run
 
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from destwatch import jwt_tamper
 from destwatch._files import json_or_none
-from destwatch.authkit import AuthKit, Expiry, covers, declared_grant
 from destwatch.config import VersionTarget
 from destwatch.failures import expect_or_warn, violation
+from destwatch.gate import jwt_tamper
+from destwatch.gate.authkit import AuthKit, Expiry, covers, declared_grant
 from destwatch.run import Run
 from destwatch.tokens import Token
 

@@ -7,17 +7,17 @@ from typing import Any
 
 from destwatch.config import VersionTarget
 from destwatch.failures import NotChecked
-from destwatch.semantics.checks import expect
-from destwatch.semantics.generators import value_counts
-from destwatch.semantics.oracles import (
+from destwatch.gate.rules.checks import expect
+from destwatch.gate.rules.oracles import (
     facet_counts_match_filtered_counts,
     facet_counts_shrink_with_the_filter,
     facet_size_is_respected,
 )
-from destwatch.semantics.plans import Endpoint, endpoint_under_test, must_or_skip
-from destwatch.semantics.probe import Answer
-from destwatch.semantics.queries import Ask
-from destwatch.semantics.session import Session, facet_sizes
+from destwatch.gate.rules.plans import Endpoint, endpoint_under_test, must_or_skip
+from destwatch.gate.rules.probe import Answer
+from destwatch.gate.rules.session import Session, facet_sizes
+from destwatch.openapi.generators import value_counts
+from destwatch.openapi.queries import Ask
 
 _VALUES_PER_FACET = 2
 

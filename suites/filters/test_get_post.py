@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from destwatch.config import VersionTarget
 from destwatch.failures import NotChecked
-from destwatch.semantics.checks import expect
-from destwatch.semantics.generators import prefix_of, value_counts
-from destwatch.semantics.oracles import results_satisfy_must, same_ids_regardless_of_method
-from destwatch.semantics.plans import endpoint_under_test
-from destwatch.semantics.session import Session
+from destwatch.gate.rules.checks import expect
+from destwatch.gate.rules.oracles import results_satisfy_must, same_ids_regardless_of_method
+from destwatch.gate.rules.plans import endpoint_under_test
+from destwatch.gate.rules.session import Session
+from destwatch.openapi.generators import prefix_of, value_counts
 
 
 def test_get_filter_and_post_must_return_the_same_ids(

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from destwatch.config import VersionTarget
 from destwatch.failures import NotChecked, expect_or_warn
-from destwatch.semantics.checks import expect
-from destwatch.semantics.oracles import (
+from destwatch.gate.rules.checks import expect
+from destwatch.gate.rules.oracles import (
     answer_says_asked_language,
     localized_properties_differ_between_languages,
 )
-from destwatch.semantics.plans import Endpoint, endpoint_under_test
-from destwatch.semantics.probe import Answer
-from destwatch.semantics.queries import Ask, Unsupported
-from destwatch.semantics.session import Session, localized_properties
+from destwatch.gate.rules.plans import Endpoint, endpoint_under_test
+from destwatch.gate.rules.probe import Answer
+from destwatch.gate.rules.session import Session, localized_properties
+from destwatch.openapi.queries import Ask, Unsupported
 
 _ITEMS = 50
 

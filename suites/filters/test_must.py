@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from destwatch.config import VersionTarget
 from destwatch.failures import NotChecked
-from destwatch.semantics.checks import expect
-from destwatch.semantics.oracles import (
+from destwatch.gate.rules.checks import expect
+from destwatch.gate.rules.oracles import (
     ids_holding,
     must_and_must_not_partition,
     must_and_must_not_totals_add_up,
@@ -15,8 +15,8 @@ from destwatch.semantics.oracles import (
     narrowing_never_adds_results,
     results_satisfy_must,
 )
-from destwatch.semantics.plans import complete_or_skip, endpoint_under_test, must_or_skip
-from destwatch.semantics.session import Session
+from destwatch.gate.rules.plans import complete_or_skip, endpoint_under_test, must_or_skip
+from destwatch.gate.rules.session import Session
 
 
 def test_must_results_have_an_asked_value(semantics: Session, target: VersionTarget, endpoint: str) -> None:

@@ -8,19 +8,19 @@ from __future__ import annotations
 
 from destwatch.config import VersionTarget
 from destwatch.failures import NotChecked
-from destwatch.semantics.checks import expect
-from destwatch.semantics.model import Method
-from destwatch.semantics.oracles import (
+from destwatch.gate.rules.checks import expect
+from destwatch.gate.rules.oracles import (
     keyset_paging_visits_every_item_once,
     list_ids_match_full_results,
     page_holds_min_of_top_and_matches,
     skip_pages_are_disjoint_and_concatenate,
     total_equals_reachable_items,
 )
-from destwatch.semantics.plans import Endpoint, endpoint_under_test, keyset_walk, pageable_subset
-from destwatch.semantics.probe import Answer, concurrently
-from destwatch.semantics.queries import Ask, expressible
-from destwatch.semantics.session import Session
+from destwatch.gate.rules.plans import Endpoint, endpoint_under_test, keyset_walk, pageable_subset
+from destwatch.gate.rules.probe import Answer, concurrently
+from destwatch.gate.rules.session import Session
+from destwatch.openapi.model import Method
+from destwatch.openapi.queries import Ask, expressible
 
 _PAGE = 7
 

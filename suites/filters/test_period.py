@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from destwatch.config import VersionTarget
 from destwatch.failures import NotChecked
-from destwatch.semantics.checks import expect
-from destwatch.semantics.generators import period_window
-from destwatch.semantics.oracles import results_changed_within_period, same_ids_regardless_of_method
-from destwatch.semantics.plans import Endpoint, endpoint_under_test, period_or_skip
-from destwatch.semantics.queries import expressible
-from destwatch.semantics.session import Session
+from destwatch.gate.rules.checks import expect
+from destwatch.gate.rules.oracles import results_changed_within_period, same_ids_regardless_of_method
+from destwatch.gate.rules.plans import Endpoint, endpoint_under_test, period_or_skip
+from destwatch.gate.rules.session import Session
+from destwatch.openapi.generators import period_window
+from destwatch.openapi.queries import expressible
 
 
 def _window(ep: Endpoint) -> tuple[str, str, str]:

@@ -9,21 +9,21 @@ from __future__ import annotations
 
 from destwatch.config import VersionTarget
 from destwatch.failures import NotChecked
-from destwatch.semantics.checks import expect
-from destwatch.semantics.oracles import (
+from destwatch.gate.rules.checks import expect
+from destwatch.gate.rules.oracles import (
     inclusive_and_exclusive_bounds_differ_by_the_boundary_items,
     inclusive_bounds_include_items_on_the_bound,
     results_within_range,
 )
-from destwatch.semantics.plans import (
+from destwatch.gate.rules.plans import (
     Endpoint,
     RangeCase,
     complete_or_skip,
     endpoint_under_test,
     range_or_skip,
 )
-from destwatch.semantics.queries import Ask
-from destwatch.semantics.session import Session
+from destwatch.gate.rules.session import Session
+from destwatch.openapi.queries import Ask
 
 
 def _operators(ep: Endpoint, case: RangeCase) -> set[str]:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from destwatch.config import VersionTarget
 from destwatch.failures import NotChecked
-from destwatch.semantics.checks import expect
-from destwatch.semantics.model import Method
-from destwatch.semantics.oracles import descending_reverses_ascending, sorted_by_property
-from destwatch.semantics.plans import Endpoint, complete_or_skip, endpoint_under_test, must_values
-from destwatch.semantics.probe import Answer
-from destwatch.semantics.queries import Ask, expressible
-from destwatch.semantics.session import Session
+from destwatch.gate.rules.checks import expect
+from destwatch.gate.rules.oracles import descending_reverses_ascending, sorted_by_property
+from destwatch.gate.rules.plans import Endpoint, complete_or_skip, endpoint_under_test, must_values
+from destwatch.gate.rules.probe import Answer
+from destwatch.gate.rules.session import Session
+from destwatch.openapi.model import Method
+from destwatch.openapi.queries import Ask, expressible
 
 # Enough results for an order to be telling, few enough to keep every sorted page light.
 _ORDERED_PAGE = 100

@@ -10,15 +10,15 @@ import pytest
 from destwatch import notices
 from destwatch.config import VersionTarget
 from destwatch.failures import NotChecked, expect_or_warn
+from destwatch.gate.rules.oracles import same_facet_counts, same_ids_in_same_order, same_totals
+from destwatch.gate.rules.plans import fit_limit
+from destwatch.gate.rules.probe import Probe
+from destwatch.gate.rules.session import Sample, Session
+from destwatch.openapi.generators import must_plan, range_plan
+from destwatch.openapi.model import EndpointModel, Method
+from destwatch.openapi.queries import Ask, expressible
+from destwatch.openapi.versions import common_model, document_differences, version_number
 from destwatch.run import Run
-from destwatch.semantics.generators import must_plan, range_plan
-from destwatch.semantics.model import EndpointModel, Method
-from destwatch.semantics.oracles import same_facet_counts, same_ids_in_same_order, same_totals
-from destwatch.semantics.plans import fit_limit
-from destwatch.semantics.probe import Probe
-from destwatch.semantics.queries import Ask, expressible
-from destwatch.semantics.session import Sample, Session
-from destwatch.semantics.versions import common_model, document_differences, version_number
 
 
 def _later_versions(dw_run: Run, target: VersionTarget) -> list[VersionTarget]:

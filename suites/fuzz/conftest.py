@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from destwatch.fuzzing import FuzzSchemas
+from destwatch.gate.fuzz import FuzzSchemas
 from destwatch.run import Run
 
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from destwatch import fuzzing
 from destwatch.config import VersionTarget
-from destwatch.fuzzing import FuzzSchemas
+from destwatch.gate import fuzz
+from destwatch.gate.fuzz import FuzzSchemas
 from destwatch.run import Run
 
 # Items come from the plugin's (target, endpoint) parametrization times the two methods every Occtoo
@@ -37,4 +37,4 @@ def test_operation_answers_every_generated_request_as_its_document_says(
     if method.lower() not in document["paths"].get(path, {}):
         pytest.skip(f"{target.id}: the document declares no {method} {path}")
     schema = fuzz_schemas.get(target)
-    fuzzing.fuzz_operation(schema, method, path, token=fuzz_schemas.token(target), client=dw_run.http(target))
+    fuzz.fuzz_operation(schema, method, path, token=fuzz_schemas.token(target), client=dw_run.http(target))

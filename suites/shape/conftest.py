@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from destwatch.gate.rules.session import Session
 from destwatch.run import Run
-from destwatch.semantics.session import Session
 
 
 @pytest.fixture(scope="session")

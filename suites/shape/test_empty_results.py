@@ -12,13 +12,13 @@ import pytest
 
 from destwatch.config import VersionTarget
 from destwatch.failures import NotChecked
-from destwatch.semantics.checks import expect, json_body
-from destwatch.semantics.generators import missing_value
-from destwatch.semantics.model import EndpointModel, Method, Surface
-from destwatch.semantics.oracles import empty_result_is_an_empty_array
-from destwatch.semantics.probe import Answer, concurrently
-from destwatch.semantics.queries import Ask, Request, methods_for
-from destwatch.semantics.session import Sample, Session
+from destwatch.gate.rules.checks import expect, json_body
+from destwatch.gate.rules.oracles import empty_result_is_an_empty_array
+from destwatch.gate.rules.probe import Answer, concurrently
+from destwatch.gate.rules.session import Sample, Session
+from destwatch.openapi.generators import missing_value
+from destwatch.openapi.model import EndpointModel, Method, Surface
+from destwatch.openapi.queries import Ask, Request, methods_for
 
 METHODS: tuple[Method, ...] = ("GET", "POST")
 KINDS = ("unknown-id", "unmatched-value", "skip-past-end", "after-past-last")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from destwatch.config import VersionTarget
-from destwatch.semantics.checks import expect, json_body
-from destwatch.semantics.model import Method, Surface
-from destwatch.semantics.oracles import envelope_has_language_and_results, facets_keep_documented_shape
-from destwatch.semantics.queries import Ask
-from destwatch.semantics.session import Session
+from destwatch.gate.rules.checks import expect, json_body
+from destwatch.gate.rules.oracles import envelope_has_language_and_results, facets_keep_documented_shape
+from destwatch.gate.rules.session import Session
+from destwatch.openapi.model import Method, Surface
+from destwatch.openapi.queries import Ask
 
 METHODS: tuple[Method, ...] = ("GET", "POST")
 

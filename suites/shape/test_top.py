@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from destwatch.config import VersionTarget
-from destwatch.semantics.checks import expect
-from destwatch.semantics.model import Method
-from destwatch.semantics.oracles import top_is_never_exceeded, total_counts_matches_not_the_page
-from destwatch.semantics.plans import endpoint_under_test
-from destwatch.semantics.queries import Ask
-from destwatch.semantics.session import Session
+from destwatch.gate.rules.checks import expect
+from destwatch.gate.rules.oracles import top_is_never_exceeded, total_counts_matches_not_the_page
+from destwatch.gate.rules.plans import endpoint_under_test
+from destwatch.gate.rules.session import Session
+from destwatch.openapi.model import Method
+from destwatch.openapi.queries import Ask
 
 METHODS: tuple[Method, ...] = ("GET", "POST")
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from destwatch.gate import GateRequest, run_gate
+from destwatch.gate.rules.session import Session
+from destwatch.gate.runner import GateRequest, run_gate
 from destwatch.reference.targets import embedded_targets
-from destwatch.semantics.session import Session
 
 
 def _targets(tmp_path: Path) -> Path:

@@ -14,7 +14,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from destwatch.gate import GateRequest, run_gate
+from destwatch.gate.runner import GateRequest, run_gate
 from destwatch.reference.targets import embedded_targets
 
 # fault -> (suite, tests, versions, the clause the warning quotes, the setting it names)

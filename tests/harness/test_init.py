@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 import destwatch.install_source
 import destwatch.scaffold
 from destwatch.cli import app
-from destwatch.gate import EXAMPLE_TARGETS
+from destwatch.gate.runner import EXAMPLE_TARGETS
 from destwatch.install_source import InstallSource, install_source
 from destwatch.run import Run, RunOptions
 

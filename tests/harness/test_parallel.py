@@ -13,7 +13,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from destwatch.pytest_plugin.xdist import version_of
+from destwatch.gate.plugin.workers import version_of
 
 ROOT = Path(__file__).resolve().parents[2]
 DESTWATCH = str(Path(sys.executable).with_name("destwatch"))

@@ -201,7 +201,7 @@ def test_allure_keeps_real_fixtures_as_set_up_steps_but_not_parametrized_argumen
     parameters = {p["name"] for p in json.loads(results[0].read_text(encoding="utf-8"))["parameters"]}
     assert len(results) == 2 and parameters == {"target", "endpoint", "method"}
     setups = _container_setups(pytester.path / "ours")
-    # If this fails, allure-pytest or pytest changed what destwatch.pytest_plugin.allure_parameters wraps.
+    # If this fails, allure-pytest or pytest changed what destwatch.gate._allure wraps.
     assert setups == ["prepared", "prepared"], setups
     # Outside a destwatch session Allure is left as it is: a set-up step per parameter, too.
     pytester.makepyfile(
@@ -216,10 +216,10 @@ def test_allure_files_are_written_off_the_test_thread_and_all_exist_when_the_ses
 ) -> None:
     from allure_commons.logger import AllureFileLogger
 
-    from destwatch.pytest_plugin.allure_files import WRITER, WrittenLater
+    from destwatch.gate._allure import WRITER, WrittenLater
 
     hooks = {name for name in dir(AllureFileLogger) if name.startswith("report_")}
-    # If this fails, Allure's file logger gained a hook destwatch.pytest_plugin.allure_files does not pass on.
+    # If this fails, Allure's file logger gained a hook destwatch.gate._allure does not pass on.
     assert hooks == {name for name in dir(WrittenLater) if name.startswith("report_")}
     writers: list[str] = []
     replace = os.replace
@@ -248,7 +248,7 @@ def test_allure_files_are_written_off_the_test_thread_and_all_exist_when_the_ses
 def test_a_failed_allure_write_is_raised_when_the_session_waits_for_the_files(tmp_path: Path) -> None:
     from allure_commons.logger import AllureFileLogger
 
-    from destwatch.pytest_plugin.allure_files import WrittenLater
+    from destwatch.gate._allure import WrittenLater
 
     (tmp_path / "results").write_text("a file where Allure wants its folder's files", encoding="utf-8")
     logger = AllureFileLogger(tmp_path)

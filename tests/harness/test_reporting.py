@@ -8,8 +8,9 @@ from pathlib import Path
 
 from rich.console import Console
 
+from destwatch.gate.summary import ItemResult, build_summary, write_json
+from destwatch.gate.terminal import render_summary
 from destwatch.redact import redact, register_secret
-from destwatch.reporting import ItemResult, build_summary, render_summary, write_json
 
 
 def _results() -> list[ItemResult]:

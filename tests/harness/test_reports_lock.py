@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from destwatch._reports_lock import LOCK_FILE, owning
 from destwatch.cli import app
 from destwatch.exit_codes import ExitCode
-from destwatch.gate import GateRequest, run_gate
+from destwatch.gate.runner import GateRequest, run_gate
 from destwatch.reference.targets import embedded_targets
 
 

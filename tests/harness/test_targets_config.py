@@ -9,9 +9,9 @@ from types import SimpleNamespace
 import pytest
 from typer.testing import CliRunner
 
-from destwatch.authkit import declared_grant
 from destwatch.cli import app
 from destwatch.config import DEFAULT_OAUTH2_TOKEN_URL, DEFAULT_TOKEN_URL, ConfigError, load_targets
+from destwatch.gate.authkit import declared_grant
 from destwatch.reference.embedded import Embedded
 from destwatch.run import Run, RunOptions
 

@@ -86,7 +86,7 @@ def test_the_wheel_and_sdist_carry_the_suites_templates_and_metadata(dist: Path)
     modules = {path.relative_to(ROOT).as_posix() for path in (ROOT / "destwatch").rglob("*.py")}
     assert modules - names == set()
     # Every HTML page's templates, style and script: without them no page can be written.
-    pages = {path.relative_to(ROOT).as_posix() for path in (ROOT / "destwatch/status/templates").iterdir()}
+    pages = {path.relative_to(ROOT).as_posix() for path in (ROOT / "destwatch/pages/templates").iterdir()}
     assert pages and pages - names == set()
     metadata = next(name for name in names if name.endswith(".dist-info/METADATA"))
     text = zipfile.ZipFile(wheel).read(metadata).decode()
@@ -95,7 +95,7 @@ def test_the_wheel_and_sdist_carry_the_suites_templates_and_metadata(dist: Path)
     assert re.search(r"https?://", text.split("\n\n", 1)[0]) is None
     assert "Classifier: Framework :: Pytest" in text and "# destwatch" in text  # the README as description
     entry_points = zipfile.ZipFile(wheel).read(metadata.replace("METADATA", "entry_points.txt")).decode()
-    assert "[pytest11]" in entry_points and "destwatch.pytest_plugin.plugin" in entry_points
+    assert "[pytest11]" in entry_points and "destwatch.gate.plugin.hooks" in entry_points
 
 
 def test_the_distributions_pass_the_release_workflows_checks(dist: Path, tmp_path: Path) -> None:

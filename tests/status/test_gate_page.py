@@ -13,8 +13,8 @@ import pytest
 from screens import gate_summary
 from statuskit import SCREENSHOTS, Browsed
 
-from destwatch.gate import GateRequest, run_gate
-from destwatch.merge import merge_reports
+from destwatch.gate.runner import GateRequest, run_gate
+from destwatch.gate.shards import merge_reports
 from destwatch.reference.targets import embedded_targets
 from destwatch.status import write_gate_report
 

@@ -1,4 +1,5 @@
-"""destwatch.fuzzing against a live reference destination: the guards can fail, stateful runs follow links."""
+"""destwatch.gate.fuzz against a live reference destination: the guards can fail, stateful runs follow
+links."""
 
 from __future__ import annotations
 
@@ -13,15 +14,15 @@ import httpx
 import pytest
 from schemathesis.core.errors import OperationNotFound
 
-from destwatch import fuzzing, jwt_tamper
 from destwatch.config import load_targets
 from destwatch.failures import ContractViolation
+from destwatch.gate import fuzz, jwt_tamper
 from destwatch.http import Client
 from destwatch.reference import REFERENCE, create_app, serve_in_thread
 from destwatch.reference.targets import demo_secrets, embedded_targets
 
 V1 = REFERENCE.destination("productCatalog").version("v1")  # type: ignore[union-attr]
-SETTINGS = fuzzing.FuzzSettings(seed=7, examples=3, response_time_budget=1.0, timeout=5.0)
+SETTINGS = fuzz.FuzzSettings(seed=7, examples=3, response_time_budget=1.0, timeout=5.0)
 
 
 def _base(reference_url: str) -> str:
@@ -43,10 +44,10 @@ def _token_source(reference_url: str) -> Callable[[], str]:
 
 def test_get_operation_passes_on_the_clean_reference(reference_url: str) -> None:
     token = _token_source(reference_url)
-    schema = fuzzing.load_schema(
+    schema = fuzz.load_schema(
         _document(reference_url), base_url=_base(reference_url), settings=SETTINGS, token=token
     )
-    fuzzing.fuzz_operation(schema, "GET", "/products", token=token)
+    fuzz.fuzz_operation(schema, "GET", "/products", token=token)
 
 
 def test_rejected_real_token_fails_loudly_instead_of_passing_on_documented_401s(reference_url: str) -> None:
@@ -54,11 +55,11 @@ def test_rejected_real_token_fails_loudly_instead_of_passing_on_documented_401s(
     # answer into a documented 401; without the guard the operation would pass having checked nothing.
     real = _token_source(reference_url)()
     refused = jwt_tamper.altered_signature(real)
-    schema = fuzzing.load_schema(
+    schema = fuzz.load_schema(
         _document(reference_url), base_url=_base(reference_url), settings=SETTINGS, token=lambda: refused
     )
     with pytest.raises(ContractViolation) as caught:
-        fuzzing.fuzz_operation(schema, "GET", "/products", token=lambda: refused)
+        fuzz.fuzz_operation(schema, "GET", "/products", token=lambda: refused)
     text = str(caught.value)
     assert caught.value.clause.startswith("fuzz: GET /products: ")
     assert "Current credentials refused" in text
@@ -67,11 +68,11 @@ def test_rejected_real_token_fails_loudly_instead_of_passing_on_documented_401s(
 
 
 def test_unknown_operation_is_refused_by_name(reference_url: str) -> None:
-    schema = fuzzing.load_schema(
+    schema = fuzz.load_schema(
         _document(reference_url), base_url=_base(reference_url), settings=SETTINGS, token=None
     )
     with pytest.raises(OperationNotFound, match="/nowhere"):
-        fuzzing.fuzz_operation(schema, "GET", "/nowhere")
+        fuzz.fuzz_operation(schema, "GET", "/nowhere")
 
 
 def _with_link(document: dict[str, Any]) -> dict[str, Any]:
@@ -89,16 +90,16 @@ def _with_link(document: dict[str, Any]) -> dict[str, Any]:
 
 def test_has_links_sees_declared_links_only(reference_url: str) -> None:
     document = _document(reference_url)
-    assert not fuzzing.has_links(document)
-    assert fuzzing.has_links(_with_link(document))
+    assert not fuzz.has_links(document)
+    assert fuzz.has_links(_with_link(document))
 
 
 def test_stateful_run_follows_links_on_the_clean_reference(reference_url: str) -> None:
     token = _token_source(reference_url)
-    schema = fuzzing.load_schema(
+    schema = fuzz.load_schema(
         _with_link(_document(reference_url)), base_url=_base(reference_url), settings=SETTINGS, token=token
     )
-    fuzzing.fuzz_stateful(schema, examples=3)
+    fuzz.fuzz_stateful(schema, examples=3)
 
 
 def test_stateful_run_fails_on_a_drifting_response() -> None:
@@ -110,15 +111,15 @@ def test_stateful_run_fails_on_a_drifting_response() -> None:
             json={"clientId": "demo-client-v2", "clientSecret": "demo-secret-v2"},
         ).json()["accessToken"]
         document = _with_link(httpx.get(f"{base}/openapi").json())
-        schema = fuzzing.load_schema(document, base_url=base, settings=SETTINGS, token=lambda: token)
+        schema = fuzz.load_schema(document, base_url=base, settings=SETTINGS, token=lambda: token)
         with pytest.raises(ContractViolation, match="ST108 Response violates schema"):
-            fuzzing.fuzz_stateful(schema, examples=3)
+            fuzz.fuzz_stateful(schema, examples=3)
 
 
 def _requests_sent(reference_url: str, seed: int) -> list[tuple[str, str, bytes | None]]:
     base = f"{reference_url}/northwind/googleMarketplace/v1"
     settings = dataclasses.replace(SETTINGS, seed=seed)
-    schema = fuzzing.load_schema(
+    schema = fuzz.load_schema(
         httpx.get(f"{base}/openapi").json(), base_url=base, settings=settings, token=None
     )
     sent: list[tuple[str, str, bytes | None]] = []
@@ -128,7 +129,7 @@ def _requests_sent(reference_url: str, seed: int) -> list[tuple[str, str, bytes 
         request = response.request
         sent.append((request.method, request.url, request.body))
 
-    fuzzing.fuzz_operation(schema, "POST", "/feed")
+    fuzz.fuzz_operation(schema, "POST", "/feed")
     return sent
 
 
@@ -150,11 +151,11 @@ def test_fuzz_traffic_keeps_to_the_pace_of_the_versions_client(
     )
     (target,) = load_targets(path).version_targets()
     client = Client(target)
-    schema = fuzzing.load_schema(
+    schema = fuzz.load_schema(
         _document(reference_url), base_url=_base(reference_url), settings=SETTINGS, token=client.token
     )
     started = time.perf_counter()
-    fuzzing.fuzz_operation(schema, "GET", "/products", token=client.token, client=client)
+    fuzz.fuzz_operation(schema, "GET", "/products", token=client.token, client=client)
     elapsed = time.perf_counter() - started
     sent = [exchange for exchange in client.recorder.exchanges if "/products" in exchange.url]
     # Unpaced, these requests take a fraction of that on loopback; paced, bursts are a tenth of a second's.
@@ -163,11 +164,11 @@ def test_fuzz_traffic_keeps_to_the_pace_of_the_versions_client(
 
 
 def test_the_private_schemathesis_apis_still_have_the_shape_destwatch_uses() -> None:
-    # The private APIs destwatch uses (see destwatch/_schemathesis_builder.py): fail loudly, naming the pin,
+    # The private APIs destwatch uses (see destwatch/gate/_schemathesis.py): fail loudly, naming the pin,
     # the day an upgrade moves or reshapes them.
     import inspect
 
-    from destwatch._schemathesis_builder import PINNED
+    from destwatch.gate._schemathesis import PINNED
 
     try:
         from schemathesis.checks import CheckContext, load_all_checks, run_checks, run_checks_for

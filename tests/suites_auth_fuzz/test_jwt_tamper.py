@@ -7,7 +7,7 @@ import time
 import jwt
 import pytest
 
-from destwatch import jwt_tamper
+from destwatch.gate import jwt_tamper
 
 _KEY = "k" * 32
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from destwatch.semantics.generators import (
+from destwatch.openapi.generators import (
     as_comparable,
     fitting_values,
     missing_value,

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from destwatch.openapi.model import EndpointModel, endpoint_models, resolve
 from destwatch.reference.model import REFERENCE
 from destwatch.reference.openapi import build_document
-from destwatch.semantics.model import EndpointModel, endpoint_models, resolve
 
 
 def _document(destination: str, version: str) -> dict[str, Any]:

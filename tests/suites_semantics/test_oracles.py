@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from destwatch.semantics import oracles as o
+from destwatch.gate.rules import oracles as o
 
 BAGS = {"id": "A1", "category": "Bags", "price": 10, "changed": "2026-03-01T00:00:00Z"}
 SHOES = {"id": "A2", "category": "Shoes", "price": 20, "changed": "2026-05-01T00:00:00Z"}

@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from destwatch.failures import BudgetSpent, ContractViolation
-from destwatch.semantics.model import EndpointModel, Surface
-from destwatch.semantics.probe import _WORKERS, Probe, RequestBudget, concurrently
-from destwatch.semantics.queries import Ask
+from destwatch.gate.rules.probe import _WORKERS, Probe, RequestBudget, concurrently
+from destwatch.openapi.model import EndpointModel, Surface
+from destwatch.openapi.queries import Ask
 
 MODEL = EndpointModel(
     name="p",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from destwatch.semantics.model import EndpointModel, Surface
-from destwatch.semantics.queries import Ask, Unsupported, methods_for, render
+from destwatch.openapi.model import EndpointModel, Surface
+from destwatch.openapi.queries import Ask, Unsupported, methods_for, render
 
 MODEL = EndpointModel(
     name="products",

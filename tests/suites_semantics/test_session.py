@@ -11,10 +11,10 @@ import httpx
 import pytest
 
 from destwatch.failures import NotChecked
+from destwatch.gate.rules.plans import fit_limit
+from destwatch.gate.rules.session import Sample, Session
 from destwatch.reference.model import REFERENCE
 from destwatch.reference.openapi import build_document
-from destwatch.semantics.plans import fit_limit
-from destwatch.semantics.session import Sample, Session
 
 _VERSION = REFERENCE.destinations[0].versions[0]
 _TARGET = SimpleNamespace(id="productCatalog/v1", settings=SimpleNamespace(request_budget=3))

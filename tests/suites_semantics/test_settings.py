@@ -8,9 +8,9 @@ from types import SimpleNamespace
 import pytest
 
 from destwatch.config import TargetSettings, load_targets
+from destwatch.gate.rules.session import facet_sizes, localized_properties, period_property
+from destwatch.openapi.model import EndpointModel
 from destwatch.reference.embedded import Embedded
-from destwatch.semantics.model import EndpointModel
-from destwatch.semantics.session import facet_sizes, localized_properties, period_property
 
 PLAIN = SimpleNamespace(settings=TargetSettings())
 

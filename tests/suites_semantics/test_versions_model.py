@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from destwatch.semantics.model import EndpointModel, Surface
-from destwatch.semantics.versions import common_model, document_differences, version_number
+from destwatch.openapi.model import EndpointModel, Surface
+from destwatch.openapi.versions import common_model, document_differences, version_number
 
 V1 = EndpointModel(
     name="products",

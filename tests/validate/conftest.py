@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from destwatch.gate import EXAMPLE_TARGETS
+from destwatch.gate.runner import EXAMPLE_TARGETS
 from destwatch.validate.command import ValidateRequest, validate
 
 

@@ -14,7 +14,7 @@ import pytest
 from usertargets import NAME, user_targets
 
 from destwatch.config import EXAMPLE_TARGETS
-from destwatch.gate import GateRequest, run_gate
+from destwatch.gate.runner import GateRequest, run_gate
 from destwatch.reference import VARIANTS, create_app, serve_in_thread
 
 pytestmark = pytest.mark.slow

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from destwatch.gate import GateRequest, run_gate
+from destwatch.gate.runner import GateRequest, run_gate
 from destwatch.reference import FAULTS, VARIANTS
 from destwatch.reference.targets import embedded_targets
 

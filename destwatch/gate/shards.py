@@ -1,0 +1,118 @@
+"""A gate run as parallel CI jobs: planned (`job_matrix`, `destwatch targets --matrix`), then joined
+(`merge_reports`, `destwatch report merge SHARD... --into DIR`) into the report one run writes.
+
+A CI system runs the gate as parallel jobs, one destination version (or destination) each, every job with
+its own reports folder. The merge joins their summary.json (rows,
+totals, unreachable versions, per-version usage), JUnit files, Allure results, exchanges and documents,
+and the joined exit code is the most urgent of the shards' (see `ExitCode.most_urgent`).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+from destwatch._files import write_atomic
+from destwatch.config import Targets
+from destwatch.errors import ConfigError
+from destwatch.exit_codes import ExitCode
+from destwatch.gate.page import write_gate_report
+from destwatch.gate.summary import assemble_summary, join_usage, write_json
+
+__all__ = ["job_matrix", "merge_reports"]
+
+
+def job_matrix(config: Targets, *, by: str = "version") -> dict[str, list[dict[str, str]]]:
+    """One CI job per destination version (or destination): what it selects and where it reports."""
+    if by not in ("version", "destination"):
+        raise ConfigError(f"unknown value {by!r}", key="--by", fix="pass version or destination")
+    names = config.version_names()
+    if by == "destination":
+        names = list(dict.fromkeys(name.split("/")[0] for name in names))
+    jobs = [(name, name.replace("/", "-")) for name in names]
+    return {"include": [{"target": name, "name": slug, "reports": f"reports/{slug}"} for name, slug in jobs]}
+
+
+def merge_reports(shards: Sequence[Path], into: Path) -> dict[str, Any]:
+    """Join the shards' reports into `into`; returns the joined summary. `ConfigError` when a shard holds
+    no summary.json (its job did not run, or the folder is wrong)."""
+    if not shards:
+        raise ConfigError("no shard folders given", key="SHARD", fix="pass the reports folders of the jobs")
+    summaries = [_summary(shard) for shard in shards]
+    into.mkdir(parents=True, exist_ok=True)
+    summary = _joined(summaries, [shard.name for shard in shards])
+    write_json(into / "summary.json", summary)
+    write_atomic(into / "junit.xml", _joined_junit([shard / "junit.xml" for shard in shards]))
+    exchanges = [shard / "exchanges.jsonl" for shard in shards if (shard / "exchanges.jsonl").is_file()]
+    write_atomic(into / "exchanges.jsonl", "".join(path.read_text(encoding="utf-8") for path in exchanges))
+    for folder in ("allure-results", "specs"):
+        for shard in shards:
+            if (shard / folder).is_dir():
+                # Allure names every result by a fresh UUID and specs by version: nothing collides.
+                shutil.copytree(shard / folder, into / folder, dirs_exist_ok=True)
+    write_gate_report(summary, into)  # last: it links the files above that exist
+    return summary
+
+
+def _summary(shard: Path) -> dict[str, Any]:
+    path = shard / "summary.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            "no summary.json: not the reports folder of a finished `destwatch run`",
+            file=shard,
+            fix="pass each job's --reports folder (download the artifacts first)",
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"summary.json cannot be read ({exc})", file=shard) from None
+    if not isinstance(data, dict) or not {"exit_code", "rows"} <= set(data):
+        raise ConfigError("summary.json is not a destwatch summary", file=shard)
+    return data
+
+
+def _joined(summaries: list[dict[str, Any]], names: list[str]) -> dict[str, Any]:
+    rows: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for summary in summaries:
+        for row in summary["rows"]:
+            key = (row["destination"], row["version"], row["suite"])
+            if key not in rows:
+                rows[key] = {**row, "failures": list(row["failures"])}
+                continue
+            both = rows[key]
+            for count in ("passed", "failed", "skipped", "not_checked_budget"):
+                both[count] += row[count]
+            both["duration"] = round(both["duration"] + row["duration"], 3)
+            both["failures"] += row["failures"]
+    unreachable = {u["target"]: u["reason"] for s in summaries for u in s.get("unreachable", [])}
+    first = summaries[0]
+    return assemble_summary(
+        [rows[key] for key in sorted(rows)],
+        exit_code=ExitCode.most_urgent(summary["exit_code"] for summary in summaries),
+        unreachable=unreachable,
+        extra={
+            "started": min(s.get("started", "") for s in summaries),
+            # The shards ran side by side: the slowest one is the wall time of the whole.
+            "duration": max(s.get("duration", 0.0) for s in summaries),
+            "seed": first.get("seed"),
+            "fault": first.get("fault"),
+            "variant": first.get("variant"),
+            "targets": join_usage(s.get("targets", {}) for s in summaries),
+            "shards": names,
+        },
+    )
+
+
+def _joined_junit(paths: list[Path]) -> str:
+    root = ElementTree.Element("testsuites", name="destwatch")
+    for path in paths:
+        if not path.is_file():
+            continue
+        found = ElementTree.parse(path).getroot()
+        for suite in [found] if found.tag == "testsuite" else found.iter("testsuite"):
+            root.append(suite)
+    return ElementTree.tostring(root, encoding="unicode", xml_declaration=True)
