@@ -12,7 +12,7 @@ import os
 import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal, Protocol, TextIO, TypeVar
 from urllib.parse import urlsplit
@@ -394,12 +394,8 @@ class ServedVersion:
 
 
 class EmbeddedReference(Protocol):
-    """The reference destination `base_url = "embedded"` stands for (see `destwatch.reference.embedded`)."""
-
-    @property
-    def url(self) -> str:
-        """Where it listens; "" while it is not started."""
-        ...
+    """What the reference destination `base_url = "embedded"` stands for serves (see
+    `destwatch.reference.embedded`): resolving needs no server, only this."""
 
     @property
     def settings(self) -> Mapping[str, Any]:
@@ -408,6 +404,10 @@ class EmbeddedReference(Protocol):
 
     def version(self, customer: str, destination: str, version: str) -> ServedVersion | None:
         """The version's ids and demo credentials, or None when the reference does not serve it."""
+        ...
+
+    def served(self) -> list[str]:
+        """Every version it serves, as `customer/destination/vN`."""
         ...
 
 
@@ -451,11 +451,62 @@ class VersionTarget:
         """Where `setting`'s value came from, e.g. `[destinations.shop.versions.v2]` or `built-in default`."""
         return self.setting_sources.get(setting, BUILT_IN)
 
+    def bound_to(self, url: str) -> VersionTarget:
+        """This version of the embedded reference, at the URL the reference serves from (itself when it is
+        not embedded): until a run starts the reference, an embedded version's URLs begin `embedded/`."""
+        if not self.embedded:
+            return self
+        root = url.rstrip("/")
+        return replace(
+            self,
+            base_url=root + self.base_url.removeprefix(EMBEDDED),
+            token_url=root + self.token_url.removeprefix(EMBEDDED),
+        )
+
+    def to_data(self) -> dict[str, Any]:
+        """This version as plain data, for another process of the same run (secrets included: it is kept
+        in memory and sent down a pipe, never written)."""
+        data = {name: getattr(self, name) for name in _TARGET_FIELDS}
+        data["settings"] = self.settings.model_dump()
+        data["setting_sources"] = dict(self.setting_sources)
+        for name in ("client_id", "client_secret"):
+            secret = getattr(self, name)
+            data[name] = secret.get_secret_value() if secret is not None else None
+        return data
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> VersionTarget:
+        """The version `to_data` gave; its secret is registered for redaction in this process too."""
+        register_secret(data["client_secret"])
+        return cls(
+            **{name: data[name] for name in _TARGET_FIELDS},
+            settings=TargetSettings.model_validate(data["settings"]),
+            setting_sources=data["setting_sources"],
+            client_id=SecretStr(data["client_id"]) if data["client_id"] else None,
+            client_secret=SecretStr(data["client_secret"]) if data["client_secret"] else None,
+        )
+
     def __repr__(self) -> str:
         # Short on purpose: pytest and allure-pytest show parameter reprs, and secrets must stay out.
         return f"VersionTarget({self.id!r})"
 
     __str__ = __repr__
+
+
+# A `VersionTarget`'s plain fields, as `to_data` and `from_data` carry them.
+_TARGET_FIELDS = (
+    "destination",
+    "version",
+    "customer",
+    "base_url",
+    "protected",
+    "destination_id",
+    "token_url",
+    "languages",
+    "embedded",
+    "token_flow",
+    "audience",
+)
 
 
 @dataclass(frozen=True)
@@ -522,9 +573,9 @@ class Targets:
     ) -> list[VersionTarget]:
         """The selected versions, resolved; `names` are `destination` or `destination/vN`.
 
-        `embedded` is the reference destination that `base_url = "embedded"` stands for: it gives the URL,
-        destination ids, demo credentials and the settings its variant needs. A not yet started one gives
-        `embedded/{customer}/{destination}/{version}` as base URL (good for listing, not for requests).
+        `embedded` is the reference destination that `base_url = "embedded"` stands for: it gives the
+        destination ids, demo credentials and the settings its variant needs. An embedded version's URLs
+        begin `embedded/` until a run binds them to where it serves the reference (`VersionTarget.bound_to`).
         """
         chosen = set(self.version_names(names, versions))
         return [
@@ -575,7 +626,7 @@ class Targets:
             raise self.error(
                 loc,
                 f"the embedded reference serves no {dest.table.customer}/{dest.name}/{ver.name}",
-                "use customer northwind with productCatalog v1-v3 or googleMarketplace v1, or a real URL",
+                f"use one it serves ({', '.join(reference.served())}), or a real URL",
             )
         flow = table.token_flow or dest.table.token_flow
         destination_id = self._env((*loc, "destination_id"), table.destination_id)
@@ -611,8 +662,7 @@ class Targets:
             )
         register_secret(client_secret)
         if embedded:
-            root = reference.url.rstrip("/") if reference is not None and reference.url else EMBEDDED
-            base_url = f"{root}/{dest.table.customer}/{dest.name}/{ver.name}"
+            base_url = f"{EMBEDDED}/{dest.table.customer}/{dest.name}/{ver.name}"
         else:
             base = dest.table.base_url.format(customer=dest.table.customer, destination=dest.name)
             base_url = f"{base.rstrip('/')}/{ver.name}"
@@ -644,10 +694,9 @@ class Targets:
         if dest.table.token_url and flow == dest.table.token_flow:
             return dest.table.token_url
         if reference is not None:
-            root = reference.url.rstrip("/") if reference.url else EMBEDDED
             if flow == "oauth2":
-                return f"{root}/oauth2/token"
-            return f"{root}/destinations/{{destination_id}}/token"
+                return f"{EMBEDDED}/oauth2/token"
+            return f"{EMBEDDED}/destinations/{{destination_id}}/token"
         return _TOKEN_URLS[flow]
 
     def _setting_layers(

@@ -70,7 +70,7 @@ def run_command(
         pytest_args=tuple(ctx.args),
         jobs=_jobs(jobs),
     )
-    return gate.run_gate(request)
+    return gate.run_gate(request).exit_code
 
 
 def _jobs(given: str) -> int | None:

@@ -16,9 +16,10 @@ from destwatch._tomllines import toml_value
 from destwatch.cli._exits import exits
 from destwatch.cli._options import TargetOption, TargetsOption, VersionOption
 from destwatch.config import OUR_EXPECTATIONS, VersionTarget, load_targets, targets_file
+from destwatch.environment import Environment
 from destwatch.exit_codes import ExitCode
 from destwatch.gate.shards import job_matrix
-from destwatch.run import Run, RunOptions
+from destwatch.selection import RunOptions, Selection
 
 __all__ = ["targets_command"]
 
@@ -53,17 +54,14 @@ def targets_command(
         return None
     if explain:
         options = RunOptions(targets=path, names=tuple(target or ()), versions=tuple(version or ()))
-        _print_settings(console, Run.check(options))
+        _print_settings(console, list(Selection.resolve(options).targets))
         return None
     if check:
-        listed = Run.check(RunOptions(targets=path))
+        listed = Selection.resolve(RunOptions(targets=path)).targets
         console.print(f"{path}: ok, {len(listed)} destination versions", markup=False, highlight=False)
         return None
-    live = Run.start(RunOptions(targets=path))
-    try:
+    with Environment.start(Selection.resolve(RunOptions(targets=path))) as live:
         unreachable = _print_matrix(console, path, live)
-    finally:
-        live.close()
     return ExitCode.UNREACHABLE if unreachable else None
 
 
@@ -81,7 +79,7 @@ def _print_settings(console: Console, versions: list[VersionTarget]) -> None:
         console.print(table)
 
 
-def _print_matrix(console: Console, path: Path, live: Run) -> int:
+def _print_matrix(console: Console, path: Path, live: Environment) -> int:
     table = Table(title=str(path), title_justify="left")
     for column in ("destination", "version", "endpoint", "protected", "languages"):
         table.add_column(column, overflow="fold")

@@ -19,8 +19,8 @@ import httpx
 
 from destwatch._files import json_or_none
 from destwatch.config import TokenGrant, VersionTarget
+from destwatch.environment import Environment
 from destwatch.errors import TokenError, again
-from destwatch.run import Run
 from destwatch.tokens import Token, TokenFlow, flow_of, parse_token_answer
 
 __all__ = ["EXPIRY_MARGIN", "AuthKit", "ExpiredToken", "Expiry", "Grant", "covers", "declared_grant"]
@@ -94,7 +94,7 @@ def covers(grant: TokenGrant, home: VersionTarget, other: VersionTarget) -> bool
 class AuthKit:
     """Token-endpoint and data requests of one run, each with exactly the credentials a clause needs."""
 
-    def __init__(self, run: Run) -> None:
+    def __init__(self, run: Environment) -> None:
         self.run = run
 
     @staticmethod

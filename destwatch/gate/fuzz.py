@@ -1,8 +1,8 @@
 """Schemathesis glue: one schema per destination version, built from the document the run fetched.
 
 The fuzz suite never lets Schemathesis fetch a token or a document on its own: the document is the one
-`Run.spec(target)` fetched over HTTP (as a user would), and every generated request carries the token of
-the version's client. Generation, sending and Schemathesis's checks stay Schemathesis's; what fails
+`Environment.document(target)` fetched over HTTP (as a user would), and every generated request carries the
+token of the version's client. Generation, sending and Schemathesis's checks stay Schemathesis's; what fails
 comes back as one `ContractViolation` per operation, rendered like every other destwatch finding.
 """
 
@@ -25,12 +25,12 @@ from schemathesis.errors import FailureGroup
 from destwatch._bounded import TooLarge, TooLate, bounded, declared_too_large
 from destwatch._files import json_or_none
 from destwatch.config import VersionTarget
+from destwatch.environment import Environment
 from destwatch.errors import NoAnswer
 from destwatch.failures import AnswerCutOff, AnswerTooLarge, ContractViolation
 from destwatch.gate._schemathesis import explicit_cases, fuzzing_test, response_check
 from destwatch.http import Client, redacted_exchange, why_no_answer
 from destwatch.redact import redact, register_secret
-from destwatch.run import Run
 
 if TYPE_CHECKING:
     from schemathesis import Case
@@ -249,7 +249,7 @@ def fuzz_operation(
     token: TokenSource | None = None,
     client: Client | None = None,
 ) -> None:
-    """Run Schemathesis's examples, coverage and fuzzing phases on one operation of `schema`.
+    """Environment Schemathesis's examples, coverage and fuzzing phases on one operation of `schema`.
 
     `token` is the schema's token source: a real token put on a case is replaced by the current one just
     before sending, because Schemathesis authenticates cases when it generates them (the coverage phase
@@ -532,15 +532,14 @@ def _links(document: Mapping[str, Any]) -> Iterator[str]:
 class FuzzSchemas:
     """Schemathesis schemas of the run's versions, built once each, authenticated by the run's clients."""
 
-    def __init__(self, run: Run) -> None:
+    def __init__(self, run: Environment) -> None:
         self.run = run
         self._schemas: dict[str, BaseSchema] = {}
         self._lock = threading.Lock()
 
     def seed(self, target: VersionTarget) -> int:
         """`--destwatch-seed` when given, else the target's `seed` (a fixed default keeps CI reproducible)."""
-        given = self.run.options.seed
-        return int(given if given is not None else target.settings.seed)
+        return self.run.selection.seed_of(target)
 
     def settings(self, target: VersionTarget) -> FuzzSettings:
         settings = target.settings

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from destwatch._files import write_atomic
+from destwatch.gate.summary import Summary
 from destwatch.pages import render
 
 __all__ = ["VALIDATION_PAGE", "Within", "gate_page", "write_gate_report"]
@@ -41,14 +42,19 @@ class Within:
     """The verdict page, relative to the suites' page."""
 
 
-def write_gate_report(summary: Mapping[str, Any], reports: Path, *, within: Within | None = None) -> Path:
+def write_gate_report(summary: Summary, reports: Path, *, within: Within | None = None) -> Path:
     """Write `index.html` for `summary` into the reports folder; its path."""
     path = reports / "index.html"
     write_atomic(path, gate_page(summary, reports, within=within))
     return path
 
 
-def gate_page(summary: Mapping[str, Any], reports: Path, *, within: Within | None = None) -> str:
+def gate_page(summary: Summary, reports: Path, *, within: Within | None = None) -> str:
+    """The page of `summary` (rendered from its summary.json form, which the templates read)."""
+    return _page(summary.to_json(), reports, within)
+
+
+def _page(summary: Mapping[str, Any], reports: Path, within: Within | None) -> str:
     rows = summary.get("rows", [])
     facts = [
         ("started", summary.get("started")),

@@ -21,11 +21,13 @@ import pytest
 import destwatch.suites
 import destwatch.templates
 from destwatch._reports_lock import owning
-from destwatch.config import EXAMPLE_TARGETS, targets_file
+from destwatch.config import EXAMPLE_TARGETS, load_targets, targets_file
+from destwatch.environment import Environment
 from destwatch.errors import ConfigError
 from destwatch.exit_codes import ExitCode
 from destwatch.gate.plugin.state import GivenRun
-from destwatch.run import Run, RunOptions
+from destwatch.gate.summary import Summary
+from destwatch.selection import RunOptions, Selection
 
 __all__ = ["BUILTIN_SUITES", "EXAMPLE_TARGETS", "GateRequest", "find_suites", "run_gate", "targets_file"]
 
@@ -67,13 +69,40 @@ def find_suites(*roots: Path) -> dict[str, Path]:
     return found
 
 
-def run_gate(request: GateRequest, *, err: TextIO | None = None) -> ExitCode:
-    """Run the selected suites against the selected targets; returns the destwatch exit code."""
+def run_gate(
+    request: GateRequest, *, err: TextIO | None = None, environment: Environment | None = None
+) -> Summary:
+    """Run the selected suites against the selected versions; the run's summary. `ConfigError` for a
+    mistake in targets.toml or the request (nothing is run then).
+
+    With `environment`, the suites run on it (its reference, clients and documents: `destwatch validate`
+    runs them on the one it compares versions with), on `request.names` of its versions when given.
+    """
     err = err or sys.stderr
     _share_hypothesis_storage()
     reports = request.reports.resolve()
-    options = RunOptions(
-        targets=targets_file(request.targets, err=err),
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(owning(reports, say=lambda line: print(line, file=err)))
+        except OSError as exc:
+            raise ConfigError(
+                f"{exc.strerror or exc}", key="--reports", file=reports, fix="pass a writable folder"
+            ) from None
+        if environment is None:
+            path = targets_file(request.targets, err=err)
+            config = load_targets(path)
+            selection = Selection.of(config, _options(request, path, reports))
+            environment = held.enter_context(Environment.start(selection))
+            roots = [*request.suites_dirs, *([config.suites_dir] if config.suites_dir else [])]
+        else:
+            environment = environment.narrowed(request.names) if request.names else environment
+            roots = list(request.suites_dirs)
+        return _run_suites(environment, request, reports, roots)
+
+
+def _options(request: GateRequest, targets: Path, reports: Path) -> RunOptions:
+    return RunOptions(
+        targets=targets,
         names=request.names,
         versions=request.versions,
         seed=request.seed,
@@ -83,25 +112,6 @@ def run_gate(request: GateRequest, *, err: TextIO | None = None) -> ExitCode:
         reports_dir=reports,
         peers=request.peers,
     )
-    with contextlib.ExitStack() as held:
-        try:
-            held.enter_context(owning(reports, say=lambda line: print(line, file=err)))
-        except ConfigError as exc:
-            print(f"destwatch: {exc}", file=err)
-            return ExitCode.USAGE
-        except OSError as exc:
-            print(
-                f"destwatch: --reports {reports}: {exc.strerror or exc}. Fix: pass a writable folder",
-                file=err,
-            )
-            return ExitCode.USAGE
-        try:
-            run = Run.start(options)
-        except ConfigError as exc:
-            print(f"destwatch: {exc}", file=err)
-            return ExitCode.USAGE
-        held.callback(run.close)
-        return _run_suites(run, request, reports, err)
 
 
 def _share_hypothesis_storage() -> None:
@@ -116,24 +126,24 @@ def _share_hypothesis_storage() -> None:
     os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(cache / "destwatch" / "hypothesis"))
 
 
-def _run_suites(run: Run, request: GateRequest, reports: Path, err: TextIO) -> ExitCode:
-    roots = [*request.suites_dirs, *([run.config.suites_dir] if run.config.suites_dir else [])]
+def _run_suites(run: Environment, request: GateRequest, reports: Path, roots: list[Path]) -> Summary:
     missing = [str(root) for root in roots if not root.is_dir()]
     if missing:
-        print(
-            f"destwatch: --suites {', '.join(missing)}: not a folder. Fix: pass your suites' folder", file=err
+        raise ConfigError(
+            f"{', '.join(missing)}: not a folder", key="--suites", fix="pass your suites' folder"
         )
-        return ExitCode.USAGE
     known = find_suites(*(root.resolve() for root in roots))
     unknown = [name for name in request.suites if name not in known]
     if unknown:
-        print(f"destwatch: no suite named {', '.join(unknown)}; suites: {', '.join(known)}", file=err)
-        return ExitCode.USAGE
+        raise ConfigError(
+            f"no suite named {', '.join(unknown)}", key="--suite", fix=f"choose from {', '.join(known)}"
+        )
     try:
         _clear_previous_reports(reports)
     except OSError as exc:
-        print(f"destwatch: --reports {reports}: {exc.strerror or exc}. Fix: pass a writable folder", file=err)
-        return ExitCode.USAGE
+        raise ConfigError(
+            f"{exc.strerror or exc}", key="--reports", file=reports, fix="pass a writable folder"
+        ) from None
     folders = [known[name] for name in (request.suites or tuple(known))]
     given = GivenRun(run)
     args = [*_pytest_args(folders, request, reports), *_parallel(request.jobs, len(run.targets))]
@@ -144,16 +154,13 @@ def _run_suites(run: Run, request: GateRequest, reports: Path, err: TextIO) -> E
         code = pytest.main(args, plugins=[given])
     finally:
         restore()
-    if given.summary is not None:
-        return ExitCode(given.summary["exit_code"])
-    return _from_pytest(code, err)
+    return given.summary if given.summary is not None else Summary(_from_pytest(code))
 
 
-def _from_pytest(code: int | pytest.ExitCode, err: TextIO) -> ExitCode:
-    """Exit codes of a session that ran no destwatch test (pytest's own would clash: its 4 is usage)."""
+def _from_pytest(code: int | pytest.ExitCode) -> ExitCode:
+    """The exit code of a session that ran no destwatch test (pytest's own would clash: its 4 is usage)."""
     if code == pytest.ExitCode.NO_TESTS_COLLECTED:
-        print("destwatch: no tests were collected (check --suite, --target and --version)", file=err)
-        return ExitCode.USAGE
+        raise ConfigError("no tests were collected", key="--suite/--target/--version", fix="check them")
     if code == pytest.ExitCode.INTERRUPTED:
         return ExitCode.INTERRUPTED
     if code == pytest.ExitCode.INTERNAL_ERROR:

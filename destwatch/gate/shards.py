@@ -13,7 +13,6 @@ import json
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 from xml.etree import ElementTree
 
 from destwatch._files import write_atomic
@@ -21,7 +20,7 @@ from destwatch.config import Targets
 from destwatch.errors import ConfigError
 from destwatch.exit_codes import ExitCode
 from destwatch.gate.page import write_gate_report
-from destwatch.gate.summary import assemble_summary, join_usage, write_json
+from destwatch.gate.summary import Row, Summary, join_usage, write_json
 
 __all__ = ["job_matrix", "merge_reports"]
 
@@ -37,7 +36,7 @@ def job_matrix(config: Targets, *, by: str = "version") -> dict[str, list[dict[s
     return {"include": [{"target": name, "name": slug, "reports": f"reports/{slug}"} for name, slug in jobs]}
 
 
-def merge_reports(shards: Sequence[Path], into: Path) -> dict[str, Any]:
+def merge_reports(shards: Sequence[Path], into: Path) -> Summary:
     """Join the shards' reports into `into`; returns the joined summary. `ConfigError` when a shard holds
     no summary.json (its job did not run, or the folder is wrong)."""
     if not shards:
@@ -45,7 +44,7 @@ def merge_reports(shards: Sequence[Path], into: Path) -> dict[str, Any]:
     summaries = [_summary(shard) for shard in shards]
     into.mkdir(parents=True, exist_ok=True)
     summary = _joined(summaries, [shard.name for shard in shards])
-    write_json(into / "summary.json", summary)
+    write_json(into / "summary.json", summary.to_json())
     write_atomic(into / "junit.xml", _joined_junit([shard / "junit.xml" for shard in shards]))
     exchanges = [shard / "exchanges.jsonl" for shard in shards if (shard / "exchanges.jsonl").is_file()]
     write_atomic(into / "exchanges.jsonl", "".join(path.read_text(encoding="utf-8") for path in exchanges))
@@ -58,7 +57,8 @@ def merge_reports(shards: Sequence[Path], into: Path) -> dict[str, Any]:
     return summary
 
 
-def _summary(shard: Path) -> dict[str, Any]:
+def _summary(shard: Path) -> Summary:
+    """The shard's summary, read from its summary.json (the one place a summary is read from disk)."""
     path = shard / "summary.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -72,38 +72,28 @@ def _summary(shard: Path) -> dict[str, Any]:
         raise ConfigError(f"summary.json cannot be read ({exc})", file=shard) from None
     if not isinstance(data, dict) or not {"exit_code", "rows"} <= set(data):
         raise ConfigError("summary.json is not a destwatch summary", file=shard)
-    return data
+    return Summary.from_json(data)
 
 
-def _joined(summaries: list[dict[str, Any]], names: list[str]) -> dict[str, Any]:
-    rows: dict[tuple[str, str, str], dict[str, Any]] = {}
+def _joined(summaries: list[Summary], names: list[str]) -> Summary:
+    rows: dict[tuple[str, str, str], Row] = {}
     for summary in summaries:
-        for row in summary["rows"]:
-            key = (row["destination"], row["version"], row["suite"])
-            if key not in rows:
-                rows[key] = {**row, "failures": list(row["failures"])}
-                continue
-            both = rows[key]
-            for count in ("passed", "failed", "skipped", "not_checked_budget"):
-                both[count] += row[count]
-            both["duration"] = round(both["duration"] + row["duration"], 3)
-            both["failures"] += row["failures"]
-    unreachable = {u["target"]: u["reason"] for s in summaries for u in s.get("unreachable", [])}
+        for row in summary.rows:
+            key = (row.destination, row.version, row.suite)
+            rows[key] = rows[key].joined(row) if key in rows else row
     first = summaries[0]
-    return assemble_summary(
+    return Summary.of(
         [rows[key] for key in sorted(rows)],
-        exit_code=ExitCode.most_urgent(summary["exit_code"] for summary in summaries),
-        unreachable=unreachable,
-        extra={
-            "started": min(s.get("started", "") for s in summaries),
-            # The shards ran side by side: the slowest one is the wall time of the whole.
-            "duration": max(s.get("duration", 0.0) for s in summaries),
-            "seed": first.get("seed"),
-            "fault": first.get("fault"),
-            "variant": first.get("variant"),
-            "targets": join_usage(s.get("targets", {}) for s in summaries),
-            "shards": names,
-        },
+        exit_code=ExitCode.most_urgent(summary.exit_code for summary in summaries),
+        unreachable={item.target: item.reason for summary in summaries for item in summary.unreachable},
+        started=min(summary.started or "" for summary in summaries),
+        # The shards ran side by side: the slowest one is the wall time of the whole.
+        duration=max(summary.duration or 0.0 for summary in summaries),
+        seed=first.seed,
+        fault=first.fault,
+        variant=first.variant,
+        targets=join_usage(summary.targets for summary in summaries),
+        shards=tuple(names),
     )
 
 

@@ -1,14 +1,15 @@
-"""Run results as files and a terminal table: `summary.json`, `exchanges.jsonl` and the rich summary.
+"""What a gate run found, typed (`Summary`), and written as `summary.json` and `exchanges.jsonl`.
 
-The plugin feeds `ItemResult`s in; this module only formats and writes (atomically: a CI system never
-reads a half-written report).
+The plugin feeds `ItemResult`s in; `report merge` joins shards' summaries; the terminal table
+(`destwatch.gate.terminal`) and the page (`destwatch.gate.page`) render one. Files are written atomically:
+a CI system never reads a half-written report.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,8 +20,11 @@ from destwatch.redact import redact
 
 __all__ = [
     "COUNTED",
+    "Failure",
     "ItemResult",
-    "assemble_summary",
+    "Row",
+    "Summary",
+    "Unreachable",
     "build_summary",
     "join_usage",
     "write_exchanges",
@@ -55,8 +59,30 @@ class ItemResult:
         return f"{self.destination}/{self.version}"
 
 
-@dataclass
-class _Row:
+@dataclass(frozen=True)
+class Failure:
+    """A failed test: `kind` is "violation" (the destination broke a clause), "unreachable" or "error" (a
+    bug of destwatch's); a violation's `evidence` holds its `detail`, `rule`, `request` and
+    `counterexample`."""
+
+    test: str
+    kind: str
+    message: str
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"test": self.test, "kind": self.kind, "message": self.message, **self.evidence}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Failure:
+        evidence = {key: value for key, value in data.items() if key not in ("test", "kind", "message")}
+        return cls(data["test"], data["kind"], data["message"], evidence)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One destination version and suite: its counts, failures, warnings and notes."""
+
     destination: str
     version: str
     suite: str
@@ -66,77 +92,191 @@ class _Row:
     not_run: int = 0
     not_checked_budget: int = 0
     duration: float = 0.0
-    failures: list[dict[str, Any]] = field(default_factory=list)
-    warnings: list[dict[str, Any]] = field(default_factory=list)
-    notes: list[dict[str, str]] = field(default_factory=list)
+    failures: tuple[Failure, ...] = ()
+    warnings: tuple[Mapping[str, Any], ...] = ()
+    notes: tuple[Mapping[str, str], ...] = ()
     # The first reason a test of this row could not run (its version unreachable, or out of time).
     not_run_reason: str = ""
 
+    @property
+    def target(self) -> str:
+        return f"{self.destination}/{self.version}"
+
+    def joined(self, other: Row) -> Row:
+        """This row and the same row of another shard of the run, as one."""
+        return replace(
+            self,
+            **{name: getattr(self, name) + getattr(other, name) for name in (*COUNTED, "failures")},
+            duration=round(self.duration + other.duration, 3),
+            warnings=self.warnings + other.warnings,
+            notes=self.notes + other.notes,
+            not_run_reason=self.not_run_reason or other.not_run_reason,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        data = {name: getattr(self, name) for name in _ROW_FIELDS}
+        return {
+            **data,
+            "failures": [failure.to_json() for failure in self.failures],
+            "warnings": [dict(w) for w in self.warnings],
+            "notes": [dict(n) for n in self.notes],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Row:
+        return cls(
+            **{name: data.get(name, 0 if name in COUNTED else "") for name in _ROW_FIELDS},
+            failures=tuple(Failure.from_json(failure) for failure in data["failures"]),
+            warnings=tuple(data.get("warnings", ())),
+            notes=tuple(data.get("notes", ())),
+        )
+
+
+@dataclass(frozen=True)
+class Unreachable:
+    """A version whose tests could not run, once, with the reason."""
+
+    target: str
+    reason: str
+    tests_not_run: int = 0
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a gate run found: its exit code, one row per destination version and suite, the versions that
+    could not be tested, and what each version cost (`targets`, per version: requests, tokens, the slowest
+    answer, the document fetch, the fuzz seed). summary.json is `to_json()`."""
+
+    exit_code: ExitCode
+    rows: tuple[Row, ...] = ()
+    unreachable: tuple[Unreachable, ...] = ()
+    targets: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    started: str | None = None
+    duration: float | None = None
+    seed: int | None = None
+    fault: str | None = None
+    variant: str | None = None
+    # The CI jobs a `report merge` joined, by folder.
+    shards: tuple[str, ...] = ()
+
+    @classmethod
+    def of(
+        cls, rows: Iterable[Row], *, exit_code: int, unreachable: Mapping[str, str], **info: Any
+    ) -> Summary:
+        """The summary of `rows` (one per destination version and suite, in order); `unreachable` names the
+        versions whose document could not be had, besides those whose tests did not run."""
+        ordered = tuple(rows)
+        reasons = dict(unreachable)
+        not_run: dict[str, int] = {}
+        for row in ordered:
+            if row.not_run:
+                reasons.setdefault(row.target, row.not_run_reason)
+                not_run[row.target] = not_run.get(row.target, 0) + row.not_run
+        listed = tuple(
+            Unreachable(target, reason, not_run.get(target, 0)) for target, reason in sorted(reasons.items())
+        )
+        return cls(ExitCode(exit_code), ordered, listed, **info)
+
+    @property
+    def result(self) -> str:
+        return self.exit_code.verdict
+
+    @property
+    def totals(self) -> dict[str, int]:
+        totals = {name: sum(getattr(row, name) for row in self.rows) for name in COUNTED}
+        for kind in _KINDS:
+            totals[kind] = sum(1 for failure in self.failures if failure.kind == kind)
+        totals["warnings"] = len(self.warnings)
+        return totals
+
+    @property
+    def failures(self) -> list[Failure]:
+        return [failure for row in self.rows for failure in row.failures]
+
+    @property
+    def warnings(self) -> list[Mapping[str, Any]]:
+        return [warning for row in self.rows for warning in row.warnings]
+
+    @property
+    def notes(self) -> list[Mapping[str, str]]:
+        # The same note (two versions' documents differ) comes from every test that compared them: once here.
+        return list(
+            {(note["target"], note["text"]): note for row in self.rows for note in row.notes}.values()
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "exit_code": int(self.exit_code),
+            "result": self.result,
+            "totals": self.totals,
+            "unreachable": [vars(item) for item in self.unreachable],
+            "warnings": [dict(w) for w in self.warnings],
+            "notes": [dict(n) for n in self.notes],
+            "rows": [row.to_json() for row in self.rows],
+        }
+        for name in ("started", "duration", "seed", "fault", "variant"):
+            data[name] = getattr(self, name)
+        data["targets"] = {target: dict(usage) for target, usage in self.targets.items()}
+        if self.shards:
+            data["shards"] = list(self.shards)
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Summary:
+        """The summary a summary.json holds (`report merge` reads the shards' this way)."""
+        return cls(
+            exit_code=ExitCode(data["exit_code"]),
+            rows=tuple(Row.from_json(row) for row in data["rows"]),
+            unreachable=tuple(Unreachable(**item) for item in data.get("unreachable", ())),
+            targets=data.get("targets", {}),
+            **{name: data.get(name) for name in ("started", "duration", "seed", "fault", "variant")},
+            shards=tuple(data.get("shards", ())),
+        )
+
 
 def build_summary(
-    results: Iterable[ItemResult],
-    *,
-    exit_code: int,
-    unreachable: Mapping[str, str],
-    extra: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The summary.json document: totals, one row per destination version and suite, failures listed."""
-    rows: dict[tuple[str, str, str], _Row] = {}
+    results: Iterable[ItemResult], *, exit_code: int, unreachable: Mapping[str, str], **info: Any
+) -> Summary:
+    """The summary of a run's test results: one row per destination version and suite."""
+    rows: dict[tuple[str, str, str], dict[str, Any]] = {}
     for result in results:
         key = (result.destination, result.version, result.suite)
-        row = rows.setdefault(key, _Row(*key))
-        setattr(row, result.outcome, getattr(row, result.outcome) + 1)
-        row.not_checked_budget += result.outcome == "skipped" and result.skip_kind == "budget"
-        row.duration = round(row.duration + result.duration, 3)
-        row.warnings += result.warnings
-        row.notes += result.notes
+        row = rows.setdefault(
+            key,
+            {
+                **dict.fromkeys(COUNTED, 0),
+                "duration": 0.0,
+                "failures": [],
+                "warnings": [],
+                "notes": [],
+                "not_run_reason": "",
+            },
+        )
+        if result.outcome:
+            row[result.outcome] += 1
+        row["not_checked_budget"] += result.outcome == "skipped" and result.skip_kind == "budget"
+        row["duration"] = round(row["duration"] + result.duration, 3)
+        row["warnings"] += result.warnings
+        row["notes"] += result.notes
         if result.outcome == "failed":
-            row.failures.append(
-                {"test": result.nodeid, "kind": result.kind, "message": result.message, **result.evidence}
-            )
-        if result.outcome == "not_run" and not row.not_run_reason:
-            row.not_run_reason = result.message
-    return assemble_summary(
-        [asdict(rows[key]) for key in sorted(rows)], exit_code=exit_code, unreachable=unreachable, extra=extra
-    )
-
-
-def assemble_summary(
-    ordered: list[dict[str, Any]],
-    *,
-    exit_code: int,
-    unreachable: Mapping[str, str],
-    extra: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The summary.json document from its rows (one per destination version and suite, in order)."""
-    reasons = dict(unreachable)
-    not_run: dict[str, int] = {}
-    for row in ordered:
-        if row["not_run"]:
-            target = f"{row['destination']}/{row['version']}"
-            reasons.setdefault(target, row["not_run_reason"])
-            not_run[target] = not_run.get(target, 0) + row["not_run"]
-    totals = {name: sum(row[name] for row in ordered) for name in COUNTED}
-    totals.update(
-        {kind: sum(1 for row in ordered for f in row["failures"] if f["kind"] == kind) for kind in _KINDS}
-    )
-    warnings = [warning for row in ordered for warning in row["warnings"]]
-    totals["warnings"] = len(warnings)
-    # The same note (two versions' documents differ) comes from every test that compared them: once here.
-    notes = list({(n["target"], n["text"]): n for row in ordered for n in row["notes"]}.values())
-    return {
-        "exit_code": int(exit_code),
-        "result": ExitCode(exit_code).verdict,
-        "totals": totals,
-        "unreachable": [
-            {"target": target, "reason": reason, "tests_not_run": not_run.get(target, 0)}
-            for target, reason in sorted(reasons.items())
-        ],
-        "warnings": warnings,
-        "notes": notes,
-        "rows": ordered,
-        **(extra or {}),
-    }
+            row["failures"].append(Failure(result.nodeid, result.kind, result.message, result.evidence))
+        if result.outcome == "not_run" and not row["not_run_reason"]:
+            row["not_run_reason"] = result.message
+    ordered = [
+        Row(
+            *key,
+            **{
+                name: value
+                for name, value in rows[key].items()
+                if name not in ("failures", "warnings", "notes")
+            },
+            failures=tuple(rows[key]["failures"]),
+            warnings=tuple(rows[key]["warnings"]),
+            notes=tuple(rows[key]["notes"]),
+        )
+        for key in sorted(rows)
+    ]
+    return Summary.of(ordered, exit_code=exit_code, unreachable=unreachable, **info)
 
 
 # The per-row counts summary.json totals (and `report merge` adds up).
@@ -179,3 +319,4 @@ def write_exchanges(path: Path, exchanges: Iterable[Exchange]) -> None:
 
 
 _KINDS = ("violation", "unreachable", "error")
+_ROW_FIELDS = ("destination", "version", "suite", *COUNTED, "duration", "not_run_reason")

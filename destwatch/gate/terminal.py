@@ -10,53 +10,52 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from destwatch.gate.summary import Failure, Summary
+
 __all__ = ["render_summary", "warning_line"]
 
 
-def render_summary(summary: Mapping[str, Any], console: Console) -> None:
+def render_summary(summary: Summary, console: Console) -> None:
     """The terminal table: one row per destination version and suite, then one line per unreachable version,
     failure and warning, and the totals."""
-    rows = summary["rows"]
+    rows = summary.rows
     table = Table(title="destwatch", title_justify="left", show_lines=False)
     columns = [("target", "bold"), ("suite", ""), ("pass", "green"), ("fail", "red"), ("skip", "yellow")]
     columns.append(("warn", "yellow"))
-    shows_not_run = any(row.get("not_run") for row in rows)
+    shows_not_run = any(row.not_run for row in rows)
     if shows_not_run:
         columns.append(("not run", "red"))
     # Only the failure's words may wrap: a version's name or a count split over two lines reads as two.
     for column, style in columns:
         table.add_column(column, style=style, no_wrap=True)
-    shows_failures = any(row["failures"] for row in rows)
+    shows_failures = any(row.failures for row in rows)
     if shows_failures:
         table.add_column("first failure", overflow="fold")
     for row in rows:
-        counts = [row["passed"], row["failed"], row["skipped"], len(row.get("warnings", []))]
-        counts += [row["not_run"]] if shows_not_run else []
-        first = [Text(row["failures"][0]["message"] if row["failures"] else "")] if shows_failures else []
-        table.add_row(f"{row['destination']}/{row['version']}", row["suite"], *map(str, counts), *first)
+        counts = [row.passed, row.failed, row.skipped, len(row.warnings)]
+        counts += [row.not_run] if shows_not_run else []
+        first = [Text(row.failures[0].message if row.failures else "")] if shows_failures else []
+        table.add_row(row.target, row.suite, *map(str, counts), *first)
     console.print(table)
-    for item in summary["unreachable"]:
+    for item in summary.unreachable:
         # One line per version, however many of its tests the lost connection stopped.
-        not_run = f"; {item['tests_not_run']} tests not run" if item["tests_not_run"] else ""
-        console.print(Text(f"unreachable: {item['reason']}{not_run}", style="bold red"), soft_wrap=True)
-    for row in rows:
-        for failure in row["failures"]:
-            console.print(Text(_failure_line(failure), style="red"), soft_wrap=True)
-    for warning in summary.get("warnings", []):
+        not_run = f"; {item.tests_not_run} tests not run" if item.tests_not_run else ""
+        console.print(Text(f"unreachable: {item.reason}{not_run}", style="bold red"), soft_wrap=True)
+    for failure in summary.failures:
+        console.print(Text(_failure_line(failure), style="red"), soft_wrap=True)
+    for warning in summary.warnings:
         console.print(Text(warning_line(warning), style="yellow"), soft_wrap=True)
-    notes = summary.get("notes", [])
+    notes = summary.notes
     if notes:
         console.print(
             Text(f"{len(notes)} note(s), e.g. document differences between versions: see summary.json"),
             soft_wrap=True,
         )
-    seeds = {
-        t: usage["fuzz_seed"] for t, usage in summary.get("targets", {}).items() if usage.get("fuzz_seed")
-    }
+    seeds = {t: usage["fuzz_seed"] for t, usage in summary.targets.items() if usage.get("fuzz_seed")}
     if seeds:
         listed = ", ".join(f"{target} {seed}" for target, seed in sorted(seeds.items()))
         console.print(Text(f"fuzz seeds: {listed} (replay: destwatch run --seed N)"), soft_wrap=True)
-    totals = summary["totals"]
+    totals = summary.totals
     if not (totals["passed"] or totals["failed"] or totals["skipped"]):
         console.print(Text("no test ran: a run that tests nothing is not a pass", style="bold red"))
     extra = [
@@ -70,10 +69,10 @@ def render_summary(summary: Mapping[str, Any], console: Console) -> None:
     ]
     console.print(
         Text(
-            f"{summary['result']} (exit {summary['exit_code']}): {totals['passed']} passed, "
+            f"{summary.result} (exit {int(summary.exit_code)}): {totals['passed']} passed, "
             f"{totals['failed']} failed, {totals['skipped']} skipped"
             + "".join(f", {part}" for part in extra),
-            style="bold green" if summary["exit_code"] == 0 else "bold red",
+            style="bold green" if summary.exit_code == 0 else "bold red",
         )
     )
 
@@ -86,7 +85,7 @@ def warning_line(warning: Mapping[str, Any]) -> str:
     )
 
 
-def _failure_line(failure: Mapping[str, str]) -> str:
-    if failure["kind"] == "error":
-        return f"destwatch error: {failure['test']}: {failure['message']} — please report"
-    return f"FAILED {failure['test']}: {failure['message']}"
+def _failure_line(failure: Failure) -> str:
+    if failure.kind == "error":
+        return f"destwatch error: {failure.test}: {failure.message} — please report"
+    return f"FAILED {failure.test}: {failure.message}"

@@ -1,7 +1,8 @@
-"""The monitor: one `Run`, one probe per destination version, cycles recorded, judged, alerted and measured.
+"""The monitor: one `Environment`, one probe per destination version, cycles recorded, judged, alerted and
+measured.
 
-`Monitor.start(options)` reads targets.toml once (through `Run.start`, which starts the embedded reference
-when a version uses it), opens the history and the alert channels. `cycle()` probes every version at once
+`Monitor.start(options)` reads targets.toml once, starts the environment (the embedded reference, when a
+version uses it), opens the history and the alert channels. `cycle()` probes every version at once
 (one thread each; requests within a version go one after the other, paced by its `max_rps`), then records
 the cycle, advances each version's alert in the same transaction, delivers due notifications and updates
 the metrics. `serve(every=...)` repeats it on a fixed schedule until `stop` is set (SIGTERM, SIGINT) or
@@ -21,6 +22,8 @@ from pathlib import Path
 
 import httpx
 
+from destwatch.config import MonitorSettings, Targets, load_targets
+from destwatch.environment import Environment
 from destwatch.monitor.alerts import AlertPolicy, Event, advance, payload
 from destwatch.monitor.channels import AppriseChannel, Channel, Dispatcher, WebhookChannel, check_apprise_url
 from destwatch.monitor.clock import SYSTEM_CLOCK, Clock
@@ -29,7 +32,7 @@ from destwatch.monitor.metrics import MonitorMetrics
 from destwatch.monitor.outcomes import CycleReport, State, VersionReport
 from destwatch.monitor.probe import VersionProbe
 from destwatch.monitor.slo import VersionSlo, compute
-from destwatch.run import Run, RunOptions
+from destwatch.selection import RunOptions, Selection
 
 __all__ = ["Monitor", "MonitorOptions"]
 
@@ -58,7 +61,8 @@ class Monitor:
 
     def __init__(
         self,
-        run: Run,
+        environment: Environment,
+        settings: MonitorSettings,
         history: History,
         *,
         channels: Sequence[Channel] = (),
@@ -67,8 +71,8 @@ class Monitor:
         transport: httpx.BaseTransport | None = None,
         tls_context: ssl.SSLContext | None = None,
     ) -> None:
-        self.run = run
-        self.settings = run.config.monitor
+        self.environment = environment
+        self.settings = settings
         self.history = history
         self.clock = clock
         self.metrics = metrics if metrics is not None else MonitorMetrics()
@@ -86,7 +90,7 @@ class Monitor:
                 transport=transport,
                 tls_context=tls_context,
             )
-            for target in run.targets
+            for target in environment.targets
         ]
         self.dispatcher = Dispatcher(history, channels, clock=clock, on_attempt=self._counted)
         self._pool = ThreadPoolExecutor(
@@ -101,29 +105,32 @@ class Monitor:
         cls, options: MonitorOptions, *, clock: Clock = SYSTEM_CLOCK, metrics: MonitorMetrics | None = None
     ) -> Monitor:
         """Read targets.toml once, start what it needs, open the history; `ConfigError` for any mistake."""
-        run = Run.start(
+        config = load_targets(options.targets)
+        selection = Selection.of(
+            config,
             RunOptions(
                 targets=options.targets,
                 names=options.names,
                 versions=options.versions,
                 fault=options.fault,
                 variant=options.variant,
-            )
+            ),
         )
+        environment = Environment.start(selection)
         channels: list[Channel] = []
         try:
-            # Run.start only launches the embedded reference. The monitor's probes have clients of their own
-            # (not Run.http, which waits), and a first cycle must not count the reference's start against a
-            # version's timeout or latency.
-            run.embedded.ready()
-            channels = _channels(run)
-            history = History.open(options.history or Path(run.config.monitor.history))
+            # The environment only launches the embedded reference. The monitor's probes have clients of
+            # their own (not Environment.http, which waits), and a first cycle must not count the
+            # reference's start against a version's timeout or latency.
+            environment.wait_for_reference()
+            channels = _channels(config)
+            history = History.open(options.history or Path(config.monitor.history))
         except BaseException:
             for channel in channels:
                 channel.close()
-            run.close()
+            environment.close()
             raise
-        return cls(run, history, channels=channels, clock=clock, metrics=metrics)
+        return cls(environment, config.monitor, history, channels=channels, clock=clock, metrics=metrics)
 
     # -- one cycle -----------------------------------------------------------------------------------------
 
@@ -214,7 +221,7 @@ class Monitor:
             probe.close()
         self.dispatcher.close()
         self.history.close()
-        self.run.close()
+        self.environment.close()
 
     def __enter__(self) -> Monitor:
         return self
@@ -265,17 +272,17 @@ class Monitor:
         self.metrics.notification(channel, ok=ok)
 
 
-def _channels(run: Run) -> list[Channel]:
+def _channels(config: Targets) -> list[Channel]:
     """The alert channels `[monitor]` names, their URLs read from the environment."""
-    webhook, notify = run.config.monitor_channels()
+    webhook, notify = config.monitor_channels()
     channels: list[Channel] = []
     if webhook is not None:
         channels.append(WebhookChannel(webhook))
     try:
         for number, url in enumerate(notify, start=1):
             if not check_apprise_url(url):
-                reference = run.config.monitor.notify[number - 1]
-                raise run.config.error(
+                reference = config.monitor.notify[number - 1]
+                raise config.error(
                     ("monitor", "notify"),
                     f"the value of {reference} (notify URL {number}) is not a URL apprise knows",
                     "use an apprise URL such as slack://…, msteams://…, mailto://…, pagerduty://…, ntfy://… "

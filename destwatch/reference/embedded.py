@@ -1,55 +1,44 @@
-"""The reference destination as destwatch runs it for `base_url = "embedded"`: ids, credentials, a server.
+"""The reference destination as a run configures it for `base_url = "embedded"`: what it serves, its ids,
+its demo credentials and the settings a variant's owner would set, all known without starting a server.
 
 `Embedded` answers what targets.toml needs to resolve an embedded version (see
-`destwatch.config.EmbeddedReference`) and, once started, where the server listens. With a candidate, that
-includes productCatalog v4 (a `[destinations.productCatalog.versions.v4]` table).
+`destwatch.config.EmbeddedReference`); `server_settings()` is what `serve_in_process` starts it with. With a
+candidate, it also serves productCatalog v4 (a `[destinations.productCatalog.versions.v4]` table).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import Any
 
 from destwatch.config import ServedVersion
 from destwatch.redact import register_secret
 from destwatch.reference.candidates import candidate_customer
 from destwatch.reference.faults import FAULTS
+from destwatch.reference.model import Customer
 from destwatch.reference.variants import VARIANTS, variant_customer
-
-if TYPE_CHECKING:
-    from destwatch.reference.server import ServedProcess
 
 __all__ = ["Embedded"]
 
 
+@dataclass(frozen=True)
 class Embedded:
-    """The embedded reference destination of a run: configured once, started at most once."""
+    """The embedded reference as chosen for a run: a seeded fault, a document variant, a candidate v4."""
 
-    def __init__(
-        self,
-        *,
-        fault: str | None = None,
-        variant: str | None = None,
-        candidate: str | None = None,
-        token_ttl: int | None = None,
-        serving_at: str = "",
-    ) -> None:
-        """`serving_at`: the URL of this same reference already serving for the run (in the process that
-        started it), so this process uses it instead of starting another."""
-        if fault and fault not in FAULTS:
-            raise ValueError(f"unknown fault {fault!r}; known faults: {', '.join(sorted(FAULTS))}")
-        self.fault = fault or None
-        self.variant = variant or None
-        self.candidate = candidate or None
-        self.token_ttl = token_ttl
-        # Resolved here, so an unknown variant or candidate fails before anything starts.
-        self._customer = candidate_customer(self.candidate, variant_customer(self.variant))
-        self._url = serving_at
-        self._served: ServedProcess | None = None
+    fault: str | None = None
+    variant: str | None = None
+    candidate: str | None = None
+    token_ttl: int | None = None
+    _customer: Customer = field(init=False, repr=False, compare=False)
 
-    @property
-    def url(self) -> str:
-        return self._url
+    def __post_init__(self) -> None:
+        if self.fault and self.fault not in FAULTS:
+            raise ValueError(f"unknown fault {self.fault!r}; known faults: {', '.join(sorted(FAULTS))}")
+        # Resolved now, so an unknown variant or a candidate the variant cannot show fails before anything
+        # starts (ValueError, naming the choices).
+        served = candidate_customer(self.candidate, variant_customer(self.variant))
+        object.__setattr__(self, "_customer", served)
 
     @property
     def settings(self) -> Mapping[str, Any]:
@@ -77,31 +66,15 @@ class Embedded:
             oauth_client_secret=oauth.client_secret if oauth else None,
         )
 
-    def start(self) -> str:
-        """Serve the reference on a free loopback port from its own process (once); returns its URL at once,
-        while the process may still be starting (`ready()` waits for it)."""
-        # The server module (uvicorn) is loaded here, by a run that serves, not by every run that validates.
-        from destwatch.reference.server import serve_in_process
+    def served(self) -> list[str]:
+        customer = self._customer
+        return [f"{customer.name}/{dest.name}/{version.name}" for dest, version in customer.versions()]
 
-        if not self._url:
-            settings = {
-                "fault": self.fault,
-                "variant": self.variant,
-                "candidate": self.candidate,
-                "token_ttl": self.token_ttl,
-            }
-            self._served = serve_in_process(settings)
-            self._url = self._served.url
-        return self._url
-
-    def ready(self) -> None:
-        """Return once the reference this process started answers (at once if another process started it);
-        `ServerStartError` if it could not start."""
-        if self._served is not None:
-            self._served.ready()
-
-    def stop(self) -> None:
-        if self._served is not None:
-            self._served.stop()
-        self._served = None
-        self._url = ""
+    def server_settings(self) -> dict[str, Any]:
+        """`create_app`'s keyword arguments for this reference (as `serve_in_process` takes them)."""
+        return {
+            "fault": self.fault,
+            "variant": self.variant,
+            "candidate": self.candidate,
+            "token_ttl": self.token_ttl,
+        }

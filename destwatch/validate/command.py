@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import json
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -20,12 +18,12 @@ from rich.console import Console
 from destwatch._files import json_or_none
 from destwatch._paths import shown_path
 from destwatch._reports_lock import owning
-from destwatch.config import VersionTarget
+from destwatch.config import VersionTarget, targets_file
 from destwatch.documents import validate_document
+from destwatch.environment import Environment
 from destwatch.errors import ConfigError, DocumentError, TargetUnreachable
 from destwatch.exit_codes import ExitCode
-from destwatch.gate.runner import GateRequest, run_gate, targets_file
-from destwatch.run import Run, RunOptions
+from destwatch.selection import RunOptions, Selection
 from destwatch.validate.changes import Change, Severity
 from destwatch.validate.diff import document_changes
 from destwatch.validate.facts import version_facts
@@ -57,46 +55,32 @@ class ValidateRequest:
 
 
 def validate(request: ValidateRequest, *, out: TextIO | None = None, err: TextIO | None = None) -> ExitCode:
-    """Run the validation and write its reports; returns 0 go, 1 no-go, 2 usage, 3 unreachable."""
+    """Run the validation and write its reports; returns 0 go, 1 no-go, 3 unreachable. `ConfigError` for a
+    mistake in targets.toml, the waivers or the request."""
     out, err = out or sys.stdout, err or sys.stderr
     today = request.today or datetime.date.today()
     with contextlib.ExitStack() as held:
         try:
-            held.enter_context(owning(request.reports.resolve() / "validation", say=_said(err)))
-        except ConfigError as exc:
-            print(f"destwatch: {exc}", file=err)
-            return ExitCode.USAGE
-        except OSError as exc:
-            print(
-                f"destwatch: --reports {request.reports}: {exc.strerror or exc}. Fix: pass a writable folder",
-                file=err,
+            held.enter_context(
+                owning(request.reports.resolve() / "validation", say=lambda line: print(line, file=err))
             )
-            return ExitCode.USAGE
+        except OSError as exc:
+            raise ConfigError(
+                f"{exc.strerror or exc}", key="--reports", file=request.reports, fix="pass a writable folder"
+            ) from None
         return _validate_owning(request, today, out, err)
 
 
-def _said(err: TextIO) -> Callable[[str], None]:
-    return lambda line: print(line, file=err)
-
-
 def _validate_owning(request: ValidateRequest, today: datetime.date, out: TextIO, err: TextIO) -> ExitCode:
-    try:
-        waivers = load_waivers(request.waivers) if request.waivers else []
-        run = Run.start(_options(request, err))
-    except ConfigError as exc:
-        print(f"destwatch: {exc}", file=err)
-        return ExitCode.USAGE
-    try:
-        baseline, candidate = _versions(run, request)
-        outcome = _validate(run, request, baseline, candidate, waivers, today, out, err)
-    except ConfigError as exc:
-        print(f"destwatch: {exc}", file=err)
-        return ExitCode.USAGE
-    except TargetUnreachable as exc:
-        print(f"destwatch: unreachable: {exc}", file=err)
-        return ExitCode.UNREACHABLE
-    finally:
-        run.close()
+    waivers = load_waivers(request.waivers) if request.waivers else []
+    # One environment for the whole validation: the comparison and the suites share its reference process.
+    with Environment.start(Selection.resolve(_options(request, err))) as environment:
+        baseline, candidate = _versions(environment, request)
+        try:
+            outcome = _validate(environment, request, baseline, candidate, waivers, today, out, err)
+        except TargetUnreachable as exc:
+            print(f"destwatch: unreachable: {exc}", file=err)
+            return ExitCode.UNREACHABLE
     if isinstance(outcome, ExitCode):
         return outcome
     paths = write_reports(outcome, request.reports.resolve() / "validation")
@@ -106,11 +90,11 @@ def _validate_owning(request: ValidateRequest, today: datetime.date, out: TextIO
             with request.summary.open("a", encoding="utf-8") as summary:
                 summary.write(paths["markdown"].read_text(encoding="utf-8"))
         except OSError as exc:
-            print(
-                f"destwatch: cannot append the report to {shown_path(request.summary)}: {exc.strerror}",
-                file=err,
-            )
-            return ExitCode.USAGE
+            raise ConfigError(
+                f"cannot append the report ({exc.strerror})",
+                key="--summary",
+                file=shown_path(request.summary),
+            ) from None
     console = Console(file=out, soft_wrap=True)
     render_terminal(outcome, console, reports=[shown_path(page), shown_path(paths["markdown"])])
     return ExitCode.OK if outcome.verdict.go else ExitCode.VIOLATIONS
@@ -128,7 +112,7 @@ def _options(request: ValidateRequest, err: TextIO) -> RunOptions:
     )
 
 
-def _versions(run: Run, request: ValidateRequest) -> tuple[VersionTarget, VersionTarget | None]:
+def _versions(run: Environment, request: ValidateRequest) -> tuple[VersionTarget, VersionTarget | None]:
     by_name = {target.version: target for target in run.targets}
     if request.baseline == request.candidate:
         raise ConfigError(
@@ -139,7 +123,7 @@ def _versions(run: Run, request: ValidateRequest) -> tuple[VersionTarget, Versio
 
 
 def _validate(
-    run: Run,
+    run: Environment,
     request: ValidateRequest,
     baseline: VersionTarget,
     candidate: VersionTarget | None,
@@ -180,7 +164,7 @@ def _validate(
     totals: dict[str, int] | None = None
     folder = ""
     if candidate is not None and request.suites:
-        ran = _suites(request, candidate, out, err)
+        ran = _suites(run, request, candidate, out, err)
         if isinstance(ran, ExitCode):
             return ran
         suite_changes, totals, folder = ran
@@ -211,48 +195,37 @@ def _document_file(path: Path) -> dict[str, Any]:
 
 
 def _suites(
-    request: ValidateRequest, candidate: VersionTarget, out: TextIO, err: TextIO
+    environment: Environment, request: ValidateRequest, candidate: VersionTarget, out: TextIO, err: TextIO
 ) -> tuple[list[Change], dict[str, int], str] | ExitCode:
     """The gate's contract suites on the candidate: each violation is a blocking change; with the gate's
-    totals and the folder of its reports.
+    totals and the folder of its reports. They run on the validation's own environment, where the
+    candidate's peer is the baseline alone (cross-version clauses never mention a third version).
 
     pytest's console goes to a file beside the suites' reports: on the terminal its own table and "passed
     (exit 0)" would read as the validation's verdict, which comes last and may be no-go. The suites' result
     is summarized into the verdict instead."""
+    # The gate, and with it pytest, loads only when the suites run (never for --to-document).
+    from destwatch.gate.runner import GateRequest, run_gate
+
     reports = request.reports.resolve() / "validation" / f"suites-{candidate.destination}-{candidate.version}"
     reports.mkdir(parents=True, exist_ok=True)
     console = reports / "console.txt"
     print(f"contract suites on {candidate.id}: running (their console: {shown_path(console)})", file=out)
     with console.open("w", encoding="utf-8") as captured, contextlib.redirect_stdout(captured):
-        code = run_gate(
-            GateRequest(
-                targets=request.targets,
-                names=(candidate.id,),
-                # Cross-version checks compare the candidate with the baseline only, never a third version.
-                peers=(f"{request.destination}/{request.baseline}",),
-                reports=reports,
-                seed=request.seed,
-                candidate=request.reference_candidate,
-            ),
+        summary = run_gate(
+            GateRequest(names=(candidate.id,), reports=reports, seed=request.seed),
             err=err,
+            environment=environment,
         )
-    if code in (
-        ExitCode.USAGE,
-        ExitCode.UNREACHABLE,
-        ExitCode.ERROR,
-        ExitCode.INTERRUPTED,
-        ExitCode.TERMINATED,
-    ):
+    if summary.exit_code in (ExitCode.UNREACHABLE, ExitCode.ERROR, ExitCode.INTERRUPTED, ExitCode.TERMINATED):
         print(
-            f"destwatch: the contract suites on {candidate.id} stopped (exit {int(code)}); their console: "
-            f"{shown_path(console)}",
+            f"destwatch: the contract suites on {candidate.id} stopped (exit {int(summary.exit_code)}); "
+            f"their console: {shown_path(console)}",
             file=err,
         )
-        return code
-    summary = json.loads((reports / "summary.json").read_text(encoding="utf-8"))
+        return summary.exit_code
     violations = [
-        Change(f"suite:{failure['test']}", Severity.BREAKING, failure["message"], source="suite")
-        for row in summary["rows"]
-        for failure in row["failures"]
+        Change(f"suite:{failure.test}", Severity.BREAKING, failure.message, source="suite")
+        for failure in summary.failures
     ]
-    return violations, summary["totals"], reports.name + "/"
+    return violations, summary.totals, reports.name + "/"

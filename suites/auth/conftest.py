@@ -7,11 +7,11 @@ import pytest
 
 from destwatch.config import VersionTarget
 from destwatch.gate.authkit import AuthKit, Expiry
-from destwatch.run import Run
+from destwatch.environment import Environment
 
 
 @pytest.fixture(scope="session")
-def auth(dw_run: Run) -> AuthKit:
+def auth(dw_run: Environment) -> AuthKit:
     return AuthKit(dw_run)
 
 

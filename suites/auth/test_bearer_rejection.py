@@ -18,13 +18,13 @@ from destwatch.config import VersionTarget
 from destwatch.failures import expect_or_warn, violation
 from destwatch.gate import jwt_tamper
 from destwatch.gate.authkit import AuthKit, Expiry, covers, declared_grant
-from destwatch.run import Run
+from destwatch.environment import Environment
 from destwatch.tokens import Token
 
 METHODS = ("GET", "POST")
 
 
-def _foreign_tokens(target: VersionTarget, dw_run: Run, auth: AuthKit) -> dict[str, str]:
+def _foreign_tokens(target: VersionTarget, dw_run: Environment, auth: AuthKit) -> dict[str, str]:
     # A token of another version is a forgery here only where that version's grant says it does not reach
     # this one (an unset grant says nothing, so its tokens are left out).
     tokens = {}
@@ -47,7 +47,7 @@ def _holds_results(response: httpx.Response) -> bool:
 @pytest.mark.runs_last
 @pytest.mark.parametrize("method", METHODS)
 def test_requests_without_valid_credentials_are_rejected_without_results(
-    target: VersionTarget, endpoint: str, method: str, dw_run: Run, auth: AuthKit, expired_tokens: Expiry
+    target: VersionTarget, endpoint: str, method: str, dw_run: Environment, auth: AuthKit, expired_tokens: Expiry
 ) -> None:
     path = f"/{endpoint}"
     grant = auth.grant(target)

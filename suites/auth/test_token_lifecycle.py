@@ -27,7 +27,7 @@ from destwatch.errors import TokenError
 from destwatch.failures import NotChecked, expect_or_warn, violation
 from destwatch.gate import jwt_tamper
 from destwatch.gate.authkit import AuthKit, Expiry, covers, declared_grant
-from destwatch.run import Run
+from destwatch.environment import Environment
 from destwatch.tokens import FLOWS, OAUTH2_FLOW, TokenFlow
 
 pytestmark = pytest.mark.protected_only
@@ -253,7 +253,7 @@ def test_token_is_rejected_once_its_lifetime_has_passed(
 
 
 def test_token_reaches_exactly_the_versions_its_grant_covers(
-    target: VersionTarget, dw_run: Run, auth: AuthKit
+    target: VersionTarget, dw_run: Environment, auth: AuthKit
 ) -> None:
     """A token works on the versions its application's grant covers (`token_grant`: its own version, every
     version of its destination, or every protected version) and is rejected by every other. For an OAuth2

@@ -18,10 +18,10 @@ from destwatch.openapi.generators import must_plan, range_plan
 from destwatch.openapi.model import EndpointModel, Method
 from destwatch.openapi.queries import Ask, expressible
 from destwatch.openapi.versions import common_model, document_differences, version_number
-from destwatch.run import Run
+from destwatch.environment import Environment
 
 
-def _later_versions(dw_run: Run, target: VersionTarget) -> list[VersionTarget]:
+def _later_versions(dw_run: Environment, target: VersionTarget) -> list[VersionTarget]:
     if target.settings.same_data_across_versions is False:
         raise NotChecked(f"{target.id}: same_data_across_versions = false")
     later = [
@@ -75,7 +75,7 @@ def _queries(
 
 
 def test_same_query_gives_the_same_answer_on_every_version(
-    semantics: Session, dw_run: Run, target: VersionTarget, endpoint: str
+    semantics: Session, dw_run: Environment, target: VersionTarget, endpoint: str
 ) -> None:
     later = _later_versions(dw_run, target)
     mine = semantics.models(target)

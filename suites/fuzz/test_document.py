@@ -16,12 +16,12 @@ from destwatch.config import VersionTarget
 from destwatch.documents import validate_document
 from destwatch.errors import DocumentError
 from destwatch.failures import violation
-from destwatch.run import Run
+from destwatch.environment import Environment
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
-def test_document_is_served_without_a_token(target: VersionTarget, dw_run: Run) -> None:
+def test_document_is_served_without_a_token(target: VersionTarget, dw_run: Environment) -> None:
     response = dw_run.http(target).get(target.openapi_url, authenticated=False)
     if response.status_code != 200:
         raise violation(

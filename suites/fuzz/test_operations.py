@@ -15,7 +15,7 @@ import pytest
 from destwatch.config import VersionTarget
 from destwatch.gate import fuzz
 from destwatch.gate.fuzz import FuzzSchemas
-from destwatch.run import Run
+from destwatch.environment import Environment
 
 # Items come from the plugin's (target, endpoint) parametrization times the two methods every Occtoo
 # endpoint answers [doc], not from Schemathesis's own collector: its items carry no `target` parameter,
@@ -31,7 +31,7 @@ def test_operation_answers_every_generated_request_as_its_document_says(
     method: str,
     document: dict[str, Any],
     fuzz_schemas: FuzzSchemas,
-    dw_run: Run,
+    dw_run: Environment,
 ) -> None:
     path = f"/{endpoint}"
     if method.lower() not in document["paths"].get(path, {}):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from destwatch.gate.rules.session import Session
-from destwatch.run import Run
+from destwatch.environment import Environment
 
 
 @pytest.fixture(scope="session")
-def semantics(dw_run: Run) -> Session:
+def semantics(dw_run: Environment) -> Session:
     return Session(dw_run, "shape", seed=int(getattr(dw_run, "seed", 0) or 0))

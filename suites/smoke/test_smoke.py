@@ -15,7 +15,7 @@ from destwatch.documents import validate_document
 from destwatch.errors import DocumentError, TokenError
 from destwatch.failures import violation
 from destwatch.http import Client
-from destwatch.run import Run
+from destwatch.environment import Environment
 
 
 def test_openapi_document_is_served_without_a_token_and_is_valid(
@@ -38,7 +38,7 @@ def test_openapi_document_is_served_without_a_token_and_is_valid(
 
 
 @pytest.mark.protected_only
-def test_protected_version_issues_a_jwt_with_an_expiry(target: VersionTarget, dw_run: Run) -> None:
+def test_protected_version_issues_a_jwt_with_an_expiry(target: VersionTarget, dw_run: Environment) -> None:
     try:
         token = dw_run.http(target).token()
     except TokenError as exc:

@@ -15,15 +15,15 @@ from typing import Any
 import pytest
 
 from destwatch.config import VersionTarget
+from destwatch.environment import Environment
 from destwatch.gate.plugin.state import run_of
 from destwatch.http import Client
-from destwatch.run import Run
 
 __all__ = ["client", "document", "dw_run", "endpoint", "target"]
 
 
 @pytest.fixture(scope="session")
-def dw_run(request: pytest.FixtureRequest) -> Run:
+def dw_run(request: pytest.FixtureRequest) -> Environment:
     """The run: `targets`, `document(target)`, `http(target)`, `versions_of(destination)`, `seed`."""
     return run_of(request.config)
 
@@ -43,12 +43,12 @@ def endpoint(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def client(dw_run: Run, target: VersionTarget) -> Client:
+def client(dw_run: Environment, target: VersionTarget) -> Client:
     """The version's client: pooled, paced, authenticated (a 401 gets one fresh token and one retry)."""
     return dw_run.http(target)
 
 
 @pytest.fixture
-def document(dw_run: Run, target: VersionTarget) -> dict[str, Any]:
+def document(dw_run: Environment, target: VersionTarget) -> dict[str, Any]:
     """The version's OpenAPI document, fetched once per run."""
     return dw_run.document(target)

@@ -269,11 +269,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             state.results.items.values(),
             exit_code=code,
             unreachable=joined["unreachable"],
-            extra=_run_info(joined, state.started),
+            **_run_info(joined, state),
         )
-        reports = run.options.reports_dir if run is not None else _reports_option(config)
+        reports = run.selection.options.reports_dir if run is not None else _reports_option(config)
         if reports is not None:
-            write_json(reports / "summary.json", state.summary)
+            write_json(reports / "summary.json", state.summary.to_json())
             exchanges = (Exchange(**exchange) for exchange in joined["exchanges"])
             write_exchanges(reports / "exchanges.jsonl", exchanges)
             state.reports = reports
@@ -390,14 +390,19 @@ def _parametrized_by_test(metafunc: pytest.Metafunc, name: str) -> bool:
     return False
 
 
-def _run_info(joined: workers.WorkerReport, started: float) -> dict[str, Any]:
+def _run_info(joined: workers.WorkerReport, state: State) -> dict[str, Any]:
+    fuzzed = {result.target for result in state.results.items.values() if result.suite == "fuzz"}
+    usage = {
+        target: {**used, "fuzz_seed": joined["fuzz_seeds"].get(target) if target in fuzzed else None}
+        for target, used in joined["usage"].items()
+    }
     return {
-        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
-        "duration": round(time.time() - started, 3),
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(state.started)),
+        "duration": round(time.time() - state.started, 3),
         "seed": joined["seed"],
         "fault": joined["fault"],
         "variant": joined["variant"],
-        "targets": joined["usage"],
+        "targets": usage,
     }
 
 

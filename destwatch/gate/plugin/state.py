@@ -11,25 +11,27 @@ from typing import Any, NoReturn
 
 import pytest
 
+from destwatch.environment import Environment
 from destwatch.errors import ConfigError
 from destwatch.exit_codes import ExitCode
 from destwatch.gate.plugin import workers
 from destwatch.gate.plugin.results import Results
 from destwatch.gate.plugin.stopping import Stopper
 from destwatch.gate.plugin.workers import HANDOFF, handed_off, version_of
-from destwatch.run import Run, RunOptions
+from destwatch.gate.summary import Summary
+from destwatch.selection import RunOptions, Selection
 
 __all__ = ["GivenRun", "State", "run_of", "state_of"]
 
 
 @dataclass
 class State:
-    run: Run | None = None
+    run: Environment | None = None
     # Whether the run was handed over (the gate closes it) or built here (the plugin closes it).
     given: bool = False
     results: Results = field(default_factory=Results)
     started: float = field(default_factory=time.time)
-    summary: dict[str, Any] | None = None
+    summary: Summary | None = None
     # Where the summary was written: the gate's page joins it once every report file exists.
     reports: Path | None = None
     # Seconds spent on each destination version's tests so far (its `version_budget`).
@@ -54,9 +56,9 @@ class GivenRun:
     After the session, `summary` holds the summary.json document (None when no test used a target).
     """
 
-    def __init__(self, run: Run) -> None:
+    def __init__(self, run: Environment) -> None:
         self.run = run
-        self.summary: dict[str, Any] | None = None
+        self.summary: Summary | None = None
         self._state = State(run=run, given=True, stopper=Stopper(self._stop))
         self._handoff: dict[str, Any] | None = None
         # Where the workers of a parallel run leave their process ids (a signal is passed on to them).
@@ -114,14 +116,18 @@ def state_of(config: pytest.Config) -> State:
     return config.stash[_STATE]
 
 
-def run_of(config: pytest.Config) -> Run:
+def run_of(config: pytest.Config) -> Environment:
     """The session's run: the one handed over (by the gate, or to a pytest-xdist worker by the gate's
     controller), else built once from the command line options."""
     state = state_of(config)
     if state.run is None:
         given = handed_off(config)
         try:
-            state.run = Run.adopt(given) if given is not None else Run.start(_options(config))
+            state.run = (
+                Environment.adopt(given)
+                if given is not None
+                else Environment.start(Selection.resolve(_options(config)))
+            )
         except ConfigError as exc:
             pytest.exit(f"destwatch: {exc}", returncode=int(ExitCode.USAGE))
     return state.run

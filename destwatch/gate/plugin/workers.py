@@ -1,8 +1,8 @@
 """One run over pytest-xdist workers: the gate hands its run to every worker and joins what they report.
 
 `destwatch run --jobs N` builds the run in the controller, fetches each version's document and token
-there once (`Run.prepare`), and hands both to every worker with the embedded reference's address, so the
-reference serves from the controller (its own interpreter, its own core) and no worker fetches either
+there once (`Environment.prepare`), and hands both to every worker with the embedded reference's address,
+so the reference serves from the controller (its own interpreter, its own core) and no worker fetches either
 again. Items are scheduled by destination version: a version's tests run on one worker, in their order,
 so versions run side by side while each keeps one token, one rate limit and one breaker.
 
@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
+from destwatch.environment import Environment
 from destwatch.gate.summary import join_usage
-from destwatch.run import Run
 
 __all__ = [
     "HANDOFF",
@@ -58,7 +58,7 @@ def handed_off(config: pytest.Config) -> dict[str, Any] | None:
     return getattr(config, "workerinput", {}).get(HANDOFF)
 
 
-def worker_report(run: Run) -> WorkerReport:
+def worker_report(run: Environment) -> WorkerReport:
     """What the controller needs of a worker's run for the summary and exchanges.jsonl (plain data)."""
     return {
         "usage": run.usage(),
@@ -67,12 +67,14 @@ def worker_report(run: Run) -> WorkerReport:
         # in the finish of every run, serial ones included.
         "exchanges": [dict(vars(exchange)) for exchange in run.recorder.exchanges],
         "seed": run.seed,
+        # Each version's fuzz seed, so that a failing fuzz run can be replayed.
+        "fuzz_seeds": {target.id: run.selection.seed_of(target) for target in run.targets},
         "fault": run.fault,
-        "variant": run.embedded.variant,
+        "variant": run.variant,
     }
 
 
-def send_report(config: pytest.Config, run: Run) -> None:
+def send_report(config: pytest.Config, run: Environment) -> None:
     config.workeroutput[_REPORT] = worker_report(run)  # type: ignore[attr-defined]
 
 
@@ -116,6 +118,7 @@ def join(reports: list[WorkerReport]) -> WorkerReport:
         "unreachable": {k: v for report in reports for k, v in report["unreachable"].items()},
         "exchanges": [exchange for report in reports for exchange in report["exchanges"]],
         "seed": first["seed"],
+        "fuzz_seeds": {k: v for report in reports for k, v in report["fuzz_seeds"].items()},
         "fault": first["fault"],
         "variant": first["variant"],
     }

@@ -1,0 +1,217 @@
+"""What a run runs on: the embedded reference (served while a selected version needs it), one pooled HTTP
+client per destination version (its tokens included), one OpenAPI document per version, and the recorder of
+every exchange.
+
+Every front-end works on one: the gate hands it to pytest, the monitor probes through it, validation
+compares and runs the suites on it. `Environment.start(selection)` starts nothing but the reference; the
+processes of a parallel run `adopt` the controller's (its reference, documents and still-fresh tokens).
+Nothing in this module (or what it imports) needs pytest or Schemathesis.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import threading
+import time
+from collections.abc import Collection
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from destwatch.config import VersionTarget
+from destwatch.documents import DocumentStore, endpoints
+from destwatch.errors import DestwatchError, DocumentError, TargetUnreachable
+from destwatch.http import Client, Recorder
+from destwatch.selection import Selection
+from destwatch.tokens import Token
+
+if TYPE_CHECKING:
+    from destwatch.reference.server import ServedProcess
+
+__all__ = ["Environment"]
+
+
+class Environment:
+    """The run's live side, shared by all checks of one run (see the module's words)."""
+
+    def __init__(self, selection: Selection, *, reference_url: str = "") -> None:
+        """`reference_url`: where this run's embedded reference already serves (another process of the run
+        started it); without it, the reference is started here when the selection needs it."""
+        self.selection = selection
+        self._stack = contextlib.ExitStack()
+        self._owner = True
+        self._served: ServedProcess | None = None
+        if selection.uses_reference and not reference_url:
+            # The server module (uvicorn) loads here, in a run that serves, not in every run that resolves.
+            from destwatch.reference.server import serve_in_process
+
+            self._served = serve_in_process(selection.reference.server_settings())
+            self._stack.callback(self._served.stop)
+            reference_url = self._served.url
+        self.reference_url = reference_url
+        self.targets: list[VersionTarget] = [target.bound_to(reference_url) for target in selection.targets]
+        self.peers: list[VersionTarget] = [target.bound_to(reference_url) for target in selection.peers]
+        self.recorder = Recorder()
+        self._clients: dict[str, Client] = {}
+        self._clients_lock = threading.Lock()
+        reports = selection.options.reports_dir
+        self.documents = DocumentStore(self.http, save_dir=reports / "specs" if reports else None)
+
+    @classmethod
+    def start(cls, selection: Selection) -> Environment:
+        return cls(selection)
+
+    @property
+    def seed(self) -> int:
+        return self.selection.seed
+
+    @property
+    def fault(self) -> str | None:
+        return self.selection.reference.fault
+
+    @property
+    def variant(self) -> str | None:
+        return self.selection.reference.variant
+
+    def wait_for_reference(self) -> None:
+        """Return once the reference this process started answers (at once if there is none, or another
+        process of the run serves it); `ServerStartError` if it could not start."""
+        if self._served is not None:
+            self._served.ready()
+
+    def document(self, target: VersionTarget) -> dict[str, Any]:
+        """The version's OpenAPI document, fetched once per run."""
+        return self.documents.get(target)
+
+    def http(self, target: VersionTarget) -> Client:
+        """The pooled, authenticated HTTP client of `target` (one per version per run)."""
+        with self._clients_lock:
+            client = self._clients.get(target.id)
+            if client is None:
+                if target.embedded:
+                    # The reference starts with the run, but is waited for only here, before its first
+                    # request: its start overlaps the run's own (pytest's, the documents' validation).
+                    self.wait_for_reference()
+                client = self._clients[target.id] = Client(target, recorder=self.recorder)
+                self._stack.callback(client.close)
+            return client
+
+    def versions_of(self, destination: str) -> list[VersionTarget]:
+        """The selected versions of `destination` and the configured ones the run may compare them with."""
+        return self.selection.versions_of(destination, among=[*self.targets, *self.peers])
+
+    def endpoints(self, target: VersionTarget) -> list[str]:
+        """The endpoint ids of the version's document; empty when the document cannot be had."""
+        try:
+            return endpoints(self.document(target))
+        except (DocumentError, TargetUnreachable):
+            return []
+
+    def unreachable(self, target: VersionTarget) -> str | None:
+        """Why `target` cannot be reached at all, or None (probes the document once)."""
+        try:
+            self.document(target)
+        except TargetUnreachable as exc:
+            return str(exc)
+        except DocumentError:
+            return None
+        return None
+
+    def unreachable_targets(self) -> dict[str, str]:
+        """Every selected version found unreachable so far, with the reason."""
+        return {
+            t.id: str(failure)
+            for t in self.targets
+            if isinstance(failure := self.documents.failure(t), TargetUnreachable)
+        }
+
+    def usage(self) -> dict[str, dict[str, Any]]:
+        """Per selected version: requests sent, the slowest answer, the tokens the cache fetched, the token
+        grants asked for on purpose (the auth suite's) and how its document was fetched."""
+        exchanges = self.recorder.exchanges
+        found: dict[str, dict[str, Any]] = {}
+        for target in self.targets:
+            mine = [exchange for exchange in exchanges if exchange.target == target.id]
+            to_token_url = sum(1 for exchange in mine if exchange.url == target.token_url)
+            client = self._clients.get(target.id)
+            fetched = client.tokens_fetched if client is not None else 0
+            fetch = self.documents.fetch_info(target)
+            found[target.id] = {
+                "base_url": target.base_url,
+                "protected": target.protected,
+                "requests": len(mine),
+                "max_elapsed": round(max(e.elapsed for e in mine), 4) if mine else None,
+                "tokens_fetched": fetched,
+                "auth_grants": max(0, to_token_url - fetched),
+                "spec": str(fetch.saved_to) if fetch and fetch.saved_to else None,
+                "spec_needed_token": fetch.needed_token if fetch else None,
+            }
+        return found
+
+    # -- one run over several processes (pytest-xdist workers) ---------------------------------------------
+
+    def prepare(self) -> None:
+        """Fetch every selected version's document, and a token for each protected one, before workers
+        start: they adopt both, so each is fetched once per run however many processes share the work."""
+        for target in self.targets:
+            try:
+                self.document(target)
+                if target.protected:
+                    self.http(target).token()
+            except DestwatchError:
+                continue  # remembered where it failed; the tests report it
+
+    def handoff(self) -> dict[str, Any]:
+        """This run as plain data for another process: the resolved selection, where the embedded reference
+        serves, the documents and the still-fresh tokens (kept in memory, never written anywhere)."""
+        tokens = {}
+        for target_id, client in self._clients.items():
+            token = client.cached_token()
+            if token is not None:
+                # Monotonic clocks are per process; the wall clock is the machine's. The adopting process
+                # only renews the token, so its lifetime (a JWT's `exp` included) is all it needs.
+                obtained = time.time() - (time.monotonic() - token.obtained_at)
+                tokens[target_id] = [token.access_token, token.lifetime, obtained]
+        return {
+            "selection": self.selection.to_data(),
+            "reference_url": self.reference_url,
+            "documents": self.documents.handoff(),
+            "tokens": tokens,
+        }
+
+    @classmethod
+    def adopt(cls, given: dict[str, Any]) -> Environment:
+        """The environment another process handed off (`handoff`): the same selection, the same reference,
+        its documents and tokens. It writes no reports: the process that handed it off does."""
+        environment = cls(Selection.from_data(given["selection"]), reference_url=given["reference_url"])
+        environment.documents.adopt(given["documents"])
+        for target in environment.targets:
+            if target.id in given["tokens"]:
+                value, expires_in, obtained = given["tokens"][target.id]
+                age = time.time() - obtained
+                environment.http(target).adopt_token(Token(value, expires_in, time.monotonic() - age))
+        return environment
+
+    def narrowed(self, ids: Collection[str]) -> Environment:
+        """This environment (the same reference, clients, documents and exchanges) testing only the versions
+        `ids` names; its other versions become peers. Closing it closes nothing: this one owns all."""
+        view = copy.copy(self)
+        view.targets = [target for target in self.targets if target.id in ids]
+        view.peers = [target for target in self.targets if target.id not in ids] + self.peers
+        view.selection = replace(
+            self.selection,
+            targets=tuple(t for t in self.selection.targets if t.id in ids),
+            peers=tuple(t for t in self.selection.targets if t.id not in ids) + self.selection.peers,
+        )
+        view._owner = False
+        return view
+
+    def close(self) -> None:
+        if self._owner:
+            self._stack.close()
+
+    def __enter__(self) -> Environment:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
