@@ -6,7 +6,7 @@ from functools import cache
 
 
 def __getattr__(name: str) -> str:
-    # Looked up on first use: importlib.metadata costs the embedded reference's process a fifth of its start.
+    # Looked up on first use: importlib.metadata is slow to import, and most processes never ask.
     if name == "__version__":
         return _version()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

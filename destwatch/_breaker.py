@@ -26,11 +26,6 @@ class Breaker:
         self._last = ""
         self._lock = threading.Lock()
 
-    @property
-    def is_open(self) -> bool:
-        with self._lock:
-            return self._in_a_row >= self.threshold
-
     def check(self) -> None:
         """Raise `NoAnswer` (kind "breaker") instead of sending, once the version has stopped answering."""
         with self._lock:

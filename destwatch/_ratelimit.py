@@ -18,7 +18,7 @@ class RateLimiter:
 
     A burst is at most that tenth (a single call below 10 per second, when calls are spaced `1 / rate`
     apart): production destinations are shared. Within it, a call may use the slot a slower answer left
-    unused, which strict spacing lost: that cost a paced fuzz run a tenth of its time.
+    unused, which strict spacing lost: a paced run went slower than its bound allows.
     """
 
     def __init__(

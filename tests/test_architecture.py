@@ -87,7 +87,7 @@ CORE_PUBLIC_NAMES = {
     "destwatch.run": ["Run", "RunOptions"],
     "destwatch.gate.rules": [
         "Answer",
-        "Ask",
+        "LogicalQuery",
         "EndpointModel",
         "Probe",
         "RequestBudget",

@@ -1,29 +1,21 @@
 """The adapter to allure-pytest's internals: two changes to how a destwatch session writes Allure results.
 
-**Results written off the test thread.** Allure's result files, written off the test thread.
+**Results written off the test thread.** allure-pytest writes one file per test (and per fixture
+container) as the test ends, from the thread that runs the tests, and creating a file is a journaled
+metadata write, paid between one test and the next. A destwatch session puts Allure's file logger behind
+one writer thread instead, and waits for the writer as the session ends, so every file exists before
+`destwatch run` returns. The logger's hooks are called as Allure calls them, and the logger is registered
+again as it was before Allure's own clean-up unregisters it.
 
-allure-pytest writes one file per test (and per fixture container) as the test ends, from the thread that
-runs the tests. Creating a file is a journaled metadata write: about half a millisecond each on the
-benchmark machine, a sixteenth of the shape and filters suites' main thread, spent between one test and
-the next. A destwatch session puts Allure's file logger behind one writer thread instead, and waits for
-the writer as the session ends, so every file exists before `destwatch run` returns.
+**No container per parametrized argument.** allure-pytest writes every fixture a test used as a "set up"
+step, in a container file of its own, and pytest turns each directly parametrized argument (`target`,
+`endpoint`, a suite's `method`) into a fixture. Those containers say nothing the result's parameters do not
+already say, yet they were most of the files the shape and filters suites wrote. A destwatch session lets
+them pass unreported; every real fixture keeps its container. allure-pytest's listener is found by its
+registered name, `allure_listener`, and its `pytest_fixture_setup` hook wrapper is wrapped in turn.
 
-Only public APIs: the logger's hooks are called as Allure calls them, and the logger is registered again
-as it was before Allure's own clean-up unregisters it. `tests/harness/test_plugin_wiring.py` fails naming
-this module the day Allure's file logger implements a hook the stand-in does not.
-
-**No container per parametrized argument.** Allure results without a container for each parametrized argument.
-
-allure-pytest writes every fixture a test used as a "set up" step, in a container file of its own, and
-pytest turns each directly parametrized argument (`target`, `endpoint`, a suite's `method`) into a fixture.
-Those containers say nothing the result's parameters do not already say, yet they were 660 of the 921
-files the shape and filters suites wrote, and writing them a seventh of the session's main thread. A destwatch
-session lets them pass unreported; every real fixture keeps its container.
-
-This leans on two details no public API offers, held by `tests/harness/test_plugin_wiring.py` (which fails
-naming this module the day either changes): allure-pytest registers its listener as `allure_listener` with a
-`pytest_fixture_setup` hook wrapper, and pytest defines a direct parameter's fixture as a
-`DirectParamFixtureDef`.
+`tests/gate/test_adapters.py` fails naming this module the day an upgrade breaks either: the file logger
+gains a hook the stand-in does not pass on, or the listener is renamed or loses its hook.
 """
 
 from __future__ import annotations

@@ -77,7 +77,7 @@ def fuzz_config(settings: FuzzSettings) -> schemathesis.Config:
     """The Schemathesis configuration of one destination version's fuzz run.
 
     `database = none`: a stored example database makes a seeded run send different requests than the
-    last one did (notes §9), and Pareto-front upkeep costs about 3x in throughput (notes §8).
+    last one did, and keeping its Pareto front up to date costs several times the throughput.
     """
     return schemathesis.Config.from_dict(
         {
@@ -393,7 +393,7 @@ class _BoundedSession(requests.Session):
     whole answer within `timeout`, at most `limit` bytes (see `destwatch._bounded`).
 
     The environment's proxy and CA bundle are read once, here: `requests` would otherwise scan all of
-    `os.environ` for every request (a tenth of a fuzz run's time). No `.netrc` is consulted: its
+    `os.environ` for every request. No `.netrc` is consulted: its
     credentials would replace the ones a case carries, or add some to a case sent without on purpose.
     """
 

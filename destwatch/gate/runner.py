@@ -25,7 +25,7 @@ from destwatch.config import EXAMPLE_TARGETS, load_targets, targets_file
 from destwatch.environment import Environment
 from destwatch.errors import ConfigError
 from destwatch.exit_codes import ExitCode
-from destwatch.gate.plugin.state import GivenRun
+from destwatch.gate.plugin.state import GateSession
 from destwatch.gate.summary import Summary
 from destwatch.selection import RunOptions, Selection
 
@@ -145,7 +145,7 @@ def _run_suites(run: Environment, request: GateRequest, reports: Path, roots: li
             f"{exc.strerror or exc}", key="--reports", file=reports, fix="pass a writable folder"
         ) from None
     folders = [known[name] for name in (request.suites or tuple(known))]
-    given = GivenRun(run)
+    given = GateSession(run)
     args = [*_pytest_args(folders, request, reports), *_parallel(request.jobs, len(run.targets))]
     # SIGINT and SIGTERM end the run cleanly: what ran is reported (summary.json, junit.xml, the table),
     # marked interrupted or terminated, and the exit code is 130 or 143 as shells expect.
@@ -208,7 +208,7 @@ def _pytest_args(folders: list[Path], request: GateRequest, reports: Path) -> li
     # makes the others global (one suite's autouse fixtures would then run in every suite).
     args += ["-c", str(BUILTIN_SUITES / "pytest.ini"), f"--rootdir={BUILTIN_SUITES}", "--tb=short"]
     # Only the plugins a run needs, whatever else is installed: a plugin that reorders, reruns or reseeds
-    # tests would change what a run means (and loading them all cost a quarter of a second per run). A
+    # tests would change what a run means, and loading every installed one slows each run. A
     # user's suites that need one name it after `--` (`-p NAME`).
     args += ["--disable-plugin-autoload", *(f"-p{name}" for name in _PLUGINS)]
     # The command imports the plugin before pytest starts, which pytest would warn about on every run.

@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 # "not_run": the test could not run its check (its version unreachable, or out of time); counted once.
-Outcome = Literal["passed", "failed", "skipped", "not_run"]
+ItemOutcome = Literal["passed", "failed", "skipped", "not_run"]
 _NO_TARGET = "-"
 
 
@@ -44,7 +44,7 @@ class ItemResult:
     destination: str = _NO_TARGET
     version: str = _NO_TARGET
     suite: str = _NO_TARGET
-    outcome: Outcome = "passed"
+    outcome: ItemOutcome = "passed"
     kind: Literal["", "violation", "unreachable", "error"] = ""
     message: str = ""
     duration: float = 0.0

@@ -348,14 +348,6 @@ class History:
     def targets(self) -> list[str]:
         return [row[0] for row in self._db.execute("SELECT DISTINCT target FROM cycles ORDER BY target")]
 
-    def steps_of_last_cycle(self, target: str) -> list[tuple[str, str, str, str, float | None, str]]:
-        """(step, endpoint, method, outcome, latency, detail) of the version's last recorded cycle."""
-        return self._db.execute(
-            "SELECT step, endpoint, method, outcome, latency, detail FROM steps WHERE cycle_id = "
-            "(SELECT id FROM cycles WHERE target = ? ORDER BY ts DESC LIMIT 1)",
-            (target,),
-        ).fetchall()
-
     def prune(self, before: float) -> int:
         """Forget cycles (and their steps) and sent notifications older than `before`; how many cycles."""
         with self.transaction() as db:

@@ -54,7 +54,7 @@ from destwatch.monitor.outcomes import (
 from destwatch.monitor.states import judge
 from destwatch.monitor.tls import CertificateProblem, https_host, read_certificate
 from destwatch.openapi.model import EndpointModel, Method, endpoint_models
-from destwatch.openapi.queries import Ask, Request, Unsupported, render
+from destwatch.openapi.queries import LogicalQuery, Request, Unsupported, render
 from destwatch.redact import redact, register_secret
 from destwatch.tokens import OAUTH2_FLOW, Token, flow_of
 
@@ -665,9 +665,9 @@ _MISSING = object()
 def _small(model: EndpointModel, method: Method) -> Request:
     """The smallest request of `method`: `top=1` where the method declares `top`, else no parameters."""
     try:
-        return render(Ask(top=1), model, method)
+        return render(LogicalQuery(top=1), model, method)
     except Unsupported:
-        return render(Ask(), model, method)
+        return render(LogicalQuery(), model, method)
 
 
 def _nothing_query(models: Mapping[str, EndpointModel]) -> tuple[EndpointModel, Request] | str:
@@ -679,7 +679,10 @@ def _nothing_query(models: Mapping[str, EndpointModel]) -> tuple[EndpointModel, 
         keys += [name for name in strings if name != "id"]
         for key in keys:
             for method in model.methods:
-                for ask in (Ask(top=1, must={key: (NOTHING,)}), Ask(must={key: (NOTHING,)})):
+                for ask in (
+                    LogicalQuery(top=1, must={key: (NOTHING,)}),
+                    LogicalQuery(must={key: (NOTHING,)}),
+                ):
                     with contextlib.suppress(Unsupported):
                         return model, render(ask, model, method)
     return "the document declares no id or string filter to ask for something that does not exist"

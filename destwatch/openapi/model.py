@@ -74,10 +74,6 @@ class Surface:
         """The largest `top` to ask for: the documented maximum, or the documented default when none is."""
         return self.max_top if self.max_top is not None else self.default_top
 
-    @property
-    def has_period(self) -> bool:
-        return "periodSince" in self.features or "period" in self.features
-
 
 @dataclass(frozen=True)
 class EndpointModel:

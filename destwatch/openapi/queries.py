@@ -1,9 +1,9 @@
 """Logical queries, and how each one is written as a GET or a POST request the document allows.
 
-One `Ask` is the meaning of a query (filters, sort, paging, period, language). The same `Ask` becomes a GET
-query string or a POST body, each with only what that method's surface declares, so rules like "GET
-filters equal POST must" and "the same logical query on two versions" compare answers to one meaning, not
-two hand-written requests.
+One `LogicalQuery` is the meaning of a query (filters, sort, paging, period, language). The same one
+becomes a GET query string or a POST body, each with only what that method's surface declares, so rules
+like "GET filters equal POST must" and "the same logical query on two versions" compare answers to one
+meaning, not two hand-written requests.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 from destwatch.failures import NotChecked
 from destwatch.openapi.model import EndpointModel, Method, Surface
 
-__all__ = ["Ask", "Method", "Request", "Unsupported", "expressible", "methods_for", "render"]
+__all__ = ["LogicalQuery", "Method", "Request", "Unsupported", "expressible", "methods_for", "render"]
 
 Scalar = str | int | float | bool
 
@@ -25,8 +25,8 @@ class Unsupported(NotChecked):
 
 
 @dataclass(frozen=True)
-class Ask:
-    """A logical query. Empty fields are not sent, so `Ask()` is the bare request."""
+class LogicalQuery:
+    """A logical query. Empty fields are not sent, so `LogicalQuery()` is the bare request."""
 
     top: int | None = None
     skip: int | None = None
@@ -42,10 +42,10 @@ class Ask:
     must_not: Mapping[str, tuple[Scalar, ...]] = field(default_factory=dict)
     ranges: Mapping[str, Mapping[str, Scalar]] = field(default_factory=dict)
 
-    def with_(self, **changes: Any) -> Ask:
+    def with_(self, **changes: Any) -> LogicalQuery:
         return replace(self, **changes)
 
-    def and_must(self, name: str, *values: Scalar) -> Ask:
+    def and_must(self, name: str, *values: Scalar) -> LogicalQuery:
         return replace(self, must={**self.must, name: tuple(values)})
 
     def describe(self) -> str:
@@ -75,7 +75,7 @@ class Request:
     body: Mapping[str, Any] | None
 
 
-def render(ask: Ask, model: EndpointModel, method: Method) -> Request:
+def render(ask: LogicalQuery, model: EndpointModel, method: Method) -> Request:
     """`ask` as a request of `method`, or `Unsupported` naming what the document does not declare."""
     surface = model.surface(method)
     if surface is None:
@@ -86,7 +86,7 @@ def render(ask: Ask, model: EndpointModel, method: Method) -> Request:
     return Request("POST", model.path, params, body)
 
 
-def expressible(ask: Ask, model: EndpointModel, method: Method) -> bool:
+def expressible(ask: LogicalQuery, model: EndpointModel, method: Method) -> bool:
     try:
         render(ask, model, method)
     except Unsupported:
@@ -94,7 +94,7 @@ def expressible(ask: Ask, model: EndpointModel, method: Method) -> bool:
     return True
 
 
-def methods_for(model: EndpointModel, asks: Sequence[Ask]) -> list[Method]:
+def methods_for(model: EndpointModel, asks: Sequence[LogicalQuery]) -> list[Method]:
     """The methods that can write every one of `asks`; `Unsupported` with each method's reason if none."""
     methods: list[Method] = []
     reasons: list[str] = []
@@ -142,7 +142,7 @@ def _check_filters(surface: Surface, must: Mapping[str, Sequence[Scalar]], key: 
             raise Unsupported(f"a {surface.method} filter takes one value")
 
 
-def _query(ask: Ask, surface: Surface) -> list[tuple[str, str]]:
+def _query(ask: LogicalQuery, surface: Surface) -> list[tuple[str, str]]:
     if ask.must_not or ask.ranges or ask.before is not None:
         raise Unsupported("GET has no mustNot, range or period end")
     if len(ask.sort_asc) > 1 or len(ask.sort_desc) > 1:
@@ -169,7 +169,7 @@ def _query(ask: Ask, surface: Surface) -> list[tuple[str, str]]:
     return params
 
 
-def _body(ask: Ask, surface: Surface) -> tuple[list[tuple[str, str]], dict[str, Any]]:
+def _body(ask: LogicalQuery, surface: Surface) -> tuple[list[tuple[str, str]], dict[str, Any]]:
     _check_sort(surface, ask.sort_asc, ask.sort_desc)
     _check_filters(surface, ask.must)
     _check_filters(surface, ask.must_not, "mustNot")

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from destwatch.openapi.model import (
-    STANDARD_GET_PARAMETERS,
     EndpointModel,
     array_items,
     endpoint_models,
@@ -160,8 +159,3 @@ def _default_language(document: Mapping[str, Any], models: Mapping[str, Endpoint
 def _protected(document: Mapping[str, Any]) -> bool:
     schemes = (document.get("components") or {}).get("securitySchemes") or {}
     return bool(schemes) and any(requirement for requirement in document.get("security") or [])
-
-
-def is_filter_parameter(name: str) -> bool:
-    """Whether a GET parameter is a property filter rather than one of the contract's standard ones."""
-    return name not in STANDARD_GET_PARAMETERS

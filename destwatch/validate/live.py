@@ -24,7 +24,7 @@ from destwatch.failures import NotChecked
 from destwatch.http import Client
 from destwatch.openapi.generators import must_plan
 from destwatch.openapi.model import EndpointModel, Method
-from destwatch.openapi.queries import Ask, methods_for, render
+from destwatch.openapi.queries import LogicalQuery, methods_for, render
 from destwatch.openapi.versions import common_model
 from destwatch.validate.changes import Change, Severity
 from destwatch.validate.facts import VersionFacts
@@ -100,7 +100,7 @@ class _Side:
         self.elapsed: list[float] = []
         self.sent = 0
 
-    def send(self, ask: Ask, model: EndpointModel, method: Method) -> _Answer:
+    def send(self, ask: LogicalQuery, model: EndpointModel, method: Method) -> _Answer:
         request = render(ask, model, method)
         if method == "GET":
             response = self.client.get(request.path, params=list(request.params))
@@ -149,8 +149,8 @@ def _compare_endpoint(name: str, a: _Side, b: _Side, findings: LiveFindings, rng
         return
     languages = [lang for lang in a.facts.languages if lang in b.facts.languages] or [None]
     top = min(common.top_limit, _SAMPLE)
-    by_id = Ask(top=top, sort_asc=("id",), totals=True)
-    sample_ask = _expressible(common, [by_id, by_id.with_(totals=False), Ask(top=top)])
+    by_id = LogicalQuery(top=top, sort_asc=("id",), totals=True)
+    sample_ask = _expressible(common, [by_id, by_id.with_(totals=False), LogicalQuery(top=top)])
     if sample_ask is None:
         return
     ask, method = sample_ask
@@ -174,7 +174,7 @@ def _compare_endpoint(name: str, a: _Side, b: _Side, findings: LiveFindings, rng
     )
     if facet_renames:
         findings.facet_renames[name] = facet_renames
-    queries: list[tuple[str, Ask]] = [
+    queries: list[tuple[str, LogicalQuery]] = [
         (f"unfiltered, language {lang}", ask.with_(language=lang)) for lang in languages
     ]
     plan = must_plan(common.filters, baseline.results, rng, limit=max(2, top // 3))
@@ -184,7 +184,7 @@ def _compare_endpoint(name: str, a: _Side, b: _Side, findings: LiveFindings, rng
     keys = [key for key in common.sort_keys if key != "id" and key in common.properties]
     if keys:
         key = min(keys, key=lambda k: len({repr(row.get(k)) for row in baseline.results}))
-        queries.append((f"sortDesc={key}", Ask(top=min(top, 100), sort_desc=(key,))))
+        queries.append((f"sortDesc={key}", LogicalQuery(top=min(top, 100), sort_desc=(key,))))
     values = {p: p for p in common.properties} | renames
     for label, query in queries:
         chosen = _expressible(common, [query, query.with_(totals=False), query.with_(language=None)])
@@ -198,7 +198,7 @@ def _compare_endpoint(name: str, a: _Side, b: _Side, findings: LiveFindings, rng
         for aspect, found in _differences(first, again, other, values, facet_map):
             findings.changes.append(_difference(name, aspect, label, found, a.target, b.target))
     if old_facts.model.default_top == new_facts.model.default_top:
-        bare = _expressible(common, [Ask()])
+        bare = _expressible(common, [LogicalQuery()])
         if bare is not None:
             query, method = bare
             first, again = a.send(query, old_facts.model, method), a.send(query, old_facts.model, method)
@@ -356,7 +356,7 @@ def _merged(changes: list[Change]) -> list[Change]:
     return list(seen.values())
 
 
-def _expressible(model: EndpointModel, asks: Sequence[Ask]) -> tuple[Ask, Method] | None:
+def _expressible(model: EndpointModel, asks: Sequence[LogicalQuery]) -> tuple[LogicalQuery, Method] | None:
     for ask in asks:
         try:
             return ask, methods_for(model, [ask])[-1]
@@ -380,7 +380,11 @@ def _latency_rounds(a: _Side, b: _Side, endpoints: Sequence[str]) -> list[tuple[
     """(baseline, candidate) seconds for one query, sent in ABBA order round after round."""
     for name in endpoints:
         common = common_model(a.facts.endpoints[name].model, b.facts.endpoints[name].model)
-        chosen = _expressible(common, [Ask(top=min(common.top_limit, _SAMPLE))]) if common.surfaces else None
+        chosen = (
+            _expressible(common, [LogicalQuery(top=min(common.top_limit, _SAMPLE))])
+            if common.surfaces
+            else None
+        )
         if chosen is None:
             continue
         ask, method = chosen

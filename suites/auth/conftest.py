@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from destwatch.config import VersionTarget
-from destwatch.gate.authkit import AuthKit, Expiry
 from destwatch.environment import Environment
+from destwatch.gate.authkit import AuthKit, Expiry
 
 
 @pytest.fixture(scope="session")

@@ -15,10 +15,10 @@ import pytest
 
 from destwatch._files import json_or_none
 from destwatch.config import VersionTarget
+from destwatch.environment import Environment
 from destwatch.failures import expect_or_warn, violation
 from destwatch.gate import jwt_tamper
 from destwatch.gate.authkit import AuthKit, Expiry, covers, declared_grant
-from destwatch.environment import Environment
 from destwatch.tokens import Token
 
 METHODS = ("GET", "POST")
@@ -47,7 +47,12 @@ def _holds_results(response: httpx.Response) -> bool:
 @pytest.mark.runs_last
 @pytest.mark.parametrize("method", METHODS)
 def test_requests_without_valid_credentials_are_rejected_without_results(
-    target: VersionTarget, endpoint: str, method: str, dw_run: Environment, auth: AuthKit, expired_tokens: Expiry
+    target: VersionTarget,
+    endpoint: str,
+    method: str,
+    dw_run: Environment,
+    auth: AuthKit,
+    expired_tokens: Expiry,
 ) -> None:
     path = f"/{endpoint}"
     grant = auth.grant(target)

@@ -23,11 +23,11 @@ import pytest
 
 from destwatch._files import json_or_none
 from destwatch.config import VersionTarget
+from destwatch.environment import Environment
 from destwatch.errors import TokenError
 from destwatch.failures import NotChecked, expect_or_warn, violation
 from destwatch.gate import jwt_tamper
 from destwatch.gate.authkit import AuthKit, Expiry, covers, declared_grant
-from destwatch.environment import Environment
 from destwatch.tokens import FLOWS, OAUTH2_FLOW, TokenFlow
 
 pytestmark = pytest.mark.protected_only

@@ -17,7 +17,7 @@ from destwatch.gate.rules.plans import Endpoint, endpoint_under_test, must_or_sk
 from destwatch.gate.rules.probe import Answer
 from destwatch.gate.rules.session import Session, facet_sizes
 from destwatch.openapi.generators import value_counts
-from destwatch.openapi.queries import Ask
+from destwatch.openapi.queries import LogicalQuery
 
 _VALUES_PER_FACET = 2
 
@@ -60,7 +60,7 @@ def test_facet_count_equals_the_results_filtered_on_that_value(
 ) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
     rng = semantics.rng(target, endpoint, "facets")
-    checks: list[tuple[Answer, str, str, Ask]] = []
+    checks: list[tuple[Answer, str, str, LogicalQuery]] = []
     unfaceted: NotChecked | None = None
     try:
         for wide, narrow in _faceted(ep):

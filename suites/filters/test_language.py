@@ -16,7 +16,7 @@ from destwatch.gate.rules.oracles import (
 from destwatch.gate.rules.plans import Endpoint, endpoint_under_test
 from destwatch.gate.rules.probe import Answer
 from destwatch.gate.rules.session import Session, localized_properties
-from destwatch.openapi.queries import Ask, Unsupported
+from destwatch.openapi.queries import LogicalQuery, Unsupported
 
 _ITEMS = 50
 
@@ -26,7 +26,7 @@ def _by_language(ep: Endpoint) -> dict[str, Answer]:
     languages = [lang for lang in ep.target.languages if not declared or lang in declared]
     if not languages:
         raise NotChecked(f"{ep.model.path}: no configured language is declared by the document")
-    asks = [Ask(top=min(_ITEMS, ep.top), sort_asc=("id",), language=lang) for lang in languages]
+    asks = [LogicalQuery(top=min(_ITEMS, ep.top), sort_asc=("id",), language=lang) for lang in languages]
     try:
         methods = ep.methods(*asks)
     except Unsupported:
@@ -41,7 +41,9 @@ def test_answer_says_each_configured_language(
 ) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
     declared = ep.model.languages
-    asks = [Ask(top=1, language=lang) for lang in target.languages if not declared or lang in declared]
+    asks = [
+        LogicalQuery(top=1, language=lang) for lang in target.languages if not declared or lang in declared
+    ]
     if not asks:
         raise NotChecked(f"{ep.model.path}: no configured language is declared by the document")
     for answer in ep.everywhere(asks):

@@ -20,7 +20,7 @@ from destwatch.gate.rules.plans import Endpoint, endpoint_under_test, keyset_wal
 from destwatch.gate.rules.probe import Answer, concurrently
 from destwatch.gate.rules.session import Session
 from destwatch.openapi.model import Method
-from destwatch.openapi.queries import Ask, expressible
+from destwatch.openapi.queries import LogicalQuery, expressible
 
 _PAGE = 7
 
@@ -31,7 +31,7 @@ def _by_id(ep: Endpoint, method: Method) -> tuple[str, ...]:
 
 
 def _keyset_methods(ep: Endpoint, *, totals: bool = False) -> list[Method]:
-    probe = Ask(top=ep.top, sort_asc=("id",), after="cursor", totals=totals)
+    probe = LogicalQuery(top=ep.top, sort_asc=("id",), after="cursor", totals=totals)
     methods = [method for method in ep.model.methods if expressible(probe, ep.model, method)]
     if not methods:
         what = "after with sortAsc=id" + (" and includeTotals" if totals else "")
@@ -46,8 +46,8 @@ def test_skip_pages_are_disjoint_and_concatenate(
     checked = False
     for method in ep.model.methods:
         order = _by_id(ep, method)
-        pages = [Ask(top=_PAGE, skip=n * _PAGE, sort_asc=order) for n in range(3)]
-        unpaged = Ask(top=3 * _PAGE, sort_asc=order)
+        pages = [LogicalQuery(top=_PAGE, skip=n * _PAGE, sort_asc=order) for n in range(3)]
+        unpaged = LogicalQuery(top=3 * _PAGE, sort_asc=order)
         if not all(expressible(ask, ep.model, method) for ask in [*pages, unpaged]):
             continue
         *answers, whole = ep.send_all([*pages, unpaged], method)
@@ -82,7 +82,7 @@ def test_total_equals_the_items_reachable_by_paging(
     semantics: Session, target: VersionTarget, endpoint: str
 ) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
-    subsets: list[tuple[Ask, Method]] = []
+    subsets: list[tuple[LogicalQuery, Method]] = []
     unpageable: NotChecked | None = None
     for method in _keyset_methods(ep, totals=True):
         try:
@@ -112,7 +112,7 @@ def test_total_equals_the_items_reachable_by_paging(
         raise unpageable
 
 
-def _walks(ep: Endpoint, bases: list[tuple[Ask, Method]]) -> list[tuple[list[Answer], bool]]:
+def _walks(ep: Endpoint, bases: list[tuple[LogicalQuery, Method]]) -> list[tuple[list[Answer], bool]]:
     """One keyset walk per (query, method), side by side: each walk's pages follow one another, the walks
     do not. Each may take the allowance the first would take alone (the budget still bounds them all)."""
     pages = ep.paging_allowance
@@ -126,7 +126,10 @@ def test_list_ids_give_the_same_ids_as_full_results(
     checked = False
     for method in ep.model.methods:
         order = _by_id(ep, method)
-        full, ids = Ask(top=ep.top, sort_asc=order), Ask(top=ep.top, sort_asc=order, list_ids=True)
+        full, ids = (
+            LogicalQuery(top=ep.top, sort_asc=order),
+            LogicalQuery(top=ep.top, sort_asc=order, list_ids=True),
+        )
         if not expressible(ids, ep.model, method):
             continue
         full_answer, ids_answer = ep.send_all([full, ids], method)
@@ -150,7 +153,7 @@ def test_top_zero_one_and_the_largest_top_behave(
             f"{ep.model.path}: neither includeTotals nor a complete page tells how many items match"
         )
     tops = sorted({0, 1, ep.top})
-    for answers in ep.on_each_method([Ask(top=top) for top in tops]):
+    for answers in ep.on_each_method([LogicalQuery(top=top) for top in tops]):
         for top, answer in zip(tops, answers, strict=True):
             expect(
                 page_holds_min_of_top_and_matches(answer.results, top, matches),

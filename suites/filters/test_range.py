@@ -23,18 +23,18 @@ from destwatch.gate.rules.plans import (
     range_or_skip,
 )
 from destwatch.gate.rules.session import Session
-from destwatch.openapi.queries import Ask
+from destwatch.openapi.queries import LogicalQuery
 
 
 def _operators(ep: Endpoint, case: RangeCase) -> set[str]:
     return {op for surface in ep.model.surfaces for op in surface.ranges.get(case.plan.name, ())}
 
 
-def _bounds(ep: Endpoint, case: RangeCase, low: str, high: str) -> Ask:
+def _bounds(ep: Endpoint, case: RangeCase, low: str, high: str) -> LogicalQuery:
     return case.ask(ep.top, {low: case.plan.low, high: case.plan.high})
 
 
-def _widest(ep: Endpoint, case: RangeCase) -> Ask:
+def _widest(ep: Endpoint, case: RangeCase) -> LogicalQuery:
     """Both bounds, inclusive where the document offers it (one bound when it offers one side only)."""
     offered = _operators(ep, case)
     low = "gte" if "gte" in offered else "gt"
@@ -95,7 +95,7 @@ def test_exclusive_bounds_differ_exactly_by_the_boundary_items(
     ep = endpoint_under_test(semantics, target, endpoint)
     case = range_or_skip(ep)
     offered = _operators(ep, case)
-    pairs: list[tuple[Ask, Ask, float]] = []
+    pairs: list[tuple[LogicalQuery, LogicalQuery, float]] = []
     if {"gt", "gte", "lte"} <= offered:
         pairs.append((_bounds(ep, case, "gte", "lte"), _bounds(ep, case, "gt", "lte"), case.plan.low))
     if {"gte", "lt", "lte"} <= offered:

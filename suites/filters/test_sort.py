@@ -14,13 +14,13 @@ from destwatch.gate.rules.plans import Endpoint, complete_or_skip, endpoint_unde
 from destwatch.gate.rules.probe import Answer
 from destwatch.gate.rules.session import Session
 from destwatch.openapi.model import Method
-from destwatch.openapi.queries import Ask, expressible
+from destwatch.openapi.queries import LogicalQuery, expressible
 
 # Enough results for an order to be telling, few enough to keep every sorted page light.
 _ORDERED_PAGE = 100
 
 
-def _filtered(ep: Endpoint) -> Ask:
+def _filtered(ep: Endpoint) -> LogicalQuery:
     """A filtered page small enough to hold every match, so ascending and descending see the same items:
     sampled ids where a method filters on several ids (telling at any catalogue size), else a must value."""
     ids = tuple(str(row.get("id")) for row in ep.sample.rows[: min(_ORDERED_PAGE, ep.top) // 2])
@@ -31,12 +31,12 @@ def _filtered(ep: Endpoint) -> Ask:
     return ep.page().and_must(plan.name, plan.first) if plan else ep.page()
 
 
-def _sorted(ep: Endpoint, base: Ask) -> list[tuple[str, Answer, Answer]]:
+def _sorted(ep: Endpoint, base: LogicalQuery) -> list[tuple[str, Answer, Answer]]:
     """Per sort key and method that can sort `base` both ways: the ascending and the descending answer."""
     keys = [key for key in ep.model.sort_keys if ep.shown({key: 0})]
     if not keys:
         raise NotChecked(f"{ep.model.path}: the document declares no property for both sortAsc and sortDesc")
-    pairs: list[tuple[Ask, Method]] = []
+    pairs: list[tuple[LogicalQuery, Method]] = []
     for key in keys:
         up, down = base.with_(sort_asc=(key,)), base.with_(sort_desc=(key,))
         methods = [
@@ -50,7 +50,7 @@ def _sorted(ep: Endpoint, base: Ask) -> list[tuple[str, Answer, Answer]]:
 
 
 def _ordered(ep: Endpoint) -> list[tuple[str, Answer, Answer]]:
-    return _sorted(ep, Ask(top=min(ep.top, _ORDERED_PAGE)))
+    return _sorted(ep, LogicalQuery(top=min(ep.top, _ORDERED_PAGE)))
 
 
 def test_sort_asc_orders_results_by_the_property(

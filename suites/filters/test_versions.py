@@ -9,6 +9,7 @@ import pytest
 
 from destwatch import notices
 from destwatch.config import VersionTarget
+from destwatch.environment import Environment
 from destwatch.failures import NotChecked, expect_or_warn
 from destwatch.gate.rules.oracles import same_facet_counts, same_ids_in_same_order, same_totals
 from destwatch.gate.rules.plans import fit_limit
@@ -16,9 +17,8 @@ from destwatch.gate.rules.probe import Probe
 from destwatch.gate.rules.session import Sample, Session
 from destwatch.openapi.generators import must_plan, range_plan
 from destwatch.openapi.model import EndpointModel, Method
-from destwatch.openapi.queries import Ask, expressible
+from destwatch.openapi.queries import LogicalQuery, expressible
 from destwatch.openapi.versions import common_model, document_differences, version_number
-from destwatch.environment import Environment
 
 
 def _later_versions(dw_run: Environment, target: VersionTarget) -> list[VersionTarget]:
@@ -37,15 +37,15 @@ def _later_versions(dw_run: Environment, target: VersionTarget) -> list[VersionT
 
 def _queries(
     common: EndpointModel, sample: Sample, semantics: Session, target: VersionTarget, endpoint: str
-) -> list[tuple[Ask, Method]]:
+) -> list[tuple[LogicalQuery, Method]]:
     """The logical queries both versions can answer (unfiltered by id, must, range, a sort on a shared
     key), each with a method the common model can write it with."""
     top = common.top_limit
     rows = sample.rows
     limit = fit_limit(top, sample)
-    unfiltered = Ask(top=top, sort_asc=("id",), totals=True)
+    unfiltered = LogicalQuery(top=top, sort_asc=("id",), totals=True)
     # Each group lists one logical query as richly as possible first; the first one a method can ask is used.
-    groups = [[unfiltered, unfiltered.with_(totals=False), Ask(top=top)]]
+    groups = [[unfiltered, unfiltered.with_(totals=False), LogicalQuery(top=top)]]
     plan = must_plan(common.filters, rows, semantics.rng(target, endpoint, "versions"), limit=limit)
     if plan is not None:
         several = unfiltered.and_must(plan.name, plan.first, plan.second)
@@ -62,8 +62,8 @@ def _queries(
         groups.append([unfiltered.with_(ranges={ranged.name: {"gte": ranged.low, "lte": ranged.high}})])
     shared = [key for key in common.sort_keys if key != "id" and key in common.properties]
     if shared:
-        groups.append([Ask(top=min(top, 100), sort_desc=(shared[0],))])
-    queries: list[tuple[Ask, Method]] = []
+        groups.append([LogicalQuery(top=min(top, 100), sort_desc=(shared[0],))])
+    queries: list[tuple[LogicalQuery, Method]] = []
     for group in groups:
         for ask in group:
             methods = [method for method in common.methods if expressible(ask, common, method)]

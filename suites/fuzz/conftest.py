@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from destwatch.gate.fuzz import FuzzSchemas
 from destwatch.environment import Environment
+from destwatch.gate.fuzz import FuzzSchemas
 
 
 @pytest.fixture(scope="session")

@@ -14,9 +14,9 @@ from destwatch import notices
 from destwatch._files import json_or_none
 from destwatch.config import VersionTarget
 from destwatch.documents import validate_document
+from destwatch.environment import Environment
 from destwatch.errors import DocumentError
 from destwatch.failures import violation
-from destwatch.environment import Environment
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from destwatch.config import VersionTarget
+from destwatch.environment import Environment
 from destwatch.gate import fuzz
 from destwatch.gate.fuzz import FuzzSchemas
-from destwatch.environment import Environment
 
 # Items come from the plugin's (target, endpoint) parametrization times the two methods every Occtoo
 # endpoint answers [doc], not from Schemathesis's own collector: its items carry no `target` parameter,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from destwatch.gate.rules.session import Session
 from destwatch.environment import Environment
+from destwatch.gate.rules.session import Session
 
 
 @pytest.fixture(scope="session")

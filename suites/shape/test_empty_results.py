@@ -18,7 +18,7 @@ from destwatch.gate.rules.probe import Answer, concurrently
 from destwatch.gate.rules.session import Sample, Session
 from destwatch.openapi.generators import missing_value
 from destwatch.openapi.model import EndpointModel, Method, Surface
-from destwatch.openapi.queries import Ask, Request, methods_for
+from destwatch.openapi.queries import LogicalQuery, Request, methods_for
 
 METHODS: tuple[Method, ...] = ("GET", "POST")
 KINDS = ("unknown-id", "unmatched-value", "skip-past-end", "after-past-last")
@@ -27,26 +27,26 @@ _T = TypeVar("_T")
 
 def _nothing(
     kind: str, surface: Surface, sample: Sample, semantics: Session, target: VersionTarget, endpoint: str
-) -> Ask:
+) -> LogicalQuery:
     """The query of `kind` that can match nothing, written with what `surface` declares."""
     model = semantics.model(target, endpoint)
     totals = surface.declares("includeTotals")
     if kind == "unknown-id":
         if "id" not in surface.filters:
             raise NotChecked(f"{surface.method} {model.path}: the document declares no filter on `id`")
-        return Ask(top=5, totals=totals).and_must("id", missing_value(sample.rows, "id"))
+        return LogicalQuery(top=5, totals=totals).and_must("id", missing_value(sample.rows, "id"))
     if kind == "unmatched-value":
         names = [n for n in surface.filters if n != "id"]
         if not names:
             raise NotChecked(f"{surface.method} {model.path}: no filter on a property other than `id`")
-        return Ask(top=5, totals=totals).and_must(names[0], missing_value(sample.rows, names[0]))
+        return LogicalQuery(top=5, totals=totals).and_must(names[0], missing_value(sample.rows, names[0]))
     if kind == "skip-past-end":
         if sample.size is None:
             raise NotChecked(
                 f"{model.path}: neither includeTotals nor a complete page tells where the end is"
             )
-        return Ask(top=5, skip=sample.size + 5)
-    return Ask(top=5, sort_asc=("id",), after=_last_id(model, sample, semantics, target, endpoint))
+        return LogicalQuery(top=5, skip=sample.size + 5)
+    return LogicalQuery(top=5, sort_asc=("id",), after=_last_id(model, sample, semantics, target, endpoint))
 
 
 def _last_id(
@@ -55,7 +55,7 @@ def _last_id(
     ids = [str(row.get("id")) for row in sample.rows]
     if sample.complete and ids:
         return max(ids)
-    newest = Ask(top=1, sort_desc=("id",))
+    newest = LogicalQuery(top=1, sort_desc=("id",))
     method = methods_for(model, [newest])[0]
     answer = semantics.probe(target, endpoint).send(newest, method)
     if not answer.ids:
@@ -67,7 +67,7 @@ def _last_id(
 class _Sent:
     """One kind's query matching nothing, its answer, and the usual answer to compare its envelope with."""
 
-    ask: Ask
+    ask: LogicalQuery
     request: Request
     response: httpx.Response
     usual: Answer
@@ -85,13 +85,15 @@ def _sent_matching_nothing(
         sample = semantics.sample(target, endpoint)
         probe = semantics.probe(target, endpoint)
         stopped: dict[str, Exception] = {}
-        asks: dict[str, Ask] = {}
+        asks: dict[str, LogicalQuery] = {}
         for kind in kinds:
             try:
                 asks[kind] = _nothing(kind, surface, sample, semantics, target, endpoint)
             except Exception as why:
                 stopped[kind] = why
-        usual = {totals: Ask(top=1, totals=totals) for totals in sorted({a.totals for a in asks.values()})}
+        usual = {
+            totals: LogicalQuery(top=1, totals=totals) for totals in sorted({a.totals for a in asks.values()})
+        }
         jobs = [partial(probe.raw, ask, method) for ask in asks.values()]
         jobs += [partial(probe.send, ask, method) for ask in usual.values()]
         done = concurrently(_caught, jobs)

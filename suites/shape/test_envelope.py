@@ -9,7 +9,7 @@ from destwatch.gate.rules.checks import expect, json_body
 from destwatch.gate.rules.oracles import envelope_has_language_and_results, facets_keep_documented_shape
 from destwatch.gate.rules.session import Session
 from destwatch.openapi.model import Method, Surface
-from destwatch.openapi.queries import Ask
+from destwatch.openapi.queries import LogicalQuery
 
 METHODS: tuple[Method, ...] = ("GET", "POST")
 
@@ -29,7 +29,7 @@ def test_every_answer_has_language_results_and_asked_total(
     surface = semantics.surface(target, endpoint, method)
     top = 3 if surface.declares("top") else None
     totals = surface.declares("includeTotals")
-    asks = [Ask(top=top, language=lang, totals=totals) for lang in _languages(target, surface)]
+    asks = [LogicalQuery(top=top, language=lang, totals=totals) for lang in _languages(target, surface)]
     exchanges = semantics.probe(target, endpoint).raw_all([(ask, method) for ask in asks])
     for ask, (request, response) in zip(asks, exchanges, strict=True):
         status = [] if response.status_code == 200 else [f"status {response.status_code}, not 200"]
@@ -51,7 +51,7 @@ def test_facets_keep_their_documented_shape(
     semantics.surface(target, endpoint, method)
     if model.facet_schema is None:
         pytest.skip(f"{model.path}: the document declares no facets")
-    answer = semantics.probe(target, endpoint).send(Ask(top=3), method)
+    answer = semantics.probe(target, endpoint).send(LogicalQuery(top=3), method)
     expect(
         facets_keep_documented_shape(answer.data, model.facet_schema),
         "facets: `facets` keeps the shape the document gives it",

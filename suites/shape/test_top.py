@@ -10,7 +10,7 @@ from destwatch.gate.rules.oracles import top_is_never_exceeded, total_counts_mat
 from destwatch.gate.rules.plans import endpoint_under_test
 from destwatch.gate.rules.session import Session
 from destwatch.openapi.model import Method
-from destwatch.openapi.queries import Ask
+from destwatch.openapi.queries import LogicalQuery
 
 METHODS: tuple[Method, ...] = ("GET", "POST")
 
@@ -20,7 +20,7 @@ def test_no_parameters_give_at_most_the_documented_default(
     semantics: Session, target: VersionTarget, endpoint: str, method: Method
 ) -> None:
     surface = semantics.surface(target, endpoint, method)
-    answer = semantics.probe(target, endpoint).send(Ask(), method)
+    answer = semantics.probe(target, endpoint).send(LogicalQuery(), method)
     expect(
         top_is_never_exceeded(answer.results, surface.default_top),
         f"top: without parameters at most {surface.default_top} results come back (the documented default)",
@@ -34,7 +34,7 @@ def test_top_is_never_exceeded(
 ) -> None:
     surface = semantics.surface(target, endpoint, method)
     tops = sorted({0, 1, 7, surface.top_limit})
-    answers = semantics.probe(target, endpoint).send_all([(Ask(top=top), method) for top in tops])
+    answers = semantics.probe(target, endpoint).send_all([(LogicalQuery(top=top), method) for top in tops])
     for top, answer in zip(tops, answers, strict=True):
         expect(
             top_is_never_exceeded(answer.results, top),
@@ -48,9 +48,9 @@ def test_total_counts_every_match_not_the_page(
 ) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
     pages = {
-        "top=1": Ask(top=1, totals=True),
-        "top=7 skip=3": Ask(top=7, skip=3, totals=True),
-        f"top={ep.top}": Ask(top=ep.top, totals=True),
+        "top=1": LogicalQuery(top=1, totals=True),
+        "top=7 skip=3": LogicalQuery(top=7, skip=3, totals=True),
+        f"top={ep.top}": LogicalQuery(top=ep.top, totals=True),
     }
     for answers in ep.on_each_method(list(pages.values())):
         totals = {label: answer.total for label, answer in zip(pages, answers, strict=True)}

@@ -12,10 +12,10 @@ import pytest
 from destwatch._files import json_or_none
 from destwatch.config import VersionTarget
 from destwatch.documents import validate_document
+from destwatch.environment import Environment
 from destwatch.errors import DocumentError, TokenError
 from destwatch.failures import violation
 from destwatch.http import Client
-from destwatch.environment import Environment
 
 
 def test_openapi_document_is_served_without_a_token_and_is_valid(

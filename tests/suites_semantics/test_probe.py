@@ -11,7 +11,7 @@ import pytest
 from destwatch.failures import BudgetSpent, ContractViolation
 from destwatch.gate.rules.probe import _WORKERS, Probe, RequestBudget, concurrently
 from destwatch.openapi.model import EndpointModel, Surface
-from destwatch.openapi.queries import Ask
+from destwatch.openapi.queries import LogicalQuery
 
 MODEL = EndpointModel(
     name="p",
@@ -34,8 +34,8 @@ def _client(answer: dict | None, status: int = 200) -> tuple[httpx.Client, list[
 def test_answers_are_parsed_and_the_same_query_is_sent_once() -> None:
     client, seen = _client({"language": "en", "results": [{"id": "a"}, "b"], "total": 2})
     probe = Probe(client, MODEL, RequestBudget(10, "t"))
-    first = probe.send(Ask(top=5), "POST")
-    again = probe.send(Ask(top=5), "POST")
+    first = probe.send(LogicalQuery(top=5), "POST")
+    again = probe.send(LogicalQuery(top=5), "POST")
     assert first is again and len(seen) == 1
     assert json.loads(seen[0].content) == {"top": 5}
     assert (first.ids, first.total, first.complete) == (["a", "b"], 2, True)
@@ -44,7 +44,7 @@ def test_answers_are_parsed_and_the_same_query_is_sent_once() -> None:
 def test_independent_queries_go_out_concurrently_in_order() -> None:
     client, seen = _client({"language": "en", "results": []})
     probe = Probe(client, MODEL, RequestBudget(10, "t"))
-    answers = probe.send_all([(Ask(top=n), "GET") for n in range(4)])
+    answers = probe.send_all([(LogicalQuery(top=n), "GET") for n in range(4)])
     assert [a.ask.top for a in answers] == [0, 1, 2, 3]
     assert sorted(str(r.url.params["top"]) for r in seen) == ["0", "1", "2", "3"]
 
@@ -53,7 +53,7 @@ def test_a_non_200_answer_is_a_violation_with_the_request() -> None:
     client, _ = _client({"error": "x"}, status=404)
     probe = Probe(client, MODEL, RequestBudget(10, "t"))
     with pytest.raises(ContractViolation) as caught:
-        probe.send(Ask(top=1), "GET")
+        probe.send(LogicalQuery(top=1), "GET")
     assert caught.value.status == 404
     assert "curl -X GET" in caught.value.request and "top=1" in caught.value.request
 
@@ -61,15 +61,15 @@ def test_a_non_200_answer_is_a_violation_with_the_request() -> None:
 def test_an_answer_without_an_array_of_results_is_a_violation() -> None:
     client, _ = _client({"language": "en", "results": None})
     with pytest.raises(ContractViolation, match="array `results`"):
-        Probe(client, MODEL, RequestBudget(10, "t")).send(Ask(), "POST")
+        Probe(client, MODEL, RequestBudget(10, "t")).send(LogicalQuery(), "POST")
 
 
 def test_a_spent_budget_leaves_the_rule_not_checked_and_says_how_to_raise_it() -> None:
     client, seen = _client({"language": "en", "results": []})
     probe = Probe(client, MODEL, RequestBudget(1, "productCatalog/v1/products (filters)"))
-    probe.send(Ask(top=1), "GET")
+    probe.send(LogicalQuery(top=1), "GET")
     with pytest.raises(BudgetSpent, match=r"request budget of 1 spent.*request_budget") as caught:
-        probe.send(Ask(top=2), "GET")
+        probe.send(LogicalQuery(top=2), "GET")
     assert caught.value.kind == "budget"
     assert len(seen) == 1
 

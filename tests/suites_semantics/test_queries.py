@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from destwatch.openapi.model import EndpointModel, Surface
-from destwatch.openapi.queries import Ask, Unsupported, methods_for, render
+from destwatch.openapi.queries import LogicalQuery, Unsupported, methods_for, render
 
 MODEL = EndpointModel(
     name="products",
@@ -44,7 +44,7 @@ MODEL = EndpointModel(
 
 
 def test_get_sends_scalars_and_one_value_per_filter() -> None:
-    ask = Ask(
+    ask = LogicalQuery(
         top=5,
         skip=10,
         sort_asc=("id",),
@@ -70,7 +70,7 @@ def test_get_sends_scalars_and_one_value_per_filter() -> None:
 
 
 def test_post_puts_filters_in_one_element_and_language_where_declared() -> None:
-    ask = Ask(
+    ask = LogicalQuery(
         top=5,
         language="de",
         must={"category": ("A", "B")},
@@ -99,38 +99,38 @@ def test_post_puts_filters_in_one_element_and_language_where_declared() -> None:
 @pytest.mark.parametrize(
     "ask",
     [
-        Ask(must_not={"category": ("A",)}),
-        Ask(ranges={"price": {"gte": 1}}),
-        Ask(before="2026-01-01T00:00:00Z"),
-        Ask(must={"category": ("A", "B")}),
-        Ask(must={"color": ("Red",)}),
+        LogicalQuery(must_not={"category": ("A",)}),
+        LogicalQuery(ranges={"price": {"gte": 1}}),
+        LogicalQuery(before="2026-01-01T00:00:00Z"),
+        LogicalQuery(must={"category": ("A", "B")}),
+        LogicalQuery(must={"color": ("Red",)}),
     ],
     ids=["mustNot", "range", "period-end", "two-values", "undeclared-filter"],
 )
-def test_get_refuses_what_it_cannot_express(ask: Ask) -> None:
+def test_get_refuses_what_it_cannot_express(ask: LogicalQuery) -> None:
     with pytest.raises(Unsupported):
         render(ask, MODEL, "GET")
 
 
 def test_post_refuses_undeclared_keys_and_range_operators() -> None:
     with pytest.raises(Unsupported, match="brand"):
-        render(Ask(must={"brand": ("X",)}), MODEL, "POST")
+        render(LogicalQuery(must={"brand": ("X",)}), MODEL, "POST")
     with pytest.raises(Unsupported, match="stock"):
-        render(Ask(ranges={"stock": {"gte": 1}}), MODEL, "POST")
+        render(LogicalQuery(ranges={"stock": {"gte": 1}}), MODEL, "POST")
 
 
 def test_each_method_is_written_with_only_what_it_declares() -> None:
     # listIds is declared on GET only: POST must not send it, GET may.
     with pytest.raises(Unsupported, match="POST body field 'listIds'"):
-        render(Ask(list_ids=True), MODEL, "POST")
-    assert methods_for(MODEL, [Ask(list_ids=True)]) == ["GET"]
-    assert methods_for(MODEL, [Ask(top=1), Ask(must={"category": ("A", "B")})]) == ["POST"]
-    assert methods_for(MODEL, [Ask(top=1)]) == ["GET", "POST"]
+        render(LogicalQuery(list_ids=True), MODEL, "POST")
+    assert methods_for(MODEL, [LogicalQuery(list_ids=True)]) == ["GET"]
+    assert methods_for(MODEL, [LogicalQuery(top=1), LogicalQuery(must={"category": ("A", "B")})]) == ["POST"]
+    assert methods_for(MODEL, [LogicalQuery(top=1)]) == ["GET", "POST"]
 
 
 def test_no_method_able_to_ask_is_unsupported_with_each_reason() -> None:
     with pytest.raises(Unsupported) as caught:
-        methods_for(MODEL, [Ask(list_ids=True, must_not={"color": ("Red",)})])
+        methods_for(MODEL, [LogicalQuery(list_ids=True, must_not={"color": ("Red",)})])
     assert "GET: GET has no mustNot" in caught.value.reason
     assert "POST: the document declares no POST body field 'listIds'" in caught.value.reason
 
@@ -139,12 +139,12 @@ def test_a_sort_key_the_method_does_not_offer_is_unsupported() -> None:
     narrow = EndpointModel(
         name="p", path="/p", post=Surface("POST", features=frozenset({"sortAsc"}), sort_asc=("id",))
     )
-    assert render(Ask(sort_asc=("id",)), narrow, "POST").body == {"sortAsc": ["id"]}
+    assert render(LogicalQuery(sort_asc=("id",)), narrow, "POST").body == {"sortAsc": ["id"]}
     with pytest.raises(Unsupported, match="does not offer 'price'"):
-        render(Ask(sort_asc=("price",)), narrow, "POST")
+        render(LogicalQuery(sort_asc=("price",)), narrow, "POST")
 
 
 def test_describe_names_every_part_of_the_query() -> None:
-    text = Ask(top=3, must={"category": ("Bags",)}, sort_desc=("price",)).describe()
+    text = LogicalQuery(top=3, must={"category": ("Bags",)}, sort_desc=("price",)).describe()
     assert text == "must category in ['Bags']; top=3; sortDesc=price"
-    assert Ask().describe() == "no parameters"
+    assert LogicalQuery().describe() == "no parameters"

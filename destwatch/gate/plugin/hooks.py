@@ -37,7 +37,7 @@ from destwatch.gate.plugin.results import (
     suite_of,
     violations,
 )
-from destwatch.gate.plugin.state import State, run_of, state_of
+from destwatch.gate.plugin.state import SessionState, run_of, state_of
 from destwatch.gate.plugin.stopping import Stopper
 from destwatch.gate.summary import build_summary, write_exchanges, write_json
 from destwatch.gate.terminal import render_summary
@@ -118,7 +118,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_finish(session: pytest.Session) -> None:
     # What a destwatch session holds from here to its end (modules, plugins, documents, items) is left out
     # of the cyclic garbage collector's passes. Hypothesis and Schemathesis allocate fast enough to start
-    # many full passes, each walking all of it: half of a fuzz run's 1.3 s of collection (`gc.callbacks`).
+    # many full passes, each walking all of it.
     state = state_of(session.config)
     if state.run is not None:
         gc.freeze()
@@ -300,7 +300,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     terminalreporter.write(buffer.getvalue())
 
 
-def _out_of_time(state: State, target: VersionTarget) -> str | None:
+def _out_of_time(state: SessionState, target: VersionTarget) -> str | None:
     """Why an item is not run for lack of time: the run's deadline passed, or the version's budget."""
     deadline = target.settings.run_deadline
     if deadline is not None and time.time() - state.started > deadline:
@@ -355,7 +355,7 @@ def _shorten(report: pytest.TestReport, exc: BaseException, config: pytest.Confi
         )
 
 
-def _exit_code(status: int, state: State, unreachable: dict[str, str]) -> ExitCode:
+def _exit_code(status: int, state: SessionState, unreachable: dict[str, str]) -> ExitCode:
     """destwatch's exit code from pytest's status and the kinds of failure (pytest's codes differ)."""
     if state.stopped_by is not None:
         return state.stopped_by
@@ -390,7 +390,7 @@ def _parametrized_by_test(metafunc: pytest.Metafunc, name: str) -> bool:
     return False
 
 
-def _run_info(joined: workers.WorkerReport, state: State) -> dict[str, Any]:
+def _run_info(joined: workers.WorkerReport, state: SessionState) -> dict[str, Any]:
     fuzzed = {result.target for result in state.results.items.values() if result.suite == "fuzz"}
     usage = {
         target: {**used, "fuzz_seed": joined["fuzz_seeds"].get(target) if target in fuzzed else None}

@@ -21,11 +21,11 @@ from destwatch.gate.plugin.workers import HANDOFF, handed_off, version_of
 from destwatch.gate.summary import Summary
 from destwatch.selection import RunOptions, Selection
 
-__all__ = ["GivenRun", "State", "run_of", "state_of"]
+__all__ = ["GateSession", "SessionState", "run_of", "state_of"]
 
 
 @dataclass
-class State:
+class SessionState:
     run: Environment | None = None
     # Whether the run was handed over (the gate closes it) or built here (the plugin closes it).
     given: bool = False
@@ -46,12 +46,12 @@ class State:
     stopper: Stopper | None = None
 
 
-_STATE = pytest.StashKey[State]()
+_STATE = pytest.StashKey[SessionState]()
 _STOPPED_BY = {signal.SIGINT: ExitCode.INTERRUPTED, signal.SIGTERM: ExitCode.TERMINATED}
 
 
-class GivenRun:
-    """A plugin carrying a run built before pytest starts: `pytest.main(args, plugins=[GivenRun(run)])`.
+class GateSession:
+    """A plugin carrying a run built before pytest starts: `pytest.main(args, plugins=[GateSession(run)])`.
 
     After the session, `summary` holds the summary.json document (None when no test used a target).
     """
@@ -59,7 +59,7 @@ class GivenRun:
     def __init__(self, run: Environment) -> None:
         self.run = run
         self.summary: Summary | None = None
-        self._state = State(run=run, given=True, stopper=Stopper(self._stop))
+        self._state = SessionState(run=run, given=True, stopper=Stopper(self._stop))
         self._handoff: dict[str, Any] | None = None
         # Where the workers of a parallel run leave their process ids (a signal is passed on to them).
         self._workers: tempfile.TemporaryDirectory[str] | None = None
@@ -110,9 +110,9 @@ class GivenRun:
         self.summary = session.config.stash[_STATE].summary
 
 
-def state_of(config: pytest.Config) -> State:
+def state_of(config: pytest.Config) -> SessionState:
     if _STATE not in config.stash:
-        config.stash[_STATE] = State()
+        config.stash[_STATE] = SessionState()
     return config.stash[_STATE]
 
 

@@ -15,7 +15,7 @@ from destwatch.gate.rules.probe import Answer, Probe
 from destwatch.gate.rules.session import Sample, Session, period_property
 from destwatch.openapi.generators import MustPlan, RangePlan, must_plan, range_plan, value_counts
 from destwatch.openapi.model import EndpointModel, Method
-from destwatch.openapi.queries import Ask, Unsupported, expressible, methods_for
+from destwatch.openapi.queries import LogicalQuery, Unsupported, expressible, methods_for
 
 __all__ = [
     "Endpoint",
@@ -66,21 +66,21 @@ class Endpoint:
         declared = self.model.properties
         return {name: value for name, value in conditions.items() if not declared or name in declared}
 
-    def page(self, **fields: Any) -> Ask:
+    def page(self, **fields: Any) -> LogicalQuery:
         """The largest page every method accepts, with the given fields."""
-        return Ask(top=self.top, **fields)
+        return LogicalQuery(top=self.top, **fields)
 
-    def methods(self, *asks: Ask) -> list[Method]:
+    def methods(self, *asks: LogicalQuery) -> list[Method]:
         """The methods that can ask every one of `asks` (`Unsupported` naming why, when none can)."""
         return methods_for(self.model, asks)
 
-    def send(self, ask: Ask, method: Method) -> Answer:
+    def send(self, ask: LogicalQuery, method: Method) -> Answer:
         return self.probe.send(ask, method)
 
-    def send_all(self, asks: Sequence[Ask], method: Method) -> list[Answer]:
+    def send_all(self, asks: Sequence[LogicalQuery], method: Method) -> list[Answer]:
         return self.probe.send_all([(ask, method) for ask in asks])
 
-    def on_each_method(self, asks: Sequence[Ask]) -> Iterator[list[Answer]]:
+    def on_each_method(self, asks: Sequence[LogicalQuery]) -> Iterator[list[Answer]]:
         """The answers to `asks` on each method that can ask all of them, every request sent at once.
 
         A rule relating several answers is checked on each method that can express it.
@@ -90,10 +90,10 @@ class Endpoint:
         for index in range(len(methods)):
             yield answers[index * len(asks) : (index + 1) * len(asks)]
 
-    def everywhere(self, asks: Sequence[Ask]) -> list[Answer]:
+    def everywhere(self, asks: Sequence[LogicalQuery]) -> list[Answer]:
         """Each ask on every method that can express it; asks no method can express are left out, and
         when that is all of them the rule is `Unsupported` (with each method's reason)."""
-        pairs: list[tuple[Ask, Method]] = []
+        pairs: list[tuple[LogicalQuery, Method]] = []
         reasons: list[str] = []
         for ask in asks:
             try:
@@ -161,8 +161,8 @@ class RangeCase:
     plan: RangePlan
     ids: tuple[str, ...] = ()
 
-    def ask(self, top: int, bounds: Mapping[str, Any]) -> Ask:
-        ask = Ask(top=top, ranges={self.plan.name: dict(bounds)})
+    def ask(self, top: int, bounds: Mapping[str, Any]) -> LogicalQuery:
+        ask = LogicalQuery(top=top, ranges={self.plan.name: dict(bounds)})
         return ask.and_must("id", *self.ids) if self.ids else ask
 
     def rows(self, rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
@@ -224,7 +224,7 @@ def complete_or_skip(*answers: Answer) -> None:
             )
 
 
-def keyset_walk(ep: Endpoint, base: Ask, method: Method, *, pages: int) -> tuple[list[Answer], bool]:
+def keyset_walk(ep: Endpoint, base: LogicalQuery, method: Method, *, pages: int) -> tuple[list[Answer], bool]:
     """Page `base` with sortAsc=id + after, the way Occtoo's own exports page, for at most `pages` pages.
 
     Stops at a short page (done), or early at a page that brings nothing new (a destination that ignores
@@ -247,7 +247,7 @@ def keyset_walk(ep: Endpoint, base: Ask, method: Method, *, pages: int) -> tuple
     return answers, False
 
 
-def pageable_subset(ep: Endpoint, method: Method, *, totals: bool) -> Ask:
+def pageable_subset(ep: Endpoint, method: Method, *, totals: bool) -> LogicalQuery:
     """A query whose matches can be paged to the end within the paging allowance.
 
     The unfiltered query when the endpoint is small enough; otherwise one must value (or range slice) that
@@ -261,7 +261,7 @@ def pageable_subset(ep: Endpoint, method: Method, *, totals: bool) -> Ask:
     surface = ep.model.surface(method)
     assert surface is not None
     rows = ep.sample.rows
-    candidates: list[Ask] = []
+    candidates: list[LogicalQuery] = []
     for name in surface.filters:
         counts = value_counts(rows, name)
         # The rarest held values first: in a sample of a large catalogue, the best guess of a small subset.

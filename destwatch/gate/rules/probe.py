@@ -1,6 +1,6 @@
 """Sending logical queries: rendering, a request budget, concurrency, and the parsed answer.
 
-The suites never build requests by hand: they hand `Ask`s to a `Probe`, which renders them for the
+The suites never build requests by hand: they hand `LogicalQuery`s to a `Probe`, which renders them for the
 document, counts them against the suite's budget for the endpoint, sends independent ones
 concurrently (the client's HTTP layer bounds the rate), and checks each answer is a 200 JSON envelope
 before any rule looks at it.
@@ -21,7 +21,7 @@ import httpx
 from destwatch._files import json_or_none
 from destwatch.failures import BudgetSpent, ContractViolation, violation
 from destwatch.openapi.model import EndpointModel
-from destwatch.openapi.queries import Ask, Method, Request, render
+from destwatch.openapi.queries import LogicalQuery, Method, Request, render
 
 __all__ = ["Answer", "Probe", "RequestBudget", "Sender", "concurrently"]
 
@@ -64,7 +64,7 @@ class RequestBudget:
 class Answer:
     """One query, the request it became, and the parsed JSON envelope of its 200 answer."""
 
-    ask: Ask
+    ask: LogicalQuery
     request: Request
     response: httpx.Response
     data: dict[str, Any]
@@ -125,7 +125,7 @@ class Probe:
         self._answers: dict[str, Answer] = {}
         self._lock = threading.Lock()
 
-    def raw(self, ask: Ask, method: Method) -> tuple[Request, httpx.Response]:
+    def raw(self, ask: LogicalQuery, method: Method) -> tuple[Request, httpx.Response]:
         """Send without judging the answer (the shape suite judges empty answers itself)."""
         request = render(ask, self.model, method)
         _check_abandoned()
@@ -135,7 +135,7 @@ class Probe:
         params = list(request.params) or None
         return request, self.client.post(request.path, json=request.body, params=params)
 
-    def send(self, ask: Ask, method: Method) -> Answer:
+    def send(self, ask: LogicalQuery, method: Method) -> Answer:
         request = render(ask, self.model, method)
         key = json.dumps([request.method, request.path, list(request.params), request.body], sort_keys=True)
         with self._lock:
@@ -148,11 +148,11 @@ class Probe:
             self._answers[key] = answer
         return answer
 
-    def raw_all(self, asks: Sequence[tuple[Ask, Method]]) -> list[tuple[Request, httpx.Response]]:
+    def raw_all(self, asks: Sequence[tuple[LogicalQuery, Method]]) -> list[tuple[Request, httpx.Response]]:
         """Independent queries sent concurrently without judging the answers; in the order asked."""
         return concurrently(lambda item: self.raw(*item), asks)
 
-    def send_all(self, asks: Sequence[tuple[Ask, Method]]) -> list[Answer]:
+    def send_all(self, asks: Sequence[tuple[LogicalQuery, Method]]) -> list[Answer]:
         """Independent queries, sent concurrently; answers in the order asked."""
         return concurrently(lambda item: self.send(*item), asks)
 
@@ -214,7 +214,7 @@ def _mark_pool_thread() -> None:
     _in_pool.flag = True
 
 
-def _answer(ask: Ask, request: Request, response: httpx.Response) -> Answer:
+def _answer(ask: LogicalQuery, request: Request, response: httpx.Response) -> Answer:
     clause = "envelope: a query the document allows answers 200 with a JSON object holding an array `results`"
     if response.status_code != 200:
         raise violation(clause, response, detail=f"asked: {ask.describe()}", body=request.body)

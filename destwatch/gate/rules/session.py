@@ -16,7 +16,7 @@ from destwatch.failures import NotChecked
 from destwatch.gate.rules.probe import Probe, RequestBudget, Sender
 from destwatch.openapi.generators import rng_for
 from destwatch.openapi.model import EndpointModel, Method, Surface, endpoint_models
-from destwatch.openapi.queries import Ask
+from destwatch.openapi.queries import LogicalQuery
 
 _T = TypeVar("_T")
 
@@ -121,7 +121,7 @@ class Session:
             method = sample_method(model)
             surface = model.surface(method)
             assert surface is not None
-            ask = Ask(
+            ask = LogicalQuery(
                 top=model.top_limit,
                 sort_asc=("id",) if "id" in surface.sort_asc else (),
                 totals=surface.declares("includeTotals"),
