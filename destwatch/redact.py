@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import shlex
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import httpx
 
-__all__ = ["MASK", "curl", "redact", "redact_headers", "register_secret"]
+__all__ = ["FORGET_AFTER", "MASK", "curl", "known_secrets", "redact", "redact_headers", "register_secret"]
 
 MASK = "[redacted]"
 
@@ -30,22 +32,43 @@ _JSON_SECRET = re.compile(
 _FORM_SECRET = re.compile(
     r"(\b(?:client_?secret|access_?token|refresh_?token|password)=)[^&\s\"']+", re.IGNORECASE
 )
-_known_secrets: set[str] = set()
-# Longest first, so a secret that contains another is masked whole; ordered once per new secret, not per
+# Each registered secret with the moment (monotonic) it may be forgotten: never for a client secret, an
+# hour after its expiry for a token (a token no longer works, and a long monitor issues one after another).
+_known_secrets: dict[str, float] = {}
+# Longest first, so a secret that contains another is masked whole; ordered once per change, not per
 # call, because every recorded request is redacted. (One regex of them all was tried: compiling it anew
 # for each of the thousands of tokens a long process issues took minutes.)
 _ordered_secrets: tuple[str, ...] = ()
 _registering = threading.Lock()
+# How long a token's value stays masked after it expired: it may still show in a late log line.
+FORGET_AFTER = 3600.0
+_FOREVER = math.inf
 
 
-def register_secret(value: str | None) -> None:
-    """Mask this exact value from now on, wherever it shows up (secrets read from the environment)."""
+def register_secret(value: str | None, *, lifetime: float | None = None, now: float | None = None) -> None:
+    """Mask this exact value from now on, wherever it shows up: a secret read from the environment for as
+    long as the process runs, a token (`lifetime`, seconds it is valid) until `FORGET_AFTER` past that.
+
+    Registering a known value again with a `lifetime` extends it; without one, it stays as it was.
+    `now` is the monotonic clock's reading (tests and benchmarks pass their own)."""
     global _ordered_secrets
-    if not value or len(value) < 4 or value in _known_secrets:
+    if not value or len(value) < 4:
+        return
+    at = time.monotonic() if now is None else now
+    until = _FOREVER if lifetime is None else at + max(0.0, lifetime) + FORGET_AFTER
+    known = _known_secrets.get(value)
+    if known is not None and (lifetime is None or until <= known):
         return
     with _registering:
-        _known_secrets.add(value)
+        _known_secrets[value] = until if known is None else max(known, until)
+        for old in [secret for secret, expiry in _known_secrets.items() if expiry < at]:
+            del _known_secrets[old]
         _ordered_secrets = tuple(sorted(_known_secrets, key=len, reverse=True))
+
+
+def known_secrets() -> int:
+    """How many values are masked now (the soak benchmark watches it stay flat)."""
+    return len(_known_secrets)
 
 
 def redact(text: str) -> str:

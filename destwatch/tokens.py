@@ -187,7 +187,8 @@ def parse_token_answer(
     if not flow.holds_token(data):
         raise TokenError(f"{owner}: the token answer has no string {flow.token_field} (keys: {sorted(data)})")
     token = data[flow.token_field]
-    register_secret(token)
+    # Masked from here on, whatever else is wrong with the answer; for longer once its lifetime is known.
+    register_secret(token, lifetime=0)
     expires_in = _seconds(data.get(flow.expires_field))
     if expires_in is None:
         raise TokenError(
@@ -202,6 +203,7 @@ def parse_token_answer(
             ),
             stacklevel=2,
         )
+    register_secret(token, lifetime=expires_in)
     return Token(token, expires_in, sent_at, _exp_in(owner, token, expires_in))
 
 
@@ -298,6 +300,6 @@ class TokenCache:
 
     def adopt(self, token: Token) -> None:
         """Use a token another cache of the same run fetched (a pytest-xdist worker gets the gate's)."""
-        register_secret(token.access_token)
+        register_secret(token.access_token, lifetime=token.lifetime)
         with self._lock:
             self._token = token

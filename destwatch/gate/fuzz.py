@@ -131,14 +131,21 @@ def without_security(document: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class _IssuedTokens:
-    """The real tokens handed to Schemathesis, so a check can tell them from generated garbage."""
+    """The real tokens lately handed to Schemathesis, so a check can tell them from generated garbage. Only
+    the latest few are kept: a token is replaced long before that many others follow it."""
+
+    _KEPT = 256
 
     def __init__(self) -> None:
-        self._headers: set[str] = set()
+        self._headers: dict[str, None] = {}
 
     def add(self, token: str) -> None:
         register_secret(token)
-        self._headers.add(f"Bearer {token}")
+        header = f"Bearer {token}"
+        self._headers.pop(header, None)
+        self._headers[header] = None
+        while len(self._headers) > self._KEPT:
+            del self._headers[next(iter(self._headers))]
 
     def __contains__(self, authorization: object) -> bool:
         return authorization in self._headers

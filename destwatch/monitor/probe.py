@@ -481,7 +481,7 @@ class VersionProbe:
             data = json_or_none(response)
             granted = flow.holds_token(data)
             if granted:
-                register_secret(data[flow.token_field])
+                register_secret(data[flow.token_field], lifetime=0)
             what = f"a token request with {flow.malformed_body[2]}"
             rule = "RFC 6749" if flow is OAUTH2_FLOW else "token_errors_are_4xx"
             if granted or not 400 <= status < 500:
