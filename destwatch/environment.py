@@ -11,11 +11,10 @@ Nothing in this module (or what it imports) needs pytest or Schemathesis.
 from __future__ import annotations
 
 import contextlib
-import copy
 import threading
 import time
 from collections.abc import Collection
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from destwatch.config import VersionTarget
@@ -31,31 +30,45 @@ if TYPE_CHECKING:
 __all__ = ["Environment"]
 
 
+@dataclass
+class _Shared:
+    """The live side of a run, shared by an environment and the narrowed views of it."""
+
+    stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
+    clients: dict[str, Client] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    recorder: Recorder = field(default_factory=Recorder)
+    served: ServedProcess | None = None
+    documents: DocumentStore | None = None
+
+
 class Environment:
     """The run's live side, shared by all checks of one run (see the module's words)."""
 
-    def __init__(self, selection: Selection, *, reference_url: str = "") -> None:
+    def __init__(
+        self, selection: Selection, *, reference_url: str = "", shared: _Shared | None = None
+    ) -> None:
         """`reference_url`: where this run's embedded reference already serves (another process of the run
-        started it); without it, the reference is started here when the selection needs it."""
+        started it); without it, the reference is started here when the selection needs it. `shared`: the
+        live side of another environment of the same run (see `narrowed`), owned by that one."""
         self.selection = selection
-        self._stack = contextlib.ExitStack()
-        self._owner = True
-        self._served: ServedProcess | None = None
+        self._owner = shared is None
+        self._shared = shared if shared is not None else _Shared()
         if selection.uses_reference and not reference_url:
             # The server module (uvicorn) loads here, in a run that serves, not in every run that resolves.
             from destwatch.reference.server import serve_in_process
 
-            self._served = serve_in_process(selection.reference.server_settings())
-            self._stack.callback(self._served.stop)
-            reference_url = self._served.url
+            served = self._shared.served = serve_in_process(selection.reference.server_settings())
+            self._shared.stack.callback(served.stop)
+            reference_url = served.url
         self.reference_url = reference_url
         self.targets: list[VersionTarget] = [target.bound_to(reference_url) for target in selection.targets]
         self.peers: list[VersionTarget] = [target.bound_to(reference_url) for target in selection.peers]
-        self.recorder = Recorder()
-        self._clients: dict[str, Client] = {}
-        self._clients_lock = threading.Lock()
-        reports = selection.options.reports_dir
-        self.documents = DocumentStore(self.http, save_dir=reports / "specs" if reports else None)
+        self.recorder = self._shared.recorder
+        if self._shared.documents is None:
+            reports = selection.options.reports_dir
+            self._shared.documents = DocumentStore(self.http, save_dir=reports / "specs" if reports else None)
+        self.documents = self._shared.documents
 
     @classmethod
     def start(cls, selection: Selection) -> Environment:
@@ -76,8 +89,8 @@ class Environment:
     def wait_for_reference(self) -> None:
         """Return once the reference this process started answers (at once if there is none, or another
         process of the run serves it); `ServerStartError` if it could not start."""
-        if self._served is not None:
-            self._served.ready()
+        if self._shared.served is not None:
+            self._shared.served.ready()
 
     def document(self, target: VersionTarget) -> dict[str, Any]:
         """The version's OpenAPI document, fetched once per run."""
@@ -85,15 +98,16 @@ class Environment:
 
     def http(self, target: VersionTarget) -> Client:
         """The pooled, authenticated HTTP client of `target` (one per version per run)."""
-        with self._clients_lock:
-            client = self._clients.get(target.id)
+        shared = self._shared
+        with shared.lock:
+            client = shared.clients.get(target.id)
             if client is None:
                 if target.embedded:
                     # The reference starts with the run, but is waited for only here, before its first
                     # request: its start overlaps the run's own (pytest's, the documents' validation).
                     self.wait_for_reference()
-                client = self._clients[target.id] = Client(target, recorder=self.recorder)
-                self._stack.callback(client.close)
+                client = shared.clients[target.id] = Client(target, recorder=self.recorder)
+                shared.stack.callback(client.close)
             return client
 
     def versions_of(self, destination: str) -> list[VersionTarget]:
@@ -133,7 +147,7 @@ class Environment:
         for target in self.targets:
             mine = [exchange for exchange in exchanges if exchange.target == target.id]
             to_token_url = sum(1 for exchange in mine if exchange.url == target.token_url)
-            client = self._clients.get(target.id)
+            client = self._shared.clients.get(target.id)
             fetched = client.tokens_fetched if client is not None else 0
             fetch = self.documents.fetch_info(target)
             found[target.id] = {
@@ -165,7 +179,7 @@ class Environment:
         """This run as plain data for another process: the resolved selection, where the embedded reference
         serves, the documents and the still-fresh tokens (kept in memory, never written anywhere)."""
         tokens = {}
-        for target_id, client in self._clients.items():
+        for target_id, client in self._shared.clients.items():
             token = client.cached_token()
             if token is not None:
                 # Monotonic clocks are per process; the wall clock is the machine's. The adopting process
@@ -195,20 +209,17 @@ class Environment:
     def narrowed(self, ids: Collection[str]) -> Environment:
         """This environment (the same reference, clients, documents and exchanges) testing only the versions
         `ids` names; its other versions become peers. Closing it closes nothing: this one owns all."""
-        view = copy.copy(self)
-        view.targets = [target for target in self.targets if target.id in ids]
-        view.peers = [target for target in self.targets if target.id not in ids] + self.peers
-        view.selection = replace(
-            self.selection,
-            targets=tuple(t for t in self.selection.targets if t.id in ids),
-            peers=tuple(t for t in self.selection.targets if t.id not in ids) + self.selection.peers,
+        selection = self.selection
+        narrow = replace(
+            selection,
+            targets=tuple(t for t in selection.targets if t.id in ids),
+            peers=tuple(t for t in selection.targets if t.id not in ids) + selection.peers,
         )
-        view._owner = False
-        return view
+        return Environment(narrow, reference_url=self.reference_url, shared=self._shared)
 
     def close(self) -> None:
         if self._owner:
-            self._stack.close()
+            self._shared.stack.close()
 
     def __enter__(self) -> Environment:
         return self
