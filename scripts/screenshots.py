@@ -1,5 +1,5 @@
 """Regenerate the README's screenshots (`docs/images/*.png`) from the pages the screenshot test renders
-(`tests/status/screens.py`: fixed data, so an unchanged page gives the same picture), in Debian's headless
+(`tests/kit/screens.py`: fixed data, so an unchanged page gives the same picture), in Debian's headless
 chromium. Usage:
 
     .venv/bin/python scripts/screenshots.py [--out docs/images]
@@ -15,10 +15,10 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "status"))
+sys.path.insert(0, str(ROOT / "tests"))
 
-from screens import build_pages  # noqa: E402  (the tests' own fixtures, from their folder)
-from statuskit import launch, open_file  # noqa: E402
+from kit.browser import launch, open_file  # noqa: E402
+from kit.screens import build_pages  # noqa: E402  (the tests' own kit)
 
 # Page -> image name; the README's names of before are kept for the two pages it showed.
 IMAGES = {

@@ -1,18 +1,34 @@
-"""Fixtures shared by destwatch's own tests. Keep this small: each test folder has its own conftest."""
+"""Fixtures shared by destwatch's own tests. Keep this small: each test folder has its own conftest.
+
+The folders mirror the package (`tests/gate/` tests `destwatch.gate`, ...); the helpers they share live in one
+package, `tests/kit/`, imported as `kit` (pytest puts `tests/` on the path: `pythonpath` in pyproject.toml).
+Test modules are imported by their path (`--import-mode=importlib`), so two folders may each have a
+`test_page.py`, and no test module imports another.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from destwatch.reference import create_app, serve_in_thread
+# The kit's own asserts say what they compared, as a test's do.
+pytest.register_assert_rewrite("kit")
+
+from kit.browser import CHROMIUM, Browsed, launch, open_file  # noqa: E402
+
+from destwatch.reference import create_app, serve_in_thread  # noqa: E402
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 
 def pytest_configure(config: pytest.Config) -> None:
     # The test session already keeps both cores busy (-n auto): the gates it starts run their versions
-    # one after another unless a test asks for --jobs itself (tests/harness/test_parallel.py).
+    # one after another unless a test asks for --jobs itself (tests/gate/test_parallel.py).
     os.environ["DESTWATCH_JOBS"] = "1"
 
 
@@ -21,3 +37,34 @@ def reference_url() -> Iterator[str]:
     """A fault-free reference destination on a free loopback port, shared by the whole test session."""
     with serve_in_thread(create_app()) as server:
         yield server.url
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's chromium, headless, for every page test (the gate's, validate's, the status site's). Missing,
+    it fails every browser test: CI installs it (.ci/run)."""
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (`apt-get install -y chromium`)")
+    with sync_playwright() as playwright:
+        launched = launch(playwright)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def browse(browser: Browser) -> Iterator[Callable[[Path], Browsed]]:
+    """`browse(path)`: the page at `path` loaded from its file, with its requests and console errors."""
+    opened: list[Browsed] = []
+
+    def load(path: Path) -> Browsed:
+        browsed = open_file(browser, path)
+        opened.append(browsed)
+        return browsed
+
+    yield load
+    for browsed in opened:
+        browsed.context.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from proxy import MisbehavingProxy
+from kit.proxy import MisbehavingProxy
 
 from destwatch.reference import create_app, serve_in_thread
 

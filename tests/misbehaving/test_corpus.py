@@ -22,8 +22,8 @@ from typing import Literal
 
 import httpx
 import pytest
-from gaterun import SECRET, GateRun, outcome_problems, run_destwatch, targets_toml
-from proxy import Family, Mangle, MisbehavingProxy, Rule
+from kit.gaterun import SECRET, GateRun, outcome_problems, run_destwatch, targets_toml
+from kit.proxy import Family, Mangle, MisbehavingProxy, Rule
 
 SMOKE = ("smoke",)
 AUTH = ("auth",)

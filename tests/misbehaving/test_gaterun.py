@@ -6,7 +6,7 @@ import json
 import tomllib
 from pathlib import Path
 
-from gaterun import GateRun, outcome_problems, targets_toml
+from kit.gaterun import GateRun, outcome_problems, targets_toml
 
 CLEAN = "collected 6 items\ncontract violations (exit 1): 1 passed, 5 failed\n"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from monkit import CaptureServer, FakeClock
+from kit.monitoring import CaptureServer, FakeClock
 
 
 @pytest.fixture

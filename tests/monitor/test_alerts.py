@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 
 import pytest
-from monkit import EPOCH, CaptureServer, FakeClock
+from kit.monitoring import EPOCH, CaptureServer, FakeClock
 
 from destwatch.monitor.alerts import SCHEMA, AlertPolicy, AlertState, Event, advance, payload
 from destwatch.monitor.channels import AppriseChannel, Channel, Dispatcher, WebhookChannel

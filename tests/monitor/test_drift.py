@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from monkit import FakeClock, monitor_on
+from kit.monitoring import FakeClock, monitor_on
 
 from destwatch.monitor.drift import changed_paths, digest, normalize
 from destwatch.monitor.outcomes import Outcome, State

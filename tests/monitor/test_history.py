@@ -10,33 +10,19 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from monkit import EPOCH, FakeClock, monitor_on
+from kit.monitoring import EPOCH, FakeClock, cycle_report, monitor_on
 
 from destwatch.errors import ConfigError
 from destwatch.monitor.history import APPLICATION_ID, SCHEMA_VERSION, History
-from destwatch.monitor.outcomes import CycleReport, Outcome, ProbeMemory, State, StepResult, VersionReport
+from destwatch.monitor.outcomes import ProbeMemory, State
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _cycle(
-    ts: float, target: str = "d/v1", state: State = State.UP, latency: float | None = 0.05
-) -> CycleReport:
-    steps = (
-        StepResult("document", Outcome.OK, "hash 1", latency=0.01, status=200),
-        StepResult(
-            "get", Outcome.OK if state is not State.DOWN else Outcome.FAILED, "1 result", "items", "GET"
-        ),
-    )
-    reasons = ("items GET: answered 503",) if state is State.DOWN else ()
-    version = VersionReport(target, "d", target.split("/")[1], state, reasons, steps, 2, 5, 0.1, latency)
-    return CycleReport(ts, (version,), 0.1)
-
-
 def test_one_row_per_version_per_cycle_and_one_per_step_in_wal_mode(tmp_path: Path) -> None:
     history = History.open(tmp_path / "deep" / "monitor.db")
-    history.record(_cycle(EPOCH))
-    history.record(_cycle(EPOCH + 60, state=State.DOWN))
+    history.record(cycle_report(EPOCH))
+    history.record(cycle_report(EPOCH + 60, state=State.DOWN))
     db = sqlite3.connect(tmp_path / "deep" / "monitor.db")
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
@@ -126,7 +112,7 @@ def test_two_monitor_processes_write_one_history_without_losing_a_row(tmp_path: 
         from destwatch.monitor.history import History
         history = History.open(__import__("pathlib").Path({str(path)!r}))
         for n in range(150):
-            history.record(_cycle(1000.0 + n, target=sys.argv[1]))
+            history.record(cycle_report(1000.0 + n, target=sys.argv[1]))
             state = history.alert(sys.argv[1])
             history.save_alert(state)
         history.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from monkit import write_targets
+from kit.monitoring import write_targets
 
 from destwatch._durations import format_duration, parse_duration
 from destwatch.config import MONITOR_STEPS, MonitorSettings, load_targets

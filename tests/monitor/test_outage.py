@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from monkit import CaptureServer, FakeClock, monitor_table
+from kit.monitoring import CaptureServer, FakeClock, monitor_table
 
 from destwatch.monitor.outcomes import State
 from destwatch.monitor.service import Monitor, MonitorOptions

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from monkit import FakeClock, monitor_on, version
+from kit.monitoring import FakeClock, monitor_on, version
 
 from destwatch.monitor.outcomes import Outcome, State
 

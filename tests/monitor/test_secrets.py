@@ -11,7 +11,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from monkit import CaptureServer, write_targets
+from kit.monitoring import CaptureServer, write_targets
 from typer.testing import CliRunner
 
 from destwatch.cli import app

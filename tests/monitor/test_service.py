@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from monkit import FakeClock, monitor_on, version, write_targets
+from kit.monitoring import FakeClock, monitor_on, version, write_targets
 
 from destwatch.monitor.outcomes import State
 

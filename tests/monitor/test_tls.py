@@ -12,13 +12,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from monkit import FakeClock, monitor_table
+from kit.monitoring import FakeClock, monitor_table
 
+from destwatch.config import load_targets
+from destwatch.environment import Environment
 from destwatch.monitor.history import History
 from destwatch.monitor.outcomes import Outcome, State
 from destwatch.monitor.service import Monitor
+from destwatch.selection import RunOptions, Selection
 from destwatch.monitor.tls import CertificateProblem, read_certificate
-from destwatch.run import Run, RunOptions
 
 DAYS = 30
 
@@ -101,8 +103,10 @@ destination_id = "shop-v1"
         + monitor_table({"history": str(tmp_path / "monitor.db"), "steps": only_tls, **settings}),
         encoding="utf-8",
     )
-    run = Run.start(RunOptions(targets=targets))
-    return Monitor(run, History.open(tmp_path / "monitor.db"), clock=clock, tls_context=context)
+    config = load_targets(targets)
+    environment = Environment.start(Selection.of(config, RunOptions(targets=targets)))
+    history = History.open(tmp_path / "monitor.db")
+    return Monitor(environment, config.monitor, history, clock=clock, tls_context=context)
 
 
 def test_the_certificate_expiry_is_read_from_the_handshake(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from monkit import FakeClock, monitor_on, version
+from kit.monitoring import FakeClock, monitor_on, version
 
 from destwatch.monitor.outcomes import OPTIONAL_STEPS, Outcome
 from destwatch.monitor.probe import request_budget

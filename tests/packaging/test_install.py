@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 import yaml
-from usertargets import NAME, user_targets
+from kit.usertargets import NAME, user_targets
 
 pytestmark = pytest.mark.slow
 

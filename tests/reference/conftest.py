@@ -10,7 +10,7 @@ from contextlib import ExitStack
 from typing import Any
 
 import pytest
-from refkit import RefClient
+from kit.refclient import RefClient
 
 from destwatch.reference import create_app, serve_in_thread
 

@@ -8,7 +8,8 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
-from statuskit import EPOCH, SCREENSHOTS, Browsed
+from kit.browser import SCREENSHOTS, Browsed
+from kit.monitoring import EPOCH
 
 from destwatch.monitor.history import History
 from destwatch.monitor.outcomes import CycleReport, Outcome, State, StepResult, VersionReport

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from statuskit import DAY, EPOCH, SCREENSHOTS, Browsed, Outage, seed_outage
+from kit.browser import SCREENSHOTS, Browsed
+from kit.monitoring import DAY, EPOCH, Outage, seed_outage
 from typer.testing import CliRunner
 
 from destwatch.cli import app

@@ -11,8 +11,8 @@ import datetime
 from pathlib import Path
 
 import pytest
+from kit.validation import Validate
 
-from conftest import Validate
 from destwatch.reference import candidate_customer
 from destwatch.reference.candidates import CANDIDATES
 from destwatch.reference.targets import embedded_targets

@@ -8,7 +8,7 @@ import datetime
 from pathlib import Path
 from xml.etree import ElementTree
 
-from conftest import Validate
+from kit.validation import Validate
 
 TODAY = datetime.date(2026, 12, 1)
 _BOTH = """

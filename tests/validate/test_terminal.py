@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from kit.validation import Validate
 
-from conftest import Validate
 from destwatch._paths import shown_path
 
 

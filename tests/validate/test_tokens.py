@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+
+from destwatch.environment import Environment
 from destwatch.reference.targets import embedded_targets
-from destwatch.run import Run, RunOptions
+from destwatch.selection import RunOptions, Selection
 from destwatch.validate.facts import version_facts
 from destwatch.validate.live import compare_live
 
@@ -16,8 +18,7 @@ def test_the_live_comparison_fetches_one_token_per_version_whatever_its_flow(tmp
     targets = tmp_path / "targets.toml"
     versions = ["productCatalog/v2", "productCatalog/v3"]
     targets.write_text(embedded_targets(reference={"token_ttl": 3600}, versions=versions), encoding="utf-8")
-    run = Run.start(RunOptions(targets=targets))
-    try:
+    with Environment.start(Selection.resolve(RunOptions(targets=targets))) as run:
         old, new = run.targets
         assert (old.token_flow, new.token_flow) == ("destination", "oauth2")
         findings = compare_live(
@@ -33,5 +34,3 @@ def test_the_live_comparison_fetches_one_token_per_version_whatever_its_flow(tmp
             assert run.http(target).tokens_fetched == 1 and len(token_requests) == 1
             assert token_requests[0].endswith(path)
             assert run.usage()[target.id]["auth_grants"] == 0
-    finally:
-        run.close()
