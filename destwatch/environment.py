@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from destwatch.config import VersionTarget
@@ -206,12 +207,15 @@ class Environment:
                 environment.http(target).adopt_token(Token(value, expires_in, time.monotonic() - age))
         return environment
 
-    def narrowed(self, ids: Collection[str]) -> Environment:
+    def narrowed(self, ids: Collection[str], *, reports: Path | None = None) -> Environment:
         """This environment (the same reference, clients, documents and exchanges) testing only the versions
-        `ids` names; its other versions become peers. Closing it closes nothing: this one owns all."""
+        `ids` names; its other versions become peers. `reports`: where a run on it writes its reports
+        (default: this one's folder). Closing it closes nothing: this one owns all."""
         selection = self.selection
+        options = selection.options if reports is None else replace(selection.options, reports_dir=reports)
         narrow = replace(
             selection,
+            options=options,
             targets=tuple(t for t in selection.targets if t.id in ids),
             peers=tuple(t for t in selection.targets if t.id not in ids) + selection.peers,
         )

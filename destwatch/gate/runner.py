@@ -95,7 +95,9 @@ def run_gate(
             environment = held.enter_context(Environment.start(selection))
             roots = [*request.suites_dirs, *([config.suites_dir] if config.suites_dir else [])]
         else:
-            environment = environment.narrowed(request.names) if request.names else environment
+            # The suites' reports go to this run's folder, whatever the environment's own run writes.
+            names = request.names or tuple(target.id for target in environment.targets)
+            environment = environment.narrowed(names, reports=reports)
             roots = list(request.suites_dirs)
         return _run_suites(environment, request, reports, roots)
 

@@ -109,6 +109,8 @@ def _options(request: ValidateRequest, err: TextIO) -> RunOptions:
         names=tuple(names),
         seed=request.seed,
         candidate=request.reference_candidate,
+        # The two versions compared and no other: the suites' cross-version clauses mention only them.
+        peers=(),
     )
 
 

@@ -5,12 +5,12 @@ the suites on the candidate, latency of the same queries, and every waiver with 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from destwatch._files import write_atomic
 from destwatch.gate.page import VALIDATION_PAGE, Within, write_gate_report
+from destwatch.gate.summary import Summary
 from destwatch.pages import render
 from destwatch.validate.changes import Severity
 from destwatch.validate.report import Validation, counts, sections
@@ -98,13 +98,14 @@ def _within(validation: Validation, *, back: str) -> Within:
     )
 
 
-def _summary(folder: Path) -> Mapping[str, Any] | None:
-    """The summary.json of a gate's reports folder, or None when there is none to read."""
+def _summary(folder: Path) -> Summary | None:
+    """The summary.json of a gate's reports folder (another run may have written it), or None when there is
+    none to read."""
     try:
-        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        return Summary.from_json(data) if isinstance(data, dict) else None
+    except (OSError, ValueError, KeyError, TypeError):
         return None
-    return summary if isinstance(summary, dict) else None
 
 
 def _heading(validation: Validation) -> str:
