@@ -30,4 +30,4 @@ def report_merge_command(
         summary = merge_reports(shards, into)
     render_summary(summary, Console(soft_wrap=True))
     typer.echo(f"joined {len(shards)} shard(s) into {into}")
-    return ExitCode(summary["exit_code"])
+    return summary.exit_code
