@@ -18,9 +18,9 @@ import pytest
 # The kit's own asserts say what they compared, as a test's do.
 pytest.register_assert_rewrite("kit")
 
-from kit.browser import CHROMIUM, Browsed, launch, open_file  # noqa: E402
-
 from destwatch.reference import create_app, serve_in_thread  # noqa: E402
+from kit.browser import CHROMIUM, Browsed, launch, open_file  # noqa: E402
+from kit.proxy import MisbehavingProxy  # noqa: E402
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -68,3 +68,19 @@ def browse(browser: Browser) -> Iterator[Callable[[Path], Browsed]]:
     yield load
     for browsed in opened:
         browsed.context.close()
+
+
+@pytest.fixture(scope="session")
+def upstream() -> Iterator[str]:
+    """The honest destination behind every misbehaving proxy: the reference, fault-free, tokens unlimited
+    (every case fetches tokens through the proxy)."""
+    with serve_in_thread(create_app(token_rate_limit=None)) as server:
+        yield server.url
+
+
+@pytest.fixture
+def proxy(upstream: str) -> Iterator[MisbehavingProxy]:
+    """A fresh misbehaving proxy in front of `upstream`, forwarding everything until the test gives it a
+    rule (so each test reads its own counters)."""
+    with MisbehavingProxy(upstream) as running:
+        yield running

@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from destwatch.selection import RunOptions, Selection
 from typer.testing import CliRunner
 
 import destwatch.install_source
@@ -24,6 +23,7 @@ import destwatch.scaffold
 from destwatch.cli import app
 from destwatch.gate.runner import EXAMPLE_TARGETS
 from destwatch.install_source import InstallSource, install_source
+from destwatch.selection import RunOptions, Selection
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

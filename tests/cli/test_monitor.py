@@ -9,12 +9,12 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from kit.monitoring import write_targets
 from typer.testing import CliRunner
 
 from destwatch.cli import app
 from destwatch.monitor.history import SCHEMA_VERSION
 from destwatch.monitor.service import Monitor
+from kit.monitoring import write_targets
 
 
 def _monitor(*args: str) -> tuple[int, str, str]:

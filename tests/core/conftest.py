@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from kit.steered import Steer, SteeredDestination, make_target
 
 from destwatch.config import VersionTarget
 from destwatch.reference import serve_in_thread
+from kit.steered import Steer, SteeredDestination, make_target
 
 
 @pytest.fixture(scope="module")

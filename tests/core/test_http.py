@@ -10,7 +10,6 @@ from dataclasses import replace
 
 import httpx
 import pytest
-from kit.steered import SECRET, SteeredDestination
 
 from destwatch._files import json_or_none
 from destwatch._ratelimit import RateLimiter
@@ -18,6 +17,7 @@ from destwatch.config import TargetSettings, VersionTarget
 from destwatch.errors import NoAnswer, TargetUnreachable
 from destwatch.failures import AnswerTooLarge, RedirectNotFollowed
 from destwatch.http import Client, redacted_exchange
+from kit.steered import SECRET, SteeredDestination
 
 
 def _with(target: VersionTarget, **settings: float) -> VersionTarget:

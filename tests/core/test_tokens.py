@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from kit.steered import AUDIENCE, CLIENT_ID, SECRET, SteeredDestination, oauth2_target
 
 from destwatch.config import VersionTarget
 from destwatch.errors import NoAnswer, TokenError
 from destwatch.http import Client
 from destwatch.redact import redact
 from destwatch.tokens import TokenAnswerWarning
+from kit.steered import AUDIENCE, CLIENT_ID, SECRET, SteeredDestination, oauth2_target
 
 
 class _Clock:

@@ -1,23 +1,22 @@
-"""Exit codes by kind: a crash inside destwatch is exit 4 ("please report"), never a violation (exit 1)."""
+"""Exit codes by kind: a crash inside destwatch is exit 4 ("please report"), never a violation (exit 1); a
+reports folder that cannot hold the reports is refused before anything runs; time limits leave what did not
+run as not run (exit 3), never as passed."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
+from destwatch.errors import ConfigError
+from destwatch.exit_codes import ExitCode
 from destwatch.gate.rules.session import Session
-from destwatch.gate.runner import GateRequest, run_gate
-from destwatch.reference.targets import embedded_targets
+from kit.gates import reference_targets, run_gate_on, run_gate_on_reference
+
+V1 = ["productCatalog/v1"]
 
 
-def _targets(tmp_path: Path) -> Path:
-    path = tmp_path / "targets.toml"
-    path.write_text(embedded_targets(defaults={"max_rps": 1000.0}, versions=["productCatalog/v1"]))
-    return path
-
-
+@pytest.mark.slow
 def test_an_internal_error_in_a_suite_is_exit_4_and_reported_as_destwatch_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -25,57 +24,35 @@ def test_an_internal_error_in_a_suite_is_exit_4_and_reported_as_destwatch_error(
         raise KeyError("a bug in destwatch")
 
     monkeypatch.setattr(Session, "sample", broken)
-    reports = tmp_path / "reports"
-    code = run_gate(
-        GateRequest(
-            targets=_targets(tmp_path),
-            reports=reports,
-            suites=("filters",),
-            pytest_args=("-k", "must_results_have"),
-        )
-    )
-    summary = json.loads((reports / "summary.json").read_text())
-    failures = [failure for row in summary["rows"] for failure in row["failures"]]
-    assert code == 4 and summary["exit_code"] == 4 and summary["result"] == "destwatch error"
-    assert failures and {failure["kind"] for failure in failures} == {"error"}
-    assert summary["totals"]["error"] == len(failures) and summary["totals"]["violation"] == 0
+    summary = run_gate_on_reference(tmp_path, versions=V1, suites=["filters"], tests="must_results_have")
+    assert summary.exit_code == ExitCode.ERROR and summary.result == "destwatch error"
+    assert summary.failures and {failure.kind for failure in summary.failures} == {"error"}
+    assert summary.totals["error"] == len(summary.failures) and summary.totals["violation"] == 0
+    assert summary.to_json()["exit_code"] == 4
     out = capsys.readouterr().out
     assert "destwatch error:" in out and "please report" in out and "contract violations" not in out
 
 
+@pytest.mark.slow
 def test_the_same_rule_on_a_clean_destination_passes(tmp_path: Path) -> None:
     # The control: without the injected error the selected rule runs and passes, so exit 4 above is the bug.
-    reports = tmp_path / "reports"
-    code = run_gate(
-        GateRequest(
-            targets=_targets(tmp_path),
-            reports=reports,
-            suites=("filters",),
-            pytest_args=("-k", "must_results_have"),
-        )
-    )
-    summary = json.loads((reports / "summary.json").read_text())
-    assert code == 0 and summary["totals"]["passed"] >= 1
+    summary = run_gate_on_reference(tmp_path, versions=V1, suites=["filters"], tests="must_results_have")
+    assert summary.exit_code == ExitCode.OK and summary.totals["passed"] >= 1
 
 
+@pytest.mark.slow
 def test_a_budget_too_small_leaves_rules_not_checked_and_says_so(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    targets = tmp_path / "targets.toml"
-    targets.write_text(
-        embedded_targets(defaults={"max_rps": 1000.0, "request_budget": 3}, versions=["productCatalog/v1"])
-    )
-    reports = tmp_path / "reports"
-    code = run_gate(GateRequest(targets=targets, reports=reports, suites=("filters",)))
-    summary = json.loads((reports / "summary.json").read_text())
-    assert code == 0 and summary["totals"]["failed"] == 0
-    assert summary["totals"]["not_checked_budget"] >= 5
+    summary = run_gate_on_reference(tmp_path, versions=V1, suites=["filters"], defaults={"request_budget": 3})
+    assert summary.exit_code == ExitCode.OK and summary.totals["failed"] == 0
+    assert summary.totals["not_checked_budget"] >= 5
     assert "not checked: budget" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("blocker", ["specs", "allure-results", "summary.json"])
 def test_a_reports_folder_that_cannot_hold_the_reports_is_refused_up_front(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], blocker: str
+    tmp_path: Path, blocker: str
 ) -> None:
     reports = tmp_path / "reports"
     reports.mkdir()
@@ -83,11 +60,15 @@ def test_a_reports_folder_that_cannot_hold_the_reports_is_refused_up_front(
         (reports / blocker).mkdir()
     else:
         (reports / blocker).write_text("in the way")
-    code = run_gate(GateRequest(targets=_targets(tmp_path), reports=reports, suites=("smoke",)))
-    err = capsys.readouterr().err
-    assert code == 2 and f"--reports {reports}" in err and blocker in err and "Traceback" not in err
+    targets = reference_targets(tmp_path, versions=V1)
+    with pytest.raises(ConfigError) as refused:
+        run_gate_on(targets, reports, suites=["smoke"])
+    message = str(refused.value)
+    assert message.startswith(f"{reports}: --reports:") and blocker in message and "\n" not in message
+    assert not (reports / "junit.xml").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("setting", "words"),
     [
@@ -98,13 +79,11 @@ def test_a_reports_folder_that_cannot_hold_the_reports_is_refused_up_front(
 def test_time_limits_stop_work_and_report_what_did_not_run_as_not_run(
     tmp_path: Path, setting: str, words: str
 ) -> None:
-    targets = tmp_path / "targets.toml"
-    defaults = {"max_rps": 1000.0, setting: 0.5, "examples": 5}
-    targets.write_text(embedded_targets(defaults=defaults, versions=["productCatalog/v1"]))
-    reports = tmp_path / "reports"
-    code = run_gate(GateRequest(targets=targets, reports=reports, suites=("fuzz", "shape")))
-    summary = json.loads((reports / "summary.json").read_text())
-    (stopped,) = summary["unreachable"]
-    assert code == 3 and words in stopped["reason"] and stopped["tests_not_run"] > 0
+    summary = run_gate_on_reference(
+        tmp_path, versions=V1, suites=["fuzz", "shape"], defaults={setting: 0.5, "examples": 5}
+    )
+    (stopped,) = summary.unreachable
+    assert summary.exit_code == ExitCode.UNREACHABLE
+    assert words in stopped.reason and stopped.tests_not_run > 0
     # Nothing that did not run is counted as passed.
-    assert summary["totals"]["passed"] + summary["totals"]["skipped"] < 30
+    assert summary.totals["passed"] + summary.totals["skipped"] < 30

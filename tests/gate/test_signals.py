@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from kit.gaterun import TRACEBACK, secret_places, start_destwatch, summary_problems, targets_toml
 from kit.proxy import Mangle, MisbehavingProxy, Rule
 

@@ -238,13 +238,29 @@ class CommandRun:
         return found
 
 
-def run_destwatch(folder: Path, *args: str, targets: Path | None = None, timeout: float = 600) -> CommandRun:
-    """`destwatch run --targets T --reports folder/reports ARGS` in a child process, in `folder` (`T`:
-    `targets`, else `folder/targets.toml`)."""
+def run_destwatch(
+    folder: Path,
+    *args: str,
+    targets: Path | None = None,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 600,
+) -> CommandRun:
+    """`destwatch run --reports folder/reports [--targets TARGETS] ARGS` in a child process, in `cwd`
+    (default `folder`), with `env` added to this process's environment. Without `targets`, the command
+    finds targets.toml itself (in `cwd`)."""
     reports = folder / "reports"
-    command = [str(DESTWATCH), "run", "--targets", str(targets or folder / "targets.toml")]
-    command += ["--reports", str(reports), *args]
-    done = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=timeout, check=False)
+    command = [str(DESTWATCH), "run", "--reports", str(reports)]
+    command += ["--targets", str(targets)] if targets is not None else []
+    done = subprocess.run(
+        [*command, *args],
+        cwd=cwd or folder,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
     return CommandRun(done.returncode, done.stdout + done.stderr, reports)
 
 

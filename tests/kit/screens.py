@@ -18,9 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from destwatch.gate.page import write_gate_report
+from destwatch.gate.summary import Summary
 from destwatch.monitor.history import History
 from destwatch.monitor.outcomes import CycleReport, Outcome, State, StepResult, VersionReport
-from destwatch.status import load_status, write_gate_report, write_site
+from destwatch.status import load_status, write_site
 from destwatch.validate.changes import Change, Severity
 from destwatch.validate.live import Latency
 from destwatch.validate.page import write_pages
@@ -31,7 +33,7 @@ from destwatch.validate.waivers import Waiver
 __all__ = ["EPOCH", "Quote", "Screen", "build_pages"]
 
 Quote = Callable[[str], str]
-# 2026-11-30T08:00:00Z, as in statuskit: the status pages' "now".
+# 2026-11-30T08:00:00Z, as in kit.monitoring: the status pages' "now".
 EPOCH = 1_796_025_600.0
 TODAY = datetime.date(2026, 12, 1)
 
@@ -50,7 +52,7 @@ def build_pages(folder: Path, quote: Quote = str) -> dict[str, Screen]:
         reports = folder / name
         summary = gate_summary(quote, failed=failed)
         _gate_files(reports, summary)
-        screens[name] = Screen(write_gate_report(summary, reports), "#verdict")
+        screens[name] = Screen(write_gate_report(Summary.from_json(summary), reports), "#verdict")
     status = folder / "status"
     write_site(_status(folder, quote), status)
     screens["status-index"] = Screen(status / "index.html", "#banner")
@@ -128,12 +130,16 @@ def gate_summary(
                 ),
             }
         ]
+        # Each warning and note also in the row of the test that found it, as the gate writes them.
+        rows[5]["warnings"], rows[2]["warnings"] = [warnings[0]], [warnings[1]]
+        rows[5]["notes"] = notes
     totals = {
         key: sum(row[key] for row in rows) for key in ("passed", "failed", "skipped", "not_checked_budget")
     }
     return {
         "exit_code": 1 if failed else 0,
-        "result": quote("contract violations" if failed else "passed"),
+        # Not quoted: a summary's result is its exit code's word (`Summary.result`), never read from a file.
+        "result": "contract violations" if failed else "passed",
         "started": quote("2026-11-30T08:00:00Z"),
         "duration": 31.4,
         "seed": quote("20261128"),
@@ -338,7 +344,7 @@ def _validation_files(reports: Path, outcome: Validation, candidate: str, quote:
     either verdict), and the gate's page of the same folder, which then links the verdict."""
     gate = gate_summary(quote, failed=False)
     _gate_files(reports, gate)
-    write_gate_report(gate, reports)
+    write_gate_report(Summary.from_json(gate), reports)
     suites = gate_summary(quote, failed=False, versions=(candidate,))
     _gate_files(reports / "validation" / outcome.suites_reports, suites)
     outcome = dataclasses.replace(outcome, suites=suites["totals"])

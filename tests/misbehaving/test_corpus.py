@@ -22,6 +22,7 @@ from typing import Literal
 
 import httpx
 import pytest
+
 from kit.gaterun import SECRET, GateRun, outcome_problems, run_destwatch, targets_toml
 from kit.proxy import Family, Mangle, MisbehavingProxy, Rule
 

@@ -14,6 +14,7 @@ from typing import Literal
 
 import httpx
 import pytest
+
 from kit.proxy import HUGE_BODY_BYTES, Mangle, MisbehavingProxy, Rule, family_of
 
 DATA = "/northwind/productCatalog/v2/products"

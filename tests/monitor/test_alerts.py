@@ -8,12 +8,12 @@ import logging
 from pathlib import Path
 
 import pytest
-from kit.monitoring import EPOCH, CaptureServer, FakeClock
 
 from destwatch.monitor.alerts import SCHEMA, AlertPolicy, AlertState, Event, advance, payload
 from destwatch.monitor.channels import AppriseChannel, Channel, Dispatcher, WebhookChannel
 from destwatch.monitor.history import History
 from destwatch.monitor.outcomes import State
+from kit.monitoring import EPOCH, CaptureServer, FakeClock
 
 POLICY = AlertPolicy(failure_threshold=2, success_threshold=2, renotify=3600)
 DOWN, UP, DEGRADED = State.DOWN, State.UP, State.DEGRADED

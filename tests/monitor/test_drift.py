@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kit.monitoring import FakeClock, monitor_on
-
 from destwatch.monitor.drift import changed_paths, digest, normalize
 from destwatch.monitor.outcomes import Outcome, State
+from kit.monitoring import FakeClock, monitor_on
 
 V2 = "productCatalog/v2"
 

@@ -10,11 +10,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from kit.monitoring import EPOCH, FakeClock, cycle_report, monitor_on
 
 from destwatch.errors import ConfigError
 from destwatch.monitor.history import APPLICATION_ID, SCHEMA_VERSION, History
 from destwatch.monitor.outcomes import ProbeMemory, State
+from kit.monitoring import EPOCH, FakeClock, cycle_report, monitor_on
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -107,8 +107,8 @@ def test_two_monitor_processes_write_one_history_without_losing_a_row(tmp_path: 
     writer = textwrap.dedent(
         f"""
         import sys
-        sys.path.insert(0, {str(Path(__file__).parent)!r})
-        from test_history import _cycle
+        sys.path.insert(0, {str(ROOT / "tests")!r})
+        from kit.monitoring import cycle_report
         from destwatch.monitor.history import History
         history = History.open(__import__("pathlib").Path({str(path)!r}))
         for n in range(150):

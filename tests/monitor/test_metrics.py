@@ -7,10 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from kit.monitoring import EPOCH, FakeClock, monitor_on
 from prometheus_client.parser import text_string_to_metric_families
 
 from destwatch.monitor.metrics import MetricsServer, MonitorMetrics
+from kit.monitoring import EPOCH, FakeClock, monitor_on
 
 V2 = {"destination": "productCatalog", "version": "v2"}
 

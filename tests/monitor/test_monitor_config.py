@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from kit.monitoring import write_targets
 
 from destwatch._durations import format_duration, parse_duration
 from destwatch.config import MONITOR_STEPS, MonitorSettings, load_targets
 from destwatch.errors import ConfigError
 from destwatch.redact import redact
+from kit.monitoring import write_targets
 
 
 @pytest.mark.parametrize(

@@ -9,12 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from kit.monitoring import CaptureServer, FakeClock, monitor_table
 
 from destwatch.monitor.outcomes import State
 from destwatch.monitor.service import Monitor, MonitorOptions
 from destwatch.reference import create_app, serve_in_thread
 from destwatch.reference.targets import demo_secrets, embedded_targets
+from kit.monitoring import CaptureServer, FakeClock, monitor_table
 
 TARGET = "productCatalog/v1"
 

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kit.monitoring import FakeClock, monitor_on, version
 
 from destwatch.monitor.outcomes import Outcome, State
+from kit.monitoring import FakeClock, monitor_on, version
 
 V1, V2 = "productCatalog/v1", "productCatalog/v2"
 ONE_REQUEST = {"steps": {"post": False, "empty": False}}

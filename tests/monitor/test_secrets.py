@@ -11,10 +11,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from kit.monitoring import CaptureServer, write_targets
 from typer.testing import CliRunner
 
 from destwatch.cli import app
+from kit.monitoring import CaptureServer, write_targets
 
 # v3's consumers use OAuth2: the monitor asks the reference's authorization server with its OAuth2 secret.
 SECRETS = (

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from kit.monitoring import FakeClock, monitor_on, version, write_targets
 
 from destwatch.monitor.outcomes import State
+from kit.monitoring import FakeClock, monitor_on, version, write_targets
 
 BIN = Path(sys.executable).parent
 

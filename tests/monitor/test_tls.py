@@ -12,15 +12,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from kit.monitoring import FakeClock, monitor_table
 
 from destwatch.config import load_targets
 from destwatch.environment import Environment
 from destwatch.monitor.history import History
 from destwatch.monitor.outcomes import Outcome, State
 from destwatch.monitor.service import Monitor
-from destwatch.selection import RunOptions, Selection
 from destwatch.monitor.tls import CertificateProblem, read_certificate
+from destwatch.selection import RunOptions, Selection
+from kit.monitoring import FakeClock, monitor_table
 
 DAYS = 30
 

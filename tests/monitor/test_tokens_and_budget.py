@@ -7,10 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from kit.monitoring import FakeClock, monitor_on, version
 
 from destwatch.monitor.outcomes import OPTIONAL_STEPS, Outcome
 from destwatch.monitor.probe import request_budget
+from kit.monitoring import FakeClock, monitor_on, version
 
 # The reference's v2 asks the destination for tokens, v3 its OAuth2 authorization server.
 V1, V2, V3 = "productCatalog/v1", "productCatalog/v2", "productCatalog/v3"

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from kit.usertargets import NAME, user_targets
 
 pytestmark = pytest.mark.slow

@@ -9,9 +9,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from kit.screens import build_pages
 
 from destwatch.redact import MASK, register_secret
+from kit.screens import build_pages
 
 # Each quoted field gets its own number, so the test can tell that every one of them reached a page.
 PAYLOAD = '<script>alert({n})</script>"><img src=x onerror=alert({n})>'

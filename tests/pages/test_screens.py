@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from kit.browser import SCREENSHOTS, Browsed
 from kit.screens import Screen, build_pages
 

@@ -10,9 +10,9 @@ from contextlib import ExitStack
 from typing import Any
 
 import pytest
-from kit.refclient import RefClient
 
 from destwatch.reference import create_app, serve_in_thread
+from kit.refclient import RefClient
 
 
 @pytest.fixture(scope="session")

@@ -7,9 +7,9 @@ import json
 from collections.abc import Callable
 
 import pytest
-from kit.refclient import FEED, V1, V2, V3, RefClient, base_path
 
 from destwatch.reference import Version
+from kit.refclient import FEED, V1, V2, V3, RefClient, base_path
 
 
 def _alg_none(token: str) -> str:

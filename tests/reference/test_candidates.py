@@ -22,10 +22,10 @@ from typing import Any
 
 import httpx
 import pytest
-from kit.refclient import V2, V4, RefClient, base_path, schemathesis
 from openapi_spec_validator import validate
 
 from destwatch.config import ServedVersion, load_targets
+from destwatch.environment import Environment
 from destwatch.reference import (
     CANDIDATES,
     REFERENCE,
@@ -43,6 +43,8 @@ from destwatch.reference.faults import TOP_EXCEEDED
 from destwatch.reference.openapi import build_document
 from destwatch.reference.serve import banner
 from destwatch.reference.targets import embedded_targets
+from destwatch.selection import RunOptions, Selection
+from kit.refclient import V2, V4, RefClient, base_path, schemathesis
 
 Serving = Callable[[str], RefClient]
 Row = dict[str, Any]
@@ -495,7 +497,10 @@ def test_embedded_resolves_v4_from_a_targets_toml_and_serves_the_candidate(tmp_p
         oauth_client_id="demo-oauth-v4",
         oauth_client_secret="demo-oauth-secret-v4",
     )
-    text = embedded_targets(customer=candidate_customer("default-page-25"))
+    text = embedded_targets(
+        customer=candidate_customer("default-page-25"),
+        reference={"candidate": "default-page-25", "token_ttl": 60},
+    )
     assert "[destinations.productCatalog.versions.v4]" in text
     path = tmp_path / "targets.toml"
     path.write_text(text, encoding="utf-8")
@@ -504,8 +509,12 @@ def test_embedded_resolves_v4_from_a_targets_toml_and_serves_the_candidate(tmp_p
     v4 = targets["productCatalog/v4"]
     assert v4.destination_id == "3f6c1a52-8d0e-4b7a-9c31-0a1e5d2b7c05" and v4.protected
     assert v4.languages == ("en", "sv", "de")
-    url = embedded.start()
-    try:
+    # The run's selection chooses that reference from targets.toml; its environment serves it.
+    selection = Selection.resolve(RunOptions(targets=path, names=("productCatalog/v4",)))
+    assert selection.reference == embedded
+    with Environment.start(selection) as environment:
+        environment.wait_for_reference()
+        url = environment.reference_url
         token = httpx.post(
             f"{url}/destinations/{v4.destination_id}/token",
             json={"clientId": "demo-client-v4", "clientSecret": "demo-secret-v4"},
@@ -515,8 +524,6 @@ def test_embedded_resolves_v4_from_a_targets_toml_and_serves_the_candidate(tmp_p
             f"{url}{base_path(V4)}/products", headers={"Authorization": f"Bearer {token['accessToken']}"}
         )
         assert len(_ok(answer)["results"]) == 25
-    finally:
-        embedded.stop()
 
 
 # -- destwatch serve -----------------------------------------------------------------------------------------

@@ -17,9 +17,9 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from kit.refclient import V1, V2, V3, RefClient, base_path
 
 from destwatch.reference import FAULTS, Fault, create_app, faults
+from kit.refclient import V1, V2, V3, RefClient, base_path
 
 Probe = Callable[[RefClient, RefClient], None]
 _NOTHING = {"filter": [{"must": {"id": ["NW-0"]}}]}

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from kit.refclient import FEED, V1, V2, V3, RefClient, base_path
 from openapi_spec_validator import validate
 
 from destwatch.reference import REFERENCE, Version
+from kit.refclient import FEED, V1, V2, V3, RefClient, base_path
 
 VERSIONS = [version for _, version in REFERENCE.versions()]
 IDS = [f"{dest.name}/{version.name}" for dest, version in REFERENCE.versions()]

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from kit.refclient import RefClient, base_path
 
 from destwatch.reference import CANDIDATES, REFERENCE, Version
+from kit.refclient import RefClient, base_path
 
 _VERSIONS = [version for _, version in REFERENCE.versions()]
 _IDS = [f"{dest.name}/{version.name}" for dest, version in REFERENCE.versions()]

@@ -6,10 +6,10 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from kit.refclient import FEED, V1, V2, V3, RefClient, base_path
 
 from destwatch.reference import catalogue
 from destwatch.reference.query import parse_instant
+from kit.refclient import FEED, V1, V2, V3, RefClient, base_path
 
 
 def _rows(language: str = "en", table: str = "products") -> tuple[dict[str, Any], ...]:

@@ -11,10 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from kit.refclient import V2, RefClient, schemathesis
 
 from destwatch.reference import REFERENCE, Version
 from destwatch.reference.faults import SCHEMA_DRIFT_V2, SERVER_ERROR_ON_TOP_ZERO
+from kit.refclient import V2, RefClient, schemathesis
 
 _VERSIONS = [version for _, version in REFERENCE.versions()]
 _IDS = [f"{dest.name}/{version.name}" for dest, version in REFERENCE.versions()]

@@ -9,9 +9,9 @@ from collections.abc import Callable
 
 import jwt
 import pytest
-from kit.refclient import CATALOGUE_WIDE, FEED, TENANT_WIDE, V1, V2, V3, RefClient, base_path
 
 from destwatch.reference import REFERENCE, Version
+from kit.refclient import CATALOGUE_WIDE, FEED, TENANT_WIDE, V1, V2, V3, RefClient, base_path
 
 
 def _claims(token: str) -> dict[str, object]:

@@ -13,12 +13,12 @@ from typing import Any
 
 import httpx
 import pytest
-from kit.refclient import FEED, V1, V2, V3, RefClient, base_path
 from openapi_spec_validator import validate
 
 from destwatch.reference import REFERENCE, VARIANTS, Customer, Variant, Version, catalogue, create_app, faults
 from destwatch.reference.faults import Fault
 from destwatch.reference.openapi import build_document
+from kit.refclient import FEED, V1, V2, V3, RefClient, base_path
 
 Serving = Callable[[str], RefClient]
 Row = dict[str, Any]

@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
-from kit.refclient import FEED, V1, V2, V3, RefClient, schemathesis
 
 from destwatch.reference import VARIANTS, Version
+from kit.refclient import FEED, V1, V2, V3, RefClient, schemathesis
 
 _EXAMPLES = 8
 Runs = dict[str, Future[subprocess.CompletedProcess[str]]]

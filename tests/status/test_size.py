@@ -8,12 +8,11 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
-from kit.browser import SCREENSHOTS, Browsed
-from kit.monitoring import EPOCH
-
 from destwatch.monitor.history import History
 from destwatch.monitor.outcomes import CycleReport, Outcome, State, StepResult, VersionReport
 from destwatch.status import load_status, write_site
+from kit.browser import SCREENSHOTS, Browsed
+from kit.monitoring import EPOCH
 
 VERSIONS = ("productCatalog/v1", "productCatalog/v2", "productCatalog/v3", "googleMarketplace/v1")
 EVERY = 900

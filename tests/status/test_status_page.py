@@ -8,8 +8,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from kit.browser import SCREENSHOTS, Browsed
-from kit.monitoring import DAY, EPOCH, Outage, seed_outage
 from typer.testing import CliRunner
 
 from destwatch.cli import app
@@ -17,6 +15,8 @@ from destwatch.monitor.history import History
 from destwatch.monitor.outcomes import CycleReport, Outcome, State, StepResult, VersionReport
 from destwatch.reference.targets import demo_secrets
 from destwatch.status import load_status, write_site
+from kit.browser import SCREENSHOTS, Browsed
+from kit.monitoring import DAY, EPOCH, Outage, seed_outage
 
 Browse = Callable[[Path], Browsed]
 

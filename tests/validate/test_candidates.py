@@ -11,11 +11,11 @@ import datetime
 from pathlib import Path
 
 import pytest
-from kit.validation import Validate
 
 from destwatch.reference import candidate_customer
 from destwatch.reference.candidates import CANDIDATES
 from destwatch.reference.targets import embedded_targets
+from kit.validation import Validate
 
 TODAY = datetime.date(2026, 12, 1)
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "candidate-targets.toml"

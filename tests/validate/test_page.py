@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from kit.browser import Browsed
 from kit.screens import Screen, build_pages
 

@@ -8,6 +8,12 @@ import datetime
 from pathlib import Path
 from xml.etree import ElementTree
 
+import pytest
+from typer.testing import CliRunner
+
+from destwatch.cli import app
+from destwatch.config import EXAMPLE_TARGETS
+from destwatch.errors import ConfigError
 from kit.validation import Validate
 
 TODAY = datetime.date(2026, 12, 1)
@@ -129,8 +135,19 @@ def test_a_document_not_deployed_yet_gets_the_static_part_only(
 def test_broken_waivers_are_one_line_with_file_and_key(run_validation: Validate, tmp_path: Path) -> None:
     path = tmp_path / "waivers.toml"
     path.write_text('[[waiver]]\nchange = "x"\nreason = "y"\napproved_by = "z"\nexpires = "soon"\n')
-    validated = run_validation("productCatalog", "v2", "v3", waivers=path)
-    assert validated.code == 2
+    with pytest.raises(ConfigError) as refused:
+        run_validation("productCatalog", "v2", "v3", waivers=path)
+    message = str(refused.value)
+    assert message.startswith(f"{path}: waiver[0].expires: ") and "\n" not in message
+    assert "write expires = 2027-03-31" in message
+    # The command says it in that line and exits 2, before comparing anything.
+    args = ["validate", "productCatalog", "--from", "v2", "--to", "v3", "--targets", str(EXAMPLE_TARGETS)]
+    args += ["--waivers", str(path), "--reports", str(tmp_path / "reports")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2 and f"destwatch: {message}" in result.output
+    assert (
+        "Traceback" not in result.output and not (tmp_path / "reports" / "validation" / "index.html").exists()
+    )
 
 
 def test_the_report_is_appended_to_the_summary_file(run_validation: Validate, tmp_path: Path) -> None:
@@ -144,6 +161,8 @@ def test_the_report_is_appended_to_the_summary_file(run_validation: Validate, tm
 def test_a_summary_file_that_cannot_be_written_is_a_usage_error(
     run_validation: Validate, tmp_path: Path
 ) -> None:
-    validated = run_validation("productCatalog", "v1", "v2", summary=tmp_path / "missing" / "summary.md")
-    assert validated.code == 2
-    assert "cannot append the report to" in validated.err
+    missing = tmp_path / "missing" / "summary.md"
+    with pytest.raises(ConfigError) as refused:
+        run_validation("productCatalog", "v1", "v2", summary=missing)
+    message = str(refused.value)
+    assert message.startswith(f"{missing}: --summary: cannot append the report (") and "\n" not in message

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from kit.validation import Validate
 
 from destwatch._paths import shown_path
+from kit.validation import Validate
 
 
 def test_the_verdict_is_the_last_line_and_paths_are_relative(

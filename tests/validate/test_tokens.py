@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 from destwatch.environment import Environment
 from destwatch.reference.targets import embedded_targets
 from destwatch.selection import RunOptions, Selection

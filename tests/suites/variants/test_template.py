@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kit.usertargets import NAME, user_targets
 
 from destwatch.config import EXAMPLE_TARGETS
 from destwatch.gate.runner import GateRequest, run_gate
 from destwatch.reference import VARIANTS, create_app, serve_in_thread
+from kit.usertargets import NAME, user_targets
 
 pytestmark = pytest.mark.slow
 
