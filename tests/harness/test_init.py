@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from destwatch.run import Run, RunOptions
 from typer.testing import CliRunner
 
 import destwatch.install_source
@@ -23,7 +24,6 @@ import destwatch.scaffold
 from destwatch.cli import app
 from destwatch.gate.runner import EXAMPLE_TARGETS
 from destwatch.install_source import InstallSource, install_source
-from destwatch.run import Run, RunOptions
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

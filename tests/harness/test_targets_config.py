@@ -7,13 +7,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from destwatch.run import Run, RunOptions
 from typer.testing import CliRunner
 
 from destwatch.cli import app
 from destwatch.config import DEFAULT_OAUTH2_TOKEN_URL, DEFAULT_TOKEN_URL, ConfigError, load_targets
 from destwatch.gate.authkit import declared_grant
 from destwatch.reference.embedded import Embedded
-from destwatch.run import Run, RunOptions
 
 _REAL = """
 [defaults]

@@ -12,13 +12,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from destwatch.run import Run, RunOptions
 from monkit import FakeClock, monitor_table
 
 from destwatch.monitor.history import History
 from destwatch.monitor.outcomes import Outcome, State
 from destwatch.monitor.service import Monitor
 from destwatch.monitor.tls import CertificateProblem, read_certificate
-from destwatch.run import Run, RunOptions
 
 DAYS = 30
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from destwatch.run import Run, RunOptions
 
 from destwatch.config import load_targets
 from destwatch.reference import REFERENCE
 from destwatch.reference.embedded import Embedded
 from destwatch.reference.targets import demo_secrets, embedded_targets
-from destwatch.run import Run, RunOptions
 
 
 def _load(tmp_path: Path, text: str) -> list:

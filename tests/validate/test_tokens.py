@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from destwatch.reference.targets import embedded_targets
 from destwatch.run import Run, RunOptions
+
+from destwatch.reference.targets import embedded_targets
 from destwatch.validate.facts import version_facts
 from destwatch.validate.live import compare_live
 
