@@ -23,7 +23,9 @@ class ExpectationWarning(UserWarning):
 
 @dataclass(frozen=True)
 class ContractWarning:
-    """A clause of ours that the destination broke, reported while `setting` is not set to make it a rule."""
+    """A clause the destination broke that does not fail the run: an expectation of ours while `setting` is
+    not set to make it a rule, or (no `setting`) a deviation from Occtoo's documented form that destwatch
+    tolerates as Occtoo's own clients do."""
 
     clause: str
     setting: str
@@ -37,10 +39,11 @@ class ContractWarning:
 
     def render(self) -> str:
         lines = [self.clause, *(f"  {line}" for line in self.detail.splitlines())]
-        lines.append(
-            f"(destwatch's own expectation, not Occtoo's documented contract: set {self.setting} in "
-            "targets.toml to make it a rule, or to stop checking it)"
-        )
+        if self.setting:
+            lines.append(
+                f"(destwatch's own expectation, not Occtoo's documented contract: set {self.setting} in "
+                "targets.toml to make it a rule, or to stop checking it)"
+            )
         return "\n".join(lines)
 
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 import math
 import threading
 import time
-import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,7 +28,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from destwatch import _jwt
+from destwatch import _jwt, notices
 from destwatch._files import json_or_none
 from destwatch.config import TokenFlowName, VersionTarget
 from destwatch.errors import DestwatchError, TokenError, again
@@ -40,7 +39,6 @@ __all__ = [
     "FLOWS",
     "OAUTH2_FLOW",
     "Token",
-    "TokenAnswerWarning",
     "TokenCache",
     "TokenFlow",
     "flow_of",
@@ -55,10 +53,6 @@ _MIN_MARGIN = 1.5
 # `exp` is read when the answer arrives, a whole-second instant stamped before the answer left: an `exp`
 # this much earlier than `expiresIn` implies is a shorter lifetime, not rounding and transit.
 _EXP_TOLERANCE = 2.0
-
-
-class TokenAnswerWarning(UserWarning):
-    """A token answer that can be used but differs from the documented one (e.g. `expiresIn` a string)."""
 
 
 @dataclass(frozen=True)
@@ -196,12 +190,12 @@ def parse_token_answer(
             f"(got {data.get(flow.expires_field)!r})"
         )
     if isinstance(data[flow.expires_field], str):
-        warnings.warn(
-            TokenAnswerWarning(
-                f"{owner}: {flow.expires_field} is the string {data[flow.expires_field]!r}, not the "
-                "documented number; destwatch reads it as a number, as Occtoo's own clients do"
-            ),
-            stacklevel=2,
+        # Not a failure (Occtoo's own clients read it so), but an answer unlike the documented one: said.
+        notices.warn(
+            f"token: {flow.expires_field} is the documented number of seconds",
+            setting="",
+            detail=f"{owner}: {flow.expires_field} is the string {data[flow.expires_field]!r}, not the "
+            "documented number; destwatch reads it as a number, as Occtoo's own clients do",
         )
     register_secret(token, lifetime=expires_in)
     return Token(token, expires_in, sent_at, _exp_in(owner, token, expires_in))

@@ -133,7 +133,6 @@ CORE_PUBLIC_NAMES = {
         "FLOWS",
         "OAUTH2_FLOW",
         "Token",
-        "TokenAnswerWarning",
         "TokenCache",
         "TokenFlow",
         "flow_of",

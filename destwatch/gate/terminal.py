@@ -79,6 +79,9 @@ def render_summary(summary: Summary, console: Console) -> None:
 
 def warning_line(warning: Mapping[str, Any]) -> str:
     """A warning in one line: its id, version, clause, and the setting that would make it a rule."""
+    if not warning["setting"]:
+        said = f"warning {warning['id']} {warning['target']}: {warning['clause']}"
+        return f"{said} (tolerated, as Occtoo's clients do)"
     return (
         f"warning {warning['id']} {warning['target']}: {warning['clause']} "
         f"(ours, not Occtoo's: set {warning['setting']} to make it a rule)"

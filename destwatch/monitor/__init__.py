@@ -1,6 +1,6 @@
 """`destwatch monitor`: scheduled uptime probes of destination versions, without pytest or Schemathesis.
 
-One `Run` (targets.toml read once, the embedded reference started when used), one `VersionProbe` per
+One `Environment` (targets.toml read once, the embedded reference started when used), one `VersionProbe` per
 destination version with its own long-lived client (its token cached across cycles), and consumers of each
 cycle: judging (`states`), the SQLite history (`history`), SLOs (`slo`), alerts (`alerts`, `channels`),
 Prometheus metrics (`metrics`) and the terminal (`report`). `service.Monitor` runs the cycles; `command`

@@ -96,7 +96,7 @@ def banner(
     lines += [
         "",
         f"Token: POST {url}/destinations/{{destinationId}}/token with "
-        '{"clientId": "...", "clientSecret": "..."} (demo secrets: see the README),',
+        '{"clientId": "...", "clientSecret": "..."} (demo secrets: see docs/reference.md),',
         f"or OAuth2: POST {url}/oauth2/token with the form "
         "grant_type=client_credentials&client_id=...&client_secret=...&audience=...",
         "Stop with Ctrl+C.",

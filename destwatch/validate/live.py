@@ -1,6 +1,6 @@
 """The live differential: the same logical queries on the version in use and on the candidate.
 
-Queries are written only with what both documents declare (`semantics.versions.common_model`), so a
+Queries are written only with what both documents declare (`openapi.versions.common_model`), so a
 difference the document diff explains is not asked about at all; what still differs is a regression the
 documents do not show. Noise is subtracted the Diffy way: every query goes twice to the version in use,
 and an aspect that differs between those two answers is not held against the candidate. Latency is

@@ -1,5 +1,5 @@
 """The validation's verdict page, `reports/validation/index.html`, in the gate's layout (the templates of
-`destwatch.status`: every text redacted and escaped): the verdict, what blocks it, the other differences,
+`destwatch.pages`: every text redacted and escaped): the verdict, what blocks it, the other differences,
 the suites on the candidate, latency of the same queries, and every waiver with what became of it."""
 
 from __future__ import annotations

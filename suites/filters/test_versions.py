@@ -1,6 +1,6 @@
 """Across versions: where the target says two versions serve the same data, the same logical query (on
 what both documents declare) gives the same ids in the same order, the same totals and facet counts.
-Differences between the two documents are reported as warnings, not failed here."""
+Differences between the two documents are listed once as notes, not failed here."""
 
 from __future__ import annotations
 

@@ -10,8 +10,8 @@ import pytest
 from destwatch.config import VersionTarget
 from destwatch.errors import NoAnswer, TokenError
 from destwatch.http import Client
+from destwatch.notices import ExpectationWarning
 from destwatch.redact import redact
-from destwatch.tokens import TokenAnswerWarning
 from kit.steered import AUDIENCE, CLIENT_ID, SECRET, SteeredDestination, oauth2_target
 
 
@@ -160,7 +160,7 @@ def test_expires_in_as_a_numeric_string_is_read_as_its_number_with_a_warning(
     clock = _Clock()
     client = Client(shop, clock=clock)
     with pytest.warns(
-        TokenAnswerWarning, match=r"shop/v1: expiresIn is the string '100', not the documented"
+        ExpectationWarning, match=r"shop/v1: expiresIn is the string '100', not the documented"
     ):
         first = client.token()
         clock.now += 89

@@ -350,9 +350,13 @@ def test_a_numeric_string_expires_in_is_read_as_its_number_with_a_warning_not_a_
     args = [*suite_args(("smoke", "auth")), "--", "-k", "not bad_token_request"]
     run = run_destwatch(tmp_path, targets_toml(proxy.url), args, kill_after=WITHIN + 2)
     problems = outcome_problems(
-        run, exit_code=0, within=WITHIN, says=("TokenAnswerWarning", "expiresIn is the string '3600'")
+        run, exit_code=0, within=WITHIN, says=("token: expiresIn is the documented number of seconds",)
     )
     assert not problems, explain("numeric-string expiresIn", run, problems, proxy)
+    warned = [
+        w for w in (run.summary() or {}).get("warnings", []) if w["clause"].startswith("token: expiresIn")
+    ]
+    assert warned and all("is the string '3600'" in w["evidence"]["detail"] for w in warned), warned
     assert (run.summary() or {})["totals"]["passed"] >= 10
 
 

@@ -183,6 +183,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Generator[None, object, object]:
+    if not _uses_destwatch(pyfuncitem):
+        # A plain test in the same session (a user's, or destwatch's own) keeps Python's warnings.
+        return (yield from _checked(pyfuncitem))
     with notices.recording() as recorded:
         pyfuncitem.stash[NOTICES] = recorded
         return (yield from _checked(pyfuncitem))
@@ -222,8 +225,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         spent = state_of(item.config).spent
         spent[target.id] = spent.get(target.id, 0.0) + report.duration
     # Only destwatch's own items: a plain test in the same session keeps pytest's report.
-    uses_destwatch = {"target", "dw_run"} & set(getattr(item, "fixturenames", ()))
-    if report.failed and call.excinfo is not None and uses_destwatch:
+    if report.failed and call.excinfo is not None and _uses_destwatch(item):
         _shorten(report, call.excinfo.value, item.config)
     return report
 
@@ -309,6 +311,10 @@ def _out_of_time(state: SessionState, target: VersionTarget) -> str | None:
     if budget is not None and state.spent.get(target.id, 0.0) > budget:
         return f"{target.id}: not run: its version_budget of {budget:g} s is spent"
     return None
+
+
+def _uses_destwatch(item: pytest.Item) -> bool:
+    return bool({"target", "dw_run"} & set(getattr(item, "fixturenames", ())))
 
 
 def _without_our_frames(excinfo: pytest.ExceptionInfo[BaseException], config: pytest.Config) -> None:

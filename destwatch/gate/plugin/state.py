@@ -53,7 +53,7 @@ _STOPPED_BY = {signal.SIGINT: ExitCode.INTERRUPTED, signal.SIGTERM: ExitCode.TER
 class GateSession:
     """A plugin carrying a run built before pytest starts: `pytest.main(args, plugins=[GateSession(run)])`.
 
-    After the session, `summary` holds the summary.json document (None when no test used a target).
+    After the session, `summary` holds the run's `Summary` (None when no test used a target).
     """
 
     def __init__(self, run: Environment) -> None:

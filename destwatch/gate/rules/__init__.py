@@ -1,10 +1,9 @@
-"""Filter semantics for Occtoo destinations: the endpoint model read from each version's OpenAPI document,
-seeded query generators over sampled data, and the rules (oracles) the shape and filters suites enforce.
+"""The rules the shape and filters suites enforce, over the endpoint model and queries of
+`destwatch.openapi`.
 
-Modules: `model` (document -> EndpointModel), `queries` (logical LogicalQuery -> GET/POST), `probe` (budgeted,
-concurrent sending), `session` (per-suite state), `generators` and `plans` (values to query with),
-`oracles` (one pure function per rule), `checks` (oracle result -> ContractViolation), `versions`
-(what two versions both declare, and how their documents differ).
+Modules: `probe` (budgeted, concurrent sending), `session` (per-suite state: samples, budgets, models),
+`plans` (which values to query with), `oracles` (one pure function per rule) and `checks` (an oracle's
+counterexample -> ContractViolation).
 """
 
 from __future__ import annotations
