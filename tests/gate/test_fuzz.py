@@ -42,6 +42,7 @@ def _token_source(reference_url: str) -> Callable[[], str]:
     return lambda: token
 
 
+@pytest.mark.slow
 def test_get_operation_passes_on_the_clean_reference(reference_url: str) -> None:
     token = _token_source(reference_url)
     schema = fuzz.load_schema(
@@ -133,6 +134,7 @@ def _requests_sent(reference_url: str, seed: int) -> list[tuple[str, str, bytes 
     return sent
 
 
+@pytest.mark.slow
 def test_same_seed_sends_the_same_requests_and_another_seed_does_not(reference_url: str) -> None:
     first, again = _requests_sent(reference_url, 11), _requests_sent(reference_url, 11)
     assert first and first == again

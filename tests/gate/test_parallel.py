@@ -56,6 +56,7 @@ def serial(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return _gate(reports, "--jobs", "1", *(arg for name in VERSIONS for arg in ("--target", name)))
 
 
+@pytest.mark.slow
 def test_two_jobs_write_the_summary_a_serial_run_writes(tmp_path: Path, serial: dict[str, Any]) -> None:
     parallel = _gate(tmp_path, "--jobs", "2", *(arg for name in VERSIONS for arg in ("--target", name)))
     assert _comparable(parallel) == _comparable(serial)
@@ -64,6 +65,7 @@ def test_two_jobs_write_the_summary_a_serial_run_writes(tmp_path: Path, serial: 
     assert len(lines) == sum(usage["requests"] for usage in parallel["targets"].values())
 
 
+@pytest.mark.slow
 def test_shards_by_destination_joined_by_report_merge_equal_one_run(
     tmp_path: Path, serial: dict[str, Any]
 ) -> None:
@@ -87,6 +89,7 @@ def test_shards_by_destination_joined_by_report_merge_equal_one_run(
     ]
 
 
+@pytest.mark.slow
 def test_a_shard_of_one_version_says_which_cross_version_clause_it_leaves_out(tmp_path: Path) -> None:
     summary = _gate(tmp_path, "--target", "productCatalog/v1", "--suite", "auth")
     assert summary["totals"]["skipped"] >= 1
@@ -94,6 +97,7 @@ def test_a_shard_of_one_version_says_which_cross_version_clause_it_leaves_out(tm
     assert "productCatalog/v1: no other protected version in this run" in junit
 
 
+@pytest.mark.slow
 def test_a_shard_that_found_a_violation_makes_the_whole_run_exit_1(tmp_path: Path) -> None:
     good, bad = tmp_path / "good", tmp_path / "bad"
     _gate(good, "--target", "googleMarketplace/v1", "--suite", "smoke")
@@ -121,6 +125,7 @@ def test_merge_names_a_folder_without_a_summary(tmp_path: Path) -> None:
     assert "missing: no summary.json" in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_the_matrix_lists_one_job_per_version_or_destination() -> None:
     by_version = json.loads(_destwatch("targets", "--matrix").stdout)
     assert [job["target"] for job in by_version["include"]] == [

@@ -23,6 +23,7 @@ STOPS_WITHIN = 2.0  # seconds from the signal to the exit, reports written
     [(signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "interrupted")],
     ids=["SIGTERM", "SIGINT"],
 )
+@pytest.mark.slow
 def test_a_signal_stops_the_run_at_once_with_reports_of_what_ran(
     signum: signal.Signals, exit_code: int, result: str, jobs: str, proxy: MisbehavingProxy, tmp_path: Path
 ) -> None:

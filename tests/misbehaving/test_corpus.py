@@ -313,6 +313,7 @@ def explain(name: str, run: GateRun, problems: list[str], proxy: MisbehavingProx
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+@pytest.mark.slow
 def test_destwatch_bounds_and_names_what_the_destination_did(
     case: Case, proxy: MisbehavingProxy, tmp_path: Path
 ) -> None:
@@ -326,6 +327,7 @@ def test_destwatch_bounds_and_names_what_the_destination_did(
     assert not problems, explain(case.name, run, problems, proxy)
 
 
+@pytest.mark.slow
 def test_control_the_honest_destination_behind_the_proxy_passes_every_check(
     proxy: MisbehavingProxy, tmp_path: Path
 ) -> None:
@@ -338,6 +340,7 @@ def test_control_the_honest_destination_behind_the_proxy_passes_every_check(
     assert proxy.count("other") == proxy.trap_hits == 0 and proxy.errors == []
 
 
+@pytest.mark.slow
 def test_a_numeric_string_expires_in_is_read_as_its_number_with_a_warning_not_a_failure(
     proxy: MisbehavingProxy, upstream: str, tmp_path: Path
 ) -> None:
@@ -360,6 +363,7 @@ def test_a_numeric_string_expires_in_is_read_as_its_number_with_a_warning_not_a_
     assert (run.summary() or {})["totals"]["passed"] >= 10
 
 
+@pytest.mark.slow
 def test_a_fully_hung_version_at_the_default_timeout_is_given_up_within_a_minute(
     proxy: MisbehavingProxy, tmp_path: Path
 ) -> None:

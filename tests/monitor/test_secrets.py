@@ -33,6 +33,7 @@ def _database_text(path: Path) -> str:
     return "\n".join(repr(row) for table in tables for row in db.execute(f"SELECT * FROM {table}"))
 
 
+@pytest.mark.slow
 def test_no_secret_or_token_in_history_metrics_alerts_or_logs(
     tmp_path: Path, capture: CaptureServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

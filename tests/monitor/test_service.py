@@ -70,6 +70,7 @@ def test_a_stop_between_cycles_ends_the_service(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+@pytest.mark.slow
 def test_a_signal_stops_the_service_gracefully(tmp_path: Path, signum: signal.Signals, code: int) -> None:
     targets = write_targets(tmp_path, reference={"token_ttl": 3600})
     process = subprocess.Popen(
@@ -120,6 +121,7 @@ def test_a_signal_stops_the_service_gracefully(tmp_path: Path, signum: signal.Si
     assert without_steps.fetchone()[0] == 0
 
 
+@pytest.mark.slow
 def test_the_first_cycle_is_not_charged_for_the_embedded_reference_starting(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

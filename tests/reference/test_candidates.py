@@ -456,6 +456,7 @@ def test_v4_answers_what_v2_does_where_the_candidate_does_not_reach(
 
 
 @pytest.mark.parametrize("name", ["max-top-500", "facet-renamed"])
+@pytest.mark.slow
 def test_plain_schemathesis_run_on_v4_finds_no_issue(
     ref_candidate: Serving, name: str, tmp_path: Path
 ) -> None:

@@ -21,6 +21,7 @@ _IDS = [f"{dest.name}/{version.name}" for dest, version in REFERENCE.versions()]
 
 
 @pytest.mark.parametrize("version", _VERSIONS, ids=_IDS)
+@pytest.mark.slow
 def test_clean_server_passes_a_full_schemathesis_run(
     ref_client: RefClient, version: Version, tmp_path: Path
 ) -> None:
@@ -42,6 +43,7 @@ def test_schema_drift_fault_is_found_by_the_same_run(
     assert "curl" in result.stdout and faulty.token(V2) not in result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_server_error_fault_is_found_by_the_same_run(
     ref_server_factory: Callable[..., RefClient], tmp_path: Path
 ) -> None:

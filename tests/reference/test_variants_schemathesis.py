@@ -82,6 +82,7 @@ def test_every_variant_has_a_run() -> None:
 
 
 @pytest.mark.parametrize("variant", [name for name in _RUNS if name != "unprotected-declares-security"])
+@pytest.mark.slow
 def test_plain_schemathesis_run_finds_no_issue(variant_runs: Runs, variant: str) -> None:
     result = variant_runs[variant].result()
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]

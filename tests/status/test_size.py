@@ -8,6 +8,8 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from destwatch.monitor.history import History
 from destwatch.monitor.outcomes import CycleReport, Outcome, State, StepResult, VersionReport
 from destwatch.status import load_status, write_site
@@ -36,6 +38,7 @@ def _version(target: str, ts: float, rng: random.Random, down: bool) -> VersionR
     )
 
 
+@pytest.mark.slow
 def test_thirty_days_of_four_versions_stay_under_a_megabyte(
     tmp_path: Path, browse: Callable[[Path], Browsed]
 ) -> None:

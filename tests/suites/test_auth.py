@@ -15,7 +15,7 @@ import pytest
 
 from destwatch.reference import FAULTS
 
-# `run_suite` (tests/suites_auth_fuzz/conftest.py) runs `destwatch run` in a subprocess.
+# `run_suite` (tests/suites/conftest.py) runs `destwatch run` in a subprocess.
 RunSuite = Any
 
 SHORT_TOKENS = {"token_lifetime": 2, "expiry_wait_budget": 5.0}
@@ -27,10 +27,11 @@ def _run(run_suite: RunSuite, fault: str | None = None, *, strict: bool = False)
     return run_suite("auth", fault=fault, defaults=defaults, reference=SHORT_TTL)
 
 
+@pytest.mark.slow
 def test_clean_reference_passes_the_auth_suite_including_a_real_expiry(run_suite: RunSuite) -> None:
     run = _run(run_suite)
     assert run.code == 0, run.output
-    assert run.summary["totals"]["failed"] == 0
+    assert run.summary.totals["failed"] == 0
     assert "MissingChallengeWarning" not in run.output
     expiry = {
         name: outcome
@@ -55,7 +56,7 @@ def test_clean_reference_passes_the_auth_suite_including_a_real_expiry(run_suite
         if e["target"] == "productCatalog/v3" and e["method"] == "POST" and e["url"].endswith("/token")
     }
     assert asked == {"oauth2/token"}
-    assert run.summary["targets"]["productCatalog/v3"]["auth_grants"] >= 10
+    assert run.summary.targets["productCatalog/v3"]["auth_grants"] >= 10
 
 
 # fault -> (a failing test must contain, its message must contain, the output must contain)
@@ -115,30 +116,33 @@ CAUGHT = {
 
 
 @pytest.mark.parametrize("fault", list(CAUGHT))
+@pytest.mark.slow
 def test_auth_suite_fails_on_its_fault_naming_the_clause(run_suite: RunSuite, fault: str) -> None:
     test_part, clause, evidence = CAUGHT[fault]
     run = _run(run_suite, fault)
     assert run.code == 1, run.output
-    failures = run.failures()
-    assert any(test_part in f["test"] and f["message"] == clause for f in failures), failures
+    failures = run.failures
+    assert any(test_part in f.test and f.message == clause for f in failures), failures
     assert evidence in run.output
     leaks = run.leaks("demo-secret-v1", "demo-secret-v2", "demo-secret-v3", "demo-oauth-secret-v3")
     assert not leaks, "a secret or a JWT leaked into the output or the reports"
 
 
+@pytest.mark.slow
 def test_missing_www_authenticate_is_a_warning_by_default(run_suite: RunSuite) -> None:
     run = _run(run_suite, "missing-www-authenticate")
     assert run.code == 0, run.output
-    warned = {(w["clause"], w["setting"]) for w in run.summary["warnings"]}
+    warned = {(w["clause"], w["setting"]) for w in run.summary.warnings}
     assert warned == {
         ("bearer: a 401 carries a WWW-Authenticate challenge (RFC 6750 section 3)", "rfc6750_strict = true")
     }
 
 
+@pytest.mark.slow
 def test_missing_www_authenticate_fails_when_rfc6750_strict(run_suite: RunSuite) -> None:
     run = _run(run_suite, "missing-www-authenticate", strict=True)
     assert run.code == 1, run.output
-    messages = {f["message"] for f in run.failures()}
+    messages = {f.message for f in run.failures}
     assert messages == {"bearer: a 401 carries a WWW-Authenticate challenge (RFC 6750 section 3)"}
 
 
@@ -170,6 +174,7 @@ _REFUSED = 'token: a token is rejected by every version outside its grant (token
     ],
     ids=["destination-grant", "tenant-grant", "wider-than-declared", "narrower-than-declared"],
 )
+@pytest.mark.slow
 def test_the_cross_version_clause_holds_a_token_to_its_declared_grant(
     run_suite: RunSuite,
     monkeypatch: pytest.MonkeyPatch,
@@ -200,5 +205,5 @@ def test_the_cross_version_clause_holds_a_token_to_its_declared_grant(
         assert set(reach.values()) == {"passed"} and reach, outcomes
     else:
         assert run.code == 1, run.output
-        assert [f["message"] for f in run.failures() if "productCatalog/v3" in f["test"]] == [failure]
+        assert [f.message for f in run.failures if "productCatalog/v3" in f.test] == [failure]
     assert not run.leaks(secret)

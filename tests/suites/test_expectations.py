@@ -14,8 +14,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from destwatch.gate.runner import GateRequest, run_gate
-from destwatch.reference.targets import embedded_targets
+from kit.gates import run_gate_on_reference
 
 # fault -> (suite, tests, versions, the clause the warning quotes, the setting it names)
 CASES = {
@@ -51,20 +50,19 @@ CASES = {
 
 
 def _gate(tmp_path: Path, fault: str, **expectations: object) -> tuple[int, dict, Path]:
+    """The gate's exit code, its summary.json as a user's CI reads it, and its reports folder."""
     suite, tests, versions, _, _ = CASES[fault]
-    targets = tmp_path / "targets.toml"
-    targets.write_text(embedded_targets(defaults={"max_rps": 1000.0, **expectations}, expectations=False))
-    reports = tmp_path / "reports"
-    request = GateRequest(
-        targets=targets,
-        reports=reports,
+    summary = run_gate_on_reference(
+        tmp_path,
         suites=(suite,),
-        names=versions,
+        targets=versions,
+        tests=tests,
         fault=fault,
-        pytest_args=("-k", tests),
+        defaults=expectations,
+        expectations=False,
     )
-    code = run_gate(request)
-    return int(code), json.loads((reports / "summary.json").read_text()), reports
+    reports = tmp_path / "reports"
+    return int(summary.exit_code), json.loads((reports / "summary.json").read_text()), reports
 
 
 @pytest.mark.parametrize("fault", list(CASES))

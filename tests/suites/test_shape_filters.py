@@ -7,17 +7,12 @@ filters makes the right suite fail with the rule named in the failure. Runs go t
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from destwatch.gate.runner import GateRequest, run_gate
 from destwatch.reference import FAULTS
-from destwatch.reference.targets import embedded_targets
+from kit.gates import reference_targets, run_destwatch, run_gate_on
 
 # fault -> (suite, the rule's tests (-k), the clause the failure must start with, targets)
 V2 = ("productCatalog/v2",)
@@ -74,26 +69,9 @@ ALSO_FILTERS = {
 
 @pytest.fixture(scope="module")
 def targets_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("targets") / "targets.toml"
-    path.write_text(
-        embedded_targets(
-            defaults={
-                "max_rps": 500.0,
-                "request_budget": 400,
-                "localized_properties": ["title", "category", "color"],
-            }
-        )
-    )
-    return path
-
-
-def _run(targets: Path, reports: Path, **request: Any) -> tuple[int, dict[str, Any]]:
-    code = run_gate(GateRequest(targets=targets, reports=reports, **request))
-    return code, json.loads((reports / "summary.json").read_text())
-
-
-def _failures(summary: dict[str, Any]) -> list[dict[str, Any]]:
-    return [failure for row in summary["rows"] for failure in row["failures"]]
+    localized = ["title", "category", "color"]
+    defaults = {"max_rps": 500.0, "request_budget": 400, "localized_properties": localized}
+    return reference_targets(tmp_path_factory.mktemp("targets"), defaults=defaults)
 
 
 def test_every_shape_and_filters_fault_of_the_reference_is_covered_here() -> None:
@@ -102,14 +80,15 @@ def test_every_shape_and_filters_fault_of_the_reference_is_covered_here() -> Non
 
 
 @pytest.mark.parametrize("seed", [None, 7, 4242], ids=["targets-seed", "seed-7", "seed-4242"])
+@pytest.mark.slow
 def test_clean_reference_passes_shape_and_filters_with_zero_failures(
     targets_file: Path, tmp_path: Path, seed: int | None
 ) -> None:
-    code, summary = _run(targets_file, tmp_path, suites=("shape", "filters"), seed=seed)
-    assert _failures(summary) == [] and code == 0
-    assert seed is None or summary["seed"] == seed
-    assert summary["totals"]["passed"] >= 200
-    assert {row["suite"] for row in summary["rows"]} == {"shape", "filters"}
+    summary = run_gate_on(targets_file, tmp_path, suites=("shape", "filters"), seed=seed)
+    assert summary.failures == [] and summary.exit_code == 0
+    assert seed is None or summary.seed == seed
+    assert summary.totals["passed"] >= 200
+    assert {row.suite for row in summary.rows} == {"shape", "filters"}
 
 
 @pytest.mark.parametrize("fault", sorted(CAUGHT_BY))
@@ -117,29 +96,23 @@ def test_each_targeted_fault_fails_the_right_suite_naming_the_rule(
     targets_file: Path, tmp_path: Path, fault: str
 ) -> None:
     suite, tests, clause, names = CAUGHT_BY[fault]
-    code, summary = _run(
-        targets_file, tmp_path, suites=(suite,), fault=fault, names=names, pytest_args=("-k", tests)
-    )
-    failures = _failures(summary)
-    assert code == 1, summary
-    assert failures and all(f["message"].startswith(clause) for f in failures), failures
-    assert {row["suite"] for row in summary["rows"] if row["failed"]} == {suite}
+    summary = run_gate_on(targets_file, tmp_path, suites=(suite,), fault=fault, names=names, tests=tests)
+    failures = summary.failures
+    assert summary.exit_code == 1, summary
+    assert failures and all(f.message.startswith(clause) for f in failures), failures
+    assert {row.suite for row in summary.rows if row.failed} == {suite}
 
 
 @pytest.mark.parametrize("fault", sorted(ALSO_FILTERS))
 def test_shape_faults_also_fail_the_filters_rule(targets_file: Path, tmp_path: Path, fault: str) -> None:
     tests, clause = ALSO_FILTERS[fault]
-    code, summary = _run(
-        targets_file, tmp_path, suites=("filters",), fault=fault, names=V2, pytest_args=("-k", tests)
-    )
-    assert code == 1
-    assert any(f["message"].startswith(clause) for f in _failures(summary)), _failures(summary)
+    summary = run_gate_on(targets_file, tmp_path, suites=("filters",), fault=fault, names=V2, tests=tests)
+    assert summary.exit_code == 1
+    assert any(f.message.startswith(clause) for f in summary.failures), summary.failures
 
 
 def test_destwatch_run_as_a_command_exits_1_and_prints_the_rule(targets_file: Path, tmp_path: Path) -> None:
-    command = [str(Path(sys.executable).parent / "destwatch"), "run", "--targets", str(targets_file)]
-    command += ["--suite", "shape", "--target", "productCatalog/v2", "--reports", str(tmp_path)]
-    command += ["--fault", "empty-results-404", "--", "-k", "empty_results"]
-    faulty = subprocess.run(command, capture_output=True, text=True, check=False)
-    assert faulty.returncode == 1, faulty.stdout[-2000:] + faulty.stderr[-2000:]
-    assert "empty results: a query that matches nothing answers 200" in faulty.stdout
+    args = ("--suite", "shape", "--target", "productCatalog/v2", "--fault", "empty-results-404")
+    faulty = run_destwatch(tmp_path, *args, "--", "-k", "empty_results", targets=targets_file)
+    assert faulty.code == 1, faulty.output[-4000:]
+    assert "empty results: a query that matches nothing answers 200" in faulty.output

@@ -86,6 +86,7 @@ def test_ties_are_named_under_the_explicit_sort_that_shows_them(
     assert "the items or their order differ" in sentences["difference:products.ids"]
 
 
+@pytest.mark.slow
 def test_a_clean_candidate_is_go_with_zero_findings_suites_included(
     run_validation: Validate, with_v4: Path
 ) -> None:

@@ -26,6 +26,7 @@ def test_the_verdict_is_the_last_line_and_paths_are_relative(
     assert (tmp_path / "reports" / "validation" / "index.html").is_file()
 
 
+@pytest.mark.slow
 def test_the_suites_mention_only_the_two_versions_and_end_before_the_verdict(
     run_validation: Validate, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

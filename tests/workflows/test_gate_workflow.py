@@ -107,6 +107,7 @@ def _step(job: dict, name: str) -> dict:
     [ROOT / ".github/workflows/gate.yml", ROOT / "destwatch/templates/gate.yml"],
     ids=["ours", "init"],
 )
+@pytest.mark.slow
 def test_the_sharded_gate_plans_runs_and_joins_as_one_run_would(workflow: Path, tmp_path: Path) -> None:
     """The plan, shard and merge scripts, run here as GitHub runs them (bash -e, the matrix in env)."""
     jobs = yaml.safe_load(workflow.read_text(encoding="utf-8"))["jobs"]

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,6 +38,7 @@ def test_validate_is_dispatched_with_destination_from_and_to_and_reads_only() ->
         assert upload["if"] == "${{ !cancelled() }}" and upload["with"]["path"] == "reports/"
 
 
+@pytest.mark.slow
 def test_the_validate_step_writes_the_summary_and_fails_on_no_go(tmp_path: Path) -> None:
     _, job = _job(WORKFLOW)
     script = next(step for step in job["steps"] if step.get("name") == "Validate")["run"]

@@ -31,7 +31,7 @@ def gate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
             request = GateRequest(
                 targets=tmp_path / "targets.toml", names=(NAME,), reports=tmp_path / "reports"
             )
-            code = run_gate(request)
+            code = run_gate(request).exit_code
         return int(code), json.loads((tmp_path / "reports" / "summary.json").read_text())
 
     yield run
