@@ -28,7 +28,7 @@ _VOCABULARY = frozenset(
     {
         *("top", "skip", "after", "language", "sortAsc", "sortDesc", "listIds", "includeTotals"),
         *("period", "periodSince", "since", "before", "search", "searchOn", "caseInsensitiveSearch"),
-        *("filter", "must", "mustNot", "range", "gt", "gte", "lt", "lte", "facets", "facet", "size"),
+        *("filter", "must", "mustNot", "range", "gt", "gte", "lt", "lte"),
         *("clientId", "clientSecret", "grant_type", "client_id", "client_secret", "audience", "scope"),
     }
 )

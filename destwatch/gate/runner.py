@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -173,7 +174,7 @@ def _from_pytest(code: int | pytest.ExitCode) -> ExitCode:
 # The pytest plugins of a run, by entry point name: destwatch's, Allure's results, Hypothesis's options.
 _PLUGINS = ("destwatch", "allure_pytest", "hypothesispytest")
 _REPORT_FILES = ("summary.json", "junit.xml", "exchanges.jsonl")
-_REPORT_FOLDERS = ("specs", "allure-results")
+_REPORT_FOLDERS = ("specs", "allure-results", "findings")
 
 
 def _clear_previous_reports(reports: Path) -> None:
@@ -189,6 +190,8 @@ def _clear_previous_reports(reports: Path) -> None:
         (reports / name).unlink(missing_ok=True)
     for spec in (reports / "specs").glob("*.openapi.json"):
         spec.unlink()
+    # Last run's findings are not this run's (each folder is named by a finding, so none is overwritten).
+    shutil.rmtree(reports / "findings", ignore_errors=True)
 
 
 def _parallel(jobs: int | None, versions: int) -> list[str]:

@@ -24,7 +24,7 @@ from destwatch.config import VersionTarget
 from destwatch.errors import DestwatchError, TargetUnreachable
 from destwatch.exit_codes import ExitCode
 from destwatch.failures import NotChecked
-from destwatch.gate import _allure
+from destwatch.gate import _allure, bundles
 from destwatch.gate.page import write_gate_report
 from destwatch.gate.plugin import attachments, workers
 from destwatch.gate.plugin.results import (
@@ -276,8 +276,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         reports = run.selection.options.reports_dir if run is not None else _reports_option(config)
         if reports is not None:
             write_json(reports / "summary.json", state.summary.to_json())
-            exchanges = (Exchange(**exchange) for exchange in joined["exchanges"])
-            write_exchanges(reports / "exchanges.jsonl", exchanges)
+            exchanges = [Exchange(**exchange) for exchange in joined["exchanges"]]
+            marks = bundles.exchange_marks(state.summary)
+            write_exchanges(reports / "exchanges.jsonl", exchanges, lambda e: bundles.mark_of(marks, e))
+            bundles.write_bundles(reports, state.summary, exchanges)
             state.reports = reports
     finally:
         if run is not None and not state.given:
