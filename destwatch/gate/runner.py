@@ -26,6 +26,7 @@ from destwatch.config import EXAMPLE_TARGETS, load_targets, targets_file
 from destwatch.environment import Environment
 from destwatch.errors import ConfigError
 from destwatch.exit_codes import ExitCode
+from destwatch.gate.baseline import Baseline
 from destwatch.gate.plugin.state import GateSession
 from destwatch.gate.summary import Summary
 from destwatch.selection import RunOptions, Selection
@@ -55,6 +56,8 @@ class GateRequest:
     pytest_args: tuple[str, ...] = ()
     # Processes running versions side by side (pytest-xdist); None: one per core, at most one per version.
     jobs: int | None = 1
+    # Findings accepted for now (destwatch.gate.baseline); None: targets.toml's `baseline`, if any.
+    baseline: Path | None = None
 
 
 def find_suites(*roots: Path) -> dict[str, Path]:
@@ -93,6 +96,7 @@ def run_gate(
             path = targets_file(request.targets, err=err)
             config = load_targets(path)
             selection = Selection.of(config, _options(request, path, reports))
+            baseline = _baseline(request.baseline or config.baseline)
             environment = held.enter_context(Environment.start(selection))
             roots = [*request.suites_dirs, *([config.suites_dir] if config.suites_dir else [])]
         else:
@@ -100,7 +104,13 @@ def run_gate(
             names = request.names or tuple(target.id for target in environment.targets)
             environment = environment.narrowed(names, reports=reports)
             roots = list(request.suites_dirs)
-        return _run_suites(environment, request, reports, roots)
+            baseline = _baseline(request.baseline)
+        return _run_suites(environment, request, reports, roots, baseline)
+
+
+def _baseline(path: Path | None) -> Baseline | None:
+    # Read before anything runs: a mistake in it is a usage error, not a surprise after the suites.
+    return Baseline.load(path) if path is not None else None
 
 
 def _options(request: GateRequest, targets: Path, reports: Path) -> RunOptions:
@@ -129,7 +139,9 @@ def _share_hypothesis_storage() -> None:
     os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(cache / "destwatch" / "hypothesis"))
 
 
-def _run_suites(run: Environment, request: GateRequest, reports: Path, roots: list[Path]) -> Summary:
+def _run_suites(
+    run: Environment, request: GateRequest, reports: Path, roots: list[Path], baseline: Baseline | None
+) -> Summary:
     missing = [str(root) for root in roots if not root.is_dir()]
     if missing:
         raise ConfigError(
@@ -148,7 +160,7 @@ def _run_suites(run: Environment, request: GateRequest, reports: Path, roots: li
             f"{exc.strerror or exc}", key="--reports", file=reports, fix="pass a writable folder"
         ) from None
     folders = [known[name] for name in (request.suites or tuple(known))]
-    given = GateSession(run)
+    given = GateSession(run, baseline=baseline)
     args = [*_pytest_args(folders, request, reports), *_parallel(request.jobs, len(run.targets))]
     # SIGINT and SIGTERM end the run cleanly: what ran is reported (summary.json, junit.xml, the table),
     # marked interrupted or terminated, and the exit code is 130 or 143 as shells expect.

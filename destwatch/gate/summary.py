@@ -158,6 +158,8 @@ class Summary:
     variant: str | None = None
     # The CI jobs a `report merge` joined, by folder.
     shards: tuple[str, ...] = ()
+    # What a baseline (`--baseline`) accepted, found expired or new, and its entries that no longer occur.
+    baseline: Mapping[str, Any] | None = None
 
     @classmethod
     def of(
@@ -219,6 +221,8 @@ class Summary:
         data["targets"] = {target: dict(usage) for target, usage in self.targets.items()}
         if self.shards:
             data["shards"] = list(self.shards)
+        if self.baseline is not None:
+            data["baseline"] = dict(self.baseline)
         return data
 
     @classmethod
@@ -231,6 +235,7 @@ class Summary:
             targets=data.get("targets", {}),
             **{name: data.get(name) for name in ("started", "duration", "seed", "fault", "variant")},
             shards=tuple(data.get("shards", ())),
+            baseline=data.get("baseline"),
         )
 
 

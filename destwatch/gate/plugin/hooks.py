@@ -6,6 +6,7 @@ targets.toml. Suites use the fixtures of `destwatch.gate.plugin.fixtures`.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import gc
 import io
@@ -25,6 +26,7 @@ from destwatch.errors import DestwatchError, TargetUnreachable
 from destwatch.exit_codes import ExitCode
 from destwatch.failures import NotChecked
 from destwatch.gate import _allure, bundles
+from destwatch.gate.baseline import apply_baseline
 from destwatch.gate.page import write_gate_report
 from destwatch.gate.plugin import attachments, workers
 from destwatch.gate.plugin.results import (
@@ -273,6 +275,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             unreachable=joined["unreachable"],
             **_run_info(joined, state),
         )
+        if state.baseline is not None:
+            today = datetime.datetime.now(datetime.UTC).date()
+            state.summary = apply_baseline(state.summary, state.baseline, ran=_finished(state), today=today)
+            session.exitstatus = state.summary.exit_code
         reports = run.selection.options.reports_dir if run is not None else _reports_option(config)
         if reports is not None:
             write_json(reports / "summary.json", state.summary.to_json())
@@ -412,6 +418,12 @@ def _run_info(joined: workers.WorkerReport, state: SessionState) -> dict[str, An
         "variant": joined["variant"],
         "targets": usage,
     }
+
+
+def _finished(state: SessionState) -> set[tuple[str, str]]:
+    """(target, test) of every test that ran to a pass or a failure."""
+    results = state.results.items.values()
+    return {(result.target, result.nodeid) for result in results if result.outcome in ("passed", "failed")}
 
 
 def _reports_option(config: pytest.Config) -> Path | None:
