@@ -5,7 +5,9 @@ again, and the exchanges it took.
 - `request.http` and `request.sh`: the exact request (an editor's HTTP file, a curl command), with
   `$DESTWATCH_TOKEN` where the token was;
 - `exchanges.har`: the finding's exchanges (those of its request) as HAR 1.2, redacted and cut to the
-  recorder's excerpts, as exchanges.jsonl keeps them.
+  recorder's excerpts, as exchanges.jsonl keeps them;
+- `replay_finding.py`: a pytest file that checks the finding again (`destwatch.gate.replay`) and passes
+  once the clause holds.
 
 Everything comes from the redacted reports: no token and no secret is ever written, so a value that was
 redacted stays `[redacted]` (a token request's secret, a forged credential of the auth suite: its
@@ -87,6 +89,7 @@ def _write_bundle(
         write_atomic(folder / "request.http", redact(_http_file(request, target)))
         write_atomic(folder / "request.sh", redact(_curl_script(request, target)))
     write_json(folder / "exchanges.har", _har(exchanges, summary.started or ""))
+    write_atomic(folder / "replay_finding.py", _replay_test(failure, target))
 
 
 def _with_token(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -116,6 +119,33 @@ def _curl_script(request: ParsedRequest, target: str) -> str:
     parts.append(shlex.quote(request.url))
     header = f"#!/bin/sh\n# {target}: export DESTWATCH_TOKEN (a token of this version) first\n"
     return header + " ".join(parts) + "\n"
+
+
+def _replay_test(failure: Failure, target: str) -> str:
+    fingerprint = failure.evidence["fingerprint"]
+    # Named so that a plain `pytest` in the user's repository never collects it from the reports folder.
+    clause = " ".join(redact(failure.message).split())
+    return f'''"""Finding {fingerprint} on {target}: passes once the destination no longer breaks its clause.
+
+Run it from the folder of targets.toml (or set DESTWATCH_TARGETS):
+`pytest {FINDINGS}/{fingerprint}/replay_finding.py` in the reports folder. It checks the finding again as
+`destwatch replay {fingerprint}` does: its test, on its version, with the version's own client and token.
+"""
+
+# The clause: {clause}
+
+import os
+from pathlib import Path
+
+from destwatch.gate.replay import replay
+
+
+def test_{fingerprint}_no_longer_occurs() -> None:
+    given = os.environ.get("DESTWATCH_TARGETS")
+    reports = Path(__file__).resolve().parents[2]
+    done = replay(reports, "{fingerprint}", targets=Path(given) if given else None)
+    assert not done.still_fails, "\\n".join(done.lines())
+'''
 
 
 def _har(exchanges: Sequence[Exchange], started: str) -> dict[str, Any]:

@@ -1,0 +1,126 @@
+"""`destwatch replay FINGERPRINT`: run a finding's clause again, on its version or another, and say whether
+it still fails.
+
+A finding's clause is re-checked the only way that checks it exactly: its one test item, the same check
+function on the same plans (the run's seed), on one version through that version's one client (one
+token, as every run fetches it). What that item sends is its own requests, not the whole suite's: a
+shape or filters rule sends its endpoint's sample and its queries, a fuzzed operation its generated cases
+again, an auth clause the grants and forged credentials it is about. The bundle's `request.http` and
+`request.sh` are the single failing request, for a person to send by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from destwatch.errors import ConfigError
+from destwatch.exit_codes import ExitCode
+from destwatch.gate.bundles import FINDINGS
+from destwatch.gate.runner import GateRequest, run_gate
+from destwatch.gate.summary import Failure
+
+__all__ = ["Replayed", "load_finding", "replay"]
+
+_TEST = re.compile(r"^(?P<suite>[^/]+)/[^:]+::(?P<name>[^\[]+)(?:\[(?P<params>.*)\])?$")
+
+
+@dataclass(frozen=True)
+class Replayed:
+    """What a replay found: the exit code of the run and the failures of the finding's test."""
+
+    finding: dict[str, Any]
+    target: str
+    exit_code: ExitCode
+    failures: tuple[Failure, ...]
+
+    @property
+    def still_fails(self) -> bool:
+        return any(failure.kind == "violation" for failure in self.failures)
+
+    @property
+    def same(self) -> bool:
+        """Whether the very finding occurred again (same version: same fingerprint)."""
+        found = {failure.evidence.get("fingerprint") for failure in self.failures}
+        return self.finding["fingerprint"] in found
+
+    def lines(self) -> list[str]:
+        head = f"{self.finding['fingerprint']} on {self.target}: {self.finding['message']}"
+        if self.exit_code not in (ExitCode.OK, ExitCode.VIOLATIONS):
+            return [f"{head}: not replayed ({self.exit_code.verdict}, exit {int(self.exit_code)})"]
+        if not self.still_fails:
+            return [f"{head}: passes now (the clause holds)"]
+        if self.same:
+            return [f"{head}: still fails, the same finding"]
+        now = ", ".join(f"{f.evidence.get('fingerprint', '?')} {f.message}" for f in self.failures)
+        return [f"{head}: still fails, as {now}"]
+
+    @property
+    def code(self) -> ExitCode:
+        if self.exit_code not in (ExitCode.OK, ExitCode.VIOLATIONS):
+            return self.exit_code
+        return ExitCode.VIOLATIONS if self.still_fails else ExitCode.OK
+
+
+def load_finding(reports: Path, fingerprint: str) -> dict[str, Any]:
+    """The finding.json of `fingerprint` in `reports/findings/`; `ConfigError` when there is none."""
+    path = reports / FINDINGS / fingerprint / "finding.json"
+    try:
+        finding = json.loads(path.read_text(encoding="utf-8"))
+    except OSError:
+        raise ConfigError(
+            f"no finding {fingerprint} in {reports / FINDINGS}",
+            file=path,
+            key="FINGERPRINT",
+            fix="pass a fingerprint of that run (summary.json, the page), or its --reports folder",
+        ) from None
+    if not isinstance(finding, dict) or not _TEST.match(str(finding.get("test", ""))):
+        raise ConfigError("not a finding of destwatch run", file=path, fix="pass a run's reports folder")
+    return finding
+
+
+def replay(
+    reports: Path,
+    fingerprint: str,
+    *,
+    version: str | None = None,
+    targets: Path | None = None,
+    fault: str | None = None,
+    variant: str | None = None,
+    candidate: str | None = None,
+    err: TextIO | None = None,
+) -> Replayed:
+    """Run the test of finding `fingerprint` (from `reports`) again on its version, or on `version` of the
+    same destination; its reports go to the bundle's `replay/` folder (the run's own are kept)."""
+    finding = load_finding(reports, fingerprint)
+    destination, _, recorded = str(finding["target"]).partition("/")
+    target = f"{destination}/{version or recorded}"
+    test = _TEST.match(finding["test"])
+    if test is None:
+        raise ConfigError("not a finding of destwatch run", file=reports / FINDINGS / fingerprint)
+    params = (test["params"] or "").replace(str(finding["target"]), target)
+    request = GateRequest(
+        targets=targets,
+        names=(target,),
+        suites=(test["suite"],),
+        reports=reports / FINDINGS / fingerprint / "replay",
+        seed=(finding.get("run") or {}).get("seed"),
+        fault=fault,
+        variant=variant,
+        candidate=candidate,
+        pytest_args=("-k", f"{test['name']}[{params}]" if params else test["name"]),
+    )
+    try:
+        summary = run_gate(request, err=err)
+    except ConfigError as exc:
+        if "no tests were collected" not in exc.problem:
+            raise
+        raise ConfigError(
+            f"the finding's test {finding['test']} does not run on {target}",
+            key="--version",
+            fix="choose a version that has the finding's endpoint",
+        ) from None
+    return Replayed(finding, target, summary.exit_code, tuple(summary.failures))
