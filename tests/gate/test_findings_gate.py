@@ -22,11 +22,13 @@ from destwatch.cli import app
 from destwatch.exit_codes import ExitCode
 from destwatch.gate.replay import replay
 from destwatch.gate.summary import Summary
+from destwatch.reference.targets import demo_secrets
 from kit.gates import reference_targets, run_gate_on
 
 pytestmark = pytest.mark.slow
 
 V1, V2 = "productCatalog/v1", "productCatalog/v2"
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}")
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,10 @@ def test_fingerprints_hold_across_seeds_and_a_bundle_replays_to_the_same_failure
     first = sorted(found[0])[0]
     bundle = reports / "findings" / first
     assert {"finding.json", "exchanges.har", "replay_finding.py"} <= {path.name for path in bundle.iterdir()}
+    secrets = list(demo_secrets().values())
+    for path in (reports / "findings").rglob("*"):
+        text = path.read_text() if path.is_file() else ""
+        assert not _JWT.search(text) and not any(secret in text for secret in secrets), path
     targets = tmp_path / "seed-1" / "targets.toml"
     again = replay(reports, first, targets=targets, fault=fault)
     assert (again.code, again.same) == (ExitCode.VIOLATIONS, True), again.lines()
