@@ -2,9 +2,9 @@
 the same failure (and pass on the clean reference), and a baseline that accepts one fault, not another,
 expires, and reports an entry fixed once its fault is gone.
 
-One seeded fault per suite stands for the catalogue: every gate here costs a second or two, and the
-fault-by-fault matrix (tests/suites/variants) already runs each fault. Each gate runs only the rule that
-catches its fault, on one version.
+One seeded fault per suite (two for the seeded plans of filters) stands for the catalogue: every gate here
+costs a second or two, and the fault-by-fault matrix (tests/suites/variants) already runs each fault. Each
+gate runs only the rule that catches its fault, on one version.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ SAMPLE = {
     "must-values-and": Narrow("filters", "must_values", V2),
     # Seeded generation: each seed sends other cases.
     "server-error-on-top-zero": Narrow("fuzz", "operation and products-GET", V2),
+    "range-bounds-exclusive": Narrow("filters", "inclusive_bounds", V2),
     "alg-none-accepted": Narrow("auth", "without_valid_credentials", V1),
     "openapi-requires-token": Narrow("smoke", "openapi_document", V1),
 }
@@ -125,6 +126,7 @@ def test_a_baseline_accepts_its_fault_not_another_expires_and_reports_fixed_entr
     other = _gate(tmp_path / "other", shape, fault="empty-results-404", baseline=baseline)
     said = capsys.readouterr().out
     assert other.exit_code == ExitCode.VIOLATIONS
+    assert "remove it from" in (tmp_path / "other" / "reports" / "index.html").read_text()
     assert not any("baseline" in failure.evidence for failure in other.failures)
     fixed = {entry["fingerprint"] for entry in (other.baseline or {})["fixed"]}
     assert fixed == _fingerprints(known)
