@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-__all__ = ["ParsedRequest", "fingerprint", "parse_curl", "request_shape"]
+from destwatch.failures import ContractViolation
+
+__all__ = ["ParsedRequest", "fingerprint", "identity", "parse_curl", "request_shape"]
 
 # The names of Occtoo's request vocabulary (GET parameters, POST body keys, filter operators, token
 # requests): kept in a shape. Everything else is named by the destination's data.
@@ -95,6 +97,20 @@ def fingerprint(target: str, clause: str, request: ParsedRequest | None, shape: 
     method, path = (request.method, request.path) if request is not None else ("", "")
     parts = [target, method, path, _NUMBER.sub("#", clause), *shape]
     return "F" + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:12]
+
+
+def identity(target: str, message: str, found: ContractViolation | None) -> dict[str, Any]:
+    """A failure's fingerprint, the shape it was built from and the answer's status, as reports carry them.
+    Without a violation (a plain `assert`, an unusable token or document) the clause is all there is."""
+    if found is None:
+        return {"fingerprint": fingerprint(target, message, None, ())}
+    request = parse_curl(found.request)
+    shape = found.shape if found.shape is not None else request_shape(request, found.status)
+    facts: dict[str, Any] = {
+        "fingerprint": fingerprint(target, found.clause, request, shape),
+        "shape": list(shape),
+    }
+    return facts | ({"status": found.status} if found.status is not None else {})
 
 
 def _name(name: str) -> str:

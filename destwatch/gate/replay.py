@@ -13,18 +13,27 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from destwatch.errors import ConfigError
+from destwatch.config import load_targets, targets_file
+from destwatch.environment import Environment
+from destwatch.errors import ConfigError, TargetUnreachable
 from destwatch.exit_codes import ExitCode
+from destwatch.failures import ContractViolation
 from destwatch.gate.bundles import FINDINGS
+from destwatch.gate.findings import identity, parse_curl
 from destwatch.gate.runner import GateRequest, run_gate
 from destwatch.gate.summary import Failure
+from destwatch.redact import redact
+from destwatch.selection import RunOptions, Selection
 
 __all__ = ["Replayed", "load_finding", "replay"]
 
+# A fuzzed operation's clause: `fuzz: productCatalog/v2 GET /products: not_a_server_error ...`.
+_FUZZED = re.compile(r"^fuzz: \S+ (?P<method>GET|POST) (?P<path>/\S*): ")
 _TEST = re.compile(r"^(?P<suite>[^/]+)/[^:]+::(?P<name>[^\[]+)(?:\[(?P<params>.*)\])?$")
 
 
@@ -36,6 +45,8 @@ class Replayed:
     target: str
     exit_code: ExitCode
     failures: tuple[Failure, ...]
+    # What the replay cost the destination version (summary.json's `targets` entry for it).
+    usage: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def still_fails(self) -> bool:
@@ -49,14 +60,15 @@ class Replayed:
 
     def lines(self) -> list[str]:
         head = f"{self.finding['fingerprint']} on {self.target}: {self.finding['message']}"
+        cost = f"({self.usage.get('requests', 0)} requests, {self.usage.get('tokens_fetched', 0)} token)"
         if self.exit_code not in (ExitCode.OK, ExitCode.VIOLATIONS):
             return [f"{head}: not replayed ({self.exit_code.verdict}, exit {int(self.exit_code)})"]
         if not self.still_fails:
-            return [f"{head}: passes now (the clause holds)"]
+            return [f"{head}: passes now (the clause holds) {cost}"]
         if self.same:
-            return [f"{head}: still fails, the same finding"]
+            return [f"{head}: still fails, the same finding {cost}"]
         now = ", ".join(f"{f.evidence.get('fingerprint', '?')} {f.message}" for f in self.failures)
-        return [f"{head}: still fails, as {now}"]
+        return [f"{head}: still fails, as {now} {cost}"]
 
     @property
     def code(self) -> ExitCode:
@@ -101,12 +113,25 @@ def replay(
     test = _TEST.match(finding["test"])
     if test is None:
         raise ConfigError("not a finding of destwatch run", file=reports / FINDINGS / fingerprint)
+    folder = reports / FINDINGS / fingerprint / "replay"
+    fuzzed = _FUZZED.match(str(finding.get("message", "")))
+    if test["suite"] == "fuzz" and fuzzed is not None:
+        options = RunOptions(
+            targets=targets_file(targets, err=err),
+            names=(target,),
+            seed=(finding.get("run") or {}).get("seed"),
+            fault=fault,
+            variant=variant,
+            candidate=candidate,
+            reports_dir=folder.resolve(),
+        )
+        return _replay_case(finding, options, fuzzed["method"], fuzzed["path"])
     params = (test["params"] or "").replace(str(finding["target"]), target)
     request = GateRequest(
         targets=targets,
         names=(target,),
         suites=(test["suite"],),
-        reports=reports / FINDINGS / fingerprint / "replay",
+        reports=folder,
         seed=(finding.get("run") or {}).get("seed"),
         fault=fault,
         variant=variant,
@@ -123,4 +148,34 @@ def replay(
             key="--version",
             fix="choose a version that has the finding's endpoint",
         ) from None
-    return Replayed(finding, target, summary.exit_code, tuple(summary.failures))
+    usage = summary.targets.get(target, {})
+    return Replayed(finding, target, summary.exit_code, tuple(summary.failures), usage)
+
+
+def _replay_case(finding: dict[str, Any], options: RunOptions, method: str, path: str) -> Replayed:
+    """The fuzzed case a finding recorded, sent once more and checked by Schemathesis's checks as the run
+    checked it: the document, one token and that case (and the checks' own probes), nothing generated."""
+    from destwatch.gate import fuzz
+
+    request = parse_curl(str(finding.get("request", "")))
+    headers = request.headers if request is not None else ()
+    authenticated = any(name.lower() == "authorization" for name, _ in headers)
+    case = fuzz.RecordedCase.of(finding.get("counterexample", []), authenticated=authenticated)
+    target = options.names[0]
+    selection = Selection.of(load_targets(options.targets), options)
+    with Environment.start(selection) as run:
+        version = run.targets[0]
+        schemas = fuzz.FuzzSchemas(run)
+        code, failures = ExitCode.OK, ()
+        try:
+            schema = schemas.get(version)
+            fuzz.fuzz_operation(
+                schema, method, path, token=schemas.token(version), client=run.http(version), replayed=[case]
+            )
+        except ContractViolation as found:
+            message = redact(found.clause.splitlines()[0])
+            code = ExitCode.VIOLATIONS
+            failures = (Failure(finding["test"], "violation", message, identity(target, message, found)),)
+        except TargetUnreachable:
+            code = ExitCode.UNREACHABLE
+        return Replayed(finding, target, code, failures, run.usage().get(target, {}))

@@ -89,6 +89,11 @@ def test_fingerprints_hold_across_seeds_and_a_bundle_replays_to_the_same_failure
     targets = tmp_path / "seed-1" / "targets.toml"
     again = replay(reports, first, targets=targets, fault=fault)
     assert (again.code, again.same) == (ExitCode.VIOLATIONS, True), again.lines()
+    # One token at most, and only the finding's test: a fuzzed operation sends its recorded case alone.
+    sent = runs[1].targets[narrow.target]["requests"]
+    assert again.usage.get("tokens_fetched", 0) <= 1 and again.usage["requests"] <= sent
+    if narrow.suite == "fuzz":
+        assert again.usage["requests"] <= 4 < sent, again.usage
     clean = replay(reports, first, targets=targets)
     assert (clean.code, clean.still_fails) == (ExitCode.OK, False), clean.lines()
 

@@ -15,7 +15,7 @@ import pytest
 from destwatch.config import VersionTarget
 from destwatch.errors import DestwatchError, DocumentError, TargetUnreachable, TokenError
 from destwatch.failures import ContractViolation
-from destwatch.gate.findings import fingerprint, parse_curl, request_shape
+from destwatch.gate.findings import identity
 from destwatch.gate.summary import ItemResult
 from destwatch.gate.terminal import warning_line
 from destwatch.notices import ContractWarning, Notices
@@ -79,7 +79,8 @@ def describe(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.Test
         if found:
             facts["evidence"] = _evidence(found[0])
         if facts["kind"] == "violation":
-            facts.setdefault("evidence", {}).update(_identity(target.id, facts["message"], found))
+            first = found[0] if found else None
+            facts.setdefault("evidence", {}).update(identity(target.id, facts["message"], first))
             item.user_properties.append(("fingerprint", facts["evidence"]["fingerprint"]))
     elif report.skipped:
         facts["skip_kind"] = item.stash.get(SKIP_KIND, "not-applicable")
@@ -182,21 +183,6 @@ def _evidence(found: ContractViolation) -> dict[str, Any]:
     evidence: dict[str, Any] = {"detail": found.detail, "rule": found.rule, "request": found.request}
     evidence["counterexample"] = list(found.counterexample)
     return {key: value for key, value in evidence.items() if value}
-
-
-def _identity(target: str, message: str, found: list[ContractViolation]) -> dict[str, Any]:
-    """A violation's fingerprint and the shape it was built from (its status too, for the bundle)."""
-    if not found:
-        # A plain `assert`, or an unusable token or document: the clause is all there is.
-        return {"fingerprint": fingerprint(target, message, None, ())}
-    first = found[0]
-    request = parse_curl(first.request)
-    shape = first.shape if first.shape is not None else request_shape(request, first.status)
-    identity: dict[str, Any] = {
-        "fingerprint": fingerprint(target, first.clause, request, shape),
-        "shape": list(shape),
-    }
-    return identity | ({"status": first.status} if first.status is not None else {})
 
 
 def _failure(item: pytest.Item, call: pytest.CallInfo[None]) -> tuple[str, str]:
