@@ -84,6 +84,8 @@ def _write_bundle(
 ) -> None:
     request = parse_curl(failure.evidence.get("request", ""))
     run = {name: getattr(summary, name) for name in ("started", "seed", "fault", "variant")}
+    # The run's versions: a clause across versions is checked again with the same ones.
+    run["targets"] = sorted(summary.targets)
     write_json(folder / "finding.json", {"target": target, **failure.to_json(), "run": run})
     if request is not None:
         write_atomic(folder / "request.http", redact(_http_file(request, target)))

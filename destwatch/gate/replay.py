@@ -34,6 +34,8 @@ __all__ = ["Replayed", "load_finding", "replay"]
 
 # A fuzzed operation's clause: `fuzz: productCatalog/v2 GET /products: not_a_server_error ...`.
 _FUZZED = re.compile(r"^fuzz: \S+ (?P<method>GET|POST) (?P<path>/\S*): ")
+# What pytest's `-k` takes in a word.
+_NOT_KEYWORD = re.compile(r"[^\w:+\-.\[\]\\/]+")
 _TEST = re.compile(r"^(?P<suite>[^/]+)/[^:]+::(?P<name>[^\[]+)(?:\[(?P<params>.*)\])?$")
 
 
@@ -47,6 +49,8 @@ class Replayed:
     failures: tuple[Failure, ...]
     # What the replay cost the destination version (summary.json's `targets` entry for it).
     usage: Mapping[str, Any] = field(default_factory=dict)
+    # False when the test was skipped: the clause could not be checked here (another version, say).
+    checked: bool = True
 
     @property
     def still_fails(self) -> bool:
@@ -63,6 +67,8 @@ class Replayed:
         cost = f"({self.usage.get('requests', 0)} requests, {self.usage.get('tokens_fetched', 0)} token)"
         if self.exit_code not in (ExitCode.OK, ExitCode.VIOLATIONS):
             return [f"{head}: not replayed ({self.exit_code.verdict}, exit {int(self.exit_code)})"]
+        if not self.checked:
+            return [f"{head}: not checked: its test was skipped here (the reason is in replay/junit.xml)"]
         if not self.still_fails:
             return [f"{head}: passes now (the clause holds) {cost}"]
         if self.same:
@@ -74,6 +80,9 @@ class Replayed:
     def code(self) -> ExitCode:
         if self.exit_code not in (ExitCode.OK, ExitCode.VIOLATIONS):
             return self.exit_code
+        if not self.checked:
+            # As for a run: one that checks nothing is never a pass.
+            return ExitCode.USAGE
         return ExitCode.VIOLATIONS if self.still_fails else ExitCode.OK
 
 
@@ -127,16 +136,17 @@ def replay(
         )
         return _replay_case(finding, options, fuzzed["method"], fuzzed["path"])
     params = (test["params"] or "").replace(str(finding["target"]), target)
+    others = [name for name in (finding.get("run") or {}).get("targets", []) if name != finding["target"]]
     request = GateRequest(
         targets=targets,
-        names=(target,),
+        names=tuple(dict.fromkeys((target, *others))),
         suites=(test["suite"],),
         reports=folder,
         seed=(finding.get("run") or {}).get("seed"),
         fault=fault,
         variant=variant,
         candidate=candidate,
-        pytest_args=("-k", f"{test['name']}[{params}]" if params else test["name"]),
+        pytest_args=("-k", _selecting(test["name"], params)),
     )
     try:
         summary = run_gate(request, err=err)
@@ -149,7 +159,15 @@ def replay(
             fix="choose a version that has the finding's endpoint",
         ) from None
     usage = summary.targets.get(target, {})
-    return Replayed(finding, target, summary.exit_code, tuple(summary.failures), usage)
+    checked = bool(summary.totals["passed"] or summary.failures)
+    return Replayed(finding, target, summary.exit_code, tuple(summary.failures), usage, checked)
+
+
+def _selecting(name: str, params: str) -> str:
+    """A `-k` expression for the one item `name[params]`: pytest's keywords take no spaces, quotes or
+    `=`, so the id is matched as the words it is made of, all of them."""
+    words = [word for word in _NOT_KEYWORD.split(f"{name}[{params}]" if params else name) if word]
+    return " and ".join(word for word in words if word not in ("and", "or", "not"))
 
 
 def _replay_case(finding: dict[str, Any], options: RunOptions, method: str, path: str) -> Replayed:

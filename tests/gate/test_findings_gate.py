@@ -2,9 +2,10 @@
 the same failure (and pass on the clean reference), and a baseline that accepts one fault, not another,
 expires, and reports an entry fixed once its fault is gone.
 
-One seeded fault per suite (two for the seeded plans of filters) stands for the catalogue: every gate here
-costs a second or two, and the fault-by-fault matrix (tests/suites/variants) already runs each fault. Each
-gate runs only the rule that catches its fault, on one version.
+One seeded fault per suite stands for the catalogue (two for the seeded plans of filters, three for the
+auth suite's kinds of clause): every gate here costs a second or two, and the fault-by-fault matrix
+(tests/suites/variants) already runs each fault. Each gate runs only the rule that catches its fault, on
+one version (two for a clause across versions).
 """
 
 from __future__ import annotations
@@ -33,11 +34,13 @@ _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}")
 
 @dataclass(frozen=True)
 class Narrow:
-    """The one rule that catches a fault: its suite, its tests (-k) and the version."""
+    """The one rule that catches a fault: its suite, its tests (-k) and the versions (the first is
+    where it is replayed from)."""
 
     suite: str
     tests: str
     target: str
+    peer: str | None = None
 
 
 SAMPLE = {
@@ -48,6 +51,10 @@ SAMPLE = {
     "server-error-on-top-zero": Narrow("fuzz", "operation and products-GET", V2),
     "range-bounds-exclusive": Narrow("filters", "inclusive_bounds", V2),
     "alg-none-accepted": Narrow("auth", "without_valid_credentials", V1),
+    # Parameter ids with spaces (`wrong encoding`), a token request's body.
+    "token-500-on-bad-body": Narrow("auth", "bad_token_request", V1),
+    # A clause across versions: replayed with the run's other version.
+    "foreign-token-accepted": Narrow("auth", "reaches_exactly", V1, V2),
     "openapi-requires-token": Narrow("smoke", "openapi_document", V1),
 }
 
@@ -58,7 +65,7 @@ def _gate(folder: Path, narrow: Narrow, **request: object) -> Summary:
         targets,
         folder / "reports",
         suites=[narrow.suite],
-        names=[narrow.target],
+        names=[narrow.target, *([narrow.peer] if narrow.peer else [])],
         tests=narrow.tests,
         **request,
     )
