@@ -15,6 +15,7 @@ from destwatch.exit_codes import ExitCode
 from destwatch.failures import violation
 from destwatch.gate.bundles import TOKEN, exchange_marks, mark_of, write_bundles
 from destwatch.gate.findings import fingerprint, parse_curl, request_shape
+from destwatch.gate.replay import Replayed
 from destwatch.gate.summary import Failure, Row, Summary, write_exchanges
 from destwatch.http import Exchange
 from destwatch.redact import redact, register_secret
@@ -133,3 +134,24 @@ def test_one_folder_per_defect_and_last_run_s_folders_are_gone(tmp_path: Path) -
     written = write_bundles(tmp_path, twice, [])
     assert len(written) == 1 and not stale.exists()
     assert [path.name for path in (tmp_path / "findings").iterdir()] == [written[0].name]
+
+
+def test_a_replay_says_still_fails_passes_or_not_checked_with_the_exit_code_each_means() -> None:
+    finding = {"fingerprint": "Faaa", "message": "top: never more than `top`"}
+    again = Failure("shape/t.py::t[x]", "violation", "top: never more than `top`", {"fingerprint": "Faaa"})
+    other = Failure("shape/t.py::t[x]", "violation", "top: never more than `top`", {"fingerprint": "Fbbb"})
+    usage = {"requests": 6, "tokens_fetched": 1}
+    same = Replayed(finding, "productCatalog/v2", ExitCode.VIOLATIONS, (again,), usage)
+    assert (same.code, same.same) == (ExitCode.VIOLATIONS, True)
+    assert same.lines() == [
+        "Faaa on productCatalog/v2: top: never more than `top`: still fails, the same finding "
+        "(6 requests, 1 token)"
+    ]
+    moved = Replayed(finding, "productCatalog/v3", ExitCode.VIOLATIONS, (other,), usage)
+    assert (moved.code, moved.same) == (ExitCode.VIOLATIONS, False) and "as Fbbb" in moved.lines()[0]
+    assert Replayed(finding, "productCatalog/v2", ExitCode.OK, ()).code == ExitCode.OK
+    # A skipped test checked nothing: never a pass.
+    skipped = Replayed(finding, "productCatalog/v2", ExitCode.OK, (), checked=False)
+    assert skipped.code == ExitCode.USAGE and "not checked" in skipped.lines()[0]
+    gone = Replayed(finding, "productCatalog/v2", ExitCode.UNREACHABLE, ())
+    assert gone.code == ExitCode.UNREACHABLE and "not replayed" in gone.lines()[0]
