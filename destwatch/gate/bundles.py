@@ -30,35 +30,37 @@ from destwatch.gate.summary import Failure, Summary, write_json
 from destwatch.http import Exchange
 from destwatch.redact import redact
 
-__all__ = ["FINDINGS", "TOKEN", "exchange_marks", "mark_of", "write_bundles"]
+__all__ = ["FINDINGS", "TOKEN", "finding_exchanges", "write_bundles"]
 
 FINDINGS = "findings"
 TOKEN = "$DESTWATCH_TOKEN"
 _Key = tuple[str, str, str, str]
 
 
-def exchange_marks(summary: Summary) -> dict[_Key, str]:
-    """Which finding each request belongs to: (target, method, URL, body) -> fingerprint."""
+def finding_exchanges(summary: Summary, exchanges: Iterable[Exchange]) -> dict[str, list[Exchange]]:
+    """The exchanges of each finding's request (same version, method, URL and body), by fingerprint."""
     marks: dict[_Key, str] = {}
     for target, failure in _findings(summary):
         request = parse_curl(failure.evidence.get("request", ""))
         if request is not None:
             key = (target, request.method, request.url, _canonical(request.body))
             marks.setdefault(key, failure.evidence["fingerprint"])
-    return marks
+    # A fuzz run records thousands of exchanges: only those to a finding's URL have their body read.
+    urls = {key[:3] for key in marks}
+    found: dict[str, list[Exchange]] = {}
+    for exchange in exchanges:
+        if (exchange.target, exchange.method, exchange.url) in urls:
+            key = (exchange.target, exchange.method, exchange.url, _canonical(exchange.request_body))
+            if key in marks:
+                found.setdefault(marks[key], []).append(exchange)
+    return found
 
 
-def mark_of(marks: Mapping[_Key, str], exchange: Exchange) -> str:
-    """The fingerprint of the finding `exchange` belongs to, or ""."""
-    key = (exchange.target, exchange.method, exchange.url, _canonical(exchange.request_body))
-    return marks.get(key, "")
-
-
-def write_bundles(reports: Path, summary: Summary, exchanges: Sequence[Exchange]) -> list[Path]:
-    """One folder per distinct finding of `summary` under `reports/findings/` (emptied first)."""
+def write_bundles(reports: Path, summary: Summary, exchanges: Mapping[str, Sequence[Exchange]]) -> list[Path]:
+    """One folder per distinct finding of `summary` under `reports/findings/` (emptied first), with its
+    `exchanges` (`finding_exchanges`)."""
     root = reports / FINDINGS
     shutil.rmtree(root, ignore_errors=True)
-    marks = exchange_marks(summary)
     written = []
     for target, failure in _findings(summary):
         fingerprint = failure.evidence["fingerprint"]
@@ -66,8 +68,7 @@ def write_bundles(reports: Path, summary: Summary, exchanges: Sequence[Exchange]
         if folder.exists():
             continue  # the same defect found again: its first request stands for it
         folder.mkdir(parents=True)
-        mine = [exchange for exchange in exchanges if mark_of(marks, exchange) == fingerprint]
-        _write_bundle(folder, target, failure, summary, mine)
+        _write_bundle(folder, target, failure, summary, exchanges.get(fingerprint, ()))
         written.append(folder)
     return written
 

@@ -13,7 +13,7 @@ import httpx
 
 from destwatch.exit_codes import ExitCode
 from destwatch.failures import violation
-from destwatch.gate.bundles import TOKEN, exchange_marks, mark_of, write_bundles
+from destwatch.gate.bundles import TOKEN, finding_exchanges, write_bundles
 from destwatch.gate.findings import fingerprint, parse_curl, request_shape
 from destwatch.gate.replay import Replayed
 from destwatch.gate.summary import Failure, Row, Summary, write_exchanges
@@ -100,7 +100,10 @@ def test_a_bundle_holds_the_request_ready_to_send_its_exchanges_and_no_token_or_
         '{"results": [1]}',
     )
     other = Exchange("productCatalog/v2", "GET", f"{BASE}/products", 200, 0.01, {}, "", "{}")
-    (folder,) = write_bundles(tmp_path, summary, [mine, other])
+    found = finding_exchanges(summary, [mine, other])
+    # Only the finding's own request, as the recorder kept it.
+    assert found == {fp: [mine]}
+    (folder,) = write_bundles(tmp_path, summary, found)
 
     assert folder == tmp_path / "findings" / fp
     script = (folder / "request.sh").read_text()
@@ -108,7 +111,6 @@ def test_a_bundle_holds_the_request_ready_to_send_its_exchanges_and_no_token_or_
     http = (folder / "request.http").read_text()
     assert f"POST {BASE}/products" in http and f"authorization: Bearer {TOKEN}" in http
     har = json.loads((folder / "exchanges.har").read_text())["log"]
-    # Only the finding's own request, as the recorder kept it.
     assert [entry["request"]["method"] for entry in har["entries"]] == ["POST"]
     assert har["entries"][0]["response"]["content"]["text"] == '{"results": [1]}'
     finding = json.loads((folder / "finding.json").read_text())
@@ -119,8 +121,7 @@ def test_a_bundle_holds_the_request_ready_to_send_its_exchanges_and_no_token_or_
         assert secret not in text and not _JWT.search(text), path.name
 
     exchanges = tmp_path / "exchanges.jsonl"
-    marks = exchange_marks(summary)
-    write_exchanges(exchanges, [mine, other], lambda exchange: mark_of(marks, exchange))
+    write_exchanges(exchanges, [mine, other], lambda exchange: fp if exchange is mine else "")
     lines = [json.loads(line) for line in exchanges.read_text().splitlines()]
     assert [line.get("finding") for line in lines] == [fp, None]
 
@@ -131,7 +132,7 @@ def test_one_folder_per_defect_and_last_run_s_folders_are_gone(tmp_path: Path) -
     curl = shlex.join(["curl", "-X", "GET", f"{BASE}/products?top=0"])
     once = _summary(curl)
     twice = Summary(once.exit_code, once.rows * 2)
-    written = write_bundles(tmp_path, twice, [])
+    written = write_bundles(tmp_path, twice, {})
     assert len(written) == 1 and not stale.exists()
     assert [path.name for path in (tmp_path / "findings").iterdir()] == [written[0].name]
 

@@ -11,6 +11,7 @@ one version (two for a clause across versions).
 from __future__ import annotations
 
 import datetime
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,6 +132,8 @@ def test_a_baseline_accepts_its_fault_not_another_expires_and_reports_fixed_entr
         if prop.get("name") == "fingerprint"
     }
     assert properties == _fingerprints(accepted)
+    lines = [json.loads(line) for line in (reports / "exchanges.jsonl").read_text().splitlines()]
+    assert {line["finding"] for line in lines if "finding" in line} == _fingerprints(accepted)
     page = (reports / "index.html").read_text()
     assert 'class="setting baseline" data-status="accepted"' in page and "DEST-42" in page
 

@@ -283,9 +283,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if reports is not None:
             write_json(reports / "summary.json", state.summary.to_json())
             exchanges = [Exchange(**exchange) for exchange in joined["exchanges"]]
-            marks = bundles.exchange_marks(state.summary)
-            write_exchanges(reports / "exchanges.jsonl", exchanges, lambda e: bundles.mark_of(marks, e))
-            bundles.write_bundles(reports, state.summary, exchanges)
+            found = bundles.finding_exchanges(state.summary, exchanges)
+            marks = {id(exchange): fp for fp, mine in found.items() for exchange in mine}
+            write_exchanges(reports / "exchanges.jsonl", exchanges, lambda e: marks.get(id(e), ""))
+            bundles.write_bundles(reports, state.summary, found)
             state.reports = reports
     finally:
         if run is not None and not state.given:
