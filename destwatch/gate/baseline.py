@@ -88,11 +88,14 @@ def apply_baseline(
     code = summary.exit_code
     if code == ExitCode.VIOLATIONS and all(status == "accepted" for status in statuses):
         code = ExitCode.OK
+    unchecked = [e.fingerprint for e in baseline.entries if e.fingerprint not in found and e not in fixed]
     report = {
         "file": str(baseline.path),
         **{status: statuses.count(status) for status in ("accepted", "expired", "new")},
         "fixed": [_about(entry) for entry in fixed],
-        "not_checked": sum(1 for e in baseline.entries if e.fingerprint not in found and e not in fixed),
+        "not_checked": len(unchecked),
+        # Their fingerprints: `report merge` counts an entry not checked only if no shard checked it.
+        "unchecked": unchecked,
     }
     return replace(summary, exit_code=code, rows=rows, baseline=report)
 

@@ -1,6 +1,7 @@
 """The gate's baseline without a gate: accepted findings are marked and no longer fail the run, an expired
-entry counts as new, an entry whose test passed is fixed, one whose test did not run is not; the file is
-read as validate's waivers are, every mistake named by file, line, key and fix."""
+entry counts as new, an entry whose test passed is fixed, one whose test did not run is not (in one run or
+across shards joined by `report merge`); the file is read as validate's waivers are, every mistake named by
+file, line, key and fix."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import pytest
 from destwatch.errors import ConfigError
 from destwatch.exit_codes import ExitCode
 from destwatch.gate.baseline import Baseline, apply_baseline, baseline_text
-from destwatch.gate.summary import Failure, Row, Summary
+from destwatch.gate.shards import merge_reports
+from destwatch.gate.summary import Failure, Row, Summary, write_json
 from destwatch.validate.waivers import load_waivers
 
 TODAY = datetime.date(2026, 12, 7)
@@ -136,3 +138,26 @@ def test_waivers_are_read_by_the_same_reader(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match=r"waivers.toml:6: waiver\[0\].ticket: unknown key 'ticket'"):
         load_waivers(path)
+
+
+def test_report_merge_joins_the_shards_baselines_and_their_findings(tmp_path: Path) -> None:
+    baseline = _baseline(
+        tmp_path, _summary(_failure(TOP, "Faaa"), _failure(MUST, "Fbbb")), datetime.date(2027, 3, 31)
+    )
+    # One shard still finds Faaa and does not run Fbbb's test; the other finds Fbbb's test passing.
+    one = apply_baseline(_summary(_failure(TOP, "Faaa")), baseline, ran=[], today=TODAY)
+    other = apply_baseline(
+        _summary(code=ExitCode.OK), baseline, ran=[("productCatalog/v2", MUST)], today=TODAY
+    )
+    shards = []
+    for name, summary in (("one", one), ("other", other)):
+        shard = tmp_path / name
+        write_json(shard / "summary.json", summary.to_json())
+        (shard / "findings" / f"F{name}").mkdir(parents=True)
+        shards.append(shard)
+    joined = merge_reports(shards, tmp_path / "joined")
+    assert joined.exit_code == ExitCode.OK
+    report = joined.baseline or {}
+    assert (report["accepted"], report["not_checked"]) == (1, 0)
+    assert [entry["fingerprint"] for entry in report["fixed"]] == ["Fbbb"]
+    assert {path.name for path in (tmp_path / "joined" / "findings").iterdir()} == {"Fone", "Fother"}
