@@ -2,10 +2,10 @@
 the same failure (and pass on the clean reference), and a baseline that accepts one fault, not another,
 expires, and reports an entry fixed once its fault is gone.
 
-One seeded fault per suite stands for the catalogue (two for the seeded plans of filters, three for the
-auth suite's kinds of clause): every gate here costs a second or two, and the fault-by-fault matrix
-(tests/suites/variants) already runs each fault. Each gate runs only the rule that catches its fault, on
-one version (two for a clause across versions).
+One seeded fault per suite stands for the catalogue (three for the seeded plans and the cross-version
+clause of filters, three for the auth suite's kinds of clause): every gate here costs a second or two, and
+the fault-by-fault matrix (tests/suites/variants) already runs each fault. Each gate runs only the rule
+that catches its fault, on one version (two for a clause across versions).
 """
 
 from __future__ import annotations
@@ -51,6 +51,8 @@ SAMPLE = {
     # Seeded generation: each seed sends other cases.
     "server-error-on-top-zero": Narrow("fuzz", "operation and products-GET", V2),
     "range-bounds-exclusive": Narrow("filters", "inclusive_bounds", V2),
+    # The same logical query on two versions: replayed with both.
+    "v2-hides-out-of-stock": Narrow("filters", "versions", V1, V2),
     "alg-none-accepted": Narrow("auth", "without_valid_credentials", V1),
     # Parameter ids with spaces (`wrong encoding`), a token request's body.
     "token-500-on-bad-body": Narrow("auth", "bad_token_request", V1),
