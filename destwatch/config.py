@@ -371,7 +371,7 @@ OUR_EXPECTATIONS = frozenset(
 )
 # Keys whose values may hold credentials (alert URLs carry their keys): never echoed in an error.
 _URL_KEYS = frozenset({"webhook", "notify"})
-_TOP_KEYS = ("suites_dir", "defaults", "reference", "monitor", "destinations")
+_TOP_KEYS = ("suites_dir", "baseline", "defaults", "reference", "monitor", "destinations")
 
 
 @dataclass(frozen=True)
@@ -536,6 +536,8 @@ class Targets:
     # The user's own suites, beside destwatch's (relative to the file's folder in targets.toml).
     suites_dir: Path | None = None
     monitor: MonitorSettings = field(default_factory=MonitorSettings)
+    # The gate's baseline of accepted findings (relative to the file's folder in targets.toml).
+    baseline: Path | None = None
 
     @property
     def destinations(self) -> tuple[str, ...]:
@@ -809,7 +811,14 @@ class _Parser:
         destinations = tuple(self._destination(name, table) for name, table in tables.items())
         self._refuse_case_duplicates([dest.name for dest in destinations], ("destinations",))
         return Targets(
-            self.path, defaults, reference, destinations, self.lines, self._suites_dir(raw), monitor
+            self.path,
+            defaults,
+            reference,
+            destinations,
+            self.lines,
+            self._suites_dir(raw),
+            monitor,
+            self._baseline(raw),
         )
 
     def _monitor(self, table: Any) -> MonitorSettings:
@@ -850,6 +859,25 @@ class _Parser:
                 ("suites_dir",), f"{folder} is not a folder", "create it, or point suites_dir at your suites"
             )
         return folder
+
+    def _baseline(self, raw: dict[str, Any]) -> Path | None:
+        value = raw.get("baseline")
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value:
+            raise self._error(
+                ("baseline",),
+                f"must be a file path (got {toml_value(value)})",
+                'write baseline = "baseline.toml"',
+            )
+        path = (self.path.parent / value).resolve()
+        if not path.is_file():
+            raise self._error(
+                ("baseline",),
+                f"{path} is not a file",
+                "create it with destwatch baseline create, or remove the key",
+            )
+        return path
 
     def _destination(self, name: str, table: Any) -> _Destination:
         loc = ("destinations", name)

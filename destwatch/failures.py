@@ -58,6 +58,9 @@ class ContractViolation(AssertionError):
         self.response_body = redact(_kept(response_body))
         # The setting that makes this clause a rule, when it is an expectation of ours (not Occtoo's).
         self.rule = ""
+        # The counterexample's kinds, when the raiser knows them better than the request does (see
+        # destwatch.gate.findings): they decide which findings are one defect.
+        self.shape: tuple[str, ...] | None = None
         super().__init__(self.render())
 
     def made_a_rule_by(self, setting: str) -> ContractViolation:

@@ -1,9 +1,10 @@
 """The `destwatch` command: one module per command, errors mapped to exit codes in one place (`_exits`).
 
 `run` the suites, `monitor` the destinations, `status` pages from the monitor's history, `validate` a new
-version, `report merge` CI shards, `init` a repository, list or check `targets`, `serve` the reference
-destination. The gate (and with it pytest) is imported only by the commands that need it: `destwatch
-monitor` starts without pytest or Schemathesis.
+version, `report merge` CI shards, `baseline create` to accept known findings for a while, `replay` one,
+`init` a repository, list or check `targets`, `serve` the reference destination. The gate (and with it
+pytest) is imported only by the commands that need it: `destwatch monitor` starts without pytest or
+Schemathesis.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from typing import Annotated
 import typer
 
 import destwatch
+from destwatch.cli.baseline import baseline_app
 from destwatch.cli.init import init_command
 from destwatch.cli.monitor import monitor_command
+from destwatch.cli.replay import replay_command
 from destwatch.cli.report import report_app
 from destwatch.cli.run import run_command
 from destwatch.cli.serve import serve_command
@@ -35,6 +38,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.command("run", context_settings={"allow_extra_args": True})(run_command)
+app.command("replay")(replay_command)
 app.command("targets")(targets_command)
 app.command("validate")(validate_command)
 app.command("monitor")(monitor_command)
@@ -42,6 +46,7 @@ app.command("status")(status_command)
 app.command("serve")(serve_command)
 app.command("init")(init_command)
 app.add_typer(report_app, name="report")
+app.add_typer(baseline_app, name="baseline")
 
 
 def _show_version(shown: bool) -> None:

@@ -48,6 +48,12 @@ def run_command(
             "at most one per version)",
         ),
     ] = "auto",
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline", help="accepted findings (destwatch baseline create): exit 1 only for new ones"
+        ),
+    ] = None,
 ) -> ExitCode:
     """Run the contract suites against the targets; extra pytest arguments go after `--`.
 
@@ -69,6 +75,7 @@ def run_command(
         candidate=candidate,
         pytest_args=tuple(ctx.args),
         jobs=_jobs(jobs),
+        baseline=baseline,
     )
     return gate.run_gate(request).exit_code
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +43,7 @@ __all__ = [
     "EXCLUDED_CHECKS",
     "FuzzSchemas",
     "FuzzSettings",
+    "RecordedCase",
     "answers_without_redirect",
     "fuzz_config",
     "fuzz_operation",
@@ -255,6 +256,7 @@ def fuzz_operation(
     *,
     token: TokenSource | None = None,
     client: Client | None = None,
+    replayed: Sequence[RecordedCase] = (),
 ) -> None:
     """Environment Schemathesis's examples, coverage and fuzzing phases on one operation of `schema`.
 
@@ -266,6 +268,7 @@ def fuzz_operation(
     Without a client, cases are sent unpaced.
     Raises `ContractViolation` naming the operation and every failed check, with the shrunk example's
     redacted curl; `NoAnswer` when the destination stops answering (the remaining cases are not sent).
+    With `replayed`, only those recorded cases are sent, and checked the same way (`destwatch replay`).
     """
     __tracebackhide__ = True
     operation = schema[path][method.upper()]
@@ -302,6 +305,11 @@ def fuzz_operation(
     try:
         # Examples and coverage first, and random fuzzing only once they all passed: like `st run`, the
         # operation stops at its first failing case (a slow destination would cost each case its budget).
+        for recorded in replayed:
+            auth = {"Authorization": f"Bearer {_issue(token)}"} if token and recorded.authenticated else None
+            check(operation.Case(headers=auth, **recorded.inputs))
+        if replayed:
+            return
         for case in explicit_cases(schema, operation):
             check(case)
         test = fuzzing_test(schema, operation, check)
@@ -316,6 +324,24 @@ def fuzz_operation(
         raise _violation(label, failures, final, schema.config.seed) from None
     finally:
         session.close()
+
+
+@dataclass(frozen=True)
+class RecordedCase:
+    """A case as a finding recorded it: its inputs (`query`, `body`, `path_parameters`, as the
+    counterexample lists them) and whether it carried the version's token."""
+
+    inputs: Mapping[str, Any]
+    authenticated: bool
+
+    @classmethod
+    def of(cls, counterexample: Sequence[str], *, authenticated: bool) -> RecordedCase:
+        inputs = {}
+        for line in counterexample:
+            name, _, value = line.partition(": ")
+            if name in ("path_parameters", "query", "body"):
+                inputs[name] = json.loads(value)
+        return cls(inputs, authenticated)
 
 
 _DEFAULT_TIMEOUT = 10.0
@@ -479,8 +505,9 @@ def _violation(label: str, failures: list[Any], final: _FinalExample, seed: int 
         lines += [f"    {line}" for line in redact(failure.message).splitlines() if line.strip()]
     if seed is not None:
         lines.append(f"Seed: {seed} (reproduce with --destwatch-seed {seed})")
-    titles = "; ".join(f"{code} {title}" for code, title in seen)
-    return ContractViolation(
+    # In code order: the order checks ran in varies, and the clause is part of a finding's fingerprint.
+    titles = "; ".join(f"{code} {title}" for code, title in sorted(seen))
+    found = ContractViolation(
         f"fuzz: {label}: {titles}",
         detail="\n".join(lines),
         request=final.curl,
@@ -488,6 +515,9 @@ def _violation(label: str, failures: list[Any], final: _FinalExample, seed: int 
         status=final.status,
         response_body=final.body,
     )
+    # Which parameters a failing case holds varies with the seed; which checks it fails does not.
+    found.shape = tuple(sorted({f"check {code}" for code, _ in seen}))
+    return found
 
 
 def fuzz_stateful(schema: BaseSchema, *, examples: int) -> None:

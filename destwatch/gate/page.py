@@ -11,6 +11,7 @@ from typing import Any
 
 from destwatch._files import write_atomic
 from destwatch.gate.summary import Summary
+from destwatch.gate.terminal import baseline_lines
 from destwatch.pages import render
 
 __all__ = ["VALIDATION_PAGE", "Within", "gate_page", "write_gate_report"]
@@ -80,4 +81,5 @@ def _page(summary: Mapping[str, Any], reports: Path, within: Within | None) -> s
         notes=summary.get("notes") or [],
         usage=sorted(summary.get("targets", {}).items()),
         failures=[(row, failure) for row in rows for failure in row["failures"]],
+        baseline=baseline_lines(summary["baseline"]) if summary.get("baseline") else [],
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ from destwatch.config import EXAMPLE_TARGETS, load_targets, targets_file
 from destwatch.environment import Environment
 from destwatch.errors import ConfigError
 from destwatch.exit_codes import ExitCode
+from destwatch.gate.baseline import Baseline
 from destwatch.gate.plugin.state import GateSession
 from destwatch.gate.summary import Summary
 from destwatch.selection import RunOptions, Selection
@@ -54,6 +56,8 @@ class GateRequest:
     pytest_args: tuple[str, ...] = ()
     # Processes running versions side by side (pytest-xdist); None: one per core, at most one per version.
     jobs: int | None = 1
+    # Findings accepted for now (destwatch.gate.baseline); None: targets.toml's `baseline`, if any.
+    baseline: Path | None = None
 
 
 def find_suites(*roots: Path) -> dict[str, Path]:
@@ -92,6 +96,7 @@ def run_gate(
             path = targets_file(request.targets, err=err)
             config = load_targets(path)
             selection = Selection.of(config, _options(request, path, reports))
+            baseline = _baseline(request.baseline or config.baseline)
             environment = held.enter_context(Environment.start(selection))
             roots = [*request.suites_dirs, *([config.suites_dir] if config.suites_dir else [])]
         else:
@@ -99,7 +104,13 @@ def run_gate(
             names = request.names or tuple(target.id for target in environment.targets)
             environment = environment.narrowed(names, reports=reports)
             roots = list(request.suites_dirs)
-        return _run_suites(environment, request, reports, roots)
+            baseline = _baseline(request.baseline)
+        return _run_suites(environment, request, reports, roots, baseline)
+
+
+def _baseline(path: Path | None) -> Baseline | None:
+    # Read before anything runs: a mistake in it is a usage error, not a surprise after the suites.
+    return Baseline.load(path) if path is not None else None
 
 
 def _options(request: GateRequest, targets: Path, reports: Path) -> RunOptions:
@@ -128,7 +139,9 @@ def _share_hypothesis_storage() -> None:
     os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(cache / "destwatch" / "hypothesis"))
 
 
-def _run_suites(run: Environment, request: GateRequest, reports: Path, roots: list[Path]) -> Summary:
+def _run_suites(
+    run: Environment, request: GateRequest, reports: Path, roots: list[Path], baseline: Baseline | None
+) -> Summary:
     missing = [str(root) for root in roots if not root.is_dir()]
     if missing:
         raise ConfigError(
@@ -147,7 +160,7 @@ def _run_suites(run: Environment, request: GateRequest, reports: Path, roots: li
             f"{exc.strerror or exc}", key="--reports", file=reports, fix="pass a writable folder"
         ) from None
     folders = [known[name] for name in (request.suites or tuple(known))]
-    given = GateSession(run)
+    given = GateSession(run, baseline=baseline)
     args = [*_pytest_args(folders, request, reports), *_parallel(request.jobs, len(run.targets))]
     # SIGINT and SIGTERM end the run cleanly: what ran is reported (summary.json, junit.xml, the table),
     # marked interrupted or terminated, and the exit code is 130 or 143 as shells expect.
@@ -173,7 +186,7 @@ def _from_pytest(code: int | pytest.ExitCode) -> ExitCode:
 # The pytest plugins of a run, by entry point name: destwatch's, Allure's results, Hypothesis's options.
 _PLUGINS = ("destwatch", "allure_pytest", "hypothesispytest")
 _REPORT_FILES = ("summary.json", "junit.xml", "exchanges.jsonl")
-_REPORT_FOLDERS = ("specs", "allure-results")
+_REPORT_FOLDERS = ("specs", "allure-results", "findings")
 
 
 def _clear_previous_reports(reports: Path) -> None:
@@ -189,6 +202,8 @@ def _clear_previous_reports(reports: Path) -> None:
         (reports / name).unlink(missing_ok=True)
     for spec in (reports / "specs").glob("*.openapi.json"):
         spec.unlink()
+    # Last run's findings are not this run's (each folder is named by a finding, so none is overwritten).
+    shutil.rmtree(reports / "findings", ignore_errors=True)
 
 
 def _parallel(jobs: int | None, versions: int) -> list[str]:

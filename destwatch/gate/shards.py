@@ -13,6 +13,7 @@ import json
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 from destwatch._files import write_atomic
@@ -48,10 +49,11 @@ def merge_reports(shards: Sequence[Path], into: Path) -> Summary:
     write_atomic(into / "junit.xml", _joined_junit([shard / "junit.xml" for shard in shards]))
     exchanges = [shard / "exchanges.jsonl" for shard in shards if (shard / "exchanges.jsonl").is_file()]
     write_atomic(into / "exchanges.jsonl", "".join(path.read_text(encoding="utf-8") for path in exchanges))
-    for folder in ("allure-results", "specs"):
+    for folder in ("allure-results", "specs", "findings"):
         for shard in shards:
             if (shard / folder).is_dir():
-                # Allure names every result by a fresh UUID and specs by version: nothing collides.
+                # Allure names every result by a fresh UUID, specs and findings hold their version in their
+                # names (a fingerprint is made of it): nothing collides.
                 shutil.copytree(shard / folder, into / folder, dirs_exist_ok=True)
     write_gate_report(summary, into)  # last: it links the files above that exist
     return summary
@@ -94,7 +96,22 @@ def _joined(summaries: list[Summary], names: list[str]) -> Summary:
         variant=first.variant,
         targets=join_usage(summary.targets for summary in summaries),
         shards=tuple(names),
+        baseline=_joined_baseline(summaries),
     )
+
+
+def _joined_baseline(summaries: list[Summary]) -> dict[str, Any] | None:
+    """What the shards' baselines did, as one: each shard checks only its versions, so an entry is fixed
+    when one shard found it fixed, and not checked only when no shard checked it."""
+    parts = [summary.baseline for summary in summaries if summary.baseline is not None]
+    if not parts:
+        return None
+    fixed = {entry["fingerprint"]: entry for part in parts for entry in part["fixed"]}
+    unchecked = set.intersection(*(set(part.get("unchecked", ())) for part in parts)) - set(fixed)
+    joined: dict[str, Any] = {"file": parts[0]["file"]}
+    joined |= {key: sum(part[key] for part in parts) for key in ("accepted", "expired", "new")}
+    joined |= {"fixed": list(fixed.values()), "not_checked": len(unchecked), "unchecked": sorted(unchecked)}
+    return joined
 
 
 def _joined_junit(paths: list[Path]) -> str:

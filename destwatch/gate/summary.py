@@ -8,7 +8,7 @@ a CI system never reads a half-written report.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -158,6 +158,8 @@ class Summary:
     variant: str | None = None
     # The CI jobs a `report merge` joined, by folder.
     shards: tuple[str, ...] = ()
+    # What a baseline (`--baseline`) accepted, found expired or new, and its entries that no longer occur.
+    baseline: Mapping[str, Any] | None = None
 
     @classmethod
     def of(
@@ -219,6 +221,8 @@ class Summary:
         data["targets"] = {target: dict(usage) for target, usage in self.targets.items()}
         if self.shards:
             data["shards"] = list(self.shards)
+        if self.baseline is not None:
+            data["baseline"] = dict(self.baseline)
         return data
 
     @classmethod
@@ -231,6 +235,7 @@ class Summary:
             targets=data.get("targets", {}),
             **{name: data.get(name) for name in ("started", "duration", "seed", "fault", "variant")},
             shards=tuple(data.get("shards", ())),
+            baseline=data.get("baseline"),
         )
 
 
@@ -308,14 +313,22 @@ def write_json(path: Path, data: Any) -> None:
     write_atomic(path, redact(json.dumps(data, indent=2, ensure_ascii=False)) + "\n")
 
 
-def write_exchanges(path: Path, exchanges: Iterable[Exchange]) -> None:
-    """One JSON line per recorded request (already redacted when recorded; redacted again for safety).
+def write_exchanges(
+    path: Path, exchanges: Iterable[Exchange], mark: Callable[[Exchange], str] | None = None
+) -> None:
+    """One JSON line per recorded request (already redacted when recorded; redacted again for safety);
+    `mark` names the finding an exchange belongs to (its `finding`), or "".
 
     The file is redacted as a whole: a fuzz run records thousands of exchanges, and one pass over the text
     costs a fraction of one per line. (No mask spans lines: every line ends with the object's `}`.)
     """
-    lines = "".join(json.dumps(vars(exchange), ensure_ascii=False) + "\n" for exchange in exchanges)
+    lines = "".join(json.dumps(_marked(exchange, mark), ensure_ascii=False) + "\n" for exchange in exchanges)
     write_atomic(path, redact(lines))
+
+
+def _marked(exchange: Exchange, mark: Callable[[Exchange], str] | None) -> dict[str, Any]:
+    finding = mark(exchange) if mark is not None else ""
+    return {**vars(exchange), "finding": finding} if finding else vars(exchange)
 
 
 _KINDS = ("violation", "unreachable", "error")

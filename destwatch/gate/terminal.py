@@ -12,7 +12,7 @@ from rich.text import Text
 
 from destwatch.gate.summary import Failure, Summary
 
-__all__ = ["render_summary", "warning_line"]
+__all__ = ["baseline_lines", "render_summary", "warning_line"]
 
 
 def render_summary(summary: Summary, console: Console) -> None:
@@ -45,6 +45,9 @@ def render_summary(summary: Summary, console: Console) -> None:
         console.print(Text(_failure_line(failure), style="red"), soft_wrap=True)
     for warning in summary.warnings:
         console.print(Text(warning_line(warning), style="yellow"), soft_wrap=True)
+    if summary.baseline is not None:
+        for line in baseline_lines(summary.baseline):
+            console.print(Text(line), soft_wrap=True)
     notes = summary.notes
     if notes:
         console.print(
@@ -88,7 +91,26 @@ def warning_line(warning: Mapping[str, Any]) -> str:
     )
 
 
+def baseline_lines(report: Mapping[str, Any]) -> list[str]:
+    """What the baseline did: its counts, then one line per entry that no longer occurs."""
+    lines = [
+        f"baseline {report['file']}: {report['accepted']} accepted, {report['expired']} expired (counted as "
+        f"new), {report['new']} new, {len(report['fixed'])} fixed"
+        + (f", {report['not_checked']} not checked by this run" if report["not_checked"] else "")
+    ]
+    for entry in report["fixed"]:
+        lines.append(
+            f"fixed: {entry['fingerprint']} {entry['target']}: {entry['clause']} no longer occurs; "
+            f"remove it from {report['file']}"
+        )
+    return lines
+
+
 def _failure_line(failure: Failure) -> str:
     if failure.kind == "error":
         return f"destwatch error: {failure.test}: {failure.message} — please report"
+    accepted = failure.evidence.get("baseline")
+    if accepted is not None:
+        until = "baselined until" if accepted["status"] == "accepted" else "its baseline entry expired on"
+        return f"FAILED {failure.test}: {failure.message} [{until} {accepted['expires']}]"
     return f"FAILED {failure.test}: {failure.message}"

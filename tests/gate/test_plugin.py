@@ -360,12 +360,17 @@ def test_violations_reach_summary_junit_and_allure_with_curl_and_body(pytester: 
     summary = json.loads((pytester.path / "reports" / "summary.json").read_text())
     row = next(row for row in summary["rows"] if row["version"] == "v2")
     assert (row["suite"], row["passed"], row["failed"]) == ("smoke", 0, 2)
-    assert row["failures"][0] == {
+    failure = dict(row["failures"][0])
+    # Each finding's fingerprint: the same in every run, so not a value to spell out here.
+    assert re.fullmatch(r"F[0-9a-f]{12}", failure.pop("fingerprint"))
+    assert failure == {
         "test": "smoke/test_smoke_written.py::test_envelope[productCatalog/v2/products]",
         "kind": "violation",
         "message": "the answer holds `language`",
         "request": f"curl -X GET -H 'authorization: Bearer [redacted]' {row_url(summary, 'products')}",
         "counterexample": ["no language key"],
+        "shape": ["status 200"],
+        "status": 200,
     }
     assert summary["targets"]["productCatalog/v2"]["tokens_fetched"] == 1
     assert (pytester.path / "reports" / "specs" / "productCatalog-v2.openapi.json").is_file()

@@ -138,7 +138,7 @@ def test_broken_waivers_are_one_line_with_file_and_key(run_validation: Validate,
     with pytest.raises(ConfigError) as refused:
         run_validation("productCatalog", "v2", "v3", waivers=path)
     message = str(refused.value)
-    assert message.startswith(f"{path}: waiver[0].expires: ") and "\n" not in message
+    assert message.startswith(f"{path}:5: waiver[0].expires: ") and "\n" not in message
     assert "write expires = 2027-03-31" in message
     # The command says it in that line and exits 2, before comparing anything.
     args = ["validate", "productCatalog", "--from", "v2", "--to", "v3", "--targets", str(EXAMPLE_TARGETS)]

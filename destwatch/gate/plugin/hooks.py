@@ -6,6 +6,7 @@ targets.toml. Suites use the fixtures of `destwatch.gate.plugin.fixtures`.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import gc
 import io
@@ -24,7 +25,8 @@ from destwatch.config import VersionTarget
 from destwatch.errors import DestwatchError, TargetUnreachable
 from destwatch.exit_codes import ExitCode
 from destwatch.failures import NotChecked
-from destwatch.gate import _allure
+from destwatch.gate import _allure, bundles
+from destwatch.gate.baseline import apply_baseline
 from destwatch.gate.page import write_gate_report
 from destwatch.gate.plugin import attachments, workers
 from destwatch.gate.plugin.results import (
@@ -273,11 +275,18 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             unreachable=joined["unreachable"],
             **_run_info(joined, state),
         )
+        if state.baseline is not None:
+            today = datetime.datetime.now(datetime.UTC).date()
+            state.summary = apply_baseline(state.summary, state.baseline, ran=_finished(state), today=today)
+            session.exitstatus = state.summary.exit_code
         reports = run.selection.options.reports_dir if run is not None else _reports_option(config)
         if reports is not None:
             write_json(reports / "summary.json", state.summary.to_json())
-            exchanges = (Exchange(**exchange) for exchange in joined["exchanges"])
-            write_exchanges(reports / "exchanges.jsonl", exchanges)
+            exchanges = [Exchange(**exchange) for exchange in joined["exchanges"]]
+            found = bundles.finding_exchanges(state.summary, exchanges)
+            marks = {id(exchange): fp for fp, mine in found.items() for exchange in mine}
+            write_exchanges(reports / "exchanges.jsonl", exchanges, lambda e: marks.get(id(e), ""))
+            bundles.write_bundles(reports, state.summary, found)
             state.reports = reports
     finally:
         if run is not None and not state.given:
@@ -410,6 +419,12 @@ def _run_info(joined: workers.WorkerReport, state: SessionState) -> dict[str, An
         "variant": joined["variant"],
         "targets": usage,
     }
+
+
+def _finished(state: SessionState) -> set[tuple[str, str]]:
+    """(target, test) of every test that ran to a pass or a failure."""
+    results = state.results.items.values()
+    return {(result.target, result.nodeid) for result in results if result.outcome in ("passed", "failed")}
 
 
 def _reports_option(config: pytest.Config) -> Path | None:

@@ -15,6 +15,7 @@ import pytest
 from destwatch.config import VersionTarget
 from destwatch.errors import DestwatchError, DocumentError, TargetUnreachable, TokenError
 from destwatch.failures import ContractViolation
+from destwatch.gate.findings import identity
 from destwatch.gate.summary import ItemResult
 from destwatch.gate.terminal import warning_line
 from destwatch.notices import ContractWarning, Notices
@@ -77,6 +78,10 @@ def describe(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.Test
         found = violations(call.excinfo.value) if call.excinfo is not None else []
         if found:
             facts["evidence"] = _evidence(found[0])
+        if facts["kind"] == "violation":
+            first = found[0] if found else None
+            facts.setdefault("evidence", {}).update(identity(target.id, facts["message"], first))
+            item.user_properties.append(("fingerprint", facts["evidence"]["fingerprint"]))
     elif report.skipped:
         facts["skip_kind"] = item.stash.get(SKIP_KIND, "not-applicable")
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""

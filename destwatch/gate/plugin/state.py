@@ -14,6 +14,7 @@ import pytest
 from destwatch.environment import Environment
 from destwatch.errors import ConfigError
 from destwatch.exit_codes import ExitCode
+from destwatch.gate.baseline import Baseline
 from destwatch.gate.plugin import workers
 from destwatch.gate.plugin.results import Results
 from destwatch.gate.plugin.stopping import Stopper
@@ -44,6 +45,8 @@ class SessionState:
     heap_frozen: bool = False
     # What turns SIGINT and SIGTERM into the end of the session (the gate's, and its workers').
     stopper: Stopper | None = None
+    # The findings accepted for now (`--baseline`): only the controller applies it, to the whole run.
+    baseline: Baseline | None = None
 
 
 _STATE = pytest.StashKey[SessionState]()
@@ -56,10 +59,10 @@ class GateSession:
     After the session, `summary` holds the run's `Summary` (None when no test used a target).
     """
 
-    def __init__(self, run: Environment) -> None:
+    def __init__(self, run: Environment, *, baseline: Baseline | None = None) -> None:
         self.run = run
         self.summary: Summary | None = None
-        self._state = SessionState(run=run, given=True, stopper=Stopper(self._stop))
+        self._state = SessionState(run=run, given=True, stopper=Stopper(self._stop), baseline=baseline)
         self._handoff: dict[str, Any] | None = None
         # Where the workers of a parallel run leave their process ids (a signal is passed on to them).
         self._workers: tempfile.TemporaryDirectory[str] | None = None

@@ -1,0 +1,155 @@
+"""Findings through whole gates on the reference: fingerprints stable across seeds, bundles that replay to
+the same failure (and pass on the clean reference), and a baseline that accepts one fault, not another,
+expires, and reports an entry fixed once its fault is gone.
+
+One seeded fault per suite stands for the catalogue (three for the seeded plans and the cross-version
+clause of filters, three for the auth suite's kinds of clause): every gate here costs a second or two, and
+the fault-by-fault matrix (tests/suites/variants) already runs each fault. Each gate runs only the rule
+that catches its fault, on one version (two for a clause across versions).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+from typer.testing import CliRunner
+
+from destwatch.cli import app
+from destwatch.exit_codes import ExitCode
+from destwatch.gate.replay import replay
+from destwatch.gate.summary import Summary
+from destwatch.reference.targets import demo_secrets
+from kit.gates import reference_targets, run_gate_on
+
+pytestmark = pytest.mark.slow
+
+V1, V2 = "productCatalog/v1", "productCatalog/v2"
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}")
+
+
+@dataclass(frozen=True)
+class Narrow:
+    """The one rule that catches a fault: its suite, its tests (-k) and the versions (the first is
+    where it is replayed from)."""
+
+    suite: str
+    tests: str
+    target: str
+    peer: str | None = None
+
+
+SAMPLE = {
+    "top-exceeded": Narrow("shape", "top_is_never_exceeded", V2),
+    # Seeded plans: each seed filters on other properties and values.
+    "must-values-and": Narrow("filters", "must_values", V2),
+    # Seeded generation: each seed sends other cases.
+    "server-error-on-top-zero": Narrow("fuzz", "operation and products-GET", V2),
+    "range-bounds-exclusive": Narrow("filters", "inclusive_bounds", V2),
+    # The same logical query on two versions: replayed with both.
+    "v2-hides-out-of-stock": Narrow("filters", "versions", V1, V2),
+    "alg-none-accepted": Narrow("auth", "without_valid_credentials", V1),
+    # Parameter ids with spaces (`wrong encoding`), a token request's body.
+    "token-500-on-bad-body": Narrow("auth", "bad_token_request", V1),
+    # A clause across versions: replayed with the run's other version.
+    "foreign-token-accepted": Narrow("auth", "reaches_exactly", V1, V2),
+    "openapi-requires-token": Narrow("smoke", "openapi_document", V1),
+}
+
+
+def _gate(folder: Path, narrow: Narrow, **request: object) -> Summary:
+    targets = reference_targets(folder, defaults={"examples": 3})
+    return run_gate_on(
+        targets,
+        folder / "reports",
+        suites=[narrow.suite],
+        names=[narrow.target, *([narrow.peer] if narrow.peer else [])],
+        tests=narrow.tests,
+        **request,
+    )
+
+
+def _fingerprints(summary: Summary) -> set[str]:
+    return {failure.evidence["fingerprint"] for failure in summary.failures if failure.kind == "violation"}
+
+
+@pytest.mark.parametrize("fault", list(SAMPLE))
+def test_fingerprints_hold_across_seeds_and_a_bundle_replays_to_the_same_failure(
+    tmp_path: Path, fault: str
+) -> None:
+    narrow = SAMPLE[fault]
+    runs = {seed: _gate(tmp_path / f"seed-{seed}", narrow, fault=fault, seed=seed) for seed in (1, 2, 3)}
+    found = [_fingerprints(summary) for summary in runs.values()]
+    assert all(summary.exit_code == ExitCode.VIOLATIONS for summary in runs.values())
+    assert found[0] and found[0] == found[1] == found[2], found
+
+    reports = tmp_path / "seed-1" / "reports"
+    first = sorted(found[0])[0]
+    bundle = reports / "findings" / first
+    assert {"finding.json", "exchanges.har", "replay_finding.py"} <= {path.name for path in bundle.iterdir()}
+    secrets = list(demo_secrets().values())
+    for path in (reports / "findings").rglob("*"):
+        text = path.read_text() if path.is_file() else ""
+        assert not _JWT.search(text) and not any(secret in text for secret in secrets), path
+    targets = tmp_path / "seed-1" / "targets.toml"
+    again = replay(reports, first, targets=targets, fault=fault)
+    assert (again.code, again.same) == (ExitCode.VIOLATIONS, True), again.lines()
+    # One token at most, and only the finding's test: a fuzzed operation sends its recorded case alone.
+    sent = runs[1].targets[narrow.target]["requests"]
+    assert again.usage.get("tokens_fetched", 0) <= 1 and again.usage["requests"] <= sent
+    if narrow.suite == "fuzz":
+        assert again.usage["requests"] <= 4 < sent, again.usage
+    clean = replay(reports, first, targets=targets)
+    assert (clean.code, clean.still_fails) == (ExitCode.OK, False), clean.lines()
+
+
+def test_a_baseline_accepts_its_fault_not_another_expires_and_reports_fixed_entries(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shape = Narrow("shape", "top_is_never_exceeded or empty_results", V2)
+    known = _gate(tmp_path / "known", shape, fault="top-exceeded")
+    assert known.exit_code == ExitCode.VIOLATIONS
+    baseline = tmp_path / "baseline.toml"
+    next_year = (datetime.datetime.now(datetime.UTC).date() + datetime.timedelta(days=365)).isoformat()
+    args = ["baseline", "create", "--reports", str(tmp_path / "known" / "reports"), "--out", str(baseline)]
+    args += ["--reason", "the owner fixes it", "--ticket", "DEST-42", "--accepted-by", "Ada"]
+    created = CliRunner().invoke(app, [*args, "--expires", next_year])
+    assert created.exit_code == 0, created.output
+
+    accepted = _gate(tmp_path / "accepted", shape, fault="top-exceeded", baseline=baseline)
+    assert accepted.exit_code == ExitCode.OK
+    # Still in every report, marked.
+    assert accepted.failures and all(
+        f.evidence["baseline"]["status"] == "accepted" for f in accepted.failures
+    )
+    reports = tmp_path / "accepted" / "reports"
+    properties = {
+        prop.get("value")
+        for prop in ElementTree.parse(reports / "junit.xml").iter("property")
+        if prop.get("name") == "fingerprint"
+    }
+    assert properties == _fingerprints(accepted)
+    lines = [json.loads(line) for line in (reports / "exchanges.jsonl").read_text().splitlines()]
+    assert {line["finding"] for line in lines if "finding" in line} == _fingerprints(accepted)
+    page = (reports / "index.html").read_text()
+    assert 'class="setting baseline" data-status="accepted"' in page and "DEST-42" in page
+
+    capsys.readouterr()
+    other = _gate(tmp_path / "other", shape, fault="empty-results-404", baseline=baseline)
+    said = capsys.readouterr().out
+    assert other.exit_code == ExitCode.VIOLATIONS
+    assert "remove it from" in (tmp_path / "other" / "reports" / "index.html").read_text()
+    assert not any("baseline" in failure.evidence for failure in other.failures)
+    fixed = {entry["fingerprint"] for entry in (other.baseline or {})["fixed"]}
+    assert fixed == _fingerprints(known)
+    assert len(re.findall(rf"fixed: F[0-9a-f]{{12}} {V2}: .* remove it from {baseline}", said)) == len(fixed)
+
+    baseline.write_text(re.sub(r"expires = \S+", "expires = 2020-01-01", baseline.read_text()))
+    expired = _gate(tmp_path / "expired", shape, fault="top-exceeded", baseline=baseline)
+    assert expired.exit_code == ExitCode.VIOLATIONS
+    assert all(f.evidence["baseline"]["status"] == "expired" for f in expired.failures)
