@@ -412,4 +412,4 @@ def _rate_limited(
     else:
         why = f"still 429 after {attempt} waits (Retry-After: {header})"
     where = f"{response.request.method} {redact(str(response.request.url))}"
-    return NoAnswer(f"rate limited: {why} ({where})", kind="rate-limited", owner=target.id)
+    return NoAnswer(f"rate limited: {why} ({where})", kind="rate-limited", owner=target.id, retry_after=wait)

@@ -48,6 +48,10 @@ class State(enum.StrEnum):
     UP = "up"
     DEGRADED = "degraded"
     DOWN = "down"
+    THROTTLED = "throttled"
+    """Every failure was a 429 that outlasted its Retry-After: the destination answers, not to this client."""
+    MAINTENANCE = "maintenance"
+    """Inside a maintenance window: recorded, never counted against an SLO, never alerted on."""
 
 
 @dataclass(frozen=True)

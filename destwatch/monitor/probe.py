@@ -165,6 +165,8 @@ class VersionProbe:
         self.recorder = _Recorder()
         self._budget = _Budget(self.recorder)
         self.client = self._new_client()
+        self.throttled_until: float | None = None
+        """Wall time before which nothing is sent: the last 429's Retry-After, not yet honoured."""
 
     # -- the cycle ---------------------------------------------------------------------------------------
 
@@ -292,10 +294,18 @@ class VersionProbe:
         if not self.target.protected:
             return None, None, False
         started = time.perf_counter()
+        held = self._held("token") if self.client.cached_token() is None else None
+        if held is not None:
+            return None, held if self.settings.step_on("token") else None, False
         try:
             token, fresh = self._token()
         except (TokenError, NoAnswer, ContractViolation) as exc:
-            failed = StepResult("token", Outcome.FAILED, _words(exc))
+            throttled = isinstance(exc, NoAnswer) and exc.kind == "rate-limited"
+            failed = (
+                self._throttled("token", exc)
+                if throttled
+                else StepResult("token", Outcome.FAILED, _words(exc))
+            )
             # Switched off, the step has no row; data requests still need the token and say so.
             return None, failed if self.settings.step_on("token") else None, False
         if not self.settings.step_on("token"):
@@ -371,7 +381,11 @@ class VersionProbe:
                 self.memory.last_run[name] = self._clock.time()
                 result = results[name] = plan()
                 # Only the step's own verdict is carried: no answer at all says nothing about the step.
-                if result.outcome is Outcome.FAILED and result.status is not None:
+                if (
+                    result.outcome is Outcome.FAILED
+                    and result.status is not None
+                    and not result.facts.get("throttled")
+                ):
                     self.memory.failing[name] = result.detail
                 else:
                     self.memory.failing.pop(name, None)
@@ -534,7 +548,11 @@ class VersionProbe:
         content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> _Sent:
-        """One request, exactly one: an explicit token (or none), so the client adds no retry of its own."""
+        """One request, exactly one: an explicit token (or none), so the client adds no retry of its own
+        (except for a 429, whose Retry-After it honours on the monitor's clock)."""
+        held = self._held(step)
+        if held is not None:
+            return _Sent(None, held)
         sent_headers = dict(headers or {})
         if token is not None:
             sent_headers["Authorization"] = f"Bearer {token}"
@@ -554,6 +572,8 @@ class VersionProbe:
             if exc.kind == "breaker":
                 words = exc.reason.replace("in this run", "this cycle")
                 return _Sent(None, StepResult(step, Outcome.NOT_RUN, f"not sent: {words}"))
+            if exc.kind == "rate-limited":
+                return _Sent(None, self._throttled(step, exc))
             return _Sent(None, StepResult(step, Outcome.FAILED, exc.reason))
         except ContractViolation as exc:
             if isinstance(exc, AnswerCutOff | AnswerTooLarge):
@@ -622,6 +642,23 @@ class VersionProbe:
         detail = "results: []" if empty else f"{len(results)} result{'s' if len(results) != 1 else ''}"
         return StepResult(step, Outcome.OK, detail, latency=latency, status=status, **base)
 
+    # -- throttling ----------------------------------------------------------------------------------------
+
+    def _throttled(self, step: str, exc: NoAnswer) -> StepResult:
+        """A 429 the client's waits did not outlast: nothing more is sent before its Retry-After passes."""
+        if exc.retry_after is not None:
+            self.throttled_until = self._clock.time() + exc.retry_after
+        return StepResult(step, Outcome.FAILED, exc.reason, status=429, facts={"throttled": True})
+
+    def _held(self, step: str) -> StepResult | None:
+        """The step not sent while the destination's last Retry-After runs, or None to send it."""
+        until = self.throttled_until
+        if until is None or self._clock.time() >= until:
+            return None
+        left = until - self._clock.time()
+        detail = f"not sent: the destination asked to wait (Retry-After), {left:.0f} s left"
+        return StepResult(step, Outcome.NOT_RUN, detail, facts={"throttled": True})
+
     # -- helpers -------------------------------------------------------------------------------------------
 
     def _check(self, stop: threading.Event) -> None:
@@ -630,7 +667,11 @@ class VersionProbe:
 
     def _new_client(self) -> _ProbeClient:
         return _ProbeClient(
-            self.target, recorder=self.recorder, transport=self._transport, clock=self._clock.monotonic
+            self.target,
+            recorder=self.recorder,
+            transport=self._transport,
+            clock=self._clock.monotonic,
+            sleep=self._clock.sleep,
         )
 
     def _renew_client(self) -> None:
