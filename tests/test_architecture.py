@@ -43,6 +43,7 @@ CORE_PUBLIC_NAMES = {
         "EXAMPLE_TARGETS",
         "EmbeddedReference",
         "MONITOR_STEPS",
+        "MaintenanceSettings",
         "MonitorSettings",
         "OUR_EXPECTATIONS",
         "ReferenceSettings",

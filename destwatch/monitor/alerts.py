@@ -2,9 +2,10 @@
 
 A version's alert **fires** after `failure_threshold` consecutive down cycles, is **reminded** every
 `renotify` while it stays down, and **resolves** after `success_threshold` consecutive cycles that are not
-down (degraded counts as good: it answers). A resolution is only ever sent after a firing. The state lives
-in the history, in the same transaction as the cycle that changed it, so a restarted monitor (or a second
-one on the same history) never sends an alert twice.
+down (degraded and throttled count as good: it answers). A cycle inside a maintenance window changes nothing:
+no streak grows, nothing fires or is reminded; a version still down after it alerts as usual. A resolution is
+only ever sent after a firing. The state lives in the history, in the same transaction as the cycle that
+changed it, so a restarted monitor (or a second one on the same history) never sends an alert twice.
 
 The webhook payload (`"schema": "destwatch.alert/1"`), one JSON object per event:
 
@@ -80,6 +81,9 @@ def advance(
     state: AlertState, version_state: State, reasons: Sequence[str], now: float, policy: AlertPolicy
 ) -> tuple[AlertState, Event | None]:
     """The alert after one more cycle, and the event to send (if any)."""
+    if version_state is State.MAINTENANCE:
+        # Planned: no streak grows or breaks, nothing is sent. Still down after the window, it alerts.
+        return state, None
     if version_state is State.DOWN:
         failures = state.failures + 1
         since = state.since if state.since is not None else now

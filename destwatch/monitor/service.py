@@ -28,6 +28,7 @@ from destwatch.monitor.alerts import AlertPolicy, Event, advance, payload
 from destwatch.monitor.channels import AppriseChannel, Channel, Dispatcher, WebhookChannel, check_apprise_url
 from destwatch.monitor.clock import SYSTEM_CLOCK, Clock
 from destwatch.monitor.history import History
+from destwatch.monitor.maintenance import Window, configured, in_maintenance, recorded
 from destwatch.monitor.metrics import MonitorMetrics
 from destwatch.monitor.outcomes import CycleReport, State, VersionReport
 from destwatch.monitor.probe import VersionProbe
@@ -143,12 +144,19 @@ class Monitor:
         finished = tuple(report for report in reports if report is not None)
         if len(finished) < len(reports):
             return CycleReport(started, finished, time.perf_counter() - began, interrupted=True)
-        cycle = CycleReport(started, finished, time.perf_counter() - began)
+        cycle = in_maintenance(
+            CycleReport(started, finished, time.perf_counter() - began), self.maintenance_windows()
+        )
         self._record(cycle)
         self.metrics.observe(cycle)
         self.dispatcher.deliver_due()
         self._log(cycle)
         return cycle
+
+    def maintenance_windows(self) -> list[Window]:
+        """The windows of targets.toml and those started from the command line (read each cycle: another
+        process may have started one)."""
+        return configured(self.settings.maintenance) + recorded(self.history)
 
     def slos(self) -> list[VersionSlo]:
         """Every selected version's SLOs, from the history."""
@@ -160,6 +168,7 @@ class Monitor:
                 now=now,
                 availability_objective=self.settings.availability_objective,
                 latency_objective=self.settings.latency_objective,
+                throttled_objective=self.settings.throttled_objective,
             )
             for probe in self.probes
         ]
