@@ -7,7 +7,8 @@ alert state, so a restart never repeats an alert), `outbox` (notifications, each
 delivered) and `maintenance` (windows started from the command line; schema 2). WAL mode, a busy timeout, and
 every write in a short `BEGIN IMMEDIATE` transaction: a second monitor waits its turn instead of failing. The
 schema is versioned (`PRAGMA user_version`); a file from a newer destwatch is refused with a clear error,
-never rewritten. Nothing secret is stored: every text passes through `destwatch.redact.redact`."""
+never rewritten. Nothing secret is stored: every text passes through `destwatch.redact.redact`.
+"""
 
 from __future__ import annotations
 
