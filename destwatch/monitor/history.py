@@ -118,6 +118,7 @@ CREATE TABLE maintenance (
     reason TEXT NOT NULL,
     created REAL NOT NULL
 );
+CREATE INDEX cycles_states ON cycles (target, ts, state);
 """,
 }
 
@@ -349,12 +350,21 @@ class History:
             for ts, step, e, m, latency in rows
         ]
 
-    def timestamps(self, target: str, since: float) -> list[float]:
-        """When the version's cycles from `since` on started, oldest first."""
+    def timestamps(self, target: str, since: float, *, until: float = math.inf) -> list[float]:
+        """When the version's cycles in [since, until) started, oldest first."""
         rows = self._db.execute(
-            "SELECT ts FROM cycles WHERE target = ? AND ts >= ? ORDER BY ts", (target, since)
+            "SELECT ts FROM cycles WHERE target = ? AND ts >= ? AND ts < ? ORDER BY ts",
+            (target, since, until),
         ).fetchall()
         return [row[0] for row in rows]
+
+    def states(self, target: str, since: float, until: float) -> dict[str, int]:
+        """How many of the version's cycles in [since, until) ended in each state."""
+        rows = self._db.execute(
+            "SELECT state, count(*) FROM cycles WHERE target = ? AND ts >= ? AND ts < ? GROUP BY state",
+            (target, since, until),
+        )
+        return dict(rows.fetchall())
 
     def latest(self, target: str) -> Latest | None:
         row = self._db.execute(

@@ -142,6 +142,7 @@ def test_a_schema_1_history_is_migrated_in_place_and_keeps_its_cycles(tmp_path: 
     history.close()
     db = sqlite3.connect(path)
     db.execute("DROP TABLE maintenance")
+    db.execute("DROP INDEX cycles_states")
     db.execute("PRAGMA user_version = 1")
     db.commit()
     db.close()
