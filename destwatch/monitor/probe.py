@@ -357,7 +357,7 @@ class VersionProbe:
             )
         request = _small(model, method)
         sent, token, fresh = self._send_authorized(step, request, token, fresh, budget)
-        return self._judge_answer(step, model.name, request, sent, empty=False), token, fresh
+        return self._judge_answer(step, model, request, sent, empty=False), token, fresh
 
     def _optional_steps(
         self, models: Mapping[str, EndpointModel], token: str | None, budget: _Budget, stop: threading.Event
@@ -457,7 +457,7 @@ class VersionProbe:
 
         def run() -> StepResult:
             sent, _, _ = self._send_authorized("empty", request, token, False, budget)
-            return self._judge_answer("empty", model.name, request, sent, empty=True)
+            return self._judge_answer("empty", model, request, sent, empty=True)
 
         return run
 
@@ -599,9 +599,9 @@ class VersionProbe:
         return self._send(step, request.method, request.path, token=token, request=request), token, fresh
 
     def _judge_answer(
-        self, step: str, endpoint: str, request: Request, sent: _Sent, *, empty: bool
+        self, step: str, model: EndpointModel, request: Request, sent: _Sent, *, empty: bool
     ) -> StepResult:
-        base = {"endpoint": endpoint, "method": request.method}
+        base = {"endpoint": model.name, "method": request.method}
         if sent.failure is not None:
             return _with(sent.failure, **base)
         response = sent.response
@@ -632,8 +632,12 @@ class VersionProbe:
             shown = "null" if results is None else f"a {type(results).__name__}"
             expected = "[]" if empty else "an array"
             return failed(f"`results` is {shown} (expected {expected}) for {what}")
-        if not isinstance(data.get("language"), str):
+        if "language" not in data:
             return failed(f"the answer has no `language` (keys: {', '.join(sorted(data))})")
+        expected = self._default_languages(model, request.method)
+        if expected and data["language"] not in expected:
+            said = redact(json.dumps(data["language"], ensure_ascii=False))[:_EXCERPT]
+            return failed(f"`language` is {said}, asked for none (expected {' or '.join(expected)})")
         if empty and results:
             return failed(f"{what} answered {len(results)} results (expected results: [])")
         top = _top(request)
@@ -641,6 +645,15 @@ class VersionProbe:
             return failed(f"answered {len(results)} results to top={top}")
         detail = "results: []" if empty else f"{len(results)} result{'s' if len(results) != 1 else ''}"
         return StepResult(step, Outcome.OK, detail, latency=latency, status=status, **base)
+
+    def _default_languages(self, model: EndpointModel, method: str) -> tuple[str, ...]:
+        """What an answer to a query naming no language may say: the document's default for `language`
+        when it gives one, else one of the languages the document and targets.toml declare."""
+        surface = model.surface("POST" if method == "POST" else "GET")
+        if surface is not None and surface.default_language:
+            return (surface.default_language,)
+        declared = surface.languages if surface is not None else ()
+        return tuple(dict.fromkeys((*declared, *self.target.languages)))
 
     # -- throttling ----------------------------------------------------------------------------------------
 
