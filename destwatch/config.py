@@ -333,6 +333,17 @@ class MonitorSettings(BaseModel):
         description="${ENV} references to apprise URLs (Slack, Teams, email, PagerDuty, ntfy, ...)",
         examples=[["${DESTWATCH_SLACK_URL}"]],
     )
+    alert_on_throttled: StrictBool = Field(
+        True,
+        description="a version throttled for failure_threshold cycles alerts (its own rule)",
+        examples=[True],
+    )
+    group_by: tuple[Literal["host", "destination", "target"], ...] = Field(
+        ("host",),
+        strict=False,
+        description="what one cycle's alerts are grouped by, as Alertmanager's group_by (\"target\": none)",
+        examples=[["host"]],
+    )
     throttled_objective: float | None = Field(
         None,
         gt=0,
