@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 
 from destwatch._bounded import TooLarge, TooLate, bounded, declared_too_large
-from destwatch._breaker import Breaker
+from destwatch._breaker import THRESHOLD, Breaker
 from destwatch._ratelimit import RateLimiter, retry_after_seconds
 from destwatch.config import VersionTarget
 from destwatch.errors import NoAnswer, TokenError
@@ -100,10 +100,15 @@ class Client:
         transport: httpx.BaseTransport | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        throttle_bound: float | None = None,
     ) -> None:
         self.target = target
         self.recorder = recorder if recorder is not None else Recorder()
-        self.data_breaker = Breaker(target.id)
+        # A version answering only 429 is stopped after as long as a hung one: THRESHOLD timeouts, ≤ 60 s.
+        bound = (
+            throttle_bound if throttle_bound is not None else min(60.0, THRESHOLD * target.settings.timeout)
+        )
+        self.data_breaker = Breaker(target.id, throttle_bound=bound)
         self.token_breaker = Breaker(f"{target.id}: the token endpoint")
         self._limiter = RateLimiter(target.settings.max_rps)
         self._clock = clock
@@ -229,12 +234,13 @@ class Client:
             except NoAnswer as exc:
                 breaker.failed(exc.reason)
                 raise
-            breaker.answered()
-            if 300 <= response.status_code < 400:
-                raise RedirectNotFollowed(response)
             if response.status_code != 429:
+                breaker.answered()
+                if 300 <= response.status_code < 400:
+                    raise RedirectNotFollowed(response)
                 return response
             wait = retry_after_seconds(response)
+            breaker.throttled(wait or 0.0, f"Retry-After: {response.headers.get('Retry-After', 'none')}")
             if wait is None or wait > MAX_RETRY_AFTER or attempt == _MAX_429_RETRIES:
                 raise _rate_limited(self.target, response, wait, attempt)
             self._sleep(wait)

@@ -685,6 +685,8 @@ class VersionProbe:
             transport=self._transport,
             clock=self._clock.monotonic,
             sleep=self._clock.sleep,
+            # The probe bounds throttling itself: nothing is sent before the last Retry-After has passed.
+            throttle_bound=math.inf,
         )
 
     def _renew_client(self) -> None:
