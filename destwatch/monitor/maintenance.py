@@ -96,11 +96,13 @@ def _maintained(version: VersionReport, occurrence: Occurrence, now: float) -> V
     return replace(version, state=State.MAINTENANCE, reasons=(why, *version.reasons))
 
 
-def occurrences(windows: Sequence[Window], target: str, since: float, until: float) -> list[Occurrence]:
-    """Every time one of `windows` covering `target` is open between `since` and `until`, by start."""
+def occurrences(
+    windows: Sequence[Window], target: str | None, since: float, until: float
+) -> list[Occurrence]:
+    """Every time one of `windows` (covering `target`; None: any) is open between `since` and `until`."""
     found = []
     for window in windows:
-        if not window.applies_to(target):
+        if target is not None and not window.applies_to(target):
             continue
         if window.every is None:
             if window.start < until and (window.end is None or window.end > since):
