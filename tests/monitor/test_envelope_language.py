@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from destwatch.monitor.outcomes import State
@@ -52,3 +53,26 @@ def test_a_wrong_or_marked_up_language_is_down(
         version = monitor.cycle().versions[0]
     assert version.state is State.DOWN
     assert any(words in reason for reason in version.reasons), version.reasons
+
+
+def test_the_documents_default_language_is_the_one_an_unnamed_query_must_get(
+    tmp_path: Path, proxy: MisbehavingProxy
+) -> None:
+    # The same destination, its document now saying GET's `language` defaults to "sv": the answers (still
+    # "en" when no language is named) break what the document promises.
+    document = httpx.get(f"{proxy.upstream_url}/northwind/productCatalog/v1/openapi").json()
+    for item in document["paths"].values():
+        for parameter in item.get("get", {}).get("parameters", []):
+            if parameter.get("name") == "language":
+                parameter["schema"]["default"] = "sv"
+    served = embedded_targets(
+        served_at=proxy.url, versions=[TARGET], expectations=False, defaults={"max_rps": 1000.0}
+    )
+    settings = {"history": str(tmp_path / "monitor.db"), "steps": {"post": False, "empty": False}}
+    path = tmp_path / "targets.toml"
+    path.write_text(f"{served}\n{monitor_table(settings)}", encoding="utf-8")
+    proxy.rule = Rule("document", Mangle.ANSWER, body=json.dumps(document).encode())
+    with Monitor.start(MonitorOptions(path), clock=FakeClock()) as monitor:
+        version = monitor.cycle().versions[0]
+    assert version.state is State.DOWN
+    assert 'products GET: `language` is "en", asked for none (expected sv)' in version.reasons
