@@ -130,6 +130,8 @@ def monitor_command(
             f"{' and '.join(audit_options)} shape the auditable report. "
             "Fix: use --report --window 30d|90d|365d"
         )
+    if as_json and window is not None:
+        raise _Usage("--json is the table's JSON. Fix: with --window, pass --format json")
     modes = [
         name for name, on in (("--once", once), ("--every", every is not None), ("--report", report)) if on
     ]

@@ -42,6 +42,8 @@ SCHEMA_VERSION = 2
 # "dwmh" (destwatch monitor history): `PRAGMA application_id`, so a file is known to be ours.
 APPLICATION_ID = 0x64776D68
 _BUSY_TIMEOUT_MS = 30_000
+# The `marks` row keeping until when a version's last Retry-After holds (its `ts`).
+_THROTTLED_MARK = "retry-after"
 
 _SCHEMA = """
 CREATE TABLE cycles (
@@ -423,6 +425,9 @@ class History:
         for step, ts, failing in self._db.execute(
             "SELECT step, ts, failing FROM marks WHERE target = ?", (target,)
         ):
+            if step == _THROTTLED_MARK:
+                memory.throttled_until = ts
+                continue
             memory.last_run[step] = ts
             if failing is not None:
                 memory.failing[step] = failing
@@ -436,6 +441,12 @@ class History:
                     "ON CONFLICT (target) DO UPDATE SET hash = excluded.hash, document = excluded.document, "
                     "seen = excluded.seen",
                     (target, memory.document_hash, redact(memory.document_text), now),
+                )
+            if memory.throttled_until is not None:
+                db.execute(
+                    "INSERT INTO marks (target, step, ts, failing) VALUES (?, ?, ?, NULL) "
+                    "ON CONFLICT (target, step) DO UPDATE SET ts = excluded.ts",
+                    (target, _THROTTLED_MARK, memory.throttled_until),
                 )
             for step in OPTIONAL_STEPS:
                 if step in memory.last_run:

@@ -165,8 +165,6 @@ class VersionProbe:
         self.recorder = _Recorder()
         self._budget = _Budget(self.recorder)
         self.client = self._new_client()
-        self.throttled_until: float | None = None
-        """Wall time before which nothing is sent: the last 429's Retry-After, not yet honoured."""
 
     # -- the cycle ---------------------------------------------------------------------------------------
 
@@ -660,12 +658,12 @@ class VersionProbe:
     def _throttled(self, step: str, exc: NoAnswer) -> StepResult:
         """A 429 the client's waits did not outlast: nothing more is sent before its Retry-After passes."""
         if exc.retry_after is not None:
-            self.throttled_until = self._clock.time() + exc.retry_after
+            self.memory.throttled_until = self._clock.time() + exc.retry_after
         return StepResult(step, Outcome.FAILED, exc.reason, status=429, facts={"throttled": True})
 
     def _held(self, step: str) -> StepResult | None:
         """The step not sent while the destination's last Retry-After runs, or None to send it."""
-        until = self.throttled_until
+        until = self.memory.throttled_until
         if until is None or self._clock.time() >= until:
             return None
         left = until - self._clock.time()

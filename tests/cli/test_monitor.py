@@ -190,6 +190,7 @@ def test_maintenance_from_the_command_line_is_recorded_and_the_audit_report_coun
         (("--report", "--window", "30d", "--format", "xml"), "--format xml is not a report format"),
         (("--report", "--window", "30d", "--as-of", "2026-12-01T00:00:00"), "has no UTC offset. Fix:"),
         (("--report", "--format", "md"), "--format shape the auditable report. Fix: use --report --window"),
+        (("--report", "--window", "30d", "--json"), "--json is the table's JSON. Fix: with --window, pass"),
     ],
 )
 def test_maintenance_and_audit_mistakes_exit_2_with_one_line(

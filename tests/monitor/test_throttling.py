@@ -75,9 +75,14 @@ def test_a_throttling_spell_is_throttled_not_down_and_nothing_is_sent_before_ret
         assert held.state is State.THROTTLED
         assert proxy.count("data") - before == 3
         assert any("asked to wait (Retry-After), 20 s left" in reason for reason in held.reasons)
+        assert _value(metrics, "destwatch_monitor_cycles_total", state="throttled") == 2
 
+    # A monitor started again (`--once` from cron) honours the same Retry-After: it is in the history.
+    again = MonitorMetrics(CollectorRegistry())
+    with _monitor(tmp_path, proxy.url, clock, again) as monitor:
+        assert monitor.cycle().versions[0].state is State.THROTTLED
+        assert proxy.count("data") - before == 3
         clock.advance(20)
         proxy.rule = None
         assert monitor.cycle().versions[0].state is State.UP
-        assert _value(metrics, "destwatch_monitor_throttled") == 0
-        assert _value(metrics, "destwatch_monitor_cycles_total", state="throttled") == 2
+        assert _value(again, "destwatch_monitor_throttled") == 0
