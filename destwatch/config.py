@@ -48,6 +48,7 @@ __all__ = [
     "EmbeddedReference",
     "MaintenanceSettings",
     "MonitorSettings",
+    "RateLimit",
     "ReferenceSettings",
     "ServedVersion",
     "TargetSettings",
@@ -95,6 +96,17 @@ _ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 _VERSION_NAME = re.compile(r"^v[1-9][0-9]*$")
 _STRICT = ConfigDict(strict=True, extra="forbid", frozen=True)
 _Model = TypeVar("_Model", bound=BaseModel)
+
+
+class RateLimit(BaseModel):
+    """A rate limit an owner declares: at most `requests` in any `per` seconds (per application)."""
+
+    model_config = _STRICT
+
+    requests: StrictInt = Field(gt=0, le=1000, description="requests allowed", examples=[10])
+    per: Annotated[float, BeforeValidator(parse_duration)] = Field(
+        gt=0, le=60, description="in this many seconds", examples=["1s"]
+    )
 
 
 class TargetSettings(BaseModel):
@@ -195,6 +207,16 @@ class TargetSettings(BaseModel):
         description='the old spelling: false is token_grant = "version", true leaves reach unchecked',
         examples=[False],
     )
+    rate_limit: RateLimit | None = Field(
+        None,
+        description="the data endpoints' declared limit per application, checked by the ratelimit suite",
+        examples=[{"requests": 10, "per": "1s"}],
+    )
+    token_rate_limit: RateLimit | None = Field(
+        None,
+        description="the token endpoint's declared limit; the ratelimit suite checks it (opt-in)",
+        examples=[{"requests": 5, "per": "1s"}],
+    )
     seed: int = Field(20261128, description="the fuzz seed", examples=[20261128])
     localized_properties: tuple[StrictStr, ...] | None = Field(
         None,
@@ -234,6 +256,11 @@ class ReferenceSettings(BaseModel):
         examples=["drops-items"],
     )
     token_ttl: int | None = Field(None, gt=0, description="token lifetime in seconds", examples=[3600])
+    rate_limit: RateLimit | None = Field(
+        None,
+        description="data and token requests the reference allows per application (unset: unlimited)",
+        examples=[{"requests": 5, "per": "1s"}],
+    )
 
 
 # The monitor's probe steps, in the order a cycle runs them (`[monitor] steps` switches them off by name).

@@ -143,14 +143,23 @@ class Client:
         headers: Mapping[str, str] | None = None,
         authenticated: bool = True,
         timeout: float | None = None,
+        retry_429: bool = True,
     ) -> httpx.Response:
+        """One request (a 401 gets one fresh token, a 429 its Retry-After twice); `retry_429=False` hands a
+        429 back as it came (a clause about rate limits reads it)."""
         headers = dict(headers or {})
         use_token = (
             authenticated
             and self.target.protected
             and not any(name.lower() == "authorization" for name in headers)
         )
-        request_kwargs = {"params": params, "json": json, "content": content, "timeout": timeout}
+        request_kwargs = {
+            "params": params,
+            "json": json,
+            "content": content,
+            "timeout": timeout,
+            "retry_429": retry_429,
+        }
         if not use_token:
             return self._send(method, path_or_url, headers, **request_kwargs)
         response = self._send(method, path_or_url, self._bearer(headers), **request_kwargs)
@@ -216,7 +225,14 @@ class Client:
         return self.token_breaker if url == self.target.token_url else self.data_breaker
 
     def _send(
-        self, method: str, path_or_url: str, headers: dict[str, str], *, timeout: float | None, **kwargs: Any
+        self,
+        method: str,
+        path_or_url: str,
+        headers: dict[str, str],
+        *,
+        timeout: float | None,
+        retry_429: bool = True,
+        **kwargs: Any,
     ) -> httpx.Response:
         request = self._http.build_request(
             method,
@@ -234,7 +250,7 @@ class Client:
             except NoAnswer as exc:
                 breaker.failed(exc.reason)
                 raise
-            if response.status_code != 429:
+            if response.status_code != 429 or not retry_429:
                 breaker.answered()
                 if 300 <= response.status_code < 400:
                     raise RedirectNotFollowed(response)

@@ -46,6 +46,7 @@ CORE_PUBLIC_NAMES = {
         "MaintenanceSettings",
         "MonitorSettings",
         "OUR_EXPECTATIONS",
+        "RateLimit",
         "ReferenceSettings",
         "ServedVersion",
         "TargetSettings",

@@ -40,6 +40,8 @@ class Catcher:
 
 
 _SHORT_TOKENS = {"token_lifetime": 2, "expiry_wait_budget": 5.0}
+_LIMITED = {"rate_limit": {"requests": 5, "per": "1s"}}
+_TOKENS_LIMITED = {"token_rate_limit": {"requests": 5, "per": "1s"}}
 CATCHERS = {
     "expired-token-accepted": Catcher(
         "auth",
@@ -113,6 +115,26 @@ CATCHERS = {
         (FEED,),
         {"timeout": 0.5},
         kind="unreachable",
+    ),
+    # The ratelimit suite checks only what the owner declared; the reference declares the same limit.
+    "throttles-without-retry-after": Catcher(
+        "ratelimit", "data_limit", "rate limit: a burst of 6 requests within 1 s", (V1,), _LIMITED, _LIMITED
+    ),
+    "retry-after-too-short": Catcher(
+        "ratelimit",
+        "after_retry_after",
+        "rate limit: a request sent once Retry-After",
+        (V1,),
+        _LIMITED,
+        _LIMITED,
+    ),
+    "token-endpoint-never-throttles": Catcher(
+        "ratelimit",
+        "token_limit",
+        "token rate limit: a burst of 6 token requests",
+        (V1,),
+        _TOKENS_LIMITED,
+        _LIMITED,
     ),
 }
 # (variant, fault) -> why the variant leaves the fault's rule nothing to check.
