@@ -162,8 +162,15 @@ MAX_SKIPS = {
     "six-endpoints": 80,
     "unprotected-declares-security": 36,
 }
+# Faults whose rule reads nothing of the document (the declared rate limit): one variant shows them caught
+# as well as all would, at a sixteenth of the cost.
+DOCUMENT_BLIND = {"throttles-without-retry-after", "retry-after-too-short", "token-endpoint-never-throttles"}
 CELLS = [
-    (variant, fault) for variant in VARIANTS for fault in FAULTS if (variant, fault) not in NOT_EXPRESSIBLE
+    (variant, fault)
+    for variant in VARIANTS
+    for fault in FAULTS
+    if (variant, fault) not in NOT_EXPRESSIBLE
+    and (fault not in DOCUMENT_BLIND or variant == next(iter(VARIANTS)))
 ]
 
 
