@@ -7,6 +7,7 @@ the secrets of another. Every mistake is a `ConfigError` naming the file, line, 
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import os
 import re
@@ -45,7 +46,9 @@ __all__ = [
     "OUR_EXPECTATIONS",
     "ConfigError",
     "EmbeddedReference",
+    "MaintenanceSettings",
     "MonitorSettings",
+    "RateLimit",
     "ReferenceSettings",
     "ServedVersion",
     "TargetSettings",
@@ -93,6 +96,17 @@ _ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 _VERSION_NAME = re.compile(r"^v[1-9][0-9]*$")
 _STRICT = ConfigDict(strict=True, extra="forbid", frozen=True)
 _Model = TypeVar("_Model", bound=BaseModel)
+
+
+class RateLimit(BaseModel):
+    """A rate limit an owner declares: at most `requests` in any `per` seconds (per application)."""
+
+    model_config = _STRICT
+
+    requests: StrictInt = Field(gt=0, le=1000, description="requests allowed", examples=[10])
+    per: Annotated[float, BeforeValidator(parse_duration)] = Field(
+        gt=0, le=60, description="in this many seconds", examples=["1s"]
+    )
 
 
 class TargetSettings(BaseModel):
@@ -193,6 +207,16 @@ class TargetSettings(BaseModel):
         description='the old spelling: false is token_grant = "version", true leaves reach unchecked',
         examples=[False],
     )
+    rate_limit: RateLimit | None = Field(
+        None,
+        description="the data endpoints' declared limit per application, checked by the ratelimit suite",
+        examples=[{"requests": 10, "per": "1s"}],
+    )
+    token_rate_limit: RateLimit | None = Field(
+        None,
+        description="the token endpoint's declared limit; the ratelimit suite checks it (opt-in)",
+        examples=[{"requests": 5, "per": "1s"}],
+    )
     seed: int = Field(20261128, description="the fuzz seed", examples=[20261128])
     localized_properties: tuple[StrictStr, ...] | None = Field(
         None,
@@ -232,12 +256,45 @@ class ReferenceSettings(BaseModel):
         examples=["drops-items"],
     )
     token_ttl: int | None = Field(None, gt=0, description="token lifetime in seconds", examples=[3600])
+    rate_limit: RateLimit | None = Field(
+        None,
+        description="data and token requests the reference allows per application (unset: unlimited)",
+        examples=[{"requests": 5, "per": "1s"}],
+    )
 
 
 # The monitor's probe steps, in the order a cycle runs them (`[monitor] steps` switches them off by name).
 MONITOR_STEPS = ("document", "token", "get", "post", "no-token", "empty", "token-errors", "tls")
 # Seconds, written as a number or a duration string ("500ms", "60s", "10m", "1h").
 _Seconds = Annotated[float, BeforeValidator(parse_duration)]
+
+
+class MaintenanceSettings(BaseModel):
+    """One `[[monitor.maintenance]]` window: once (`end` or `duration`), or every `every` from `start` on."""
+
+    model_config = _STRICT
+
+    targets: tuple[StrictStr, ...] = Field(
+        strict=False,
+        min_length=1,
+        description='the versions it covers: "destination/v1", "destination" (every version) or "*"',
+        examples=[["productCatalog/v2"]],
+    )
+    start: datetime.datetime = Field(
+        strict=False,
+        description="when it (first) starts, with a UTC offset",
+        examples=[datetime.datetime(2026, 12, 6, 2, 0, tzinfo=datetime.UTC)],
+    )
+    end: datetime.datetime | None = Field(
+        None, strict=False, description="when a one-off window ends (or give duration)", examples=[None]
+    )
+    duration: _Seconds | None = Field(None, gt=0, description="how long each window lasts", examples=["2h"])
+    every: _Seconds | None = Field(
+        None, gt=0, description="a recurring window: the period from one start to the next", examples=["7d"]
+    )
+    reason: str = Field(
+        min_length=1, description="why, as the status page shows it", examples=["database upgrade"]
+    )
 
 
 class MonitorSettings(BaseModel):
@@ -302,6 +359,31 @@ class MonitorSettings(BaseModel):
         strict=False,
         description="${ENV} references to apprise URLs (Slack, Teams, email, PagerDuty, ntfy, ...)",
         examples=[["${DESTWATCH_SLACK_URL}"]],
+    )
+    alert_on_throttled: StrictBool = Field(
+        True,
+        description="a version throttled for failure_threshold cycles alerts (its own rule)",
+        examples=[True],
+    )
+    group_by: tuple[Literal["host", "destination", "target"], ...] = Field(
+        ("host",),
+        strict=False,
+        description="what one cycle's alerts are grouped by, as Alertmanager's group_by (\"target\": none)",
+        examples=[["host"]],
+    )
+    throttled_objective: float | None = Field(
+        None,
+        gt=0,
+        lt=100,
+        allow_inf_nan=False,
+        description="an optional SLO in percent of cycles not throttled (429 after Retry-After)",
+        examples=[99.0],
+    )
+    maintenance: tuple[MaintenanceSettings, ...] = Field(
+        (),
+        strict=False,
+        description="maintenance windows ([[monitor.maintenance]]): not counted in SLOs, never alerted on",
+        examples=[[]],
     )
 
     def step_on(self, step: str) -> bool:
@@ -831,6 +913,8 @@ class _Parser:
                     f"unknown step {name!r}",
                     f"remove it{did_you_mean(name, MONITOR_STEPS)}; steps: {', '.join(MONITOR_STEPS)}",
                 )
+        for number, window in enumerate(settings.maintenance):
+            self._maintenance(window, (*loc, "maintenance", str(number)))
         references = [("webhook", settings.webhook)] + [("notify", url) for url in settings.notify]
         for key, value in references:
             if value is not None and not _ENV_REF.match(value):
@@ -842,6 +926,31 @@ class _Parser:
                     f"write {key} = {shown} and export that variable",
                 )
         return settings
+
+    def _maintenance(self, window: MaintenanceSettings, loc: tuple[str, ...]) -> None:
+        """What pydantic cannot see in one field: an offset on every time, one way to end, an order."""
+        for key in ("start", "end"):
+            moment = getattr(window, key)
+            if moment is not None and moment.utcoffset() is None:
+                raise self._error(
+                    (*loc, key),
+                    f"{key} = {moment.isoformat()} has no UTC offset (whose 02:00?)",
+                    f"write {key} = {moment.isoformat()}Z (or +01:00, ...)",
+                )
+        if (window.end is None) == (window.duration is None):
+            raise self._error(
+                loc,
+                "a maintenance window needs exactly one of end and duration",
+                'write end = 2026-12-06T04:00:00Z for a one-off window, or duration = "2h"',
+            )
+        if window.end is not None and window.end <= window.start:
+            raise self._error((*loc, "end"), "end is not after start", "write an end later than start")
+        if window.every is not None and (window.duration is None or window.every < window.duration):
+            raise self._error(
+                (*loc, "every"),
+                "a recurring window needs a duration no longer than its period",
+                'write e.g. every = "7d" with duration = "2h"',
+            )
 
     def _suites_dir(self, raw: dict[str, Any]) -> Path | None:
         value = raw.get("suites_dir")

@@ -123,7 +123,11 @@ class Environment:
             return []
 
     def unreachable(self, target: VersionTarget) -> str | None:
-        """Why `target` cannot be reached at all, or None (probes the document once)."""
+        """Why `target` cannot be reached at all, or None (probes the document once): no answer, or only
+        429s for as long as a hung version is given."""
+        throttled = self._throttled(target)
+        if throttled is not None:
+            return throttled
         try:
             self.document(target)
         except TargetUnreachable as exc:
@@ -134,11 +138,21 @@ class Environment:
 
     def unreachable_targets(self) -> dict[str, str]:
         """Every selected version found unreachable so far, with the reason."""
-        return {
+        found = {
             t.id: str(failure)
             for t in self.targets
             if isinstance(failure := self.documents.failure(t), TargetUnreachable)
         }
+        for target in self.targets:
+            throttled = self._throttled(target)
+            if throttled is not None:
+                found.setdefault(target.id, throttled)
+        return found
+
+    def _throttled(self, target: VersionTarget) -> str | None:
+        client = self._shared.clients.get(target.id)
+        reason = client.data_breaker.throttled_out() if client is not None else None
+        return f"{target.id}: {reason}" if reason is not None else None
 
     def usage(self) -> dict[str, dict[str, Any]]:
         """Per selected version: requests sent, the slowest answer, the tokens the cache fetched, the token

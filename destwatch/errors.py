@@ -77,11 +77,13 @@ class NoAnswer(TargetUnreachable):
     (not sent: the version stopped answering several requests in a row).
     """
 
-    def __init__(self, reason: str, *, kind: str, owner: str = "") -> None:
+    def __init__(self, reason: str, *, kind: str, owner: str = "", retry_after: float | None = None) -> None:
         super().__init__(f"{owner}: {reason}" if owner else reason)
         self.reason = reason
         self.kind = kind
         self.owner = owner
+        self.retry_after = retry_after
+        """Kind "rate-limited": the seconds the last 429's Retry-After asked for (None without one)."""
 
 
 class TokenError(DestwatchError):

@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 
 from destwatch._bounded import TooLarge, TooLate, bounded, declared_too_large
-from destwatch._breaker import Breaker
+from destwatch._breaker import THRESHOLD, Breaker
 from destwatch._ratelimit import RateLimiter, retry_after_seconds
 from destwatch.config import VersionTarget
 from destwatch.errors import NoAnswer, TokenError
@@ -100,10 +100,15 @@ class Client:
         transport: httpx.BaseTransport | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        throttle_bound: float | None = None,
     ) -> None:
         self.target = target
         self.recorder = recorder if recorder is not None else Recorder()
-        self.data_breaker = Breaker(target.id)
+        # A version answering only 429 is stopped after as long as a hung one: THRESHOLD timeouts, ≤ 60 s.
+        bound = (
+            throttle_bound if throttle_bound is not None else min(60.0, THRESHOLD * target.settings.timeout)
+        )
+        self.data_breaker = Breaker(target.id, throttle_bound=bound)
         self.token_breaker = Breaker(f"{target.id}: the token endpoint")
         self._limiter = RateLimiter(target.settings.max_rps)
         self._clock = clock
@@ -138,14 +143,23 @@ class Client:
         headers: Mapping[str, str] | None = None,
         authenticated: bool = True,
         timeout: float | None = None,
+        retry_429: bool = True,
     ) -> httpx.Response:
+        """One request (a 401 gets one fresh token, a 429 its Retry-After twice); `retry_429=False` hands a
+        429 back as it came (a clause about rate limits reads it)."""
         headers = dict(headers or {})
         use_token = (
             authenticated
             and self.target.protected
             and not any(name.lower() == "authorization" for name in headers)
         )
-        request_kwargs = {"params": params, "json": json, "content": content, "timeout": timeout}
+        request_kwargs = {
+            "params": params,
+            "json": json,
+            "content": content,
+            "timeout": timeout,
+            "retry_429": retry_429,
+        }
         if not use_token:
             return self._send(method, path_or_url, headers, **request_kwargs)
         response = self._send(method, path_or_url, self._bearer(headers), **request_kwargs)
@@ -211,7 +225,14 @@ class Client:
         return self.token_breaker if url == self.target.token_url else self.data_breaker
 
     def _send(
-        self, method: str, path_or_url: str, headers: dict[str, str], *, timeout: float | None, **kwargs: Any
+        self,
+        method: str,
+        path_or_url: str,
+        headers: dict[str, str],
+        *,
+        timeout: float | None,
+        retry_429: bool = True,
+        **kwargs: Any,
     ) -> httpx.Response:
         request = self._http.build_request(
             method,
@@ -229,12 +250,13 @@ class Client:
             except NoAnswer as exc:
                 breaker.failed(exc.reason)
                 raise
-            breaker.answered()
-            if 300 <= response.status_code < 400:
-                raise RedirectNotFollowed(response)
-            if response.status_code != 429:
+            if response.status_code != 429 or not retry_429:
+                breaker.answered()
+                if 300 <= response.status_code < 400:
+                    raise RedirectNotFollowed(response)
                 return response
             wait = retry_after_seconds(response)
+            breaker.throttled(wait or 0.0, f"Retry-After: {response.headers.get('Retry-After', 'none')}")
             if wait is None or wait > MAX_RETRY_AFTER or attempt == _MAX_429_RETRIES:
                 raise _rate_limited(self.target, response, wait, attempt)
             self._sleep(wait)
@@ -412,4 +434,4 @@ def _rate_limited(
     else:
         why = f"still 429 after {attempt} waits (Retry-After: {header})"
     where = f"{response.request.method} {redact(str(response.request.url))}"
-    return NoAnswer(f"rate limited: {why} ({where})", kind="rate-limited", owner=target.id)
+    return NoAnswer(f"rate limited: {why} ({where})", kind="rate-limited", owner=target.id, retry_after=wait)

@@ -161,6 +161,9 @@ def _embedded(config: Targets, options: RunOptions) -> Embedded:
             variant=names["variant"],
             candidate=names["candidate"],
             token_ttl=reference.token_ttl,
+            rate_limit=(reference.rate_limit.requests, reference.rate_limit.per)
+            if reference.rate_limit
+            else None,
         )
     except ValueError as exc:  # a candidate the chosen variant cannot show
         fix = "choose another candidate or variant"

@@ -56,6 +56,8 @@ KIND_OF_SETTING = {
     "request_budget": "how destwatch runs",
     "expiry_wait_budget": "how destwatch runs",
     "seed": "how destwatch runs",
+    "rate_limit": "your destination (its declared quota; the ratelimit suite, opt-in)",
+    "token_rate_limit": "your destination (its declared quota; the ratelimit suite, opt-in)",
 }
 
 

@@ -1,4 +1,6 @@
-"""`destwatch monitor`: `--once` (cron, CI schedules), `--every 60s` (a service), `--report` (the SLOs).
+"""`destwatch monitor`: `--once` (cron, CI schedules), `--every 60s` (a service), `--report` (the SLOs;
+with `--window 30d|90d|365d [--format md|json|csv] [--as-of ISO]` the auditable report), and
+`maintenance start|end` (a maintenance window from the command line).
 
 Exit codes: 0 nothing is down, 1 something is down (in the cycle, or the last cycle of a service), 2 a
 configuration or usage error, 4 a destwatch bug; a service stopped by SIGINT exits 130, by SIGTERM 143.
@@ -6,6 +8,7 @@ configuration or usage error, 4 a destwatch bug; a service stopped by SIGINT exi
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 import signal
@@ -22,10 +25,12 @@ from rich.console import Console
 
 from destwatch._durations import parse_duration
 from destwatch.cli._exits import exits
+from destwatch.cli._maintenance import ACTIONS, maintenance
 from destwatch.cli._options import TargetOption, TargetsOption, VersionOption
 from destwatch.config import load_targets, targets_file
 from destwatch.errors import ConfigError
 from destwatch.exit_codes import ExitCode
+from destwatch.monitor.audit import FORMATS, WINDOWS, audit, render
 from destwatch.monitor.history import History
 from destwatch.monitor.outcomes import CycleReport
 from destwatch.monitor.report import cycle_json, load_report, print_cycle, print_report, report_json
@@ -48,6 +53,10 @@ class _Usage(ConfigError):
 
 @exits
 def monitor_command(
+    action: Annotated[
+        list[str] | None,
+        typer.Argument(help="maintenance start|end: open or close a maintenance window", show_default=False),
+    ] = None,
     targets: TargetsOption = None,
     target: TargetOption = None,
     version: VersionOption = None,
@@ -60,6 +69,21 @@ def monitor_command(
     ] = None,
     report: Annotated[bool, typer.Option("--report", help="print the SLOs from the history")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
+    window: Annotated[
+        str | None, typer.Option("--window", help="with --report: the auditable report over 30d, 90d or 365d")
+    ] = None,
+    form: Annotated[
+        str | None, typer.Option("--format", help="with --window: md (default), json or csv")
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", help="with --window: the report's end, ISO 8601 with an offset (default: now)"
+        ),
+    ] = None,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="with maintenance start: why (shown on the status page)")
+    ] = None,
     history: Annotated[
         Path | None, typer.Option("--history", help="the history file (default: [monitor] history)")
     ] = None,
@@ -89,6 +113,25 @@ def monitor_command(
     """
     err = Console(stderr=True, soft_wrap=True)
     out = Console(soft_wrap=True)
+    names, versions = tuple(target or ()), tuple(version or ())
+    if action:
+        if len(action) != 2 or action[0] != "maintenance" or action[1] not in ACTIONS:
+            raise _Usage(f"unknown `{' '.join(action)}`. Fix: `destwatch monitor maintenance start|end`")
+        bound = _duration("--for", duration) if duration is not None else None
+        path = targets_file(targets, err=err.file)
+        return maintenance(out, action[1], path, names, versions, history, reason=reason, duration=bound)
+    if reason is not None:
+        raise _Usage("--reason describes a maintenance window. Fix: use it with `maintenance start`")
+    audit_options = [
+        name for name, on in (("--window", window), ("--format", form), ("--as-of", as_of)) if on
+    ]
+    if audit_options and not (report and window):
+        raise _Usage(
+            f"{' and '.join(audit_options)} shape the auditable report. "
+            "Fix: use --report --window 30d|90d|365d"
+        )
+    if as_json and window is not None:
+        raise _Usage("--json is the table's JSON. Fix: with --window, pass --format json")
     modes = [
         name for name, on in (("--once", once), ("--every", every is not None), ("--report", report)) if on
     ]
@@ -110,8 +153,9 @@ def monitor_command(
     if interval is not None and interval <= 0:
         raise _Usage("--every 0 would never pause. Fix: pass a duration such as 60s")
     path = targets_file(targets, err=err.file)
-    names, versions = tuple(target or ()), tuple(version or ())
-    if report:
+    if report and window is not None:
+        code = _audit(out, path, names, versions, history, window, form or "md", as_of)
+    elif report:
         code = _report(out, path, names, versions, history, as_json=as_json)
     else:
         # The probe, the HTTP layer and the reference load only when something is probed.
@@ -229,6 +273,50 @@ def _report(
     else:
         print_report(out, report)
     return ExitCode.OK
+
+
+def _audit(
+    out: Console,
+    path: Path,
+    names: tuple[str, ...],
+    versions: tuple[str, ...],
+    history_path: Path | None,
+    window: str,
+    form: str,
+    as_of: str | None,
+) -> ExitCode:
+    """The auditable SLO report: the history and --as-of alone decide every byte."""
+    if window not in WINDOWS:
+        raise _Usage(f"--window {window} is not a report window. Fix: pass one of {', '.join(WINDOWS)}")
+    if form not in FORMATS:
+        raise _Usage(f"--format {form} is not a report format. Fix: pass one of {', '.join(FORMATS)}")
+    end = _moment(as_of) if as_of is not None else time.time()
+    config = load_targets(path)
+    selected = config.version_names(names, versions)
+    history = History.open(history_path or Path(config.monitor.history), create=False)
+    try:
+        figures = audit(
+            history,
+            selected,
+            window=window,
+            as_of=end,
+            availability_objective=config.monitor.availability_objective,
+        )
+    finally:
+        history.close()
+    sys.stdout.write(redact(render(figures, form)))
+    sys.stdout.flush()
+    return ExitCode.OK
+
+
+def _moment(text: str) -> float:
+    try:
+        moment = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        raise _Usage(f"--as-of {text} is not a date and time. Fix: write e.g. 2026-12-01T00:00:00Z") from None
+    if moment.utcoffset() is None:
+        raise _Usage(f"--as-of {text} has no UTC offset. Fix: write e.g. {text}Z")
+    return moment.timestamp()
 
 
 def _duration(option: str, text: str) -> float:

@@ -19,6 +19,7 @@ from destwatch.cli._options import TargetOption, TargetsOption, VersionOption
 from destwatch.config import load_targets, targets_file
 from destwatch.errors import ConfigError
 from destwatch.monitor.history import History
+from destwatch.monitor.maintenance import configured, recorded
 from destwatch.status.collect import load_status
 from destwatch.status.site import write_site
 
@@ -54,6 +55,7 @@ def status_command(
             now=time.time(),
             availability_objective=settings.availability_objective,
             latency_objective=settings.latency_objective,
+            windows=configured(settings.maintenance) + recorded(opened),
         )
     finally:
         opened.close()

@@ -2,15 +2,17 @@
 
 A version's alert **fires** after `failure_threshold` consecutive down cycles, is **reminded** every
 `renotify` while it stays down, and **resolves** after `success_threshold` consecutive cycles that are not
-down (degraded counts as good: it answers). A resolution is only ever sent after a firing. The state lives
-in the history, in the same transaction as the cycle that changed it, so a restarted monitor (or a second
-one on the same history) never sends an alert twice.
+down (degraded and throttled count as good: it answers). A cycle inside a maintenance window changes nothing:
+no streak grows, nothing fires or is reminded; a version still down after it alerts as usual. A resolution is
+only ever sent after a firing. The state lives in the history, in the same transaction as the cycle that
+changed it, so a restarted monitor (or a second one on the same history) never sends an alert twice.
 
 The webhook payload (`"schema": "destwatch.alert/1"`), one JSON object per event:
 
 ```json
 {
   "schema": "destwatch.alert/1",
+  "alert": "down",                       // "down", or "throttled" (429 after Retry-After, its own rule)
   "event": "fired",                      // "fired", "reminder" or "resolved"
   "target": "productCatalog/v2",
   "destination": "productCatalog",
@@ -40,9 +42,10 @@ from destwatch._durations import format_span
 from destwatch.monitor.outcomes import State
 from destwatch.redact import redact
 
-__all__ = ["SCHEMA", "AlertPolicy", "AlertState", "Event", "advance", "payload"]
+__all__ = ["SCHEMA", "AlertPolicy", "AlertState", "Event", "advance", "payload", "throttled_key"]
 
 SCHEMA = "destwatch.alert/1"
+_THROTTLED = "#throttled"
 
 
 class Event(enum.StrEnum):
@@ -77,10 +80,20 @@ class AlertState:
 
 
 def advance(
-    state: AlertState, version_state: State, reasons: Sequence[str], now: float, policy: AlertPolicy
+    state: AlertState,
+    version_state: State,
+    reasons: Sequence[str],
+    now: float,
+    policy: AlertPolicy,
+    *,
+    bad: State = State.DOWN,
 ) -> tuple[AlertState, Event | None]:
-    """The alert after one more cycle, and the event to send (if any)."""
-    if version_state is State.DOWN:
+    """The alert after one more cycle, and the event to send (if any). `bad` is the state it alerts on:
+    down (a version's alert) or throttled (its throttling alert, kept under `throttled_key`)."""
+    if version_state is State.MAINTENANCE:
+        # Planned: no streak grows or breaks, nothing is sent. Still down after the window, it alerts.
+        return state, None
+    if version_state is bad:
         failures = state.failures + 1
         since = state.since if state.since is not None else now
         after = replace(state, failures=failures, successes=0, since=since, reasons=tuple(reasons))
@@ -99,22 +112,30 @@ def advance(
     return replace(state, successes=successes, failures=0), None
 
 
+def throttled_key(target: str) -> str:
+    """Where a version's throttling alert is kept (beside its down alert, under the version's name)."""
+    return f"{target}{_THROTTLED}"
+
+
 def payload(
     event: Event, before: AlertState, after: AlertState, *, version_state: State, now: float
 ) -> dict[str, Any]:
     """The JSON object channels send for `event` (documented in this module's docstring)."""
-    target = before.target
+    throttling = before.target.endswith(_THROTTLED)
+    target = before.target.removesuffix(_THROTTLED)
     destination, _, version = target.partition("/")
     outage = after if event is not Event.RESOLVED else before
     since = outage.since
     reasons = list(outage.reasons)
+    bad, good = ("throttled", "no longer throttled") if throttling else ("down", "up again")
     if event is Event.RESOLVED:
-        summary = f"{target} is up again after {format_span(now - since) if since else 'an outage'}"
+        summary = f"{target} is {good} after {format_span(now - since) if since else 'an outage'}"
     else:
         still = "still " if event is Event.REMINDER else ""
-        summary = f"{target} is {still}down: {'; '.join(reasons) or 'no reason recorded'}"
+        summary = f"{target} is {still}{bad}: {'; '.join(reasons) or 'no reason recorded'}"
     body = {
         "schema": SCHEMA,
+        "alert": bad,
         "event": event.value,
         "target": target,
         "destination": destination,

@@ -33,6 +33,11 @@ _GIVE_UP_AFTER = 86400.0
 # A sender that died mid-delivery leaves its lease; another monitor (or the next run) takes it over then.
 _LEASE = 120.0
 _TITLES = {"fired": "is down", "reminder": "is still down", "resolved": "is up again"}
+_THROTTLED_TITLES = {
+    "fired": "is throttled",
+    "reminder": "is still throttled",
+    "resolved": "is no longer throttled",
+}
 
 
 class ChannelFailed(Exception):
@@ -87,7 +92,11 @@ class AppriseChannel:
         self._success = apprise.NotifyType.SUCCESS
 
     def send(self, payload: dict[str, Any]) -> None:
-        title = f"destwatch: {payload['target']} {_TITLES.get(payload['event'], payload['event'])}"
+        titles = _THROTTLED_TITLES if payload.get("alert") == "throttled" else _TITLES
+        verb = titles.get(payload["event"], payload["event"])
+        if len(payload.get("targets", ())) > 1:
+            verb = verb.replace("is ", "are ", 1)
+        title = f"destwatch: {payload['target']} {verb}"
         lines = [payload["summary"], *(f"- {reason}" for reason in payload["reasons"])]
         kind = self._types.get(payload["event"], self._success)
         with _quiet():

@@ -19,6 +19,10 @@ class Clock(Protocol):
         """Seconds on a clock that never goes back."""
         ...
 
+    def sleep(self, seconds: float) -> None:
+        """Wait `seconds` (a Retry-After honoured)."""
+        ...
+
 
 class SystemClock:
     def time(self) -> float:
@@ -26,6 +30,9 @@ class SystemClock:
 
     def monotonic(self) -> float:
         return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
 
 
 SYSTEM_CLOCK = SystemClock()
@@ -46,6 +53,10 @@ class ManualClock:
     def monotonic(self) -> float:
         with self._lock:
             return self._mono
+
+    def sleep(self, seconds: float) -> None:
+        """A wait on simulated time passes at once."""
+        self.advance(seconds)
 
     def advance(self, seconds: float) -> None:
         with self._lock:

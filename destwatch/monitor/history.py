@@ -2,12 +2,12 @@
 
 Tables: `cycles` (one row per version per cycle: state, reasons, the slowest data answer, requests sent),
 `steps` (one row per step per cycle), `documents` (each version's last valid document, normalized and
-redacted, for drift), `marks` (when the optional steps last ran and why they failed), `alerts` (each
-version's alert state, so a restart never repeats an alert) and `outbox` (notifications, each channel
-apart, until delivered). WAL mode, a busy timeout, and every write in a short `BEGIN IMMEDIATE`
-transaction: a second monitor waits its turn instead of failing. The schema is versioned
-(`PRAGMA user_version`); a file from a newer destwatch is refused with a clear error, never rewritten.
-Nothing secret is stored: every text passes through `destwatch.redact.redact`.
+redacted, for drift), `marks` (when the optional steps last ran and why they failed), `alerts` (each version's
+alert state, so a restart never repeats an alert), `outbox` (notifications, each channel apart, until
+delivered) and `maintenance` (windows started from the command line; schema 2). WAL mode, a busy timeout, and
+every write in a short `BEGIN IMMEDIATE` transaction: a second monitor waits its turn instead of failing. The
+schema is versioned (`PRAGMA user_version`); a file from a newer destwatch is refused with a clear error,
+never rewritten. Nothing secret is stored: every text passes through `destwatch.redact.redact`.
 """
 
 from __future__ import annotations
@@ -38,10 +38,12 @@ __all__ = [
     "nearest_rank",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # "dwmh" (destwatch monitor history): `PRAGMA application_id`, so a file is known to be ours.
 APPLICATION_ID = 0x64776D68
 _BUSY_TIMEOUT_MS = 30_000
+# The `marks` row keeping until when a version's last Retry-After holds (its `ts`).
+_THROTTLED_MARK = "retry-after"
 
 _SCHEMA = """
 CREATE TABLE cycles (
@@ -107,13 +109,30 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_due ON outbox (delivered, gave_up, next_try);
 """
 
+# What each schema version adds to the one before: a file of an older destwatch is migrated on open.
+_MIGRATIONS = {
+    2: """
+CREATE TABLE maintenance (
+    id INTEGER PRIMARY KEY,
+    targets TEXT NOT NULL,
+    start REAL NOT NULL,
+    finish REAL,
+    reason TEXT NOT NULL,
+    created REAL NOT NULL
+);
+CREATE INDEX cycles_states ON cycles (target, ts, state);
+""",
+}
+
 
 @dataclass(frozen=True)
 class Counts:
     """One version's cycles in a window, counted by SQLite (a 30-day window never leaves the database)."""
 
     cycles: int
+    """Cycles counted: every cycle but those inside a maintenance window."""
     down: int
+    throttled: int
     samples: int
     """Cycles with a latency (a data answer came)."""
     slow: int
@@ -272,25 +291,28 @@ class History:
                     ],
                 )
 
-    def counts(self, target: str, since: float, *, slower_than: float) -> Counts:
-        """The version's cycles from `since` on: how many, how many down, with a latency, and slower than."""
-        cycles, ok, samples, slow = self._db.execute(
-            "SELECT count(*), total(ok), count(latency), total(latency > ?) FROM cycles "
-            "WHERE target = ? AND ts >= ?",
-            (slower_than, target, since),
+    def counts(self, target: str, since: float, *, slower_than: float, until: float = math.inf) -> Counts:
+        """The version's cycles in [since, until), maintenance left out: how many, how many down and
+        throttled, with a latency, and slower than."""
+        cycles, ok, throttled, samples, slow = self._db.execute(
+            "SELECT count(*), total(ok), total(state = 'throttled'), count(latency), total(latency > ?) "
+            "FROM cycles WHERE target = ? AND ts >= ? AND ts < ? AND state != 'maintenance'",
+            (slower_than, target, since, until),
         ).fetchone()
-        return Counts(cycles, cycles - int(ok), samples, int(slow))
+        return Counts(cycles, cycles - int(ok), int(throttled), samples, int(slow))
 
-    def percentile(self, target: str, since: float, percentile: float, *, samples: int) -> float | None:
-        """The nearest-rank `percentile` of the version's `samples` cycle latencies from `since` on (the
+    def percentile(
+        self, target: str, since: float, percentile: float, *, samples: int, until: float = math.inf
+    ) -> float | None:
+        """The nearest-rank `percentile` of the version's `samples` cycle latencies in [since, until) (the
         count `counts` gave)."""
         if not samples:
             return None
         rank = _rank(percentile, samples)
         row = self._db.execute(
-            "SELECT latency FROM cycles WHERE target = ? AND ts >= ? AND latency IS NOT NULL "
-            "ORDER BY latency LIMIT 1 OFFSET ?",
-            (target, since, rank - 1),
+            "SELECT latency FROM cycles WHERE target = ? AND ts >= ? AND ts < ? AND latency IS NOT NULL "
+            "AND state != 'maintenance' ORDER BY latency LIMIT 1 OFFSET ?",
+            (target, since, until, rank - 1),
         ).fetchone()
         return float(row[0])
 
@@ -330,12 +352,21 @@ class History:
             for ts, step, e, m, latency in rows
         ]
 
-    def timestamps(self, target: str, since: float) -> list[float]:
-        """When the version's cycles from `since` on started, oldest first."""
+    def timestamps(self, target: str, since: float, *, until: float = math.inf) -> list[float]:
+        """When the version's cycles in [since, until) started, oldest first."""
         rows = self._db.execute(
-            "SELECT ts FROM cycles WHERE target = ? AND ts >= ? ORDER BY ts", (target, since)
+            "SELECT ts FROM cycles WHERE target = ? AND ts >= ? AND ts < ? ORDER BY ts",
+            (target, since, until),
         ).fetchall()
         return [row[0] for row in rows]
+
+    def states(self, target: str, since: float, until: float) -> dict[str, int]:
+        """How many of the version's cycles in [since, until) ended in each state."""
+        rows = self._db.execute(
+            "SELECT state, count(*) FROM cycles WHERE target = ? AND ts >= ? AND ts < ? GROUP BY state",
+            (target, since, until),
+        )
+        return dict(rows.fetchall())
 
     def latest(self, target: str) -> Latest | None:
         row = self._db.execute(
@@ -359,6 +390,31 @@ class History:
             )
         return gone
 
+    # -- maintenance windows from the command line -------------------------------------------------------
+
+    def start_maintenance(self, targets: Sequence[str], start: float, end: float | None, reason: str) -> int:
+        """Record a window (`end` None: until ended); its id."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO maintenance (targets, start, finish, reason, created) VALUES (?, ?, ?, ?, ?)",
+                (json.dumps(list(targets)), start, end, redact(reason), start),
+            )
+        return int(cursor.lastrowid or 0)
+
+    def end_maintenance(self, targets: Sequence[str], now: float) -> int:
+        """End now every window open at `now` naming exactly these targets; how many were ended."""
+        with self.transaction() as db:
+            return db.execute(
+                "UPDATE maintenance SET finish = ? WHERE targets = ? AND start <= ? "
+                "AND (finish IS NULL OR finish > ?)",
+                (now, json.dumps(list(targets)), now, now),
+            ).rowcount
+
+    def maintenance(self) -> list[tuple[tuple[str, ...], float, float | None, str]]:
+        """Every recorded window as (targets, start, end, reason), oldest first."""
+        rows = self._db.execute("SELECT targets, start, finish, reason FROM maintenance ORDER BY start, id")
+        return [(tuple(json.loads(t)), start, end, reason) for t, start, end, reason in rows]
+
     # -- what a probe remembers --------------------------------------------------------------------------
 
     def memory(self, target: str) -> ProbeMemory:
@@ -369,6 +425,9 @@ class History:
         for step, ts, failing in self._db.execute(
             "SELECT step, ts, failing FROM marks WHERE target = ?", (target,)
         ):
+            if step == _THROTTLED_MARK:
+                memory.throttled_until = ts
+                continue
             memory.last_run[step] = ts
             if failing is not None:
                 memory.failing[step] = failing
@@ -382,6 +441,12 @@ class History:
                     "ON CONFLICT (target) DO UPDATE SET hash = excluded.hash, document = excluded.document, "
                     "seen = excluded.seen",
                     (target, memory.document_hash, redact(memory.document_text), now),
+                )
+            if memory.throttled_until is not None:
+                db.execute(
+                    "INSERT INTO marks (target, step, ts, failing) VALUES (?, ?, ?, NULL) "
+                    "ON CONFLICT (target, step) DO UPDATE SET ts = excluded.ts",
+                    (target, _THROTTLED_MARK, memory.throttled_until),
                 )
             for step in OPTIONAL_STEPS:
                 if step in memory.last_run:
@@ -501,13 +566,17 @@ def _prepare(db: sqlite3.Connection, path: Path) -> None:
         application = db.execute("PRAGMA application_id").fetchone()[0]
         tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
         if version == 0 and application == 0 and tables == 0:
-            # One statement at a time: executescript would commit the transaction first.
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    db.execute(statement)
+            _run(db, _SCHEMA)
+            for migration in _MIGRATIONS.values():
+                _run(db, migration)
             db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             application, version = APPLICATION_ID, SCHEMA_VERSION
+        elif application == APPLICATION_ID and 0 < version < SCHEMA_VERSION:
+            for number in range(version + 1, SCHEMA_VERSION + 1):
+                _run(db, _MIGRATIONS[number])
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            version = SCHEMA_VERSION
     except BaseException:
         db.execute("ROLLBACK")
         raise
@@ -525,3 +594,10 @@ def _prepare(db: sqlite3.Connection, path: Path) -> None:
             file=path,
             fix="upgrade destwatch (pip install -U destwatch), or point [monitor] history elsewhere",
         )
+
+
+def _run(db: sqlite3.Connection, script: str) -> None:
+    # One statement at a time: executescript would commit the transaction first.
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)

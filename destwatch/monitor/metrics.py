@@ -5,7 +5,10 @@ never a URL or an error text.
 Labels `destination, version` on every metric, and:
 
 - `destwatch_monitor_up` (gauge): 1 when the version was not down in its last cycle;
-- `destwatch_monitor_state{state}` (gauge): 1 for the last cycle's state (up, degraded, down);
+- `destwatch_monitor_state{state}` (gauge): 1 for the last cycle's state (up, degraded, down, throttled,
+  maintenance);
+- `destwatch_monitor_throttled` (gauge): 1 when the last cycle was throttled (429 after Retry-After);
+- `destwatch_monitor_maintenance` (gauge): 1 when the last cycle was inside a maintenance window;
 - `destwatch_monitor_step_success{endpoint, step}` (gauge): 1 passed, 0 failed, in the step's last run;
 - `destwatch_monitor_step_duration_seconds{endpoint, step}` (histogram): answer times;
 - `destwatch_monitor_cycles_total{state}`, `destwatch_monitor_requests_total` (counters);
@@ -60,6 +63,18 @@ class MonitorMetrics:
             "destwatch_monitor_state",
             "1 for the version's state in its last cycle",
             (*_VERSION, "state"),
+            registry=r,
+        )
+        self.throttled = Gauge(
+            "destwatch_monitor_throttled",
+            "1 when the version's last cycle was throttled (429 after honouring Retry-After)",
+            _VERSION,
+            registry=r,
+        )
+        self.maintenance = Gauge(
+            "destwatch_monitor_maintenance",
+            "1 when the version's last cycle was inside a maintenance window",
+            _VERSION,
             registry=r,
         )
         self.success = Gauge(
@@ -127,6 +142,8 @@ class MonitorMetrics:
             self.up.labels(*labels).set(int(version.state is not State.DOWN))
             for state in State:
                 self.state.labels(*labels, state.value).set(int(version.state is state))
+            self.throttled.labels(*labels).set(int(version.state is State.THROTTLED))
+            self.maintenance.labels(*labels).set(int(version.state is State.MAINTENANCE))
             self.cycles.labels(*labels, version.state.value).inc()
             self.requests.labels(*labels).inc(version.requests)
             self.last_cycle.labels(*labels).set(cycle.started)

@@ -48,6 +48,10 @@ class State(enum.StrEnum):
     UP = "up"
     DEGRADED = "degraded"
     DOWN = "down"
+    THROTTLED = "throttled"
+    """Every failure was a 429 that outlasted its Retry-After: the destination answers, not to this client."""
+    MAINTENANCE = "maintenance"
+    """Inside a maintenance window: recorded, never counted against an SLO, never alerted on."""
 
 
 @dataclass(frozen=True)
@@ -130,3 +134,6 @@ class ProbeMemory:
     failing: dict[str, str] = field(default_factory=dict)
     """Optional step -> why it failed when it last ran: carried while the step is not re-sent, so a version
     is never up merely because the step that fails waited for its turn."""
+    throttled_until: float | None = None
+    """Wall time before which nothing is sent: the last 429's Retry-After, not yet honoured (kept in the
+    history, so `--once` from cron honours it too)."""

@@ -292,10 +292,18 @@ class VersionProbe:
         if not self.target.protected:
             return None, None, False
         started = time.perf_counter()
+        held = self._held("token") if self.client.cached_token() is None else None
+        if held is not None:
+            return None, held if self.settings.step_on("token") else None, False
         try:
             token, fresh = self._token()
         except (TokenError, NoAnswer, ContractViolation) as exc:
-            failed = StepResult("token", Outcome.FAILED, _words(exc))
+            throttled = isinstance(exc, NoAnswer) and exc.kind == "rate-limited"
+            failed = (
+                self._throttled("token", exc)
+                if throttled
+                else StepResult("token", Outcome.FAILED, _words(exc))
+            )
             # Switched off, the step has no row; data requests still need the token and say so.
             return None, failed if self.settings.step_on("token") else None, False
         if not self.settings.step_on("token"):
@@ -347,7 +355,7 @@ class VersionProbe:
             )
         request = _small(model, method)
         sent, token, fresh = self._send_authorized(step, request, token, fresh, budget)
-        return self._judge_answer(step, model.name, request, sent, empty=False), token, fresh
+        return self._judge_answer(step, model, request, sent, empty=False), token, fresh
 
     def _optional_steps(
         self, models: Mapping[str, EndpointModel], token: str | None, budget: _Budget, stop: threading.Event
@@ -371,7 +379,11 @@ class VersionProbe:
                 self.memory.last_run[name] = self._clock.time()
                 result = results[name] = plan()
                 # Only the step's own verdict is carried: no answer at all says nothing about the step.
-                if result.outcome is Outcome.FAILED and result.status is not None:
+                if (
+                    result.outcome is Outcome.FAILED
+                    and result.status is not None
+                    and not result.facts.get("throttled")
+                ):
                     self.memory.failing[name] = result.detail
                 else:
                     self.memory.failing.pop(name, None)
@@ -443,7 +455,7 @@ class VersionProbe:
 
         def run() -> StepResult:
             sent, _, _ = self._send_authorized("empty", request, token, False, budget)
-            return self._judge_answer("empty", model.name, request, sent, empty=True)
+            return self._judge_answer("empty", model, request, sent, empty=True)
 
         return run
 
@@ -534,7 +546,11 @@ class VersionProbe:
         content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> _Sent:
-        """One request, exactly one: an explicit token (or none), so the client adds no retry of its own."""
+        """One request, exactly one: an explicit token (or none), so the client adds no retry of its own
+        (except for a 429, whose Retry-After it honours on the monitor's clock)."""
+        held = self._held(step)
+        if held is not None:
+            return _Sent(None, held)
         sent_headers = dict(headers or {})
         if token is not None:
             sent_headers["Authorization"] = f"Bearer {token}"
@@ -554,6 +570,8 @@ class VersionProbe:
             if exc.kind == "breaker":
                 words = exc.reason.replace("in this run", "this cycle")
                 return _Sent(None, StepResult(step, Outcome.NOT_RUN, f"not sent: {words}"))
+            if exc.kind == "rate-limited":
+                return _Sent(None, self._throttled(step, exc))
             return _Sent(None, StepResult(step, Outcome.FAILED, exc.reason))
         except ContractViolation as exc:
             if isinstance(exc, AnswerCutOff | AnswerTooLarge):
@@ -579,9 +597,9 @@ class VersionProbe:
         return self._send(step, request.method, request.path, token=token, request=request), token, fresh
 
     def _judge_answer(
-        self, step: str, endpoint: str, request: Request, sent: _Sent, *, empty: bool
+        self, step: str, model: EndpointModel, request: Request, sent: _Sent, *, empty: bool
     ) -> StepResult:
-        base = {"endpoint": endpoint, "method": request.method}
+        base = {"endpoint": model.name, "method": request.method}
         if sent.failure is not None:
             return _with(sent.failure, **base)
         response = sent.response
@@ -612,8 +630,12 @@ class VersionProbe:
             shown = "null" if results is None else f"a {type(results).__name__}"
             expected = "[]" if empty else "an array"
             return failed(f"`results` is {shown} (expected {expected}) for {what}")
-        if not isinstance(data.get("language"), str):
+        if "language" not in data:
             return failed(f"the answer has no `language` (keys: {', '.join(sorted(data))})")
+        expected = self._default_languages(model, request.method)
+        if expected and data["language"] not in expected:
+            said = redact(json.dumps(data["language"], ensure_ascii=False))[:_EXCERPT]
+            return failed(f"`language` is {said}, asked for none (expected {' or '.join(expected)})")
         if empty and results:
             return failed(f"{what} answered {len(results)} results (expected results: [])")
         top = _top(request)
@@ -621,6 +643,32 @@ class VersionProbe:
             return failed(f"answered {len(results)} results to top={top}")
         detail = "results: []" if empty else f"{len(results)} result{'s' if len(results) != 1 else ''}"
         return StepResult(step, Outcome.OK, detail, latency=latency, status=status, **base)
+
+    def _default_languages(self, model: EndpointModel, method: str) -> tuple[str, ...]:
+        """What an answer to a query naming no language may say: the document's default for `language`
+        when it gives one, else one of the languages the document and targets.toml declare."""
+        surface = model.surface("POST" if method == "POST" else "GET")
+        if surface is not None and surface.default_language:
+            return (surface.default_language,)
+        declared = surface.languages if surface is not None else ()
+        return tuple(dict.fromkeys((*declared, *self.target.languages)))
+
+    # -- throttling ----------------------------------------------------------------------------------------
+
+    def _throttled(self, step: str, exc: NoAnswer) -> StepResult:
+        """A 429 the client's waits did not outlast: nothing more is sent before its Retry-After passes."""
+        if exc.retry_after is not None:
+            self.memory.throttled_until = self._clock.time() + exc.retry_after
+        return StepResult(step, Outcome.FAILED, exc.reason, status=429, facts={"throttled": True})
+
+    def _held(self, step: str) -> StepResult | None:
+        """The step not sent while the destination's last Retry-After runs, or None to send it."""
+        until = self.memory.throttled_until
+        if until is None or self._clock.time() >= until:
+            return None
+        left = until - self._clock.time()
+        detail = f"not sent: the destination asked to wait (Retry-After), {left:.0f} s left"
+        return StepResult(step, Outcome.NOT_RUN, detail, facts={"throttled": True})
 
     # -- helpers -------------------------------------------------------------------------------------------
 
@@ -630,7 +678,13 @@ class VersionProbe:
 
     def _new_client(self) -> _ProbeClient:
         return _ProbeClient(
-            self.target, recorder=self.recorder, transport=self._transport, clock=self._clock.monotonic
+            self.target,
+            recorder=self.recorder,
+            transport=self._transport,
+            clock=self._clock.monotonic,
+            sleep=self._clock.sleep,
+            # The probe bounds throttling itself: nothing is sent before the last Retry-After has passed.
+            throttle_bound=math.inf,
         )
 
     def _renew_client(self) -> None:

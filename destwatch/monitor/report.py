@@ -18,7 +18,13 @@ from destwatch.redact import redact
 
 __all__ = ["SloReport", "cycle_json", "load_report", "print_cycle", "print_report", "report_json"]
 
-_STYLE = {State.UP: "green", State.DEGRADED: "yellow", State.DOWN: "bold red"}
+_STYLE = {
+    State.UP: "green",
+    State.DEGRADED: "yellow",
+    State.DOWN: "bold red",
+    State.THROTTLED: "magenta",
+    State.MAINTENANCE: "blue",
+}
 
 
 def cycle_json(cycle: CycleReport) -> dict[str, Any]:

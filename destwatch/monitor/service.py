@@ -24,10 +24,12 @@ import httpx
 
 from destwatch.config import MonitorSettings, Targets, load_targets
 from destwatch.environment import Environment
-from destwatch.monitor.alerts import AlertPolicy, Event, advance, payload
+from destwatch.monitor.alerts import AlertPolicy, Event, advance, payload, throttled_key
 from destwatch.monitor.channels import AppriseChannel, Channel, Dispatcher, WebhookChannel, check_apprise_url
 from destwatch.monitor.clock import SYSTEM_CLOCK, Clock
+from destwatch.monitor.grouping import Pending, group, labels_of
 from destwatch.monitor.history import History
+from destwatch.monitor.maintenance import Window, configured, in_maintenance, recorded
 from destwatch.monitor.metrics import MonitorMetrics
 from destwatch.monitor.outcomes import CycleReport, State, VersionReport
 from destwatch.monitor.probe import VersionProbe
@@ -99,6 +101,7 @@ class Monitor:
         self._slo_at: float | None = None
         self._pruned_at: float | None = None
         self._states: dict[str, State] = {}
+        self._labels = {target.id: labels_of(target) for target in environment.targets}
 
     @classmethod
     def start(
@@ -143,12 +146,19 @@ class Monitor:
         finished = tuple(report for report in reports if report is not None)
         if len(finished) < len(reports):
             return CycleReport(started, finished, time.perf_counter() - began, interrupted=True)
-        cycle = CycleReport(started, finished, time.perf_counter() - began)
+        cycle = in_maintenance(
+            CycleReport(started, finished, time.perf_counter() - began), self.maintenance_windows()
+        )
         self._record(cycle)
         self.metrics.observe(cycle)
         self.dispatcher.deliver_due()
         self._log(cycle)
         return cycle
+
+    def maintenance_windows(self) -> list[Window]:
+        """The windows of targets.toml and those started from the command line (read each cycle: another
+        process may have started one)."""
+        return configured(self.settings.maintenance) + recorded(self.history)
 
     def slos(self) -> list[VersionSlo]:
         """Every selected version's SLOs, from the history."""
@@ -160,6 +170,7 @@ class Monitor:
                 now=now,
                 availability_objective=self.settings.availability_objective,
                 latency_objective=self.settings.latency_objective,
+                throttled_objective=self.settings.throttled_objective,
             )
             for probe in self.probes
         ]
@@ -238,19 +249,27 @@ class Monitor:
             self.history.record(cycle)
             for probe in self.probes:
                 self.history.remember(probe.target.id, probe.memory, cycle.started)
+            pending: list[Pending] = []
             for version in cycle.versions:
-                self._advance(version, cycle.started)
+                pending += self._advance(version, cycle.started, version.target, State.DOWN)
+                if self.settings.alert_on_throttled:
+                    key = throttled_key(version.target)
+                    pending += self._advance(version, cycle.started, key, State.THROTTLED)
+            for target, event, body in group(pending, self._labels, self.settings.group_by):
+                level = logging.INFO if event == Event.RESOLVED.value else logging.WARNING
+                log.log(level, "alert %s: %s", event, body["summary"])
+                self.dispatcher.enqueue(target, event, body)
 
-    def _advance(self, version: VersionReport, now: float) -> None:
-        before = self.history.alert(version.target)
-        after, event = advance(before, version.state, version.reasons, now, self.policy)
+    def _advance(self, version: VersionReport, now: float, key: str, bad: State) -> list[Pending]:
+        """One alert of the version one cycle further; its event, if any, waiting for its group."""
+        before = self.history.alert(key)
+        after, event = advance(before, version.state, version.reasons, now, self.policy, bad=bad)
         self.history.save_alert(after)
         if event is None:
-            return
-        body = payload(event, before, after, version_state=version.state, now=now)
-        level = logging.INFO if event is Event.RESOLVED else logging.WARNING
-        log.log(level, "alert %s: %s", event.value, body["summary"])
-        self.dispatcher.enqueue(version.target, event.value, body)
+            return []
+        return [
+            (version.target, event.value, payload(event, before, after, version_state=version.state, now=now))
+        ]
 
     def _log(self, cycle: CycleReport) -> None:
         for version in cycle.versions:

@@ -2,7 +2,9 @@
 1 h, 24 h, 7 d and 30 d, the error budget left, and the SRE workbook's multi-window burn rates.
 
 - **Availability**: the share of cycles that were not down. Objective `availability_objective` (99.9 %),
-  so the error budget is the other 0.1 % of cycles.
+  so the error budget is the other 0.1 % of cycles. A throttled cycle is not down (the destination
+  answered); cycles inside a maintenance window are not counted at all, in any figure.
+- **Throttling** (optional, `throttled_objective`): the share of cycles not throttled.
 - **Latency**: each cycle's slowest data answer (GET, POST, matches-nothing). Objective: its p95 at most
   `latency_objective` (500 ms), that is at most 5 % of cycles slower than it; those 5 % are the budget.
 - **Budget left** in a window: 1 - (share of bad cycles ÷ the share the objective allows), so 1.0 is the
@@ -58,7 +60,9 @@ BURN_RULES = (
 class WindowSlo:
     window: str
     cycles: int
+    """Cycles counted (inside a maintenance window: not counted)."""
     down: int
+    throttled: int
     availability: float | None
     """Share of cycles not down (0..1); None without cycles."""
     availability_budget_left: float | None
@@ -67,6 +71,8 @@ class WindowSlo:
     """Cycles whose slowest data answer took longer than the latency objective."""
     p95: float | None
     latency_budget_left: float | None
+    throttled_budget_left: float | None = None
+    """With `[monitor] throttled_objective`: the budget of throttled cycles left."""
 
 
 @dataclass(frozen=True)
@@ -100,10 +106,17 @@ class VersionSlo:
 
 
 def compute(
-    target: str, history: History, *, now: float, availability_objective: float, latency_objective: float
+    target: str,
+    history: History,
+    *,
+    now: float,
+    availability_objective: float,
+    latency_objective: float,
+    throttled_objective: float | None = None,
 ) -> VersionSlo:
     """The SLOs of one version from its cycles in the history (counted by SQLite, window by window)."""
     availability_budget = 1 - availability_objective / 100
+    throttled_budget = 1 - throttled_objective / 100 if throttled_objective is not None else None
     latency_budget = 1 - LATENCY_PERCENTILE / 100
     counted: dict[float, Counts] = {}
 
@@ -120,12 +133,16 @@ def compute(
                 window=name,
                 cycles=window.cycles,
                 down=window.down,
+                throttled=window.throttled,
                 availability=1 - window.down / window.cycles if window.cycles else None,
                 availability_budget_left=_left(window.down, window.cycles, availability_budget),
                 latency_samples=window.samples,
                 slow=window.slow,
                 p95=history.percentile(target, now - seconds, LATENCY_PERCENTILE, samples=window.samples),
                 latency_budget_left=_left(window.slow, window.samples, latency_budget),
+                throttled_budget_left=(
+                    _left(window.throttled, window.cycles, throttled_budget) if throttled_budget else None
+                ),
             )
         )
     burns = tuple(

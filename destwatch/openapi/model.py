@@ -61,6 +61,8 @@ class Surface:
     max_top: int | None = None
     default_top: int = _DOCUMENTED_DEFAULT_TOP
     languages: tuple[str, ...] = ()
+    default_language: str | None = None
+    """The `default` the document gives `language` (what an answer to a query naming none must say)."""
     # Where POST takes the language: "body", "query" or "" (GET: "query" when declared).
     language_in: str = ""
     # Whether the period has an end (POST `period.before`; GET has `periodSince` only).
@@ -227,6 +229,7 @@ def _get_surface(operation: Mapping[str, Any], shared: list[Mapping[str, Any]]) 
         max_top=_int(top.get("maximum")),
         default_top=_int(top.get("default")) or _DOCUMENTED_DEFAULT_TOP,
         languages=_enum(schemas.get("language")),
+        default_language=_default(schemas.get("language")),
         language_in="query" if "language" in params else "",
     )
     texts = [str(period.get("description") or ""), str((period.get("schema") or {}).get("description") or "")]
@@ -267,6 +270,7 @@ def _post_surface(
         max_top=_int(top.get("maximum")),
         default_top=_int(top.get("default")) or _DOCUMENTED_DEFAULT_TOP,
         languages=_enum(language),
+        default_language=_default(language),
         language_in="body" if "language" in body else "query" if "language" in params else "",
         period_before="before" in period_fields,
     )
@@ -350,6 +354,11 @@ def array_items(schema: Mapping[str, Any]) -> Mapping[str, Any]:
             if part.get("type") == "array":
                 return part.get("items") or {}
     return schema
+
+
+def _default(schema: Mapping[str, Any] | None) -> str | None:
+    default = (schema or {}).get("default")
+    return default if isinstance(default, str) else None
 
 
 def _enum(schema: Mapping[str, Any] | None) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ import asyncio
 import json
 import time
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -33,11 +34,13 @@ from destwatch.reference.faults import (
     POST_SKIPS_AUTH,
     SLOW_RESPONSES,
     TOKEN_500_ON_BAD_BODY,
+    TOKEN_ENDPOINT_NEVER_THROTTLES,
     FaultSwitch,
 )
 from destwatch.reference.model import Customer, Destination, Version
 from destwatch.reference.openapi import build_document
 from destwatch.reference.query import BadRequest, EndpointQueries, FaultResponse
+from destwatch.reference.throttle import Throttle, application_of, too_many
 from destwatch.reference.tokens import TokenAuthority
 from destwatch.reference.variants import variant_customer
 
@@ -105,12 +108,14 @@ class _Handlers:
         token_ttl: int | None,
         token_rate_limit: int | None,
         latency: float,
+        burst: Throttle | None = None,
     ) -> None:
         self.customer = customer
         self.faults = faults
         self.latency = latency
         self.tokens = TokenAuthority(customer, faults=faults, token_ttl=token_ttl)
         self.rate = _RateLimiter(token_rate_limit)
+        self.burst = burst
         self.targets = {
             (dest.name, version.name): _Target(
                 dest,
@@ -173,6 +178,8 @@ class _Handlers:
             failure = self._auth_failure(request, target)
         if failure is not None:
             return failure
+        if self.burst and (wait := self.burst.wait(application_of(request.headers.get("authorization", "")))):
+            return too_many(wait, self.faults, "requests")
         await self._delay(target)
         try:
             # Starlette answers HEAD on GET routes; it is a GET whose body is not sent.
@@ -216,11 +223,20 @@ class _Handlers:
         if isinstance(credentials, Response):
             return credentials
         client_id, client_secret = credentials
+        if (throttled := self._token_throttled(client_id)) is not None:
+            return throttled
         application = version.application(client_id)
         if application is None or application.client_secret != client_secret:
             return _error(401, "invalid_client", "unknown client id or wrong secret")
         token, expires_in = self.tokens.issue(version, client_id)
         return JSONResponse({"accessToken": token, "expiresIn": expires_in})
+
+    def _token_throttled(self, client_id: str) -> Response | None:
+        """The 429 for a token request over `[reference] rate_limit`, per client id, or None."""
+        if self.burst is None or self.faults.on(TOKEN_ENDPOINT_NEVER_THROTTLES):
+            return None
+        wait = self.burst.wait(f"token/{client_id}")
+        return None if wait is None else too_many(wait, self.faults, "token requests")
 
     async def _credentials(self, request: Request) -> tuple[str, str] | Response:
         try:
@@ -244,6 +260,8 @@ class _Handlers:
         client_id, client_secret = form.get("client_id", ""), form.get("client_secret", "")
         if (wait := self.rate.retry_after(f"oauth2/{client_id}")) is not None:
             return _error(429, "rate_limited", "too many token requests", {"Retry-After": str(wait)})
+        if (throttled := self._token_throttled(client_id)) is not None:
+            return throttled
         grant_type = form.get("grant_type")
         if grant_type is None:
             return _oauth_error(400, "invalid_request", "grant_type is required")
@@ -302,6 +320,7 @@ def create_app(
     variant: str | None = None,
     customer: Customer | None = None,
     candidate: str | None = None,
+    rate_limit: Sequence[float] | None = None,
 ) -> Starlette:
     """Build the reference destination.
 
@@ -310,7 +329,8 @@ def create_app(
     id (None for unlimited); `latency` adds seconds to every data request; `variant` serves one of `VARIANTS`
     (unknown name: `ValueError`); `customer` replaces the configured customer altogether; `candidate` adds
     productCatalog v4, a copy of the (variant's or customer's) v2 with one of `CANDIDATES`' version faults
-    (unknown name: `ValueError`).
+    (unknown name: `ValueError`); `rate_limit` is `(requests, per seconds)` per application, for data
+    requests and token requests alike (None: unlimited; the ratelimit suite's counterpart).
     """
     if variant and customer is not None:
         raise ValueError("pass a variant or a customer, not both")
@@ -327,6 +347,7 @@ def create_app(
         token_ttl=token_ttl,
         token_rate_limit=token_rate_limit,
         latency=latency,
+        burst=Throttle(int(rate_limit[0]), float(rate_limit[1])) if rate_limit else None,
     )
     return Starlette(
         routes=[

@@ -30,6 +30,8 @@ class Embedded:
     variant: str | None = None
     candidate: str | None = None
     token_ttl: int | None = None
+    rate_limit: tuple[float, float] | None = None
+    """(requests, per seconds): `[reference] rate_limit`."""
     _customer: Customer = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -77,4 +79,5 @@ class Embedded:
             "variant": self.variant,
             "candidate": self.candidate,
             "token_ttl": self.token_ttl,
+            "rate_limit": list(self.rate_limit) if self.rate_limit else None,
         }

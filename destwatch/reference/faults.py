@@ -37,12 +37,15 @@ __all__ = [
     "PERIOD_IGNORED",
     "POST_SKIPS_AUTH",
     "RANGE_BOUNDS_EXCLUSIVE",
+    "RETRY_AFTER_TOO_SHORT",
     "SCHEMA_DRIFT_V2",
     "SERVER_ERROR_ON_TOP_ZERO",
     "SKIP_OVERLAP",
     "SLOW_RESPONSES",
     "SORT_DESC_IGNORED",
+    "THROTTLES_WITHOUT_RETRY_AFTER",
     "TOKEN_500_ON_BAD_BODY",
+    "TOKEN_ENDPOINT_NEVER_THROTTLES",
     "TOKEN_LIFETIME_MISMATCH",
     "TOP_EXCEEDED",
     "TOTAL_COUNTS_PAGE",
@@ -154,6 +157,21 @@ V2_HIDES_OUT_OF_STOCK = Fault(
 )
 SLOW_RESPONSES = Fault("slow-responses", "every data request takes 1.5 s", ("fuzz", "smoke"))
 HANG = Fault("hang", "data requests never answer (the harness's timeout must cut them off)", ("smoke",))
+THROTTLES_WITHOUT_RETRY_AFTER = Fault(
+    "throttles-without-retry-after",
+    "with `[reference] rate_limit`: a 429 over the data limit carries no `Retry-After`",
+    ("ratelimit",),
+)
+RETRY_AFTER_TOO_SHORT = Fault(
+    "retry-after-too-short",
+    "with `[reference] rate_limit`: a 429's `Retry-After` is 0, shorter than the real wait",
+    ("ratelimit",),
+)
+TOKEN_ENDPOINT_NEVER_THROTTLES = Fault(
+    "token-endpoint-never-throttles",
+    "with `[reference] rate_limit`: the token endpoint takes any number of requests",
+    ("ratelimit",),
+)
 
 FAULTS: dict[str, Fault] = _catalogue(
     EXPIRED_TOKEN_ACCEPTED,
@@ -189,6 +207,9 @@ FAULTS: dict[str, Fault] = _catalogue(
     V2_HIDES_OUT_OF_STOCK,
     SLOW_RESPONSES,
     HANG,
+    THROTTLES_WITHOUT_RETRY_AFTER,
+    RETRY_AFTER_TOO_SHORT,
+    TOKEN_ENDPOINT_NEVER_THROTTLES,
 )
 
 

@@ -14,7 +14,13 @@ from destwatch.status.model import VersionStatus
 __all__ = ["COLORS", "badge", "version_badges"]
 
 COLORS = {"good": "#2e9e44", "warn": "#d4a106", "bad": "#d9453a", "none": "#9f9f9f"}
-_STATE_COLOR = {State.UP: "good", State.DEGRADED: "warn", State.DOWN: "bad"}
+_STATE_COLOR = {
+    State.UP: "good",
+    State.DEGRADED: "warn",
+    State.DOWN: "bad",
+    State.THROTTLED: "warn",
+    State.MAINTENANCE: "warn",
+}
 _CHAR = 7
 _PAD = 10
 

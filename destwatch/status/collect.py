@@ -6,18 +6,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from destwatch.monitor.history import History
+from destwatch.monitor.maintenance import Window, occurrences
 from destwatch.monitor.outcomes import DATA_STEPS, State
 from destwatch.monitor.slo import compute
 from destwatch.status.incidents import find_incidents
 from destwatch.status.model import Status, VersionStatus
 from destwatch.status.timeline import DAY, days, latency_series
 
-__all__ = ["BAR_DAYS", "CHART_DAYS", "load_status"]
+__all__ = ["BAR_DAYS", "CHART_DAYS", "PLANNED_DAYS", "load_status"]
 
 BAR_DAYS = 90
 """Days in the uptime bar (the history keeps 90 by default: `[monitor] keep_days`)."""
 CHART_DAYS = 30
 """Days the latency charts cover: the longest SLO window."""
+PLANNED_DAYS = 30
+"""Days ahead the status page lists planned maintenance."""
 
 
 def load_status(
@@ -27,8 +30,11 @@ def load_status(
     now: float,
     availability_objective: float,
     latency_objective: float,
+    windows: Sequence[Window] = (),
 ) -> Status:
-    """Everything the status page shows about `targets`, as of `now`."""
+    """Everything the status page shows about `targets`, as of `now`; the maintenance `windows` past (90
+    days) and planned (30 days)."""
+    since = now - now % DAY - (BAR_DAYS - 1) * DAY
     return Status(
         now=now,
         availability_objective=availability_objective,
@@ -36,6 +42,7 @@ def load_status(
         versions=tuple(
             _version(history, target, now, availability_objective, latency_objective) for target in targets
         ),
+        maintenance=tuple(occurrences(windows, None, since, now + PLANNED_DAYS * DAY)),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from destwatch.monitor.history import Latest
+from destwatch.monitor.maintenance import Occurrence
 from destwatch.monitor.slo import VersionSlo
 
 __all__ = ["Day", "Incident", "LatencySeries", "Status", "VersionStatus", "slug"]
@@ -78,6 +79,8 @@ class Status:
     latency_objective: float
     """Seconds, the p95 bound."""
     versions: tuple[VersionStatus, ...]
+    maintenance: tuple[Occurrence, ...] = ()
+    """Maintenance windows of the last 90 days and the next 30, by start."""
 
 
 def slug(target: str) -> str:

@@ -20,6 +20,7 @@ __all__ = ["UPTIME_WINDOWS", "chart_spec", "detail_page", "status_page"]
 UPTIME_WINDOWS = ("24h", "7d", "30d")
 _WINDOW_WORDS = {"1h": "1 h", "24h": "24 h", "7d": "7 d", "30d": "30 d"}
 _INCIDENT_HEADS = ("start", "end", "duration", "cycles", "failed step", "reason")
+_MAINTENANCE_HEADS = ("", "start", "end", "versions", "reason", "declared in")
 
 
 def status_page(status: Status) -> str:
@@ -40,10 +41,30 @@ def status_page(status: Status) -> str:
         cards=[_card(v, status, detail=f"versions/{v.slug}.html") for v in status.versions],
         incident_heads=("version", *_INCIDENT_HEADS),
         incidents=_incidents([i for v in status.versions for i in v.incidents], status.now, with_target=True),
+        maintenance_heads=_MAINTENANCE_HEADS,
+        maintenance=_maintenance(status),
         slos=[{"target": v.target, **_slo(v.slo)} for v in status.versions],
         badges=[_badges(v, prefix="badges/") for v in status.versions],
         charts=[_latency_chart(v, status) for v in charted],
     )
+
+
+def _maintenance(status: Status) -> list[tuple[str, ...]]:
+    """Each window as a row: past, now or planned, its times, what it covers, why, where it was declared."""
+    rows = []
+    for occurrence in status.maintenance:
+        if occurrence.start > status.now:
+            tense = "planned"
+        elif occurrence.end is None or occurrence.end > status.now:
+            tense = "now"
+        else:
+            tense = "past"
+        end = when(occurrence.end) if occurrence.end is not None else "until ended"
+        covered = ", ".join("every version" if t == "*" else t for t in occurrence.window.targets)
+        rows.append(
+            (tense, when(occurrence.start), end, covered, occurrence.window.reason, occurrence.window.source)
+        )
+    return rows
 
 
 def detail_page(version: VersionStatus, status: Status) -> str:

@@ -4,6 +4,7 @@ with `--for` is a bounded service."""
 
 from __future__ import annotations
 
+import datetime
 import json
 import sqlite3
 from pathlib import Path
@@ -141,3 +142,60 @@ def test_every_with_for_is_a_bounded_service_printing_each_cycle(targets: Path) 
     assert 1 <= len(cycles) <= 4 and all(not cycle["down"] for cycle in cycles)
     assert "monitoring 4 destination versions every 0.1 s for 0.35 s" in err
     assert "metrics on http://127.0.0.1:" in err
+
+
+def test_maintenance_from_the_command_line_is_recorded_and_the_audit_report_counts_it_apart(
+    targets: Path,
+) -> None:
+    code, out, err = _monitor(
+        "maintenance",
+        "start",
+        "--target",
+        "productCatalog/v2",
+        "--reason",
+        "upgrade",
+        "--targets",
+        str(targets),
+    )
+    assert (
+        code == 0 and "maintenance started for productCatalog/v2 until `maintenance end`: upgrade" in out
+    ), err
+    code, out, _ = _monitor("--once", "--json", "--targets", str(targets))
+    states = {v["target"]: v["state"] for v in json.loads(out)["versions"]}
+    assert code == 0 and states["productCatalog/v2"] == "maintenance" and states["productCatalog/v3"] == "up"
+    code, out, _ = _monitor("maintenance", "end", "--target", "productCatalog/v2", "--targets", str(targets))
+    assert code == 0 and "maintenance ended for productCatalog/v2" in out
+    assert _monitor("--once", "--targets", str(targets))[0] == 0
+    as_of = datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=1)
+    args = ("--report", "--window", "30d", "--format", "json", "--as-of", as_of.isoformat(), "--targets")
+    first, second = _monitor(*args, str(targets)), _monitor(*args, str(targets))
+    assert first[0] == 0 and first[1] == second[1]
+    v2 = next(v for v in json.loads(first[1])["versions"] if v["target"] == "productCatalog/v2")
+    assert (v2["recorded"], v2["maintenance"], v2["counted"], v2["availability"]) == (2, 1, 1, "100.0000")
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("maintenance", "start"), "--reason: a window needs its reason. Fix: add --reason"),
+        (("maintenance", "end"), "no open maintenance window covers exactly *. Fix: pass the same"),
+        (
+            ("maintenance", "pause"),
+            "unknown `maintenance pause`. Fix: `destwatch monitor maintenance start|end`",
+        ),
+        (
+            ("--report", "--window", "7d"),
+            "--window 7d is not a report window. Fix: pass one of 30d, 90d, 365d",
+        ),
+        (("--report", "--window", "30d", "--format", "xml"), "--format xml is not a report format"),
+        (("--report", "--window", "30d", "--as-of", "2026-12-01T00:00:00"), "has no UTC offset. Fix:"),
+        (("--report", "--format", "md"), "--format shape the auditable report. Fix: use --report --window"),
+        (("--report", "--window", "30d", "--json"), "--json is the table's JSON. Fix: with --window, pass"),
+    ],
+)
+def test_maintenance_and_audit_mistakes_exit_2_with_one_line(
+    targets: Path, args: tuple[str, ...], words: str
+) -> None:
+    code, out, err = _monitor(*args, "--targets", str(targets))
+    assert code == 2, out + err
+    assert words in err and len(err.strip().splitlines()) == 1, err

@@ -239,3 +239,26 @@ def test_unauthenticated_requests_carry_no_token_and_explicit_headers_win(
 def test_answers_parse_exactly_as_json_loads_reads_them(body: bytes, parsed: object) -> None:
     assert json_or_none(httpx.Response(200, content=body)) == parsed
     assert json_or_none(body) == parsed
+
+
+def test_a_version_answering_only_429_is_stopped_after_the_bound_a_hang_gets(
+    steered: SteeredDestination, shop: VersionTarget
+) -> None:
+    # Retry-After: 1 on every request at timeout 2: three timeouts' worth (6 s of waits), then nothing more
+    # is sent. One answer that is not a 429 starts the count again.
+    steered.steer.data_429 = 1000
+    waited: list[float] = []
+    client = Client(_with(shop, timeout=2.0), sleep=waited.append)
+    stopped = []
+    for _ in range(2):
+        with pytest.raises(NoAnswer) as caught:
+            client.get("items", authenticated=False)
+        assert caught.value.kind == "rate-limited"
+        stopped.append(client.data_breaker.throttled_out() is not None)
+    assert stopped == [False, True]  # 3 s of Retry-After asked per request: 2 waited, 1 that was not
+    with pytest.raises(NoAnswer, match=r"throttled: answered only 429 for 6 s of Retry-After in a row"):
+        client.get("items", authenticated=False)
+    assert (1000 - steered.steer.data_429, waited) == (6, [1.0] * 4)
+    steered.steer.data_429 = 0
+    client.data_breaker.answered()
+    assert client.get("items", authenticated=False).status_code == 401

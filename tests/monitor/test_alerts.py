@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from destwatch.monitor.alerts import SCHEMA, AlertPolicy, AlertState, Event, advance, payload
+from destwatch.monitor.alerts import SCHEMA, AlertPolicy, AlertState, Event, advance, payload, throttled_key
 from destwatch.monitor.channels import AppriseChannel, Channel, Dispatcher, WebhookChannel
 from destwatch.monitor.history import History
 from destwatch.monitor.outcomes import State
@@ -60,6 +60,7 @@ def test_the_payload_is_the_documented_one() -> None:
     body = payload(event, before, after, version_state=DOWN, now=EPOCH + 60)
     assert body == {
         "schema": SCHEMA,
+        "alert": "down",
         "event": "fired",
         "target": "productCatalog/v2",
         "destination": "productCatalog",
@@ -155,3 +156,29 @@ def test_two_dispatchers_on_one_history_send_each_notification_once(
     assert len(capture.wait_for(1)) == 1
     first.close()
     second.close()
+
+
+def test_maintenance_neither_grows_nor_breaks_a_streak_and_never_sends() -> None:
+    maintenance = State.MAINTENANCE
+    assert _run([DOWN, maintenance, maintenance, DOWN]) == [None, None, None, Event.FIRED]
+    firing = _run([DOWN, DOWN] + [maintenance] * 200 + [UP, UP], every=60)
+    assert firing[:2] == [None, Event.FIRED] and set(firing[2:202]) == {None}  # no reminder inside
+    assert firing[-1] is Event.RESOLVED
+
+
+def test_throttling_has_its_own_rule_and_throttled_is_good_for_the_down_rule() -> None:
+    throttled = State.THROTTLED
+    assert _run([DOWN, DOWN, throttled, throttled]) == [None, Event.FIRED, None, Event.RESOLVED]
+    state, events = AlertState(throttled_key("d/v1")), []
+    for n, version_state in enumerate([throttled, throttled, UP, UP]):
+        before = state
+        state, event = advance(state, version_state, ["get: 429"], EPOCH + 60 * n, POLICY, bad=throttled)
+        events.append(event)
+        if event is Event.FIRED:
+            body = payload(event, before, state, version_state=throttled, now=EPOCH + 60 * n)
+            assert (body["alert"], body["target"], body["summary"]) == (
+                "throttled",
+                "d/v1",
+                "d/v1 is throttled: get: 429",
+            )
+    assert events == [None, Event.FIRED, None, Event.RESOLVED]

@@ -133,3 +133,24 @@ def test_two_monitor_processes_write_one_history_without_losing_a_row(tmp_path: 
         ("d/v2", 150),
     ]
     assert db.execute("SELECT count(*) FROM steps").fetchone()[0] == 600
+
+
+def test_a_schema_1_history_is_migrated_in_place_and_keeps_its_cycles(tmp_path: Path) -> None:
+    path = tmp_path / "monitor.db"
+    history = History.open(path)
+    history.record(cycle_report(EPOCH))
+    history.close()
+    db = sqlite3.connect(path)
+    db.execute("DROP TABLE maintenance")
+    db.execute("DROP INDEX cycles_states")
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    history = History.open(path)
+    try:
+        assert history.counts("d/v1", EPOCH, slower_than=1).cycles == 1
+        history.start_maintenance(["d/v1"], EPOCH, EPOCH + 60, "upgrade")
+        assert history.maintenance() == [(("d/v1",), EPOCH, EPOCH + 60, "upgrade")]
+    finally:
+        history.close()
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2

@@ -130,3 +130,50 @@ def test_alert_urls_come_from_the_environment_and_are_masked_from_then_on(
         "posting to https://hooks.example/T01/B02/hook-key-4f9a1c and slack://T01/B02/slack-key-77e2d0"
     )
     assert "hook-key" not in said and "slack-key" not in said
+
+
+def _window(tmp_path: Path, body: str) -> Path:
+    path = write_targets(tmp_path, monitor={})
+    with path.open("a", encoding="utf-8") as file:
+        file.write(f'\n[[monitor.maintenance]]\ntargets = ["productCatalog"]\nreason = "upgrade"\n{body}\n')
+    return path
+
+
+def test_a_maintenance_window_reads_from_an_array_of_tables(tmp_path: Path) -> None:
+    path = _window(tmp_path, 'start = 2026-12-06T02:00:00Z\nduration = "2h"\nevery = "7d"')
+    (window,) = load_targets(path).monitor.maintenance
+    assert (window.targets, window.duration, window.every) == (("productCatalog",), 7200.0, 604800.0)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            'start = 2026-12-06T02:00:00\nduration = "2h"',
+            "monitor.maintenance.0.start: start = 2026-12-06T02:00:00 has no UTC offset",
+        ),
+        (
+            "start = 2026-12-06T02:00:00Z",
+            "monitor.maintenance.0: a maintenance window needs exactly one of end",
+        ),
+        (
+            "start = 2026-12-06T02:00:00Z\nend = 2026-12-06T01:00:00Z",
+            "monitor.maintenance.0.end: end is not after start",
+        ),
+        (
+            'start = 2026-12-06T02:00:00Z\nduration = "2h"\nevery = "1h"',
+            "monitor.maintenance.0.every: a recurring window needs a duration no longer than its period",
+        ),
+        (
+            'start = "tomorrow"\nduration = "2h"',
+            "monitor.maintenance.0.start: input should be a valid datetime",
+        ),
+    ],
+)
+def test_a_wrong_maintenance_window_is_one_line_naming_its_key(
+    tmp_path: Path, body: str, message: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_targets(_window(tmp_path, body))
+    rendered = caught.value.render()
+    assert message in rendered and "\n" not in rendered and ". Fix: " in rendered

@@ -23,7 +23,9 @@ from kit.refclient import V1, V2, V3, RefClient, base_path
 
 Probe = Callable[[RefClient, RefClient], None]
 _NOTHING = {"filter": [{"must": {"id": ["NW-0"]}}]}
-_SUITES = {"smoke", "fuzz", "auth", "shape", "filters"}
+_SUITES = {"smoke", "fuzz", "auth", "shape", "filters", "ratelimit"}
+# The reference's declared limit for the rate-limit faults: 3 requests per application per second.
+_LIMITED = {"rate_limit": [3, 1.0]}
 
 
 def _no_token(client: RefClient, method: str, version: Any = V1, **kwargs: Any) -> httpx.Response:
@@ -245,7 +247,32 @@ def _hang(faulty: RefClient, clean: RefClient) -> None:
     assert faulty.http.get(f"{base_path(V1)}/openapi").status_code == 200
 
 
+def _burst(client: RefClient) -> list[httpx.Response]:
+    token = client.token(V1)
+    return [_with_token(client, token) for _ in range(4)]
+
+
+def _throttles_without_retry_after(faulty: RefClient, clean: RefClient) -> None:
+    *answered, throttled = _burst(faulty)
+    assert [a.status_code for a in answered] == [200] * 3 and throttled.status_code == 429
+    assert "retry-after" not in throttled.headers
+
+
+def _retry_after_too_short(faulty: RefClient, clean: RefClient) -> None:
+    throttled = _burst(faulty)[-1]
+    assert throttled.status_code == 429 and throttled.headers["Retry-After"] == "0"
+    assert _with_token(faulty, faulty.token(V1)).status_code == 429  # right after "0 s": still throttled
+
+
+def _token_endpoint_never_throttles(faulty: RefClient, clean: RefClient) -> None:
+    assert [faulty.token_response(V1).status_code for _ in range(5)] == [200] * 5
+    assert _burst(faulty)[-1].status_code == 429  # the data limit still holds
+
+
 PROBES: dict[Fault, tuple[dict[str, Any], Probe]] = {
+    faults.THROTTLES_WITHOUT_RETRY_AFTER: (_LIMITED, _throttles_without_retry_after),
+    faults.RETRY_AFTER_TOO_SHORT: (_LIMITED, _retry_after_too_short),
+    faults.TOKEN_ENDPOINT_NEVER_THROTTLES: (_LIMITED, _token_endpoint_never_throttles),
     faults.EXPIRED_TOKEN_ACCEPTED: ({"token_ttl": 1}, _expired_token_accepted),
     faults.POST_SKIPS_AUTH: ({}, _post_skips_auth),
     faults.ALG_NONE_ACCEPTED: ({}, _alg_none_accepted),

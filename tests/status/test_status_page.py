@@ -4,6 +4,7 @@ with the outage on its day, charts with axes, the incident with its duration, no
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from typer.testing import CliRunner
 
 from destwatch.cli import app
 from destwatch.monitor.history import History
+from destwatch.monitor.maintenance import FROM_TARGETS, Window, recorded
 from destwatch.monitor.outcomes import CycleReport, Outcome, State, StepResult, VersionReport
 from destwatch.reference.targets import demo_secrets
 from destwatch.status import load_status, write_site
@@ -211,3 +213,33 @@ def test_a_first_cycle_is_charted_in_the_middle_of_its_own_hour(tmp_path: Path, 
             (point,) = times
             assert (low, high) == (point - 1800, point + 1800), page
         assert browsed.errors == [], page
+
+
+def test_maintenance_windows_past_now_and_planned_are_listed(tmp_path: Path) -> None:
+    history = History.open(tmp_path / "monitor.db")
+    step = StepResult("get", Outcome.OK, endpoint="products", method="GET", latency=0.042)
+    version = VersionReport(
+        "productCatalog/v1", "productCatalog", "v1", State.UP, (), (step,), 1, 20, 0.1, 0.042
+    )
+    history.record(CycleReport(EPOCH, (version,), 0.1))
+    history.start_maintenance(["*"], EPOCH - DAY, EPOCH - DAY + 3600, "<b>patch</b> night")
+    history.start_maintenance(["productCatalog/v1"], EPOCH - 60, None, "emergency fix")
+    weekly = Window(
+        ("productCatalog",), EPOCH + 2 * DAY, EPOCH + 2 * DAY + 7200, "weekly upgrade", FROM_TARGETS, 7 * DAY
+    )
+    status = load_status(
+        history,
+        ["productCatalog/v1"],
+        now=EPOCH + 60,
+        availability_objective=99.9,
+        latency_objective=0.5,
+        windows=[weekly, *recorded(history)],
+    )
+    history.close()
+    write_site(status, tmp_path / "status")
+    page = (tmp_path / "status" / "index.html").read_text(encoding="utf-8")
+    rows = re.findall(r'<tr class="window (\w+)">(.*?)</tr>', page)
+    assert [tense for tense, _ in rows] == ["past", "now"] + ["planned"] * 5  # weekly: 2, 9, 16, 23, 30 days
+    assert "every version" in rows[0][1] and "&lt;b&gt;patch&lt;/b&gt; night" in rows[0][1]
+    assert "until ended" in rows[1][1] and "command line" in rows[1][1]
+    assert "weekly upgrade" in rows[2][1] and "targets.toml" in rows[2][1]

@@ -5,9 +5,9 @@ clause.
 The variants (`destwatch.reference.VARIANTS`) are documents real owners write: features declared on one
 method only, open filter maps, two range operators, no facets, a largest `top` of 50 over 3,000 items,
 case-insensitive sorting, nothing localized, six endpoints... Every variant changes the queries' document
-or data, which the fuzz, shape and filters suites read; the smoke and auth suites read the endpoints, the
-security declarations and the token endpoint, which only `CHANGE_ENDPOINTS_OR_SECURITY` change. Runs go
-through the gate in-process, the reference served from a thread.
+or data, which the fuzz, shape and filters suites read; the smoke, auth and ratelimit suites read the
+endpoints, the security declarations and the token endpoint, which only `CHANGE_ENDPOINTS_OR_SECURITY`
+change. Runs go through the gate in-process, the reference served from a thread.
 """
 
 from __future__ import annotations
@@ -45,6 +45,8 @@ class Catcher:
 
 
 _SHORT_TOKENS = {"token_lifetime": 2, "expiry_wait_budget": 5.0}
+_LIMITED = {"rate_limit": {"requests": 5, "per": "1s"}}
+_TOKENS_LIMITED = {"token_rate_limit": {"requests": 5, "per": "1s"}}
 CATCHERS = {
     "expired-token-accepted": Catcher(
         "auth",
@@ -119,6 +121,26 @@ CATCHERS = {
         {"timeout": 0.5},
         kind="unreachable",
     ),
+    # The ratelimit suite checks only what the owner declared; the reference declares the same limit.
+    "throttles-without-retry-after": Catcher(
+        "ratelimit", "data_limit", "rate limit: a burst of 6 requests within 1 s", (V1,), _LIMITED, _LIMITED
+    ),
+    "retry-after-too-short": Catcher(
+        "ratelimit",
+        "after_retry_after",
+        "rate limit: a request sent once Retry-After",
+        (V1,),
+        _LIMITED,
+        _LIMITED,
+    ),
+    "token-endpoint-never-throttles": Catcher(
+        "ratelimit",
+        "token_limit",
+        "token rate limit: a burst of 6 token requests",
+        (V1,),
+        _TOKENS_LIMITED,
+        _LIMITED,
+    ),
 }
 # (variant, fault) -> why the variant leaves the fault's rule nothing to check.
 NOT_EXPRESSIBLE = {
@@ -147,7 +169,7 @@ MAX_SKIPS = {
 }
 # The suites whose clauses read the queries' document and data, which every variant changes.
 QUERY_SUITES = {"fuzz", "shape", "filters"}
-# The variants that also change what the smoke and auth suites read.
+# The variants that also change what the smoke, auth and ratelimit suites read.
 CHANGE_ENDPOINTS_OR_SECURITY = {"six-endpoints", "unprotected-declares-security"}
 CELLS = [
     (variant, fault)

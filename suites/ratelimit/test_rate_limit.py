@@ -1,0 +1,117 @@
+"""Rate limits, opt-in: only where the owner declares `rate_limit = { requests = N, per = "1s" }` (data) or
+`token_rate_limit` (the token endpoint). A burst of N + 1 gets a 429 with `Retry-After`, and a request sent
+once that `Retry-After` has passed is answered. Never point it at production without the owner's consent:
+it is built to be throttled."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+from destwatch._ratelimit import retry_after_seconds
+from destwatch.config import RateLimit, VersionTarget
+from destwatch.environment import Environment
+from destwatch.failures import NotChecked, violation
+from destwatch.gate.authkit import AuthKit
+from destwatch.http import MAX_RETRY_AFTER
+
+pytestmark = pytest.mark.runs_last
+
+
+def _declared(limit: RateLimit | None) -> RateLimit:
+    # The suite's conftest collects a test only for versions that declare what it checks.
+    assert limit is not None, "collected for a version that declares no limit"
+    return limit
+
+
+def _burst_fits(target: VersionTarget, limit: RateLimit) -> None:
+    """N + 1 requests within `per` seconds at the version's pace, or the clause cannot be checked."""
+    if (limit.requests + 1) / target.settings.max_rps >= limit.per:
+        raise NotChecked(
+            f"max_rps {target.settings.max_rps:g} cannot send {limit.requests + 1} requests within "
+            f"{limit.per:g} s; raise max_rps for this version to check its rate limit"
+        )
+
+
+def _data_burst(run: Environment, target: VersionTarget, limit: RateLimit) -> list[httpx.Response]:
+    """Up to N + 1 small data requests with the version's own token, stopping at the first 429."""
+    client = run.http(target)
+    path = AuthKit(run).paths(target)[0]
+    answers = []
+    for _ in range(limit.requests + 1):
+        answer = client.get(path, params={"top": "1"}, retry_429=False)
+        answers.append(answer)
+        if answer.status_code == 429:
+            break
+    return answers
+
+
+def _throttled(answers: list[httpx.Response], clause: str, limit: RateLimit) -> httpx.Response:
+    last = answers[-1]
+    if last.status_code != 429:
+        statuses = ", ".join(str(answer.status_code) for answer in answers)
+        raise violation(
+            clause, last, detail=f"{len(answers)} requests within {limit.per:g} s answered {statuses}"
+        )
+    if retry_after_seconds(last) is None:
+        raise violation(clause, last, detail="the 429 has no usable Retry-After header")
+    return last
+
+
+def test_a_burst_beyond_the_data_limit_gets_429_with_retry_after(
+    target: VersionTarget, dw_run: Environment
+) -> None:
+    limit = _declared(target.settings.rate_limit)
+    _burst_fits(target, limit)
+    _throttled(
+        _data_burst(dw_run, target, limit),
+        f"rate limit: a burst of {limit.requests + 1} requests within {limit.per:g} s gets a 429 with "
+        "Retry-After",
+        limit,
+    )
+
+
+def test_a_request_after_retry_after_is_answered(target: VersionTarget, dw_run: Environment) -> None:
+    limit = _declared(target.settings.rate_limit)
+    _burst_fits(target, limit)
+    answers = _data_burst(dw_run, target, limit)
+    if answers[-1].status_code != 429 or retry_after_seconds(answers[-1]) is None:
+        raise NotChecked("the burst got no 429 with Retry-After (the burst clause reports it)")
+    wait = retry_after_seconds(answers[-1]) or 0.0
+    if wait > min(MAX_RETRY_AFTER, limit.per + 1):
+        raise violation(
+            "rate limit: Retry-After is no longer than the declared window",
+            answers[-1],
+            detail=f"Retry-After {wait:g} s, declared {limit.requests} per {limit.per:g} s",
+        )
+    # The clause itself is a wait: the destination said how long, the request after it must be answered.
+    time.sleep(wait)
+    after = dw_run.http(target).get(AuthKit(dw_run).paths(target)[0], params={"top": "1"}, retry_429=False)
+    if after.status_code == 429:
+        raise violation(
+            "rate limit: a request sent once Retry-After has passed is answered",
+            after,
+            detail=f"sent {wait:g} s after a 429 that said Retry-After: {answers[-1].headers['Retry-After']}",
+        )
+
+
+@pytest.mark.protected_only
+def test_a_burst_beyond_the_token_limit_gets_429_with_retry_after(
+    target: VersionTarget, dw_run: Environment
+) -> None:
+    limit = _declared(target.settings.token_rate_limit)
+    _burst_fits(target, limit)
+    auth = AuthKit(dw_run)
+    answers = []
+    for _ in range(limit.requests + 1):
+        answers.append(auth.grant(target, retry_429=False).response)
+        if answers[-1].status_code == 429:
+            break
+    _throttled(
+        answers,
+        f"token rate limit: a burst of {limit.requests + 1} token requests within {limit.per:g} s gets a 429 "
+        "with Retry-After",
+        limit,
+    )

@@ -1,0 +1,82 @@
+"""The ratelimit suite: opt-in (nothing declared, nothing sent), passes on the reference that keeps the limit
+it declares, stays within the requests it announces, and each seeded rate-limit fault is caught by the clause
+that claims it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from destwatch.exit_codes import ExitCode
+from destwatch.gate.summary import Summary
+from kit.gates import run_gate_on_reference
+
+pytestmark = pytest.mark.slow
+
+V1 = "productCatalog/v1"
+LIMIT = {"requests": 5, "per": "1s"}
+# Announced before the run: two bursts of 6 and one request after Retry-After; one burst of 6 token grants.
+DATA, TOKENS = 13, 6
+
+
+def _run(
+    folder: Path, *, fault: str | None = None, declared: bool = True, suites: list[str] | None = None
+) -> Summary:
+    limits = {"rate_limit": LIMIT, "token_rate_limit": LIMIT} if declared else {}
+    return run_gate_on_reference(
+        folder,
+        suites=suites or ["ratelimit"],
+        targets=[V1],
+        fault=fault,
+        defaults={"max_rps": 1000.0, **limits},
+        reference={"rate_limit": LIMIT},
+        in_thread=True,
+    )
+
+
+def test_the_reference_keeping_its_declared_limit_passes_within_the_announced_requests(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    summary = _run(tmp_path)
+    (row,) = summary.rows
+    assert (summary.exit_code, row.passed, row.failed) == (ExitCode.OK, 3, 0)
+    assert (
+        f"ratelimit: at most {DATA} data requests and {TOKENS} token requests to {V1}"
+        in capsys.readouterr().out
+    )
+    # Besides the suite's own: the document (with a retry holding a token) and the run's one token.
+    assert summary.targets[V1]["requests"] <= DATA + TOKENS + 3
+
+
+def test_nothing_declared_nothing_is_collected_or_sent(tmp_path: Path) -> None:
+    # Beside another suite its tests are simply absent (no run's counts change); alone, nothing was tested.
+    summary = _run(tmp_path, declared=False, suites=["ratelimit", "smoke"])
+    assert summary.exit_code == ExitCode.OK and [row.suite for row in summary.rows] == ["smoke"]
+    alone = _run(tmp_path / "alone", declared=False)
+    assert (alone.exit_code, alone.rows) == (ExitCode.USAGE, ())
+    assert alone.targets[V1]["requests"] == 0
+
+
+@pytest.mark.parametrize(
+    ("fault", "clause"),
+    [
+        (
+            "throttles-without-retry-after",
+            "rate limit: a burst of 6 requests within 1 s gets a 429 with Retry-After",
+        ),
+        ("retry-after-too-short", "rate limit: a request sent once Retry-After has passed is answered"),
+        (
+            "token-endpoint-never-throttles",
+            "token rate limit: a burst of 6 token requests within 1 s gets a 429",
+        ),
+    ],
+)
+def test_each_fault_is_caught_by_its_clause_within_the_announced_requests(
+    tmp_path: Path, fault: str, clause: str
+) -> None:
+    summary = _run(tmp_path, fault=fault)
+    (row,) = summary.rows
+    assert summary.exit_code == ExitCode.VIOLATIONS
+    assert any(failure.message.startswith(clause) for failure in row.failures), row.failures
+    assert summary.targets[V1]["requests"] <= DATA + TOKENS + 3
