@@ -371,7 +371,7 @@ OUR_EXPECTATIONS = frozenset(
 )
 # Keys whose values may hold credentials (alert URLs carry their keys): never echoed in an error.
 _URL_KEYS = frozenset({"webhook", "notify"})
-_TOP_KEYS = ("suites_dir", "defaults", "reference", "monitor", "destinations")
+_TOP_KEYS = ("suites_dir", "consumers_dir", "defaults", "reference", "monitor", "destinations")
 
 
 @dataclass(frozen=True)
@@ -536,10 +536,16 @@ class Targets:
     # The user's own suites, beside destwatch's (relative to the file's folder in targets.toml).
     suites_dir: Path | None = None
     monitor: MonitorSettings = field(default_factory=MonitorSettings)
+    # Consumer files (`NAME.toml`, see destwatch.consumers), relative to the file's folder in targets.toml.
+    consumers_dir: Path | None = None
 
     @property
     def destinations(self) -> tuple[str, ...]:
         return tuple(dest.name for dest in self._destinations)
+
+    def configured_versions(self) -> dict[str, list[str]]:
+        """Each destination's configured version names (what consumer files may name)."""
+        return {dest.name: [ver.name for ver in dest.versions] for dest in self._destinations}
 
     def version_names(self, names: Sequence[str] = (), versions: Sequence[str] = ()) -> list[str]:
         """Every configured version as `destination/vN`, or those the selection picks: `names` are
@@ -809,7 +815,16 @@ class _Parser:
         destinations = tuple(self._destination(name, table) for name, table in tables.items())
         self._refuse_case_duplicates([dest.name for dest in destinations], ("destinations",))
         return Targets(
-            self.path, defaults, reference, destinations, self.lines, self._suites_dir(raw), monitor
+            self.path,
+            defaults,
+            reference,
+            destinations,
+            self.lines,
+            self._folder(raw, "suites_dir", "suites", "create it, or point suites_dir at your suites"),
+            monitor,
+            self._folder(
+                raw, "consumers_dir", "consumers", "create it, or point consumers_dir at your consumer files"
+            ),
         )
 
     def _monitor(self, table: Any) -> MonitorSettings:
@@ -834,21 +849,17 @@ class _Parser:
                 )
         return settings
 
-    def _suites_dir(self, raw: dict[str, Any]) -> Path | None:
-        value = raw.get("suites_dir")
+    def _folder(self, raw: dict[str, Any], key: str, example: str, fix: str) -> Path | None:
+        value = raw.get(key)
         if value is None:
             return None
         if not isinstance(value, str) or not value:
             raise self._error(
-                ("suites_dir",),
-                f"must be a folder path (got {toml_value(value)})",
-                'write suites_dir = "suites"',
+                (key,), f"must be a folder path (got {toml_value(value)})", f'write {key} = "{example}"'
             )
         folder = (self.path.parent / value).resolve()
         if not folder.is_dir():
-            raise self._error(
-                ("suites_dir",), f"{folder} is not a folder", "create it, or point suites_dir at your suites"
-            )
+            raise self._error((key,), f"{folder} is not a folder", fix)
         return folder
 
     def _destination(self, name: str, table: Any) -> _Destination:
