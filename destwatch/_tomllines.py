@@ -31,7 +31,6 @@ class TomlLines:
             if element:
                 path = _within(_parts(element.group("path")), arrays)
                 arrays[path] = arrays.get(path, -1) + 1
-                self._lines.setdefault(path, number)
                 table = (*path, str(arrays[path]))
                 self._lines.setdefault(table, number)
                 continue

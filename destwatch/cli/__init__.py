@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 import destwatch
+from destwatch.cli.consumers import consumers_app
 from destwatch.cli.init import init_command
 from destwatch.cli.monitor import monitor_command
 from destwatch.cli.report import report_app
@@ -42,6 +43,7 @@ app.command("status")(status_command)
 app.command("serve")(serve_command)
 app.command("init")(init_command)
 app.add_typer(report_app, name="report")
+app.add_typer(consumers_app, name="consumers")
 
 
 def _show_version(shown: bool) -> None:
