@@ -28,6 +28,8 @@ _JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 _CREDENTIAL = re.compile(r"token|secret|password|passwd|auth|key|signature|^sig$|session|cookie|^code$", re.I)
 _PAGING = ("skip", "after")
 _DATES = ("periodSince", "period.since", "period.before")
+# Keys whose values are part of what a query is (another sort key is another query), never placeholders.
+_STRUCTURAL = ("sortAsc", "sortDesc", "listIds", "includeTotals")
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,10 @@ def capture(seen: Iterable[Seen], *, name: str, owner: str, destination: str, ve
         if not endpoint or "/" in endpoint or endpoint == "openapi":
             continue
         sent, language, paging = _flattened(request)
-        key = (request.method, endpoint, language, tuple(sorted(sent)))
+        structure = sorted(
+            (k, repr(v)) for k, v in sent.items() if k.lstrip("?").split(".")[0] in _STRUCTURAL
+        )
+        key = (request.method, endpoint, language, tuple(sorted(sent)), tuple(structure))
         shape = shapes.setdefault(key, _Shape(request.method, endpoint, language))
         shape.sent.append(sent)
         if paging == "keyset" or shape.paging == "none":

@@ -227,7 +227,7 @@ def _check(
     names = [query.name for query in consumer.queries]
     for index, (query, table) in enumerate(zip(consumer.queries, parsed.query, strict=True)):
         loc = ("query", str(index))
-        if names.count(query.name) > 1:
+        if query.name in names[:index]:
             raise error(
                 (*loc, "name"), f"two queries are named {query.name!r}", "give each query its own name"
             )
@@ -277,7 +277,8 @@ def _from_pydantic(path: Path, lines: TomlLines, exc: ValidationError, raw: Mapp
         problem, fix = f"missing key {key!r}", _hint(model, key) or f"add {key}"
     else:
         got = _value_at(raw, loc)
-        message = error["msg"].lower().removeprefix("value error, ").replace("a valid list", "an array")
+        message = error["msg"].removeprefix("Value error, ")
+        message = (message[:1].lower() + message[1:]).replace("a valid list", "an array")
         problem = f"{message.replace('a valid dictionary', 'a table')} (got {toml_value(got)})"
         fix = _hint(model, key)
     return ConfigError(problem, file=path, line=lines.line_of(loc), key=_key(loc), fix=fix)

@@ -82,8 +82,11 @@ def _validate_owning(request: ValidateRequest, today: datetime.date, out: TextIO
     # One environment for the whole validation: the comparison and the suites share its reference process.
     with Environment.start(Selection.resolve(_options(request, err))) as environment:
         baseline, candidate = _versions(environment, request)
+        consumers = _consumers(environment, request, baseline)
         try:
-            outcome = _validate(environment, request, baseline, candidate, waivers, today, out, err)
+            outcome = _validate(
+                environment, request, (baseline, candidate), consumers, waivers, today, (out, err)
+            )
         except TargetUnreachable as exc:
             print(f"destwatch: unreachable: {exc}", file=err)
             return ExitCode.UNREACHABLE
@@ -140,13 +143,13 @@ def _versions(run: Environment, request: ValidateRequest) -> tuple[VersionTarget
 def _validate(
     run: Environment,
     request: ValidateRequest,
-    baseline: VersionTarget,
-    candidate: VersionTarget | None,
+    versions: tuple[VersionTarget, VersionTarget | None],
+    using: list[Consumer],
     waivers: list[Waiver],
     today: datetime.date,
-    out: TextIO,
-    err: TextIO,
+    streams: tuple[TextIO, TextIO],
 ) -> Validation | ExitCode:
+    (baseline, candidate), (out, err) = versions, streams
     old_document = run.document(baseline)
     changes: list[Change] = []
     notes: list[str] = []
@@ -179,7 +182,7 @@ def _validate(
     consumers: list[ConsumerVerdict] = []
     if candidate is not None:
         consumers = judge_consumers(
-            _consumers(run, request, baseline),
+            using,
             Side(baseline, run.http(baseline), endpoint_models(old_document)),
             Side(candidate, run.http(candidate), endpoint_models(new_document)),
             renames=live.renames,
