@@ -304,6 +304,13 @@ class MonitorSettings(BaseModel):
         examples=[["${DESTWATCH_SLACK_URL}"]],
     )
 
+    consumers: StrictBool = Field(
+        False,
+        description="whether a cycle probes one consumer query of the version in turn (consumers_dir), "
+        "an optional step within the request budget",
+        examples=[True],
+    )
+
     def step_on(self, step: str) -> bool:
         return self.steps.get(step, True)
 
