@@ -234,6 +234,12 @@ def _consumers(run: Environment, request: ValidateRequest, baseline: VersionTarg
     using = run.selection.consumers_of(baseline)
     if request.consumer is None:
         return using
+    if request.candidate_document is not None:
+        raise ConfigError(
+            "a consumer's verdict needs the candidate deployed (its queries are sent to it)",
+            key="--consumer",
+            fix="deploy the candidate and name it with --to, or leave out --to-document",
+        )
     chosen = [consumer for consumer in using if consumer.name == request.consumer]
     if not chosen:
         names = [consumer.name for consumer in using]

@@ -102,3 +102,22 @@ def test_two_files_naming_one_consumer_are_refused(tmp_path: Path) -> None:
     (tmp_path / "b.toml").write_text(GOOD, encoding="utf-8")
     with pytest.raises(ConfigError, match="consumer 'shop' is also named in"):
         load_consumers(tmp_path, CONFIGURED)
+
+
+def test_a_broken_consumer_file_stops_targets_check_with_one_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from destwatch.cli import app
+    from destwatch.reference.targets import embedded_targets
+
+    (tmp_path / "consumers").mkdir()
+    (tmp_path / "consumers" / "shop.toml").write_text(GOOD.replace('"v2"', '"v7"'), encoding="utf-8")
+    targets = tmp_path / "targets.toml"
+    targets.write_text('consumers_dir = "consumers"\n' + embedded_targets(), encoding="utf-8")
+    ran = CliRunner().invoke(app, ["targets", "--check", "--targets", str(targets)])
+    assert ran.exit_code == 2
+    shop = tmp_path / "consumers" / "shop.toml"
+    assert ran.output.splitlines() == [
+        f"destwatch: {shop}:4: versions: productCatalog has no version 'v7' in targets.toml. "
+        "Fix: name one of v1, v2, v3"
+    ]

@@ -86,3 +86,17 @@ def test_an_unknown_consumer_is_a_usage_error_naming_the_consumers(run_validatio
     with pytest.raises(ConfigError) as refused:
         run_validation("productCatalog", "v2", "v4", targets=EXAMPLE, consumer="storefrnt")
     assert "did you mean 'storefront'" in str(refused.value) and "--consumer" in str(refused.value)
+
+
+def test_a_consumer_verdict_needs_the_candidate_deployed(run_validation: Validate, tmp_path: Path) -> None:
+    from destwatch.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="--consumer: a consumer's verdict needs the candidate deployed"):
+        run_validation(
+            "productCatalog",
+            "v2",
+            "v4",
+            targets=EXAMPLE,
+            consumer="storefront",
+            candidate_document=tmp_path / "v4.json",
+        )
