@@ -19,7 +19,7 @@ from destwatch.config import VersionTarget
 from destwatch.consumers.model import Consumer, ConsumerQuery
 from destwatch.consumers.queries import bind, renamed
 from destwatch.http import Client
-from destwatch.openapi.model import EndpointModel
+from destwatch.openapi.model import EndpointModel, Method
 from destwatch.openapi.queries import LogicalQuery, Unsupported, render
 from destwatch.validate.changes import Change, Severity
 from destwatch.validate.verdict import Verdict, decide
@@ -38,8 +38,8 @@ class Side:
     client: Client
     models: Mapping[str, EndpointModel]
 
-    def send(self, ask: LogicalQuery, model: EndpointModel, method: str) -> tuple[int, Any]:
-        request = render(ask, model, "GET" if method == "GET" else "POST")
+    def send(self, ask: LogicalQuery, model: EndpointModel, method: Method) -> tuple[int, Any]:
+        request = render(ask, model, method)
         if request.method == "GET":
             response = self.client.get(request.path, params=list(request.params))
         else:
@@ -79,7 +79,7 @@ def judge_consumers(
 
 
 def _query_changes(query: ConsumerQuery, old: Side, new: Side, known: _Renames) -> list[Change]:
-    said = _Said(query, new.target)
+    said = _Said(query)
     old_model, new_model = old.models.get(query.endpoint), new.models.get(query.endpoint)
     if old_model is None:
         return [
@@ -114,9 +114,8 @@ def _query_changes(query: ConsumerQuery, old: Side, new: Side, known: _Renames) 
 class _Said:
     """Changes about one query of one consumer, in words its owner reads."""
 
-    def __init__(self, query: ConsumerQuery, candidate: VersionTarget) -> None:
+    def __init__(self, query: ConsumerQuery) -> None:
         self.query = query
-        self.candidate = candidate
 
     def change(self, what: str, sentence: str, severity: Severity = Severity.BREAKING) -> Change:
         query = self.query

@@ -100,3 +100,46 @@ def test_a_consumer_verdict_needs_the_candidate_deployed(run_validation: Validat
             consumer="storefront",
             candidate_document=tmp_path / "v4.json",
         )
+
+
+@pytest.mark.slow
+def test_on_v2_to_v3_a_removed_parameter_and_a_renamed_property_each_stop_only_their_consumer(
+    run_validation: Validate, tmp_path: Path
+) -> None:
+    from destwatch.reference.targets import embedded_targets
+
+    folder = tmp_path / "consumers"
+    folder.mkdir()
+    head = 'owner = "o"\ndestination = "productCatalog"\nversions = ["v2"]\n\n[[query]]\nname = "q"\n'
+    (folder / "since.toml").write_text(
+        head + 'endpoint = "products"\nparams = { periodSince = "{date}", top = 20 }\n', encoding="utf-8"
+    )
+    (folder / "brands.toml").write_text(
+        head + 'endpoint = "products"\nparams = { brand = "{brand}", top = 20 }\n'
+        '[query.relies_on]\nproperties = ["id", "brand"]\n',
+        encoding="utf-8",
+    )
+    (folder / "plain.toml").write_text(
+        head + 'endpoint = "variants"\nparams = { top = 5 }\n', encoding="utf-8"
+    )
+    targets = tmp_path / "targets.toml"
+    versions = ["productCatalog/v2", "productCatalog/v3"]
+    targets.write_text(
+        'consumers_dir = "consumers"\n' + embedded_targets(versions=versions), encoding="utf-8"
+    )
+    ran = run_validation("productCatalog", "v2", "v3", targets=targets, today=TODAY)
+    blocking = {
+        entry["name"]: [found["id"] for found in entry["blocking"]] for entry in ran.report["consumers"]
+    }
+    assert blocking == {
+        # The filter on `brand` is rewritten as `brandName` and still answers alike: only the reading breaks.
+        "brands": ["consumer:brands/q:property-renamed:brand->brandName"],
+        "plain": [],
+        "since": ["consumer:since/q:not-expressible"],
+    }
+    since = next(entry for entry in ran.report["consumers"] if entry["name"] == "since")
+    assert (
+        "since's query q (GET products): cannot be sent to productCatalog/v3"
+        in since["blocking"][0]["sentence"]
+    )
+    assert "periodSince" in since["blocking"][0]["sentence"]
