@@ -43,32 +43,62 @@ def test_every_query_of_every_consumer_passes_on_the_versions_it_uses(tmp_path: 
         assert f"productCatalog/v2/{consumer}]" in junit
 
 
+# A fourth consumer, beside the examples: a premium page that leaves out one brand and sorts by price, most
+# expensive first (what the examples do not exercise: mustNot and sortDesc), on a page large enough to hold
+# distinct prices and the brand it leaves out.
+PREMIUM = """owner = "outlet team"
+destination = "productCatalog"
+versions = ["v2"]
+
+[[query]]
+name = "top-prices"
+endpoint = "products"
+method = "POST"
+body = { top = 200, sortDesc = ["price"], filter = [{ mustNot = { brand = ["{brand}"] } }] }
+
+[query.relies_on]
+properties = ["id", "brand", "price"]
+sort = true
+"""
+
 # fault -> the consumer relying on what the fault breaks, and the clause its query fails.
 FAULTED = {
-    # v2 answers `price` as a string: only the storefront reads `price` (and sorts on it).
+    # v2 answers `price` as a string: only the storefront and the premium page read `price`.
     "schema-drift-v2": (
-        "storefront",
+        ("storefront", "premium"),
         "consumer storefront: query category-page gets each property it reads, of its documented type",
     ),
     # `after` includes its cursor: only the stock feed pages with `after`.
     "after-inclusive": (
-        "stock-feed",
+        ("stock-feed",),
         "consumer stock-feed: paging query all-products visits every item once (sortAsc=id + after)",
+    ),
+    # Only the premium page excludes anything, and only it sorts descending.
+    "mustnot-ignored": (
+        ("premium",),
+        "consumer premium: query top-prices gets only results its filter asks for",
+    ),
+    "sort-desc-ignored": (
+        ("premium",),
+        "consumer premium: query top-prices gets its results in the order",
     ),
 }
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("fault", sorted(FAULTED))
-def test_a_fault_fails_only_the_consumer_relying_on_what_it_breaks(tmp_path: Path, fault: str) -> None:
+def test_a_fault_fails_only_the_consumers_relying_on_what_it_breaks(tmp_path: Path, fault: str) -> None:
+    consumers = tmp_path / "given"
+    shutil.copytree(EXAMPLE_CONSUMERS, consumers)
+    (consumers / "premium.toml").write_text(PREMIUM, encoding="utf-8")
     summary = run_gate_on(
-        _targets(tmp_path, EXAMPLE_CONSUMERS), tmp_path / "reports", suites=["consumers"], fault=fault
+        _targets(tmp_path, consumers), tmp_path / "reports", suites=["consumers"], fault=fault
     )
-    consumer, clause = FAULTED[fault]
+    names, clause = FAULTED[fault]
     assert summary.exit_code == ExitCode.VIOLATIONS
     found = clauses(summary)
     assert any(message.startswith(clause) for message in found), found
-    assert all(message.startswith(f"consumer {consumer}: ") for message in found), found
+    assert {message.split(":")[0].removeprefix("consumer ") for message in found} == set(names), found
 
 
 def _har_of(exchanges: Path, har: Path) -> None:
