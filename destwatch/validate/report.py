@@ -110,6 +110,20 @@ def to_markdown(validation: Validation) -> str:
     if other:
         lines += ["", "## Other changes", "", "| change | severity | what it means |", "| --- | --- | --- |"]
         lines += [f"| `{c.id}` | {c.severity.value} | {_cell(c.sentence)} |" for c in other]
+    if validation.consumers:
+        lines += [
+            "",
+            "## Consumers",
+            "",
+            "| consumer | owner | verdict | what breaks it |",
+            "| --- | --- | --- | --- |",
+        ]
+        for judged in validation.consumers:
+            breaks = "; ".join(c.sentence for c in judged.verdict.blocking) or "nothing"
+            lines.append(
+                f"| `{judged.consumer.name}` | {_cell(judged.consumer.owner)} | {judged.verdict.word} | "
+                f"{_cell(breaks)} |"
+            )
     notes = [c.migration for c in verdict.changes if c.migration and c.severity is not Severity.COMPATIBLE]
     if notes:
         lines += ["", "## Migration notes for consumers", ""] + [f"- {note}" for note in dict.fromkeys(notes)]

@@ -50,6 +50,8 @@ def test_each_candidate_breaks_only_the_consumer_relying_on_what_it_changes(
         blocking = [found["id"] for found in entry["blocking"]]
         assert blocking == ([change] if name == broken else []), (name, entry)
     assert f"consumer {broken}: NO-GO" in ran.out
+    # The validation's own Markdown report lists every consumer's verdict too.
+    assert f"| `{broken}` | " in ran.markdown and ran.markdown.count("| GO | nothing |") == 2
     page = tmp_path / "reports" / "validation" / "consumers" / f"productCatalog-v2-v4-{broken}.md"
     text = page.read_text(encoding="utf-8")
     # The owner's page names the consumer, says no-go, and names the query that breaks.
