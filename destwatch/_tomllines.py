@@ -10,6 +10,7 @@ from typing import Any
 __all__ = ["TomlLines", "toml_value"]
 
 _HEADER = re.compile(r"^\s*\[(?!\[)\s*(?P<path>[^\]]+?)\s*\]\s*(#.*)?$")
+_ARRAY_HEADER = re.compile(r"^\s*\[\[\s*(?P<path>[^\]]+?)\s*\]\]\s*(#.*)?$")
 _KEY = re.compile(
     r"""^\s*(?P<path>(?:"[^"]*"|'[^']*'|[A-Za-z0-9_-]+)(?:\s*\.\s*(?:"[^"]*"|'[^']*'|[A-Za-z0-9_-]+))*)\s*="""
 )
@@ -17,15 +18,25 @@ _PART = re.compile(r""""([^"]*)"|'([^']*)'|([A-Za-z0-9_-]+)""")
 
 
 class TomlLines:
-    """Maps key paths (`("destinations", "x", "base_url")`) to the 1-based line that defines them."""
+    """Maps key paths (`("destinations", "x", "base_url")`) to the 1-based line that defines them. An
+    array of tables counts its elements from 0: `[[query]]`'s second element is `("query", "1")`."""
 
     def __init__(self, text: str) -> None:
         self._lines: dict[tuple[str, ...], int] = {}
+        # The element each array of tables is at, so `[query.relies_on]` lands in the current `[[query]]`.
+        arrays: dict[tuple[str, ...], int] = {}
         table: tuple[str, ...] = ()
         for number, line in enumerate(text.splitlines(), start=1):
+            element = _ARRAY_HEADER.match(line)
+            if element:
+                path = _within(_parts(element.group("path")), arrays)
+                arrays[path] = arrays.get(path, -1) + 1
+                table = (*path, str(arrays[path]))
+                self._lines.setdefault(table, number)
+                continue
             header = _HEADER.match(line)
             if header:
-                table = _parts(header.group("path"))
+                table = _within(_parts(header.group("path")), arrays)
                 self._lines.setdefault(table, number)
                 continue
             key = _KEY.match(line)
@@ -39,6 +50,16 @@ class TomlLines:
             if line is not None:
                 return line
         return None
+
+
+def _within(path: tuple[str, ...], arrays: dict[tuple[str, ...], int]) -> tuple[str, ...]:
+    """`path` with the current element's index after each array of tables it passes through."""
+    placed: tuple[str, ...] = ()
+    for part in path:
+        placed = (*placed, part)
+        if placed in arrays and placed != path:
+            placed = (*placed, str(arrays[placed]))
+    return placed
 
 
 def _parts(path: str) -> tuple[str, ...]:

@@ -386,6 +386,13 @@ class MonitorSettings(BaseModel):
         examples=[[]],
     )
 
+    consumers: StrictBool = Field(
+        False,
+        description="whether a cycle probes one consumer query of the version in turn (consumers_dir), "
+        "an optional step within the request budget",
+        examples=[True],
+    )
+
     def step_on(self, step: str) -> bool:
         return self.steps.get(step, True)
 
@@ -453,7 +460,7 @@ OUR_EXPECTATIONS = frozenset(
 )
 # Keys whose values may hold credentials (alert URLs carry their keys): never echoed in an error.
 _URL_KEYS = frozenset({"webhook", "notify"})
-_TOP_KEYS = ("suites_dir", "baseline", "defaults", "reference", "monitor", "destinations")
+_TOP_KEYS = ("suites_dir", "consumers_dir", "baseline", "defaults", "reference", "monitor", "destinations")
 
 
 @dataclass(frozen=True)
@@ -620,10 +627,16 @@ class Targets:
     monitor: MonitorSettings = field(default_factory=MonitorSettings)
     # The gate's baseline of accepted findings (relative to the file's folder in targets.toml).
     baseline: Path | None = None
+    # Consumer files (`NAME.toml`, see destwatch.consumers), relative to the file's folder in targets.toml.
+    consumers_dir: Path | None = None
 
     @property
     def destinations(self) -> tuple[str, ...]:
         return tuple(dest.name for dest in self._destinations)
+
+    def configured_versions(self) -> dict[str, list[str]]:
+        """Each destination's configured version names (what consumer files may name)."""
+        return {dest.name: [ver.name for ver in dest.versions] for dest in self._destinations}
 
     def version_names(self, names: Sequence[str] = (), versions: Sequence[str] = ()) -> list[str]:
         """Every configured version as `destination/vN`, or those the selection picks: `names` are
@@ -898,9 +911,12 @@ class _Parser:
             reference,
             destinations,
             self.lines,
-            self._suites_dir(raw),
+            self._folder(raw, "suites_dir", "suites", "create it, or point suites_dir at your suites"),
             monitor,
-            self._baseline(raw),
+            baseline=self._baseline(raw),
+            consumers_dir=self._folder(
+                raw, "consumers_dir", "consumers", "create it, or point consumers_dir at your consumer files"
+            ),
         )
 
     def _monitor(self, table: Any) -> MonitorSettings:
@@ -952,21 +968,17 @@ class _Parser:
                 'write e.g. every = "7d" with duration = "2h"',
             )
 
-    def _suites_dir(self, raw: dict[str, Any]) -> Path | None:
-        value = raw.get("suites_dir")
+    def _folder(self, raw: dict[str, Any], key: str, example: str, fix: str) -> Path | None:
+        value = raw.get(key)
         if value is None:
             return None
         if not isinstance(value, str) or not value:
             raise self._error(
-                ("suites_dir",),
-                f"must be a folder path (got {toml_value(value)})",
-                'write suites_dir = "suites"',
+                (key,), f"must be a folder path (got {toml_value(value)})", f'write {key} = "{example}"'
             )
         folder = (self.path.parent / value).resolve()
         if not folder.is_dir():
-            raise self._error(
-                ("suites_dir",), f"{folder} is not a folder", "create it, or point suites_dir at your suites"
-            )
+            raise self._error((key,), f"{folder} is not a folder", fix)
         return folder
 
     def _baseline(self, raw: dict[str, Any]) -> Path | None:

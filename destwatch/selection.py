@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from destwatch.config import Targets, VersionTarget, did_you_mean, load_targets
+from destwatch.consumers.model import Consumer, load_consumers
 from destwatch.errors import ConfigError
 from destwatch.reference.candidates import CANDIDATES
 from destwatch.reference.embedded import Embedded
@@ -54,6 +55,8 @@ class Selection:
     # The run's seed: the command line's, else targets.toml's default.
     seed: int
     reference: Embedded = field(default_factory=Embedded)
+    # The consumer files of targets.toml's `consumers_dir`, validated against its destinations and versions.
+    consumers: tuple[Consumer, ...] = ()
 
     @classmethod
     def resolve(cls, options: RunOptions) -> Selection:
@@ -75,7 +78,10 @@ class Selection:
             except ConfigError:
                 continue
         seed = options.seed if options.seed is not None else config.defaults.seed
-        return cls(options, tuple(targets), tuple(peers), seed, reference)
+        consumers: tuple[Consumer, ...] = ()
+        if config.consumers_dir is not None:
+            consumers = load_consumers(config.consumers_dir, config.configured_versions())
+        return cls(options, tuple(targets), tuple(peers), seed, reference, consumers)
 
     @property
     def uses_reference(self) -> bool:
@@ -93,6 +99,10 @@ class Selection:
         every = among if among is not None else (*self.targets, *self.peers)
         mine = [target for target in every if target.destination == destination]
         return sorted(mine, key=lambda target: int(target.version[1:]))
+
+    def consumers_of(self, target: VersionTarget) -> list[Consumer]:
+        """The consumers that use `target` today."""
+        return [consumer for consumer in self.consumers if consumer.uses(target.destination, target.version)]
 
     def to_data(self) -> dict[str, Any]:
         """This selection as plain data, for another process of the same run."""
@@ -112,6 +122,7 @@ class Selection:
             "peers": [target.to_data() for target in self.peers],
             "seed": self.seed,
             "reference": self.reference.server_settings(),
+            "consumers": [consumer.to_data() for consumer in self.consumers],
         }
 
     @classmethod
@@ -134,6 +145,7 @@ class Selection:
             tuple(VersionTarget.from_data(target) for target in data["peers"]),
             data["seed"],
             Embedded(**data["reference"]),
+            tuple(Consumer.from_data(consumer) for consumer in data.get("consumers", ())),
         )
 
 

@@ -27,6 +27,7 @@ from destwatch._tomllines import toml_value
 from destwatch.config import OUR_EXPECTATIONS, MonitorSettings, ReferenceSettings, TargetSettings
 from destwatch.config import _DestinationTable as DestinationTable
 from destwatch.config import _VersionTable as VersionTable
+from destwatch.consumers.model import ConsumerFile, QueryTable, Relies
 from destwatch.reference.candidates import CANDIDATES
 from destwatch.reference.faults import FAULTS
 from destwatch.reference.model import REFERENCE, Customer
@@ -149,6 +150,15 @@ def tables() -> dict[str, str]:
         "version-keys": _keys(VersionTable),
         "reference-keys": _keys(ReferenceSettings),
         "monitor-keys": _keys(MonitorSettings),
+        "consumer-keys": "\n\n".join(
+            [
+                _keys(ConsumerFile),
+                "`[[query]]`, one per query:",
+                _keys(QueryTable),
+                "`[query.relies_on]`:",
+                _keys(Relies),
+            ]
+        ),
         "reference-versions": served(REFERENCE),
         "faults": _table(
             ["fault", "what the destination does wrong", "caught by"],

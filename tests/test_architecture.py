@@ -28,7 +28,7 @@ LAYERS = [
     ("leaves", ["", "errors", "exit_codes", "redact", "notices", "templates", "_*"]),
     ("configuration", ["config"]),
     ("reference destination", ["reference"]),
-    ("core", ["http", "tokens", "failures", "documents", "openapi", "selection", "environment"]),
+    ("core", ["http", "tokens", "failures", "documents", "openapi", "consumers", "selection", "environment"]),
     ("pages", ["pages"]),
     ("front-ends", ["gate", "suites", "monitor", "validate", "status", "scaffold", "install_source"]),
     ("command line", ["cli"]),

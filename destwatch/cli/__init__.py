@@ -16,6 +16,7 @@ import typer
 
 import destwatch
 from destwatch.cli.baseline import baseline_app
+from destwatch.cli.consumers import consumers_app
 from destwatch.cli.init import init_command
 from destwatch.cli.monitor import monitor_command
 from destwatch.cli.replay import replay_command
@@ -47,6 +48,7 @@ app.command("serve")(serve_command)
 app.command("init")(init_command)
 app.add_typer(report_app, name="report")
 app.add_typer(baseline_app, name="baseline")
+app.add_typer(consumers_app, name="consumers")
 
 
 def _show_version(shown: bool) -> None:

@@ -39,6 +39,10 @@ def validate_command(
         Path | None,
         typer.Option("--summary", help="append the Markdown report to this file, e.g. $GITHUB_STEP_SUMMARY"),
     ] = None,
+    consumer: Annotated[
+        str | None,
+        typer.Option("--consumer", help="the verdict of this consumer alone (its file in consumers_dir)"),
+    ] = None,
 ) -> ExitCode:
     """Go or no-go for a new version: document diff, live differential and the suites, against waivers.
 
@@ -58,5 +62,6 @@ def validate_command(
         seed=seed,
         reference_candidate=candidate,
         summary=summary,
+        consumer=consumer,
     )
     return validate(request)

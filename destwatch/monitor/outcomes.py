@@ -24,7 +24,7 @@ __all__ = [
 # Steps that ask for data: the slowest of their answers is a cycle's latency sample (the latency SLO's).
 DATA_STEPS = ("get", "post", "empty")
 # Steps a spent budget defers, in the order they run when none has waited longer than another.
-OPTIONAL_STEPS = ("no-token", "empty", "token-errors")
+OPTIONAL_STEPS = ("no-token", "empty", "token-errors", "consumer")
 
 
 class Outcome(enum.StrEnum):

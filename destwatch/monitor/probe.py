@@ -14,10 +14,12 @@ Steps, in order (any can be switched off with `[monitor] steps`):
   RFC 6749 says): once per token lifetime, one token request in the wrong encoding (not JSON; JSON, not a
   form) gets a 4xx without a token.
 - `tls` (https targets): a TLS handshake, no request: a valid certificate, `tls_warn_days` or more left.
+- `consumer` (with `[monitor] consumers = true`): one of the consumers' own queries, in turn (see
+  `consumer_step`).
 
 A cycle sends at most 2 + 3 per endpoint requests to a version (token requests included), paced by its
-`max_rps`. `no-token`, `empty` and `token-errors` are optional: when the budget is spent they are deferred,
-and the one that waited longest runs first the next cycle.
+`max_rps`. `no-token`, `empty`, `token-errors` and `consumer` are optional: when the budget is spent they
+are deferred, and the one that waited longest runs first the next cycle.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import ssl
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,11 +39,13 @@ import httpx
 
 from destwatch._files import json_or_none
 from destwatch.config import MonitorSettings, VersionTarget
+from destwatch.consumers.model import ConsumerQuery
 from destwatch.documents import validate_document
 from destwatch.errors import DocumentError, NoAnswer, TokenError
 from destwatch.failures import AnswerCutOff, AnswerTooLarge, ContractViolation
 from destwatch.http import Client, Exchange, Recorder
 from destwatch.monitor.clock import Clock
+from destwatch.monitor.consumer_step import ConsumerTurns, needs_sample, request_for, sample_request, unread
 from destwatch.monitor.drift import changed_paths, digest, normalize
 from destwatch.monitor.outcomes import (
     DATA_STEPS,
@@ -153,8 +157,10 @@ class VersionProbe:
         clock: Clock,
         transport: httpx.BaseTransport | None = None,
         tls_context: ssl.SSLContext | None = None,
+        consumers: Sequence[ConsumerQuery] = (),
     ) -> None:
         self.target = target
+        self._consumers = ConsumerTurns(consumers if settings.consumers else ())
         self.settings = settings
         self.memory = memory
         self._clock = clock
@@ -367,6 +373,9 @@ class VersionProbe:
             plans["empty"] = self._plan_empty(models, token, budget)
         if self.settings.step_on("token-errors"):
             plans["token-errors"] = self._plan_token_errors()
+        query = self._consumers.take()
+        if query is not None:
+            plans["consumer"] = self._plan_consumer(query, models, token, budget)
         ready = [name for name, plan in plans.items() if not isinstance(plan, StepResult)]
         # The step that waited longest goes first: a spent budget defers each in turn, never one for good.
         ready.sort(key=lambda name: (self.memory.last_run.get(name, -math.inf), OPTIONAL_STEPS.index(name)))
@@ -456,6 +465,42 @@ class VersionProbe:
         def run() -> StepResult:
             sent, _, _ = self._send_authorized("empty", request, token, False, budget)
             return self._judge_answer("empty", model, request, sent, empty=True)
+
+        return run
+
+    def _plan_consumer(
+        self, query: ConsumerQuery, models: Mapping[str, EndpointModel], token: str | None, budget: _Budget
+    ) -> Callable[[], StepResult] | StepResult:
+        who = f"{query.consumer}'s query {query.name}"
+        model = models.get(query.endpoint)
+        if model is None:
+            why = f"{who}: the document has no endpoint {query.endpoint!r}" if models else "no document"
+            return StepResult("consumer", Outcome.FAILED if models else Outcome.NOT_RUN, why)
+        if self.target.protected and token is None:
+            return StepResult("consumer", Outcome.NOT_RUN, "no token")
+
+        def run() -> StepResult:
+            rows: list[Any] = []
+            if needs_sample(query):
+                if not budget.allows(2):
+                    return StepResult("consumer", Outcome.DEFERRED, f"{who} needs a sample: {budget.words}")
+                sent, _, _ = self._send_authorized(
+                    "consumer", sample_request(query, model), token, False, budget
+                )
+                data = json_or_none(sent.response) if sent.response is not None else None
+                rows = data.get("results") or [] if isinstance(data, dict) else []
+            try:
+                request = request_for(query, model, rows)
+            except Unsupported as why:
+                return StepResult("consumer", Outcome.FAILED, f"{who}: {why.reason}", endpoint=model.name)
+            sent, _, _ = self._send_authorized("consumer", request, token, False, budget)
+            result = self._judge_answer("consumer", model.name, request, sent, empty=False)
+            if result.outcome is not Outcome.OK or sent.response is None:
+                return _with(result, detail=f"{who}: {result.detail}")
+            missing = unread(query, model, json_or_none(sent.response))
+            if missing:
+                return _with(result, outcome=Outcome.FAILED, detail=f"{who}: " + "; ".join(missing))
+            return _with(result, detail=f"{who}: {result.detail}")
 
         return run
 

@@ -91,6 +91,7 @@ class Monitor:
                 clock=clock,
                 transport=transport,
                 tls_context=tls_context,
+                consumers=[q for c in environment.selection.consumers_of(target) for q in c.queries],
             )
             for target in environment.targets
         ]

@@ -18,13 +18,17 @@ from rich.console import Console
 from destwatch._files import json_or_none
 from destwatch._paths import shown_path
 from destwatch._reports_lock import owning
-from destwatch.config import VersionTarget, targets_file
+from destwatch.config import VersionTarget, did_you_mean, targets_file
+from destwatch.consumers.model import Consumer
 from destwatch.documents import validate_document
 from destwatch.environment import Environment
 from destwatch.errors import ConfigError, DocumentError, TargetUnreachable
 from destwatch.exit_codes import ExitCode
+from destwatch.openapi.model import endpoint_models
 from destwatch.selection import RunOptions, Selection
 from destwatch.validate.changes import Change, Severity
+from destwatch.validate.consumer_report import render_consumer_lines, write_consumer_pages
+from destwatch.validate.consumers import ConsumerVerdict, Side, judge_consumers
 from destwatch.validate.diff import document_changes
 from destwatch.validate.facts import version_facts
 from destwatch.validate.live import LiveFindings, compare_live
@@ -52,6 +56,8 @@ class ValidateRequest:
     today: datetime.date | None = None
     # A file the Markdown report is appended to, e.g. $GITHUB_STEP_SUMMARY.
     summary: Path | None = None
+    # `--consumer NAME`: the verdict is this consumer's alone (its own queries, what it reads).
+    consumer: str | None = None
 
 
 def validate(request: ValidateRequest, *, out: TextIO | None = None, err: TextIO | None = None) -> ExitCode:
@@ -76,8 +82,11 @@ def _validate_owning(request: ValidateRequest, today: datetime.date, out: TextIO
     # One environment for the whole validation: the comparison and the suites share its reference process.
     with Environment.start(Selection.resolve(_options(request, err))) as environment:
         baseline, candidate = _versions(environment, request)
+        consumers = _consumers(environment, request, baseline)
         try:
-            outcome = _validate(environment, request, baseline, candidate, waivers, today, out, err)
+            outcome = _validate(
+                environment, request, (baseline, candidate), consumers, waivers, today, (out, err)
+            )
         except TargetUnreachable as exc:
             print(f"destwatch: unreachable: {exc}", file=err)
             return ExitCode.UNREACHABLE
@@ -96,6 +105,13 @@ def _validate_owning(request: ValidateRequest, today: datetime.date, out: TextIO
                 file=shown_path(request.summary),
             ) from None
     console = Console(file=out, soft_wrap=True)
+    folder = request.reports.resolve() / "validation"
+    pages = write_consumer_pages(
+        outcome.consumers, folder, request.destination, request.baseline, request.candidate
+    )
+    if request.consumer is not None:
+        return _consumer_verdict(outcome, console, pages)
+    render_consumer_lines(outcome.consumers, console)
     render_terminal(outcome, console, reports=[shown_path(page), shown_path(paths["markdown"])])
     return ExitCode.OK if outcome.verdict.go else ExitCode.VIOLATIONS
 
@@ -127,13 +143,13 @@ def _versions(run: Environment, request: ValidateRequest) -> tuple[VersionTarget
 def _validate(
     run: Environment,
     request: ValidateRequest,
-    baseline: VersionTarget,
-    candidate: VersionTarget | None,
+    versions: tuple[VersionTarget, VersionTarget | None],
+    using: list[Consumer],
     waivers: list[Waiver],
     today: datetime.date,
-    out: TextIO,
-    err: TextIO,
+    streams: tuple[TextIO, TextIO],
 ) -> Validation | ExitCode:
+    (baseline, candidate), (out, err) = versions, streams
     old_document = run.document(baseline)
     changes: list[Change] = []
     notes: list[str] = []
@@ -163,9 +179,21 @@ def _validate(
         )
     changes += document_changes(old_facts, new_facts, renames=live.renames, facet_renames=live.facet_renames)
     changes += live.changes
+    consumers: list[ConsumerVerdict] = []
+    if candidate is not None:
+        consumers = judge_consumers(
+            using,
+            Side(baseline, run.http(baseline), endpoint_models(old_document)),
+            Side(candidate, run.http(candidate), endpoint_models(new_document)),
+            renames=live.renames,
+            facet_renames=live.facet_renames,
+            waivers=waivers,
+            today=today,
+        )
     totals: dict[str, int] | None = None
     folder = ""
-    if candidate is not None and request.suites:
+    # A consumer's verdict comes from its own queries: the suites would only make it wait.
+    if candidate is not None and request.suites and request.consumer is None:
         ran = _suites(run, request, candidate, out, err)
         if isinstance(ran, ExitCode):
             return ran
@@ -182,7 +210,47 @@ def _validate(
         static_only=candidate is None,
         suites=totals,
         suites_reports=folder,
+        consumers=tuple(consumers),
     )
+
+
+def _consumer_verdict(outcome: Validation, console: Console, pages: list[Path]) -> ExitCode:
+    """`--consumer NAME`: that consumer's verdict is the command's, said last and given as the exit code."""
+    for page in pages:
+        console.print(f"report: {shown_path(page)}", highlight=False)
+    render_consumer_lines(outcome.consumers, console)
+    go = all(judged.verdict.go for judged in outcome.consumers)
+    code = ExitCode.OK if go else ExitCode.VIOLATIONS
+    names = ", ".join(judged.consumer.name for judged in outcome.consumers)
+    word = "GO" if go else "NO-GO"
+    console.print(
+        f"{names}: {outcome.destination} {outcome.baseline} → {outcome.candidate}: {word} (exit {int(code)})"
+    )
+    return code
+
+
+def _consumers(run: Environment, request: ValidateRequest, baseline: VersionTarget) -> list[Consumer]:
+    """The consumers of the version in use (`--consumer`: that one); `ConfigError` naming the others."""
+    using = run.selection.consumers_of(baseline)
+    if request.consumer is None:
+        return using
+    if request.candidate_document is not None:
+        raise ConfigError(
+            "a consumer's verdict needs the candidate deployed (its queries are sent to it)",
+            key="--consumer",
+            fix="deploy the candidate and name it with --to, or leave out --to-document",
+        )
+    chosen = [consumer for consumer in using if consumer.name == request.consumer]
+    if not chosen:
+        names = [consumer.name for consumer in using]
+        raise ConfigError(
+            f"no consumer {request.consumer!r} uses {baseline.id}",
+            key="--consumer",
+            fix=f"name one of {', '.join(names)}{did_you_mean(request.consumer, names)}"
+            if names
+            else "add consumer files to the folder targets.toml's consumers_dir names",
+        )
+    return chosen
 
 
 def _document_file(path: Path) -> dict[str, Any]:

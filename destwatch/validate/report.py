@@ -21,6 +21,7 @@ from destwatch._files import write_atomic
 from destwatch.exit_codes import ExitCode
 from destwatch.redact import redact
 from destwatch.validate.changes import Change, Severity
+from destwatch.validate.consumers import ConsumerVerdict
 from destwatch.validate.live import Latency
 from destwatch.validate.verdict import Verdict
 
@@ -50,6 +51,8 @@ class Validation:
     # The gate's totals on the candidate (passed, failed, skipped...) and where its reports are.
     suites: Mapping[str, int] | None = None
     suites_reports: str = ""
+    # Each consumer's own verdict (consumer files of the version in use), beside the validation's.
+    consumers: tuple[ConsumerVerdict, ...] = ()
 
     @property
     def name(self) -> str:
@@ -107,6 +110,20 @@ def to_markdown(validation: Validation) -> str:
     if other:
         lines += ["", "## Other changes", "", "| change | severity | what it means |", "| --- | --- | --- |"]
         lines += [f"| `{c.id}` | {c.severity.value} | {_cell(c.sentence)} |" for c in other]
+    if validation.consumers:
+        lines += [
+            "",
+            "## Consumers",
+            "",
+            "| consumer | owner | verdict | what breaks it |",
+            "| --- | --- | --- | --- |",
+        ]
+        for judged in validation.consumers:
+            breaks = "; ".join(c.sentence for c in judged.verdict.blocking) or "nothing"
+            lines.append(
+                f"| `{judged.consumer.name}` | {_cell(judged.consumer.owner)} | {judged.verdict.word} | "
+                f"{_cell(breaks)} |"
+            )
     notes = [c.migration for c in verdict.changes if c.migration and c.severity is not Severity.COMPATIBLE]
     if notes:
         lines += ["", "## Migration notes for consumers", ""] + [f"- {note}" for note in dict.fromkeys(notes)]
@@ -174,6 +191,15 @@ def to_json(validation: Validation) -> dict[str, Any]:
         "requests": dict(validation.requests),
         "suites": dict(validation.suites) if validation.suites is not None else None,
         "notes": list(verdict.notes),
+        "consumers": [
+            {
+                "name": judged.consumer.name,
+                "owner": judged.consumer.owner,
+                "verdict": judged.verdict.word,
+                "blocking": [{"id": c.id, "sentence": c.sentence} for c in judged.verdict.blocking],
+            }
+            for judged in validation.consumers
+        ],
     }
 
 

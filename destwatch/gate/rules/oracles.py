@@ -29,6 +29,7 @@ __all__ = [
     "inclusive_bounds_include_items_on_the_bound",
     "keyset_paging_visits_every_item_once",
     "list_ids_match_full_results",
+    "listed_facets_are_present",
     "localized_properties_differ_between_languages",
     "must_and_must_not_partition",
     "must_and_must_not_totals_add_up",
@@ -37,6 +38,7 @@ __all__ = [
     "must_values_are_alternatives",
     "narrowing_never_adds_results",
     "page_holds_min_of_top_and_matches",
+    "results_carry_properties_as_documented",
     "results_changed_within_period",
     "results_satisfy_must",
     "results_within_range",
@@ -118,6 +120,55 @@ def envelope_has_language_and_results(data: Any, language: str | None, *, totals
     if totals_asked and not (isinstance(data.get("total"), int) and not isinstance(data.get("total"), bool)):
         problems.append(f"total={data.get('total')!r} is not an integer although includeTotals was asked")
     return problems
+
+
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "date-time": (str,),
+    "number": (int, float),
+    "integer": (int,),
+    "boolean": (bool,),
+    "array": (list,),
+    "object": (Mapping,),
+}
+
+
+def results_carry_properties_as_documented(
+    results: Sequence[Any], names: Sequence[str], kinds: Mapping[str, str]
+) -> list[str]:
+    """Each named property is declared by the document and is on every result with its documented type
+    (null is left to the document's nullability, which the shape of an answer does not tell)."""
+    lines = [f"{name}: the document declares no such result property" for name in names if name not in kinds]
+    for item in results:
+        if not isinstance(item, Mapping):
+            return [f"a result is {type(item).__name__}, not an object"]
+        for name in names:
+            kind, value = kinds.get(name), item.get(name)
+            if kind is None:
+                continue
+            if name not in item:
+                lines.append(f"{_ident(item)}: `{name}` is absent")
+            elif value is not None and (
+                not isinstance(value, _JSON_TYPES.get(kind, (object,)))
+                or (isinstance(value, bool) and kind != "boolean")
+            ):
+                lines.append(f"{_ident(item)}: {name}={value!r} is not {kind}")
+    return lines[:_SHOWN]
+
+
+def listed_facets_are_present(data: Mapping[str, Any], names: Sequence[str]) -> list[str]:
+    """Each named facet is in the answer's `facets`, by its propertyId."""
+    facets = data.get("facets")
+    present = (
+        {str(f.get("propertyId")) for f in facets if isinstance(f, Mapping)}
+        if isinstance(facets, list)
+        else set()
+    )
+    return [
+        f"facet {name!r} is not in the answer (facets: {', '.join(sorted(present)) or 'none'})"
+        for name in names
+        if name not in present
+    ]
 
 
 def answer_says_asked_language(data: Mapping[str, Any], language: str) -> list[str]:

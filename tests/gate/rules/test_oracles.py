@@ -255,3 +255,28 @@ def test_versions_compare_ids_order_totals_and_facets() -> None:
     assert o.same_facet_counts({"c": {"x": 2}}, {"c": {"x": 1}}, labels) == [
         "c='x': p/v1 counts 2, p/v2 counts 1"
     ]
+
+
+def test_read_properties_must_be_declared_present_and_of_their_documented_type() -> None:
+    kinds = {"id": "string", "price": "number", "changed": "date-time", "category": "string"}
+    assert o.results_carry_properties_as_documented(ALL, ["id", "price", "changed"], kinds) == []
+    assert o.results_carry_properties_as_documented([{**BAGS, "price": "10"}], ["price"], kinds) == [
+        "A1: price='10' is not number"
+    ]
+    assert o.results_carry_properties_as_documented([{"id": "A4"}], ["price", "brand"], kinds) == [
+        "brand: the document declares no such result property",
+        "A4: `price` is absent",
+    ]
+    # A boolean is no number, though Python counts it as an int.
+    assert o.results_carry_properties_as_documented([{**BAGS, "price": True}], ["price"], kinds) == [
+        "A1: price=True is not number"
+    ]
+
+
+def test_read_facets_must_be_in_the_answer() -> None:
+    answer = {"facets": [{"propertyId": "category", "values": []}]}
+    assert o.listed_facets_are_present(answer, ["category"]) == []
+    assert o.listed_facets_are_present(answer, ["brand"]) == [
+        "facet 'brand' is not in the answer (facets: category)"
+    ]
+    assert o.listed_facets_are_present({}, ["brand"]) == ["facet 'brand' is not in the answer (facets: none)"]
