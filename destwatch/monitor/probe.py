@@ -494,7 +494,7 @@ class VersionProbe:
             except Unsupported as why:
                 return StepResult("consumer", Outcome.FAILED, f"{who}: {why.reason}", endpoint=model.name)
             sent, _, _ = self._send_authorized("consumer", request, token, False, budget)
-            result = self._judge_answer("consumer", model.name, request, sent, empty=False)
+            result = self._judge_answer("consumer", model, request, sent, empty=False)
             if result.outcome is not Outcome.OK or sent.response is None:
                 return _with(result, detail=f"{who}: {result.detail}")
             missing = unread(query, model, json_or_none(sent.response))

@@ -201,7 +201,8 @@ _BAD_TARGETS = "[defaults]\nmax_rps = -5\n"
         (["--targets", "{missing}"], "{missing}: file not found. Fix: pass --targets FILE"),
         (
             ["--suite", "smok"],
-            "--suite: no suite named smok. Fix: choose from auth, consumers, filters, fuzz, ratelimit, shape, smoke",
+            "--suite: no suite named smok. "
+            "Fix: choose from auth, consumers, filters, fuzz, ratelimit, shape, smoke",
         ),
         (["--fault", "hangs"], "--fault: unknown fault 'hangs'"),
         (["--target", "productCatalog/v9"], "--target: no destination or version named 'productCatalog/v9'"),
