@@ -18,22 +18,30 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
+    "BARE",
     "EXERCISED",
     "PROVEN",
+    "UNTESTABLE",
     "ContractWarning",
     "ExpectationWarning",
     "Note",
     "Notices",
     "cover",
     "covering",
+    "merged",
     "note",
     "recording",
     "warn",
 ]
 
-# Coverage evidence levels, weakest first: sent with its envelope checked; checked with data that could fail.
+# Coverage evidence levels, weakest first: seen, but the data could not test it (its `how` says why); sent
+# with its envelope checked; checked with data that could have failed it.
+UNTESTABLE = "untestable"
 EXERCISED = "exercised"
 PROVEN = "proven"
+_LEVELS = (UNTESTABLE, EXERCISED, PROVEN)
+# What exercised evidence says when it knows no more than that the item was sent.
+BARE = ("sent", "fuzzed")
 # Internal: DESTWATCH_COVERAGE=off records no coverage, only to measure what recording it costs.
 _COVERING = os.environ.get("DESTWATCH_COVERAGE") != "off"
 
@@ -89,9 +97,7 @@ class Notices:
 
     def add_evidence(self, key: tuple[str, str, str, str], level: str, how: str) -> None:
         with self._lock:
-            known = self.evidence.get(key)
-            if known is None or (known[0] == EXERCISED and level == PROVEN):
-                self.evidence[key] = (level, how)
+            self.evidence[key] = merged(self.evidence.get(key), (level, how))
 
 
 # One test runs at a time in a process; the threads it starts (requests sent side by side) record into it.
@@ -142,3 +148,18 @@ def cover(target: str, endpoint: str, kind: str, item: str, level: str = EXERCIS
 def covering() -> bool:
     """Whether coverage is recorded (always, but for measuring its cost)."""
     return _COVERING
+
+
+def merged(known: tuple[str, str] | None, found: tuple[str, str]) -> tuple[str, str]:
+    """Two pieces of evidence about one item as one: the stronger level; of two items merely exercised, the
+    one saying why nothing more was seen (more telling than that it was sent)."""
+    if known is None:
+        return found
+    strong, weak = sorted((known, found), key=_strength, reverse=True)
+    if strong[0] == EXERCISED and strong[1] in BARE and weak[0] == UNTESTABLE:
+        return (EXERCISED, weak[1])
+    return strong
+
+
+def _strength(evidence: tuple[str, str]) -> tuple[int, bool]:
+    return _LEVELS.index(evidence[0]), evidence[1] not in BARE

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from destwatch.coverage.items import KINDS, Item, items_of
-from destwatch.notices import EXERCISED, PROVEN
+from destwatch.notices import BARE, EXERCISED, PROVEN, merged
 
 __all__ = [
     "FAILED",
@@ -178,8 +178,7 @@ def ledger(
     known: dict[tuple[str, str, str], tuple[str, str]] = {}
     for endpoint, kind, name, level, how in evidence:
         key = (endpoint, kind, name)
-        if key not in known or (known[key][0] == EXERCISED and level == PROVEN):
-            known[key] = (level, how)
+        known[key] = merged(known.get(key), (level, how))
     _promote(items, known)
     first: dict[tuple[str, str, bool], str] = {}
     for outcome in outcomes:
@@ -194,10 +193,15 @@ def _entry(item: Item, found: tuple[str, str] | None, outcomes: Mapping[tuple[st
     failure = outcomes.get((item.endpoint, item.kind, True))
     if failure is not None:
         return Entry(item, FAILED, failure)
-    skipped = outcomes.get((item.endpoint, item.kind, False), "")
-    if found is not None:
-        return Entry(item, EXERCISED, skipped or found[1])
-    return Entry(item, NOT_COVERED, skipped or _NOTHING_SENT)
+    # A clause of the item's kind that ran and could not tell says why it is exercised only; one that
+    # skipped leaves it not covered (the probe's having sent it elsewhere proves no clause).
+    skipped = outcomes.get((item.endpoint, item.kind, False))
+    level, how = found or (None, "")
+    if level == EXERCISED and (how not in BARE or skipped is None):
+        return Entry(item, EXERCISED, how)
+    if skipped is not None:
+        return Entry(item, NOT_COVERED, skipped)
+    return Entry(item, NOT_COVERED, how or _NOTHING_SENT)
 
 
 # A request parameter or body field is proven where the feature it carries is: a sort direction, a paging

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from destwatch import notices
 from destwatch.config import VersionTarget
 from destwatch.gate.rules.checks import expect
 from destwatch.gate.rules.oracles import must_not_excludes_values, results_satisfy_must, results_within_range
@@ -60,6 +61,11 @@ def _keys(ep: Endpoint, keys: Sequence[str]) -> list[tuple[str, Any, int]]:
     return [(key, *found) for key, found in chosen if found is not None]
 
 
+def _untelling(ep: Endpoint, item: str, key: str, value: Any) -> None:
+    why = f"every sampled item holds {key}={value!r}: nothing to narrow"
+    notices.cover(ep.target.id, ep.name, "filters", item, notices.UNTESTABLE, why)
+
+
 def test_each_must_key_keeps_only_its_value(semantics: Session, target: VersionTarget, endpoint: str) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
     for key, value, distinct in _keys(ep, ep.model.filters):
@@ -71,6 +77,8 @@ def test_each_must_key_keeps_only_its_value(semantics: Session, target: VersionT
             )
             if distinct >= 2 and answer.results:
                 ep.prove("filters", f"must.{key}", f"{answer.method}: narrowed to {key}={value!r}")
+            else:
+                _untelling(ep, f"must.{key}", key, value)
 
 
 def test_each_must_not_key_drops_its_value(semantics: Session, target: VersionTarget, endpoint: str) -> None:
@@ -85,6 +93,8 @@ def test_each_must_not_key_drops_its_value(semantics: Session, target: VersionTa
             )
             if distinct >= 2 and answer.results:
                 ep.prove("filters", f"mustNot.{key}", f"{answer.method}: dropped {key}={value!r}")
+            else:
+                _untelling(ep, f"mustNot.{key}", key, value)
 
 
 def test_each_range_bound_holds(semantics: Session, target: VersionTarget, endpoint: str) -> None:

@@ -215,6 +215,8 @@ def coverage_shown(answer: Answer, properties: Mapping[str, str]) -> list[tuple[
     for name, declared in properties.items():
         if any(_is_a(row.get(name), declared) for row in rows):
             found.append(("properties", name, notices.PROVEN, f"seen populated as its documented {declared}"))
+        elif rows:
+            found.append(("properties", name, notices.UNTESTABLE, "never seen populated: null or absent"))
     return found
 
 
