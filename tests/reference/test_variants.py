@@ -434,6 +434,12 @@ def _mustnot_ignored_on_title(faulty: RefClient, clean: RefClient) -> None:
     assert _total(clean, body) < 1200
 
 
+def _mustnot_ignored_on_the_one_color(faulty: RefClient, clean: RefClient) -> None:
+    body = {"filter": [{"mustNot": {"color": ["Red"]}}]}
+    assert _total(faulty, body) == 1200
+    assert _total(clean, body) == 0
+
+
 def _must_values_and_on_title(faulty: RefClient, clean: RefClient) -> None:
     rows = _rows("must-open-map")
     body = {"filter": [{"must": {"title": [rows[0]["title"], rows[1]["title"]]}}]}
@@ -541,6 +547,7 @@ _COMBINED: dict[str, tuple[Fault, Probe]] = {
     "case-insensitive-sort": (faults.SORT_DESC_IGNORED, _sort_desc_ignored_case_insensitively),
     "nothing-localized": (faults.GET_FILTER_PREFIX_MATCH, _prefix_match_in_english),
     "six-endpoints": (faults.V2_HIDES_OUT_OF_STOCK, _v2_hides_out_of_stock_everywhere),
+    "thin-data": (faults.MUSTNOT_IGNORED, _mustnot_ignored_on_the_one_color),
     "unprotected-declares-security": (
         faults.ENVELOPE_MISSING_LANGUAGE,
         _envelope_missing_language_on_the_feed,
