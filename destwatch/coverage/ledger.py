@@ -20,6 +20,7 @@ __all__ = [
     "FAILED",
     "NOT_COVERED",
     "STATES",
+    "STATE_WORDS",
     "Bar",
     "Entry",
     "Outcome",
@@ -124,7 +125,7 @@ class VersionCoverage:
         """One line for the terminal and the Markdown summary."""
         counts = self.counts()
         parts = [f"{counts[PROVEN]}/{len(self.entries)} proven ({self.proven_fraction:.0%})"]
-        parts += [f"{counts[state]} {_WORDS[state]}" for state in STATES[1:] if counts[state]]
+        parts += [f"{counts[state]} {STATE_WORDS[state]}" for state in STATES[1:] if counts[state]]
         return f"{self.target}: " + ", ".join(parts)
 
     def joined(self, other: VersionCoverage) -> VersionCoverage:
@@ -162,7 +163,8 @@ class VersionCoverage:
         )
 
 
-_WORDS = {PROVEN: "proven", FAILED: "failed", EXERCISED: "exercised only", NOT_COVERED: "not covered"}
+# Each state as reports say it.
+STATE_WORDS = {PROVEN: "proven", FAILED: "failed", EXERCISED: "exercised only", NOT_COVERED: "not covered"}
 
 
 def ledger(
