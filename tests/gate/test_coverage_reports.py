@@ -1,10 +1,11 @@
 """Coverage where people look: a line per version in the terminal (with its bar and what it no longer
-proves) and the Markdown a CI job's summary shows; every value from a destination stays text."""
+proves), the Markdown a CI job's summary shows, and the page's section; a destination's value stays text."""
 
 from __future__ import annotations
 
 import io
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -12,6 +13,7 @@ from rich.console import Console
 from destwatch.coverage.ledger import Bar, VersionCoverage, ledger
 from destwatch.exit_codes import ExitCode
 from destwatch.gate.markdown import render_markdown
+from destwatch.gate.page import gate_page
 from destwatch.gate.summary import Summary
 from destwatch.gate.terminal import render_summary
 from destwatch.notices import EXERCISED, PROVEN, UNTESTABLE
@@ -52,3 +54,14 @@ def test_markdown_holds_the_verdict_a_row_per_version_and_why_items_went_unprove
     assert "- `products filters must.color`: every sampled item holds color='&lt;b&gt;\\|x'" in text
     assert "<b>" not in text
     assert "newly unproven since the last run: `products sort id asc`" in text
+
+
+def test_the_page_has_a_coverage_section_with_a_drill_down_per_endpoint(tmp_path: Path) -> None:
+    page = gate_page(_summary(), tmp_path)
+    assert '<h2 id="coverage">Contract coverage</h2>' in page
+    assert '<td class="num">3/167 (2%)</td>' in page
+    assert '<span class="pill failed">below</span> 2% proven, below min_proven 50%' in page
+    assert page.count('<details class="coverage"') == 2
+    assert "<summary>productCatalog/v2 · products: 3/" in page
+    # A destination's value is text on the page, escaped like every other.
+    assert "color=&#39;&lt;b&gt;|x&#39;" in page and "<b>|x" not in page
