@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,9 @@ _OUTCOMES = ("skipped", "failed")
 
 
 def coverage_of(
-    results: Iterable[ItemResult], targets: Sequence[VersionTarget], document: Any
+    results: Iterable[ItemResult],
+    targets: Sequence[VersionTarget],
+    document: Callable[[VersionTarget], Mapping[str, Any]],
 ) -> tuple[VersionCoverage, ...]:
     """The coverage of every version some test ran on; `document(target)` gives its OpenAPI document (a
     version whose document could not be had has no items, so it is left out)."""
