@@ -3,15 +3,19 @@ skipped or failed; the owners' bar; shards and runs joined."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from destwatch.config import ConfigError, load_targets
 from destwatch.coverage.items import KINDS, Item, items_of
 from destwatch.coverage.ledger import FAILED, NOT_COVERED, Bar, Outcome, VersionCoverage, ledger
 from destwatch.notices import EXERCISED, PROVEN, UNTESTABLE, cover, merged, recording
+from destwatch.reference.embedded import Embedded
 from destwatch.reference.model import REFERENCE
 from destwatch.reference.openapi import build_document
+from destwatch.reference.targets import embedded_targets
 from destwatch.reference.variants import VARIANTS
 
 
@@ -128,3 +132,22 @@ def test_shards_join_to_the_stronger_state_and_json_round_trips(document: dict[s
     again = VersionCoverage.from_json(joined.to_json())
     assert again == joined and again.bar == Bar(0.9)
     assert joined.to_json()["by_kind"]["facets"] == {PROVEN: 1, FAILED: 0, EXERCISED: 1, NOT_COVERED: 3}
+
+
+def test_the_bar_is_read_per_version_from_targets_toml_and_a_wrong_one_named(tmp_path: Path) -> None:
+    path = tmp_path / "targets.toml"
+    path.write_text(embedded_targets(defaults={"min_proven": 0.8}, version_tables=_BAR), encoding="utf-8")
+    bars = {
+        t.id: (t.settings.min_proven, t.settings.require_proven)
+        for t in load_targets(path).version_targets(embedded=Embedded())
+    }
+    assert bars["productCatalog/v2"] == (0.8, ("filters", "sort"))
+    assert bars["productCatalog/v1"] == (0.8, ())
+    path.write_text(embedded_targets(defaults={"require_proven": ["filterz"]}), encoding="utf-8")
+    with pytest.raises(
+        ConfigError, match=r"targets.toml:\d+: defaults.require_proven.0: input should be 'operations'"
+    ):
+        load_targets(path)
+
+
+_BAR = {"productCatalog/v2": {"require_proven": ["filters", "sort"]}}
