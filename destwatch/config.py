@@ -45,6 +45,7 @@ __all__ = [
     "MONITOR_STEPS",
     "OUR_EXPECTATIONS",
     "ConfigError",
+    "CoverageKind",
     "EmbeddedReference",
     "MaintenanceSettings",
     "MonitorSettings",
@@ -90,6 +91,19 @@ TokenFlowName = Literal["destination", "oauth2"]
 # How far one application's token reaches: its own API version, every version of its destination, or every
 # protected destination API of the tenant (the grants Occtoo's applications can be given).
 TokenGrant = Literal["version", "destination", "tenant"]
+# The kinds of contract-coverage item (`destwatch.coverage`), in the order reports list them.
+CoverageKind = Literal[
+    "operations",
+    "parameters",
+    "body_fields",
+    "filters",
+    "sort",
+    "facets",
+    "languages",
+    "paging",
+    "statuses",
+    "properties",
+]
 _TOKEN_URLS: dict[str, str] = {"destination": DEFAULT_TOKEN_URL, "oauth2": DEFAULT_OAUTH2_TOKEN_URL}
 
 _ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
@@ -238,6 +252,20 @@ class TargetSettings(BaseModel):
         default_factory=dict,
         description="facet sizes the document does not state, as `property` or `endpoint.property`",
         examples=[{"products.brand": 8}],
+    )
+    min_proven: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        allow_inf_nan=False,
+        description="the fraction of coverage items a run must prove, else it exits 5; unset: reported only",
+        examples=[0.9],
+    )
+    require_proven: tuple[CoverageKind, ...] = Field(
+        (),
+        strict=False,
+        description="kinds of coverage item that must all be proven, else the run exits 5",
+        examples=[["filters", "sort", "paging"]],
     )
 
 

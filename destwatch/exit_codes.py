@@ -11,8 +11,8 @@ __all__ = ["ExitCode"]
 class ExitCode(enum.IntEnum):
     """What a destwatch command's exit status means.
 
-    When several apply, the most urgent wins: ERROR over UNREACHABLE over VIOLATIONS. A run stopped by a
-    signal exits as shells expect (128 + the signal number).
+    When several apply, the most urgent wins: ERROR over UNREACHABLE over VIOLATIONS over UNPROVEN. A run
+    stopped by a signal exits as shells expect (128 + the signal number).
     """
 
     OK = 0
@@ -25,6 +25,9 @@ class ExitCode(enum.IntEnum):
     """A destination version could not be reached at all; the others still ran."""
     ERROR = 4
     """destwatch itself failed: a bug to report, never the destination's fault."""
+    UNPROVEN = 5
+    """Every check passed, but the run proved less of a version's contract than its owners' bar
+    (`min_proven`, `require_proven`): the data could not test enough, nothing was found broken."""
     INTERRUPTED = 130
     """Stopped by SIGINT (Ctrl+C); the reports hold what ran."""
     TERMINATED = 143
@@ -33,7 +36,7 @@ class ExitCode(enum.IntEnum):
     @classmethod
     def most_urgent(cls, codes: Iterable[int]) -> ExitCode:
         """The code that speaks for several (shards of one run): a signal, then ERROR, USAGE, UNREACHABLE,
-        VIOLATIONS, and OK only when all are."""
+        VIOLATIONS, UNPROVEN, and OK only when all are."""
         found = {cls(code) for code in codes}
         return next((code for code in _URGENCY if code in found), cls.OK)
 
@@ -50,6 +53,7 @@ _URGENCY = (
     ExitCode.USAGE,
     ExitCode.UNREACHABLE,
     ExitCode.VIOLATIONS,
+    ExitCode.UNPROVEN,
 )
 _VERDICTS = {
     ExitCode.OK: "passed",
@@ -57,6 +61,7 @@ _VERDICTS = {
     ExitCode.USAGE: "configuration error",
     ExitCode.UNREACHABLE: "target unreachable",
     ExitCode.ERROR: "destwatch error",
+    ExitCode.UNPROVEN: "proved less than the bar",
     ExitCode.INTERRUPTED: "interrupted",
     ExitCode.TERMINATED: "terminated",
 }

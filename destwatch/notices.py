@@ -1,5 +1,6 @@
 """What a check records beside its verdict: warnings (an expectation of ours broken where the target has not
-made it a rule) and notes (facts worth one line in the report, such as two versions' documents differing).
+made it a rule), notes (facts worth one line in the report, such as two versions' documents differing) and
+coverage evidence (what a check sent, and what it proved with data that could have failed it).
 
 The gate's pytest plugin records them per test (`recording`) and carries them into every report. Outside a
 recording (a suite function called by hand), a warning falls back to Python's `warnings`, and a note is
@@ -9,12 +10,40 @@ dropped: nothing that matters is lost, since a note never changes a verdict.
 from __future__ import annotations
 
 import contextlib
+import os
+import threading
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ContractWarning", "ExpectationWarning", "Note", "Notices", "note", "recording", "warn"]
+__all__ = [
+    "BARE",
+    "EXERCISED",
+    "PROVEN",
+    "UNTESTABLE",
+    "ContractWarning",
+    "ExpectationWarning",
+    "Note",
+    "Notices",
+    "cover",
+    "covering",
+    "merged",
+    "note",
+    "recording",
+    "warn",
+]
+
+# Coverage evidence levels, weakest first: seen, but the data could not test it (its `how` says why); sent
+# with its envelope checked; checked with data that could have failed it.
+UNTESTABLE = "untestable"
+EXERCISED = "exercised"
+PROVEN = "proven"
+_LEVELS = (UNTESTABLE, EXERCISED, PROVEN)
+# What exercised evidence says when it knows no more than that the item was sent.
+BARE = ("sent", "fuzzed")
+# Internal: DESTWATCH_COVERAGE=off records no coverage, only to measure what recording it costs.
+_COVERING = os.environ.get("DESTWATCH_COVERAGE") != "off"
 
 
 class ExpectationWarning(UserWarning):
@@ -61,6 +90,14 @@ class Notices:
 
     warnings: list[ContractWarning] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
+    # (target, endpoint, kind, item) -> (level, how): the strongest evidence per coverage item, kept once
+    # however many answers showed it (a test sends hundreds of queries).
+    evidence: dict[tuple[str, str, str, str], tuple[str, str]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add_evidence(self, key: tuple[str, str, str, str], level: str, how: str) -> None:
+        with self._lock:
+            self.evidence[key] = merged(self.evidence.get(key), (level, how))
 
 
 # One test runs at a time in a process; the threads it starts (requests sent side by side) record into it.
@@ -98,3 +135,31 @@ def note(target: str, text: str) -> None:
     """A fact about `target` for the report (listed once); never a verdict."""
     if _current is not None:
         _current.notes.append(Note(target, text))
+
+
+def cover(target: str, endpoint: str, kind: str, item: str, level: str = EXERCISED, how: str = "") -> None:
+    """Evidence about one coverage item of `target` (see `destwatch.coverage`): `level` EXERCISED when it was
+    sent and the answer's envelope checked, PROVEN when a check passed on data that could have failed it
+    (`how` says what that data was); never a verdict."""
+    if _current is not None and _COVERING:
+        _current.add_evidence((target, endpoint, kind, item), level, how)
+
+
+def covering() -> bool:
+    """Whether coverage is recorded (always, but for measuring its cost)."""
+    return _COVERING
+
+
+def merged(known: tuple[str, str] | None, found: tuple[str, str]) -> tuple[str, str]:
+    """Two pieces of evidence about one item as one: the stronger level; of two items merely exercised, the
+    one saying why nothing more was seen (more telling than that it was sent)."""
+    if known is None:
+        return found
+    strong, weak = sorted((known, found), key=_strength, reverse=True)
+    if strong[0] == EXERCISED and strong[1] in BARE and weak[0] == UNTESTABLE:
+        return (EXERCISED, weak[1])
+    return strong
+
+
+def _strength(evidence: tuple[str, str]) -> tuple[int, bool]:
+    return _LEVELS.index(evidence[0]), evidence[1] not in BARE

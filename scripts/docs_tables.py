@@ -49,6 +49,8 @@ KIND_OF_SETTING = {
     "response_time_budget": "your limit (a slower answer fails the gate)",
     "max_response_bytes": "your limit (a larger answer fails the gate)",
     "latency_regression": "your limit (validate)",
+    "min_proven": "your limit (a run proving less exits 5)",
+    "require_proven": "your limit (a run proving less exits 5)",
     "timeout": "how destwatch runs",
     "max_rps": "how destwatch runs",
     "run_deadline": "how destwatch runs",

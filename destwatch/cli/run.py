@@ -38,6 +38,13 @@ def run_command(
         str | None, typer.Option("--variant", help="document variant of the embedded reference destination")
     ] = None,
     candidate: CandidateOption = None,
+    markdown: Annotated[
+        Path | None,
+        typer.Option(
+            "--summary",
+            help='append the run in Markdown to this file, e.g. "$GITHUB_STEP_SUMMARY" (verdict, coverage)',
+        ),
+    ] = None,
     jobs: Annotated[
         str,
         typer.Option(
@@ -58,7 +65,8 @@ def run_command(
     """Run the contract suites against the targets; extra pytest arguments go after `--`.
 
     Exit codes: 0 passed, 1 contract violations, 2 configuration or usage error, 3 a target unreachable,
-    4 a destwatch error (please report).
+    4 a destwatch error (please report), 5 passed but proved less than the bar (min_proven,
+    require_proven in targets.toml).
     """
     from destwatch.gate import runner as gate
 
@@ -77,7 +85,12 @@ def run_command(
         jobs=_jobs(jobs),
         baseline=baseline,
     )
-    return gate.run_gate(request).exit_code
+    summary = gate.run_gate(request)
+    if markdown is not None:
+        from destwatch.gate.markdown import write_markdown
+
+        write_markdown(markdown, summary)
+    return summary.exit_code
 
 
 def _jobs(given: str) -> int | None:

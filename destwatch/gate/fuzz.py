@@ -22,6 +22,7 @@ from schemathesis import checks
 from schemathesis.core.failures import Failure
 from schemathesis.errors import FailureGroup
 
+from destwatch import notices
 from destwatch._bounded import TooLarge, TooLate, bounded, declared_too_large
 from destwatch._files import json_or_none
 from destwatch.config import VersionTarget
@@ -295,6 +296,7 @@ def fuzz_operation(
         try:
             validate(case, response, additional=ADDITIONAL_CHECKS, excluded=_PROBE if skip_probe else ())
             auth_confirmed = auth_confirmed or (authenticated and 200 <= response.status_code < 300)
+            _cover(name, path, method.upper(), case, response.status_code)
         except FailureGroup:
             if _is_final_example():
                 final.curl = redact(case.as_curl_command(headers=dict(response.request.headers)))
@@ -342,6 +344,19 @@ class RecordedCase:
             if name in ("path_parameters", "query", "body"):
                 inputs[name] = json.loads(value)
         return cls(inputs, authenticated)
+
+
+def _cover(target: str, path: str, method: str, case: Case, status: int) -> None:
+    """A case that passed every check exercised what it sent, and proved the status it was answered with:
+    Schemathesis checked the answer against that status's documented schema."""
+    endpoint = path.strip("/")
+    notices.cover(
+        target, endpoint, "statuses", f"{method} {status}", notices.PROVEN, "a fuzzed case conformed"
+    )
+    sent = case.query if method == "GET" else case.body
+    kind = "parameters" if method == "GET" else "body_fields"
+    for name in sent if isinstance(sent, dict) else ():
+        notices.cover(target, endpoint, kind, str(name), notices.EXERCISED, "fuzzed")
 
 
 _DEFAULT_TIMEOUT = 10.0

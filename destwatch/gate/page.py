@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from destwatch._files import write_atomic
+from destwatch.coverage.ledger import VersionCoverage
 from destwatch.gate.summary import Summary
 from destwatch.gate.terminal import baseline_lines
+from destwatch.notices import PROVEN
 from destwatch.pages import render
 
 __all__ = ["VALIDATION_PAGE", "Within", "gate_page", "write_gate_report"]
@@ -52,10 +54,32 @@ def write_gate_report(summary: Summary, reports: Path, *, within: Within | None 
 
 def gate_page(summary: Summary, reports: Path, *, within: Within | None = None) -> str:
     """The page of `summary` (rendered from its summary.json form, which the templates read)."""
-    return _page(summary.to_json(), reports, within)
+    return _page(summary.to_json(), reports, within, [_coverage(version) for version in summary.coverage])
 
 
-def _page(summary: Mapping[str, Any], reports: Path, within: Within | None) -> str:
+def _coverage(version: VersionCoverage) -> dict[str, Any]:
+    """A version's coverage as the page shows it: its totals, then a drill-down per endpoint."""
+    endpoints: dict[str, list[dict[str, str]]] = {}
+    for entry in version.entries:
+        endpoints.setdefault(entry.item.endpoint, []).append(entry.to_json())
+    return {
+        **version.to_json(),
+        "percent": f"{version.proven_fraction:.0%}",
+        "bar_text": "; ".join(misses)
+        if (misses := version.below_bar())
+        else "met"
+        if version.bar.set
+        else "unset",
+        "endpoints": [
+            {"name": name, "items": items, "proven": sum(item["state"] == PROVEN for item in items)}
+            for name, items in endpoints.items()
+        ],
+    }
+
+
+def _page(
+    summary: Mapping[str, Any], reports: Path, within: Within | None, coverage: list[dict[str, Any]]
+) -> str:
     rows = summary.get("rows", [])
     facts = [
         ("started", summary.get("started")),
@@ -82,4 +106,5 @@ def _page(summary: Mapping[str, Any], reports: Path, within: Within | None) -> s
         usage=sorted(summary.get("targets", {}).items()),
         failures=[(row, failure) for row in rows for failure in row["failures"]],
         baseline=baseline_lines(summary["baseline"]) if summary.get("baseline") else [],
+        coverage=coverage,
     )

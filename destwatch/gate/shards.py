@@ -3,7 +3,8 @@
 
 A CI system runs the gate as parallel jobs, one destination version (or destination) each, every job with
 its own reports folder. The merge joins their summary.json (rows,
-totals, unreachable versions, per-version usage), JUnit files, Allure results, exchanges and documents,
+totals, unreachable versions, per-version usage), coverage.json (each item in its strongest state), JUnit
+files, Allure results, exchanges and documents,
 and the joined exit code is the most urgent of the shards' (see `ExitCode.most_urgent`).
 """
 
@@ -12,14 +13,17 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
 from destwatch._files import write_atomic
 from destwatch.config import Targets
+from destwatch.coverage.ledger import VersionCoverage
 from destwatch.errors import ConfigError
 from destwatch.exit_codes import ExitCode
+from destwatch.gate.coverage import REPORT, read_report
 from destwatch.gate.page import write_gate_report
 from destwatch.gate.summary import Row, Summary, join_usage, write_json
 
@@ -44,7 +48,8 @@ def merge_reports(shards: Sequence[Path], into: Path) -> Summary:
         raise ConfigError("no shard folders given", key="SHARD", fix="pass the reports folders of the jobs")
     summaries = [_summary(shard) for shard in shards]
     into.mkdir(parents=True, exist_ok=True)
-    summary = _joined(summaries, [shard.name for shard in shards])
+    summary = replace(_joined(summaries, [shard.name for shard in shards]), coverage=_coverage(shards))
+    write_json(into / "coverage.json", {"versions": [version.to_json() for version in summary.coverage]})
     write_json(into / "summary.json", summary.to_json())
     write_atomic(into / "junit.xml", _joined_junit([shard / "junit.xml" for shard in shards]))
     exchanges = [shard / "exchanges.jsonl" for shard in shards if (shard / "exchanges.jsonl").is_file()]
@@ -112,6 +117,16 @@ def _joined_baseline(summaries: list[Summary]) -> dict[str, Any] | None:
     joined |= {key: sum(part[key] for part in parts) for key in ("accepted", "expired", "new")}
     joined |= {"fixed": list(fixed.values()), "not_checked": len(unchecked), "unchecked": sorted(unchecked)}
     return joined
+
+
+def _coverage(shards: Sequence[Path]) -> tuple[VersionCoverage, ...]:
+    """Each version's coverage over the shards (shards by destination may each hold part of a version)."""
+    joined: dict[str, VersionCoverage] = {}
+    for shard in shards:
+        for version in read_report(shard / REPORT):
+            known = joined.get(version.target)
+            joined[version.target] = known.joined(version) if known is not None else version
+    return tuple(joined[target] for target in sorted(joined))
 
 
 def _joined_junit(paths: list[Path]) -> str:

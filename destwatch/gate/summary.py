@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from destwatch._files import write_atomic
+from destwatch.coverage.ledger import VersionCoverage
 from destwatch.exit_codes import ExitCode
 from destwatch.http import Exchange
 from destwatch.redact import redact
@@ -53,6 +54,9 @@ class ItemResult:
     """A violation's `detail`, `request` (redacted curl) and `counterexample`, when it has them."""
     warnings: list[dict[str, Any]] = field(default_factory=list)
     notes: list[dict[str, str]] = field(default_factory=list)
+    coverage: list[list[str]] = field(default_factory=list)
+    """Coverage rows (target, endpoint, kind, item, level, how): the evidence the test recorded, and why a
+    test of a kind (`covers` marker) skipped or failed (item "", level "skipped" or "failed")."""
 
     @property
     def target(self) -> str:
@@ -160,6 +164,8 @@ class Summary:
     shards: tuple[str, ...] = ()
     # What a baseline (`--baseline`) accepted, found expired or new, and its entries that no longer occur.
     baseline: Mapping[str, Any] | None = None
+    # What the run proved of each tested version (coverage.json holds it item by item).
+    coverage: tuple[VersionCoverage, ...] = ()
 
     @classmethod
     def of(
@@ -223,6 +229,14 @@ class Summary:
             data["shards"] = list(self.shards)
         if self.baseline is not None:
             data["baseline"] = dict(self.baseline)
+        data["coverage"] = {
+            version.target: {
+                "proven_fraction": round(version.proven_fraction, 4),
+                "counts": version.counts(),
+                "below_bar": version.below_bar(),
+            }
+            for version in self.coverage
+        }
         return data
 
     @classmethod

@@ -54,6 +54,7 @@ def render_summary(summary: Summary, console: Console) -> None:
             Text(f"{len(notes)} note(s), e.g. document differences between versions: see summary.json"),
             soft_wrap=True,
         )
+    _coverage_lines(summary, console)
     seeds = {t: usage["fuzz_seed"] for t, usage in summary.targets.items() if usage.get("fuzz_seed")}
     if seeds:
         listed = ", ".join(f"{target} {seed}" for target, seed in sorted(seeds.items()))
@@ -78,6 +79,20 @@ def render_summary(summary: Summary, console: Console) -> None:
             style="bold green" if summary.exit_code == 0 else "bold red",
         )
     )
+
+
+def _coverage_lines(summary: Summary, console: Console) -> None:
+    """A line per version: how much of its document the run proved; its bar missed; what it lost."""
+    for version in summary.coverage:
+        console.print(Text(f"coverage {version.line()}"), soft_wrap=True)
+        for miss in version.below_bar():
+            console.print(Text(f"  below the bar: {miss}", style="bold red"), soft_wrap=True)
+        lost = version.newly_unproven
+        if lost:
+            shown = ", ".join(lost[:5]) + (f" and {len(lost) - 5} more" if len(lost) > 5 else "")
+            console.print(
+                Text(f"  newly unproven since the last run: {shown}", style="yellow"), soft_wrap=True
+            )
 
 
 def warning_line(warning: Mapping[str, Any]) -> str:

@@ -129,6 +129,10 @@ class Dataset:
     localized: bool = True
     # Products, variants and feed items carry `created`, an instant at or before their `changed`.
     created: bool = False
+    # Every item has the first color: a filter key holding one value across the data.
+    one_color: bool = False
+    # Products carry `released`, always null: a property no answer ever shows populated.
+    unreleased: bool = False
 
 
 DEFAULT_DATASET = Dataset()
@@ -227,17 +231,20 @@ def _product(base: dict[str, Any], lang: int, data: Dataset) -> Row:
         "title": title,
         "brand": _brand(base, data),
         "category": CATEGORIES[category][lang],
-        "color": COLORS[base["color"]][lang],
+        "color": COLORS[0 if data.one_color else base["color"]][lang],
         "price": base["price"],
         "stock": base["stock"],
         "changed": base["changed"],
         "rating": base["rating"],
     }
+    if data.unreleased:
+        row["released"] = None
     return _dated(row, base["id"], data)
 
 
 def _variant(base: dict[str, Any], lang: int, data: Dataset) -> Row:
-    return _dated({**base, "color": COLORS[base["color"]][lang]}, base["productId"], data)
+    color = COLORS[0 if data.one_color else base["color"]][lang]
+    return _dated({**base, "color": color}, base["productId"], data)
 
 
 def _feed_item(base: dict[str, Any], lang: int, data: Dataset) -> Row:

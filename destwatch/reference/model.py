@@ -61,6 +61,8 @@ class Property:
     # Value bounds the document promises for numeric properties.
     minimum: float | None = None
     maximum: float | None = None
+    # The document allows null (`nullable: true`).
+    nullable: bool = False
 
     @property
     def column(self) -> str:
@@ -392,6 +394,8 @@ def _fitted(endpoint: Endpoint, data: Dataset, facets: bool) -> Endpoint:
         if prop.name == "changed" and data.created:
             props.append(Property("created", "date-time"))
         props.append(replace(prop, localized=prop.localized and data.localized))
+        if prop.name == "changed" and data.unreleased and endpoint.table == "products":
+            props.append(Property("released", "date-time", sortable=False, nullable=True))
     return replace(endpoint, properties=tuple(props), facets=endpoint.facets if facets else ())
 
 
@@ -402,7 +406,9 @@ _WIDER_GRANTS = (
 )
 
 
-def _catalogue_version(n: int, style: Style, endpoints: tuple[Endpoint, ...]) -> Version:
+def _catalogue_version(
+    n: int, style: Style, endpoints: tuple[Endpoint, ...], languages: tuple[str, ...] = _LANGUAGES
+) -> Version:
     if n >= 3:
         # v3 drops the GET `periodSince` parameter (a breaking change).
         style = replace(style, get=replace(style.get, period=False))
@@ -411,7 +417,7 @@ def _catalogue_version(n: int, style: Style, endpoints: tuple[Endpoint, ...]) ->
         name=f"v{n}",
         destination_id=_GUID.format(n),
         protected=True,
-        languages=_LANGUAGES,
+        languages=languages,
         endpoints=endpoints,
         applications=(Application(f"demo-client-v{n}", f"demo-secret-v{n}"),),
         oauth_applications=oauth + _WIDER_GRANTS if n == 1 else oauth,
@@ -427,11 +433,13 @@ def northwind(
     *,
     facets: bool = True,
     more_endpoints: bool = False,
+    languages: tuple[str, ...] | None = None,
 ) -> Customer:
     """The configured customer. `style` applies to every version, `data` is the catalogue every version
-    serves, `facets=False` drops every facet, `more_endpoints` gives productCatalog v2 and v3 six endpoints.
+    serves, `facets=False` drops every facet, `more_endpoints` gives productCatalog v2 and v3 six endpoints,
+    `languages` (the first ones of the default's) is what every version declares.
 
-    Destinations, versions, destination ids, applications and languages never change.
+    Destinations, versions, destination ids and applications never change, nor does a language get added.
     """
 
     def fit(*endpoints: Endpoint) -> tuple[Endpoint, ...]:
@@ -447,7 +455,10 @@ def northwind(
         (
             Destination(
                 "productCatalog",
-                tuple(_catalogue_version(n, style, catalogue_endpoints(n)) for n in (1, 2, 3)),
+                tuple(
+                    _catalogue_version(n, style, catalogue_endpoints(n), languages or _LANGUAGES)
+                    for n in (1, 2, 3)
+                ),
             ),
             Destination(
                 "googleMarketplace",
@@ -456,7 +467,7 @@ def northwind(
                         "v1",
                         _GUID.format(4),
                         protected=False,
-                        languages=("en", "sv"),
+                        languages=languages or ("en", "sv"),
                         endpoints=fit(_FEED),
                         style=style,
                     ),

@@ -164,9 +164,9 @@ def body_schema(endpoint: Endpoint, version: Version) -> Schema:
 
 
 def _property_schema(prop: Property) -> Schema:
-    if prop.type == "date-time":
-        return dict(_DATE_TIME)
-    schema: Schema = {"type": prop.type}
+    schema: Schema = dict(_DATE_TIME) if prop.type == "date-time" else {"type": prop.type}
+    if prop.nullable:
+        schema["nullable"] = True
     if prop.minimum is not None:
         schema["minimum"] = prop.minimum
     if prop.maximum is not None:

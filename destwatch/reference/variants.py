@@ -4,7 +4,7 @@ Real destinations are configured in Occtoo Studio, so their OpenAPI documents di
 which method declares what, how filters and facets are written, how big the data is and how it sorts. A
 variant is one such configuration: a `northwind(...)` customer whose documents and validation come from the
 same values (as the default's do), so the server enforces exactly what each variant's document says. A
-variant never changes destinations, versions, destination ids, applications or languages, so one
+variant never changes destinations, versions, destination ids or applications, nor adds a language, so one
 targets.toml serves them all, plus the variant's `settings`.
 """
 
@@ -143,6 +143,12 @@ VARIANTS: dict[str, Variant] = _catalogue(
         "outlet",
         {},
         northwind(more_endpoints=True),
+    ),
+    Variant(
+        "thin-data",
+        "versions declare English only, every item has one color, products carry `released`: always null",
+        {},
+        northwind(data=Dataset(one_color=True, unreleased=True), languages=("en",)),
     ),
     Variant(
         "unprotected-declares-security",

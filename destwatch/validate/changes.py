@@ -30,3 +30,6 @@ class Change:
     migration: str = ""
     # Where the change was found: "document" (the diff) or "live" (the differential).
     source: str = "document"
+    # What live traffic proved of a document change: the candidate's coverage of its items, a rename seen in
+    # the data ("" when nothing was sent live).
+    proof: str = ""

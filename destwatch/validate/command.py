@@ -20,6 +20,7 @@ from destwatch._paths import shown_path
 from destwatch._reports_lock import owning
 from destwatch.config import VersionTarget, did_you_mean, targets_file
 from destwatch.consumers.model import Consumer
+from destwatch.coverage.ledger import VersionCoverage
 from destwatch.documents import validate_document
 from destwatch.environment import Environment
 from destwatch.errors import ConfigError, DocumentError, TargetUnreachable
@@ -33,6 +34,7 @@ from destwatch.validate.diff import document_changes
 from destwatch.validate.facts import version_facts
 from destwatch.validate.live import LiveFindings, compare_live
 from destwatch.validate.page import write_pages
+from destwatch.validate.proof import with_proof
 from destwatch.validate.report import Validation, render_terminal, write_reports
 from destwatch.validate.verdict import decide
 from destwatch.validate.waivers import Waiver, load_waivers
@@ -192,13 +194,15 @@ def _validate(
         )
     totals: dict[str, int] | None = None
     folder = ""
+    proved: VersionCoverage | None = None
     # A consumer's verdict comes from its own queries: the suites would only make it wait.
     if candidate is not None and request.suites and request.consumer is None:
         ran = _suites(run, request, candidate, out, err)
         if isinstance(ran, ExitCode):
             return ran
-        suite_changes, totals, folder = ran
+        suite_changes, totals, folder, proved = ran
         changes += suite_changes
+    changes = with_proof(changes, proved, live=candidate is not None)
     verdict = decide(changes, waivers, today=today, notes=notes)
     return Validation(
         request.destination,
@@ -266,10 +270,11 @@ def _document_file(path: Path) -> dict[str, Any]:
 
 def _suites(
     environment: Environment, request: ValidateRequest, candidate: VersionTarget, out: TextIO, err: TextIO
-) -> tuple[list[Change], dict[str, int], str] | ExitCode:
+) -> tuple[list[Change], dict[str, int], str, VersionCoverage | None] | ExitCode:
     """The gate's contract suites on the candidate: each violation is a blocking change; with the gate's
-    totals and the folder of its reports. They run on the validation's own environment, where the
-    candidate's peer is the baseline alone (cross-version clauses never mention a third version).
+    totals, the folder of its reports and what it proved of the candidate (its coverage). They run on the
+    validation's own environment, where the candidate's peer is the baseline alone (cross-version clauses
+    never mention a third version).
 
     pytest's console goes to a file beside the suites' reports: on the terminal its own table and "passed
     (exit 0)" would read as the validation's verdict, which comes last and may be no-go. The suites' result
@@ -298,4 +303,5 @@ def _suites(
         Change(f"suite:{failure.test}", Severity.BREAKING, failure.message, source="suite")
         for failure in summary.failures
     ]
-    return violations, summary.totals, reports.name + "/"
+    proved = next((version for version in summary.coverage if version.target == candidate.id), None)
+    return violations, summary.totals, reports.name + "/", proved

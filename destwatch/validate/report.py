@@ -89,7 +89,7 @@ def to_markdown(validation: Validation) -> str:
     for heading, changes in sections(validation).items():
         if changes:
             lines += ["", f"## {heading}", "", "| change | what it means |", "| --- | --- |"]
-            lines += [f"| `{c.id}` | {_cell(c.sentence)} |" for c in changes]
+            lines += [f"| `{c.id}` | {_cell(_said(c))} |" for c in changes]
     if verdict.waived or verdict.expired or verdict.unused:
         lines += [
             "",
@@ -109,7 +109,7 @@ def to_markdown(validation: Validation) -> str:
     other = [c for c in verdict.changes if c.id not in blocking_ids and c.severity is not Severity.BREAKING]
     if other:
         lines += ["", "## Other changes", "", "| change | severity | what it means |", "| --- | --- | --- |"]
-        lines += [f"| `{c.id}` | {c.severity.value} | {_cell(c.sentence)} |" for c in other]
+        lines += [f"| `{c.id}` | {c.severity.value} | {_cell(_said(c))} |" for c in other]
     if validation.consumers:
         lines += [
             "",
@@ -177,6 +177,7 @@ def to_json(validation: Validation) -> dict[str, Any]:
                 "source": c.source,
                 "sentence": c.sentence,
                 "migration": c.migration,
+                "proof": c.proof,
                 "blocking": c.id in blocking,
                 "waived_by": waived[c.id].approved_by if c.id in waived else None,
                 "waiver_expired": expired[c.id].expires.isoformat() if c.id in expired else None,
@@ -256,9 +257,7 @@ def render_terminal(validation: Validation, console: Console, *, reports: Sequen
         )
     others = [c for c in verdict.changes if c.severity is not Severity.BREAKING]
     for change in others:
-        console.print(
-            Text(f"  {change.severity.value} {change.id}: {redact(change.sentence)}"), soft_wrap=True
-        )
+        console.print(Text(f"  {change.severity.value} {change.id}: {redact(_said(change))}"), soft_wrap=True)
     if validation.suites is not None:
         totals = validation.suites
         console.print(
@@ -280,3 +279,8 @@ def render_terminal(validation: Validation, console: Console, *, reports: Sequen
         ),
         soft_wrap=True,
     )
+
+
+def _said(change: Change) -> str:
+    """A change's sentence, with what live traffic proved of it when anything was sent."""
+    return f"{change.sentence} (live traffic: {change.proof})" if change.proof else change.sentence

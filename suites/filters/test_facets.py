@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import pytest
+
 from destwatch.config import VersionTarget
 from destwatch.failures import NotChecked
 from destwatch.gate.rules.checks import expect
@@ -55,6 +57,7 @@ def _count(answer: Answer) -> int | None:
     return len(answer.results) if answer.complete else answer.total
 
 
+@pytest.mark.covers("facets")
 def test_facet_count_equals_the_results_filtered_on_that_value(
     semantics: Session, target: VersionTarget, endpoint: str
 ) -> None:
@@ -85,6 +88,7 @@ def test_facet_count_equals_the_results_filtered_on_that_value(
             base,
             detail=f"facets of: {base.ask.describe()}; filtering on it: {answer.ask.describe()}",
         )
+        ep.prove("facets", facet, f"{base.method}: a value's count matched its filtered results")
     if unfaceted is not None:
         raise unfaceted
 

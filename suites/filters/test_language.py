@@ -6,6 +6,8 @@ That localized values differ is our own expectation, not Occtoo's documented con
 
 from __future__ import annotations
 
+import pytest
+
 from destwatch.config import VersionTarget
 from destwatch.failures import NotChecked, expect_or_warn
 from destwatch.gate.rules.checks import expect
@@ -21,9 +23,14 @@ from destwatch.openapi.queries import LogicalQuery, Unsupported
 _ITEMS = 50
 
 
-def _by_language(ep: Endpoint) -> dict[str, Answer]:
+def _languages(ep: Endpoint) -> list[str]:
+    """The configured languages the document declares (all of them when it lists none)."""
     declared = ep.model.languages
-    languages = [lang for lang in ep.target.languages if not declared or lang in declared]
+    return [lang for lang in ep.target.languages if not declared or lang in declared]
+
+
+def _by_language(ep: Endpoint) -> dict[str, Answer]:
+    languages = _languages(ep)
     if not languages:
         raise NotChecked(f"{ep.model.path}: no configured language is declared by the document")
     asks = [LogicalQuery(top=min(_ITEMS, ep.top), sort_asc=("id",), language=lang) for lang in languages]
@@ -56,12 +63,13 @@ def test_answer_says_each_configured_language(
         )
 
 
+@pytest.mark.covers("languages")
 def test_localized_properties_differ_between_languages(
     semantics: Session, target: VersionTarget, endpoint: str
 ) -> None:
     ep = endpoint_under_test(semantics, target, endpoint)
-    if len(target.languages) < 2:
-        raise NotChecked(f"{target.id} has one language")
+    if len(_languages(ep)) < 2:
+        raise NotChecked(f"{ep.model.path}: one language is both configured and declared by the document")
     answers = _by_language(ep)
     rows = {lang: [r for r in answer.results if isinstance(r, dict)] for lang, answer in answers.items()}
     configured = localized_properties(target)
@@ -80,3 +88,6 @@ def test_localized_properties_differ_between_languages(
             setting="localized_properties",
             target=target,
         )
+        return
+    for language, answer in answers.items():
+        ep.prove("languages", language, f"{answer.method}: localized values differ from the other languages'")

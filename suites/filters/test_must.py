@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from destwatch.config import VersionTarget
 from destwatch.failures import NotChecked
 from destwatch.gate.rules.checks import expect
@@ -17,6 +19,8 @@ from destwatch.gate.rules.oracles import (
 )
 from destwatch.gate.rules.plans import complete_or_skip, endpoint_under_test, must_or_skip
 from destwatch.gate.rules.session import Session
+
+pytestmark = pytest.mark.covers("filters")
 
 
 def test_must_results_have_an_asked_value(semantics: Session, target: VersionTarget, endpoint: str) -> None:

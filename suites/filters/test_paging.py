@@ -6,6 +6,8 @@ within it is checked on a filtered subset small enough to page to the end, or no
 
 from __future__ import annotations
 
+import pytest
+
 from destwatch.config import VersionTarget
 from destwatch.failures import NotChecked
 from destwatch.gate.rules.checks import expect
@@ -39,6 +41,14 @@ def _keyset_methods(ep: Endpoint, *, totals: bool = False) -> list[Method]:
     return methods
 
 
+def _prove(ep: Endpoint, mode: str, pages: list[Answer]) -> None:
+    """A walk proves a paging mode when it went past its first page: one page pages nothing."""
+    walked = sum(1 for page in pages if page.ids)
+    if walked >= 2:
+        ep.prove("paging", mode, f"{pages[0].method}: walked {walked} pages")
+
+
+@pytest.mark.covers("paging")
 def test_skip_pages_are_disjoint_and_concatenate(
     semantics: Session, target: VersionTarget, endpoint: str
 ) -> None:
@@ -57,11 +67,13 @@ def test_skip_pages_are_disjoint_and_concatenate(
             answers[1],
             detail=f"{method} pages of top={_PAGE} at skip 0, {_PAGE}, {2 * _PAGE} against top={3 * _PAGE}",
         )
+        _prove(ep, "skip", answers)
         checked = True
     if not checked:
         raise NotChecked(f"{ep.model.path}: no method of the document declares skip and top")
 
 
+@pytest.mark.covers("paging")
 def test_keyset_paging_visits_every_item_exactly_once(
     semantics: Session, target: VersionTarget, endpoint: str
 ) -> None:
@@ -76,6 +88,7 @@ def test_keyset_paging_visits_every_item_exactly_once(
             answers[min(1, len(answers) - 1)],
             detail=f"{method}, {len(answers)} pages of top={ep.top}",
         )
+        _prove(ep, "after", answers)
 
 
 def test_total_equals_the_items_reachable_by_paging(
@@ -138,6 +151,8 @@ def test_list_ids_give_the_same_ids_as_full_results(
             "listIds: listIds gives the same ids, in the same order, as full results",
             ids_answer,
         )
+        if full_answer.results:
+            ep.prove_sent(ids_answer, "listIds", f"{len(full_answer.results)} ids matched the full results")
         checked = True
     if not checked:
         raise NotChecked(f"{ep.model.path}: no method of the document declares listIds")
@@ -160,3 +175,5 @@ def test_top_zero_one_and_the_largest_top_behave(
                 "top: a page holds `top` results, or every match when fewer match (top=0: none)",
                 answer,
             )
+        if matches > 1:
+            ep.prove_sent(answers[1], "top", f"top=1 held one of {matches} matches")

@@ -7,6 +7,8 @@ too large for a slice to fit a page, the queries also filter on sampled ids, so 
 
 from __future__ import annotations
 
+import pytest
+
 from destwatch.config import VersionTarget
 from destwatch.failures import NotChecked
 from destwatch.gate.rules.checks import expect
@@ -24,6 +26,8 @@ from destwatch.gate.rules.plans import (
 )
 from destwatch.gate.rules.session import Session
 from destwatch.openapi.queries import LogicalQuery
+
+pytestmark = pytest.mark.covers("filters")
 
 
 def _operators(ep: Endpoint, case: RangeCase) -> set[str]:

@@ -6,6 +6,9 @@ case-insensitive order would pass says so.
 
 from __future__ import annotations
 
+import pytest
+
+from destwatch import notices
 from destwatch.config import VersionTarget
 from destwatch.failures import NotChecked
 from destwatch.gate.rules.checks import expect
@@ -15,6 +18,8 @@ from destwatch.gate.rules.probe import Answer
 from destwatch.gate.rules.session import Session
 from destwatch.openapi.model import Method
 from destwatch.openapi.queries import LogicalQuery, expressible
+
+pytestmark = pytest.mark.covers("sort")
 
 # Enough results for an order to be telling, few enough to keep every sorted page light.
 _ORDERED_PAGE = 100
@@ -49,6 +54,17 @@ def _sorted(ep: Endpoint, base: LogicalQuery) -> list[tuple[str, Answer, Answer]
     return [(up.ask.sort_asc[0], up, down) for up, down in zip(answers[::2], answers[1::2], strict=True)]
 
 
+def _prove(ep: Endpoint, item: str, answer: Answer) -> None:
+    """An order is telling only over distinct values: one value in any order passes."""
+    key = item.split()[0]
+    distinct = len({repr(row.get(key)) for row in answer.results if isinstance(row, dict)})
+    if distinct >= 2:
+        ep.prove("sort", item, f"{answer.method}: ordered over {distinct} distinct values")
+    else:
+        why = f"{answer.method}: the results hold one value of {key}: any order passes"
+        notices.cover(ep.target.id, ep.name, "sort", item, notices.UNTESTABLE, why)
+
+
 def _ordered(ep: Endpoint) -> list[tuple[str, Answer, Answer]]:
     return _sorted(ep, LogicalQuery(top=min(ep.top, _ORDERED_PAGE)))
 
@@ -57,24 +73,28 @@ def test_sort_asc_orders_results_by_the_property(
     semantics: Session, target: VersionTarget, endpoint: str
 ) -> None:
     collation = target.settings.sort_collation
-    for key, ascending, _ in _ordered(endpoint_under_test(semantics, target, endpoint)):
+    ep = endpoint_under_test(semantics, target, endpoint)
+    for key, ascending, _ in _ordered(ep):
         expect(
             sorted_by_property(ascending.results, key, descending=False, collation=collation),
             "sort: sortAsc orders results by the property, ascending",
             ascending,
         )
+        _prove(ep, f"{key} asc", ascending)
 
 
 def test_sort_desc_orders_results_by_the_property(
     semantics: Session, target: VersionTarget, endpoint: str
 ) -> None:
     collation = target.settings.sort_collation
-    for key, _, descending in _ordered(endpoint_under_test(semantics, target, endpoint)):
+    ep = endpoint_under_test(semantics, target, endpoint)
+    for key, _, descending in _ordered(ep):
         expect(
             sorted_by_property(descending.results, key, descending=True, collation=collation),
             "sort: sortDesc orders results by the property, descending",
             descending,
         )
+        _prove(ep, f"{key} desc", descending)
 
 
 def test_sort_desc_is_sort_asc_reversed_where_values_differ(
@@ -92,6 +112,8 @@ def test_sort_desc_is_sort_asc_reversed_where_values_differ(
             "sort: descending order is ascending order reversed, where values are distinct",
             descending,
         )
+        for way, answer in (("asc", ascending), ("desc", descending)):
+            _prove(ep, f"{key} {way}", answer)
         compared += 1
     if not compared:
         raise NotChecked(f"{ep.model.path}: no sort key has two distinct values among the filtered results")

@@ -60,3 +60,5 @@ def test_total_counts_every_match_not_the_page(
             answers[0],
             detail=f"the same unfiltered query with different pages ({answers[0].method})",
         )
+        if (answers[0].total or 0) > 1:
+            ep.prove_sent(answers[0], "includeTotals", f"total {answers[0].total} counted beyond a page of 1")

@@ -46,7 +46,8 @@ def _comparable(summary: dict[str, Any]) -> dict[str, Any]:
         }
         for name, usage in summary["targets"].items()
     }
-    kept = ("exit_code", "result", "totals", "unreachable", "seed", "fault", "variant")
+    # Coverage too: each item's evidence comes from its test, whichever process or shard ran it.
+    kept = ("exit_code", "result", "totals", "unreachable", "seed", "fault", "variant", "coverage")
     return {**{key: summary[key] for key in kept}, "rows": rows, "targets": targets}
 
 
@@ -77,6 +78,8 @@ def test_shards_by_destination_joined_by_report_merge_equal_one_run(
     joined = json.loads((tmp_path / "joined" / "summary.json").read_text(encoding="utf-8"))
     assert _comparable(joined) == _comparable(serial)
     assert joined["shards"] == ["productCatalog", "googleMarketplace"]
+    coverage = json.loads((tmp_path / "joined" / "coverage.json").read_text(encoding="utf-8"))
+    assert [version["target"] for version in coverage["versions"]] == sorted(VERSIONS)
     cases = ElementTree.parse(tmp_path / "joined" / "junit.xml").getroot().iter("testcase")
     total = joined["totals"]
     assert sum(1 for _ in cases) == total["passed"] + total["failed"] + total["skipped"]

@@ -39,6 +39,7 @@ _NAMES = [
     "case-insensitive-sort",
     "nothing-localized",
     "six-endpoints",
+    "thin-data",
     "unprotected-declares-security",
 ]
 _ALL = (V1, V2, V3, FEED)
@@ -78,15 +79,18 @@ def _body_fields(document: dict[str, Any], endpoint: str) -> set[str]:
 
 def _outline(customer: Customer) -> list[tuple[Any, ...]]:
     return [
-        (dest.name, v.name, v.destination_id, v.protected, v.languages, v.applications)
-        for dest, v in customer.versions()
+        (dest.name, v.name, v.destination_id, v.protected, v.applications) for dest, v in customer.versions()
     ]
+
+
+def _languages(customer: Customer) -> list[tuple[str, ...]]:
+    return [v.languages for _, v in customer.versions()]
 
 
 # -- the catalogue of variants -------------------------------------------------------------------------------
 
 
-def test_variants_are_the_named_sixteen_each_described_in_one_line() -> None:
+def test_variants_are_the_named_seventeen_each_described_in_one_line() -> None:
     assert list(VARIANTS) == _NAMES
     for name, variant in VARIANTS.items():
         assert variant.name == name and isinstance(variant.settings, Mapping)
@@ -94,8 +98,10 @@ def test_variants_are_the_named_sixteen_each_described_in_one_line() -> None:
 
 
 @pytest.mark.parametrize("variant", VARIANTS.values(), ids=lambda variant: variant.name)
-def test_variant_keeps_destinations_versions_ids_applications_and_languages(variant: Variant) -> None:
+def test_variant_keeps_destinations_versions_ids_applications_and_adds_no_language(variant: Variant) -> None:
     assert _outline(variant.customer) == _outline(REFERENCE)
+    for languages, default in zip(_languages(variant.customer), _languages(REFERENCE), strict=True):
+        assert languages == default[: len(languages)]
 
 
 @pytest.mark.parametrize("variant", VARIANTS.values(), ids=lambda variant: variant.name)
@@ -302,6 +308,20 @@ def test_two_date_times_period_still_filters_on_changed(ref_variant: Serving) ->
     assert result["created"] == result["changed"] == {"type": "string", "format": "date-time"}
 
 
+def test_thin_data_one_language_one_color_and_a_property_always_null(ref_variant: Serving) -> None:
+    client = ref_variant("thin-data")
+    for version in _ALL:
+        document = _document(client, version)
+        language = document["paths"][f"/{_ENDPOINTS[version]}"]["get"]["parameters"]
+        assert next(p for p in language if p["name"] == "language")["schema"]["enum"] == ["en"]
+    results = _ok(client.get(V2, "products", top=1000))["results"]
+    assert {row["color"] for row in results} == {"Red"} and len(results) == 1000
+    assert all("released" in row and row["released"] is None for row in results)
+    released = _document(client, V2)["components"]["schemas"]["productsResult"]["properties"]["released"]
+    assert released == {"type": "string", "format": "date-time", "nullable": True}
+    assert client.get(V2, "products", language="sv").status_code == 400
+
+
 def test_top_50_large(ref_variant: Serving) -> None:
     client = ref_variant("top-50-large")
     assert _ok(client.get(V2, "products", includeTotals="true", top=0))["total"] == 3000
@@ -414,6 +434,12 @@ def _mustnot_ignored_on_title(faulty: RefClient, clean: RefClient) -> None:
     assert _total(clean, body) < 1200
 
 
+def _mustnot_ignored_on_the_one_color(faulty: RefClient, clean: RefClient) -> None:
+    body = {"filter": [{"mustNot": {"color": ["Red"]}}]}
+    assert _total(faulty, body) == 1200
+    assert _total(clean, body) == 0
+
+
 def _must_values_and_on_title(faulty: RefClient, clean: RefClient) -> None:
     rows = _rows("must-open-map")
     body = {"filter": [{"must": {"title": [rows[0]["title"], rows[1]["title"]]}}]}
@@ -521,6 +547,7 @@ _COMBINED: dict[str, tuple[Fault, Probe]] = {
     "case-insensitive-sort": (faults.SORT_DESC_IGNORED, _sort_desc_ignored_case_insensitively),
     "nothing-localized": (faults.GET_FILTER_PREFIX_MATCH, _prefix_match_in_english),
     "six-endpoints": (faults.V2_HIDES_OUT_OF_STOCK, _v2_hides_out_of_stock_everywhere),
+    "thin-data": (faults.MUSTNOT_IGNORED, _mustnot_ignored_on_the_one_color),
     "unprotected-declares-security": (
         faults.ENVELOPE_MISSING_LANGUAGE,
         _envelope_missing_language_on_the_feed,

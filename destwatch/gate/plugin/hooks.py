@@ -6,6 +6,7 @@ targets.toml. Suites use the fixtures of `destwatch.gate.plugin.fixtures`.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
 import gc
@@ -22,11 +23,14 @@ from rich.console import Console
 import destwatch
 from destwatch import notices
 from destwatch.config import VersionTarget
+from destwatch.coverage.ledger import VersionCoverage
+from destwatch.environment import Environment
 from destwatch.errors import DestwatchError, TargetUnreachable
 from destwatch.exit_codes import ExitCode
 from destwatch.failures import NotChecked
 from destwatch.gate import _allure, bundles
 from destwatch.gate.baseline import apply_baseline
+from destwatch.gate.coverage import coverage_of, with_trend, write_coverage
 from destwatch.gate.page import write_gate_report
 from destwatch.gate.plugin import attachments, workers
 from destwatch.gate.plugin.results import (
@@ -103,6 +107,9 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "protected_only: run only on protected destination versions (others skip with the reason)"
     )
     config.addinivalue_line("markers", "suite(name): the contract suite (default: the folder under suites/)")
+    config.addinivalue_line(
+        "markers", "covers(kind): the kind of coverage item the test proves (destwatch.coverage.items.KINDS)"
+    )
     config.addinivalue_line(
         "markers",
         "runs_last: run after every other test (the clause waits for time to pass; meanwhile others run)",
@@ -268,19 +275,29 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             return  # no test asked for a target: not a destwatch session
         joined = workers.join(parts)
         code = _exit_code(exitstatus, state, joined["unreachable"])
+        reports = run.selection.options.reports_dir if run is not None else _reports_option(config)
+        proved = _coverage(state, run)
+        if reports is not None:
+            proved = with_trend(reports, proved)
+        if code == ExitCode.OK and any(version.below_bar() for version in proved):
+            code = ExitCode.UNPROVEN
         session.exitstatus = code
         state.summary = build_summary(
             state.results.items.values(),
             exit_code=code,
             unreachable=joined["unreachable"],
+            coverage=proved,
             **_run_info(joined, state),
         )
         if state.baseline is not None:
             today = datetime.datetime.now(datetime.UTC).date()
             state.summary = apply_baseline(state.summary, state.baseline, ran=_finished(state), today=today)
+            if state.summary.exit_code == ExitCode.OK and any(version.below_bar() for version in proved):
+                # Accepted findings leave what the run proved as it was: below the bar is still below it.
+                state.summary = dataclasses.replace(state.summary, exit_code=ExitCode.UNPROVEN)
             session.exitstatus = state.summary.exit_code
-        reports = run.selection.options.reports_dir if run is not None else _reports_option(config)
         if reports is not None:
+            write_coverage(reports, proved, started=state.summary.started)
             write_json(reports / "summary.json", state.summary.to_json())
             exchanges = [Exchange(**exchange) for exchange in joined["exchanges"]]
             found = bundles.finding_exchanges(state.summary, exchanges)
@@ -309,6 +326,12 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     console = Console(file=buffer, width=writer.fullwidth, force_terminal=writer.hasmarkup)
     render_summary(summary, console)
     terminalreporter.write(buffer.getvalue())
+
+
+def _coverage(state: SessionState, run: Environment | None) -> tuple[VersionCoverage, ...]:
+    if run is None or not notices.covering():
+        return ()
+    return coverage_of(state.results.items.values(), run.targets, run.document)
 
 
 def _out_of_time(state: SessionState, target: VersionTarget) -> str | None:

@@ -87,6 +87,7 @@ def describe(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.Test
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
         facts["message"] = _first_line(reason.removeprefix("Skipped: "))
     recorded = item.stash.get(NOTICES, None)
+    facts["coverage"] = _coverage(item, report, recorded, facts.get("message", ""))
     if report.when == "call" and recorded is not None:
         facts["warnings"] = [_warning(target.id, suite, facts["test"], found) for found in recorded.warnings]
         facts["notes"] = [{"target": found.target, "text": redact(found.text)} for found in recorded.notes]
@@ -132,6 +133,7 @@ class Results:
                 duration=self._set_up.pop(report.nodeid, 0.0),
             )
         result.duration += report.duration
+        result.coverage += facts.get("coverage", [])
         result.warnings += facts.get("warnings", [])
         result.notes += facts.get("notes", [])
         if report.failed and result.outcome != "failed":
@@ -158,6 +160,22 @@ def violations(exc: BaseException) -> list[ContractViolation]:
     if isinstance(exc, BaseExceptionGroup):
         return [found for inner in exc.exceptions for found in violations(inner)]
     return []
+
+
+def _coverage(
+    item: pytest.Item, report: pytest.TestReport, recorded: Notices | None, message: str
+) -> list[list[str]]:
+    """The test's coverage rows (`ItemResult.coverage`): its evidence when it did not fail (a failing check
+    proves nothing), and for a test of a kind (`covers` marker) that skipped or failed, why."""
+    rows: list[list[str]] = []
+    if report.when == "call" and recorded is not None and not report.failed:
+        rows += [[*key, *found] for key, found in recorded.evidence.items()]
+    marker = item.get_closest_marker("covers")
+    target, endpoint = param(item, "target"), param(item, "endpoint")
+    if marker and isinstance(endpoint, str) and (report.failed or report.skipped):
+        level = "failed" if report.failed else "skipped"
+        rows.append([target.id, endpoint, str(marker.args[0]), "", level, redact(message)])
+    return rows
 
 
 def _warning(target: str, suite: str, test: str, found: ContractWarning) -> dict[str, Any]:

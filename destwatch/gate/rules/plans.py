@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from destwatch import notices
 from destwatch.failures import NotChecked
 from destwatch.gate.rules.probe import Answer, Probe
 from destwatch.gate.rules.session import Sample, Session, period_property
@@ -103,6 +104,15 @@ class Endpoint:
         if not pairs:
             raise Unsupported("; ".join(dict.fromkeys(reasons)))
         return self.probe.send_all(pairs)
+
+    def prove(self, kind: str, item: str, how: str) -> None:
+        """Record that a check of `item` (`destwatch.coverage.items`) passed on data that could fail it."""
+        notices.cover(self.target.id, self.name, kind, item, notices.PROVEN, how)
+
+    def prove_sent(self, answer: Answer, name: str, how: str) -> None:
+        """Record that the query parameter or body field `name` of `answer` showed its effect."""
+        kind = "parameters" if answer.method == "GET" else "body_fields"
+        self.prove(kind, name, f"{answer.method}: {how}")
 
     def totals(self, method: Method) -> bool:
         """Whether `method` can ask for `total` (rules add it where it is declared)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from functools import cached_property
@@ -18,12 +18,13 @@ from typing import Any, Protocol, TypeVar
 
 import httpx
 
+from destwatch import notices
 from destwatch._files import json_or_none
 from destwatch.failures import BudgetSpent, ContractViolation, violation
 from destwatch.openapi.model import EndpointModel
 from destwatch.openapi.queries import LogicalQuery, Method, Request, render
 
-__all__ = ["Answer", "Probe", "RequestBudget", "Sender", "concurrently"]
+__all__ = ["Answer", "Probe", "RequestBudget", "Sender", "concurrently", "coverage_shown"]
 
 _WORKERS = 6
 _T = TypeVar("_T")
@@ -117,12 +118,16 @@ class Answer:
 class Probe:
     """Sends queries for one endpoint of one destination version."""
 
-    def __init__(self, client: Sender, model: EndpointModel, budget: RequestBudget) -> None:
+    def __init__(self, client: Sender, model: EndpointModel, budget: RequestBudget, target: str = "") -> None:
         self.client = client
         self.model = model
         self.budget = budget
+        # The version's id, which coverage evidence is recorded under ("" records none).
+        self.target = target
         # Rules of one suite often need the same answer (the unfiltered page, one must value): ask once.
         self._answers: dict[str, Answer] = {}
+        # What each answer shows for coverage, worked out once per answer.
+        self._shown: dict[str, list[tuple[str, str, str, str]]] = {}
         self._lock = threading.Lock()
 
     def raw(self, ask: LogicalQuery, method: Method) -> tuple[Request, httpx.Response]:
@@ -140,13 +145,17 @@ class Probe:
         key = json.dumps([request.method, request.path, list(request.params), request.body], sort_keys=True)
         with self._lock:
             known = self._answers.get(key)
-        if known is not None:
-            return known
-        request, response = self.raw(ask, method)
-        answer = _answer(ask, request, response)
-        with self._lock:
-            self._answers[key] = answer
-        return answer
+        if known is None:
+            request, response = self.raw(ask, method)
+            known = _answer(ask, request, response)
+            covered = self.target and notices.covering()
+            shown = coverage_shown(known, self.model.properties) if covered else []
+            with self._lock:
+                self._answers[key], self._shown[key] = known, shown
+        # Every test that uses an answer exercised what it sent, cached or not.
+        for kind, item, level, how in self._shown.get(key, ()):
+            notices.cover(self.target, self.model.name, kind, item, level, how)
+        return known
 
     def raw_all(self, asks: Sequence[tuple[LogicalQuery, Method]]) -> list[tuple[Request, httpx.Response]]:
         """Independent queries sent concurrently without judging the answers; in the order asked."""
@@ -181,6 +190,51 @@ def concurrently(work: Callable[[_T], _U], items: Sequence[_T]) -> list[_U]:
             future.cancel()
         raise
     return [future.result() for future in futures]
+
+
+def coverage_shown(answer: Answer, properties: Mapping[str, str]) -> list[tuple[str, str, str, str]]:
+    """(kind, item, level, how) of each coverage item a checked answer shows (`destwatch.coverage.items`):
+    what it sent was exercised; its method, its status and each property seen populated with its documented
+    type are proven, since the envelope check and the property's type could have failed."""
+    ask, method, exercised = answer.ask, answer.method, notices.EXERCISED
+    found = [("operations", method, notices.PROVEN, "answered 200 with a checked envelope")]
+    found.append(("statuses", f"{method} 200", notices.PROVEN, "seen with a checked envelope"))
+    sent = [name for name, _ in answer.request.params] + list(answer.request.body or {})
+    kind = "parameters" if method == "GET" else "body_fields"
+    found += [(kind, name, exercised, "sent") for name in dict.fromkeys(sent)]
+    found += [("filters", f"must.{key}", exercised, "sent") for key in ask.must]
+    found += [("filters", f"mustNot.{key}", exercised, "sent") for key in ask.must_not]
+    found += [
+        ("filters", f"range.{k}.{op}", exercised, "sent") for k, ops in ask.ranges.items() for op in ops
+    ]
+    found += [("sort", f"{key} asc", exercised, "sent") for key in ask.sort_asc]
+    found += [("sort", f"{key} desc", exercised, "sent") for key in ask.sort_desc]
+    found += [("paging", mode, exercised, "sent") for mode in ("skip", "after") if getattr(ask, mode)]
+    found += [("languages", ask.language, exercised, "sent")] if ask.language else []
+    rows = [row for row in answer.results if isinstance(row, dict)]
+    for name, declared in properties.items():
+        if any(_is_a(row.get(name), declared) for row in rows):
+            found.append(("properties", name, notices.PROVEN, f"seen populated as its documented {declared}"))
+        elif rows:
+            found.append(("properties", name, notices.UNTESTABLE, "never seen populated: null or absent"))
+    return found
+
+
+_TYPES: dict[str, type | tuple[type, ...]] = {
+    "string": str,
+    "date-time": str,
+    "number": (int, float),
+    "integer": int,
+    "boolean": bool,
+    "array": list,
+    "object": dict,
+}
+
+
+def _is_a(value: Any, declared: str) -> bool:
+    if value is None or (isinstance(value, bool) and declared != "boolean"):
+        return False
+    return isinstance(value, _TYPES.get(declared, object))
 
 
 class _Abandoned(Exception):

@@ -108,7 +108,7 @@ class Session:
         budget = self.budget(target, endpoint)
         with self._lock:
             if key not in self._probes:
-                self._probes[key] = Probe(self.run.http(target), model, budget)
+                self._probes[key] = Probe(self.run.http(target), model, budget, target.id)
             return self._probes[key]
 
     def rng(self, target: _Target, endpoint: str, purpose: str) -> random.Random:
