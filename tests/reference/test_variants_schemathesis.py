@@ -40,6 +40,8 @@ _RUNS: dict[str, tuple[Version, tuple[str, ...]]] = {
     "nothing-localized": (V1, _PRODUCTS),
     # The four endpoints the variant adds.
     "six-endpoints": (V3, ("--include-path-regex", "^/(fullproductdata|prices|stock|outlet)$")),
+    # One language, one color, a `released` property on products that is always null.
+    "thin-data": (V2, _PRODUCTS),
     "unprotected-declares-security": (FEED, ()),
 }
 
