@@ -5,7 +5,6 @@ still fails (exit 1) on a fault of Occtoo's documented contract."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,26 +12,22 @@ from typing import Any
 import pytest
 
 from destwatch.config import EXAMPLE_TARGETS
-from destwatch.gate.runner import GateRequest, run_gate
 from destwatch.reference import VARIANTS, create_app, serve_in_thread
+from kit.gates import run_destwatch
 from kit.usertargets import NAME, user_targets
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def gate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def gate(tmp_path: Path) -> Iterator[Any]:
     def run(**served: Any) -> tuple[int, dict[str, Any]]:
+        # The gate in a process of its own, as a user runs it (and with a heap of its own: see test_matrix).
         with serve_in_thread(create_app(**served)) as server:
             text, env = user_targets(EXAMPLE_TARGETS.read_text(), server.url, max_rps=1000.0)
-            for name, value in env.items():
-                monkeypatch.setenv(name, value)
             (tmp_path / "targets.toml").write_text(text)
-            request = GateRequest(
-                targets=tmp_path / "targets.toml", names=(NAME,), reports=tmp_path / "reports"
-            )
-            code = run_gate(request).exit_code
-        return int(code), json.loads((tmp_path / "reports" / "summary.json").read_text())
+            done = run_destwatch(tmp_path, "--target", NAME, "--jobs", "1", env=env)
+        return done.code, done.summary.to_json()
 
     yield run
 
