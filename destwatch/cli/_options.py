@@ -7,7 +7,14 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["CandidateOption", "TargetOption", "TargetsOption", "VersionOption"]
+__all__ = [
+    "CandidateOption",
+    "FaultOption",
+    "TargetOption",
+    "TargetsOption",
+    "VariantOption",
+    "VersionOption",
+]
 
 TargetsOption = Annotated[
     Path | None,
@@ -20,4 +27,10 @@ VersionOption = Annotated[list[str] | None, typer.Option("--version", help="vers
 CandidateOption = Annotated[
     str | None,
     typer.Option("--candidate", help="the embedded reference's candidate v4 of productCatalog (see serve)"),
+]
+FaultOption = Annotated[
+    str | None, typer.Option("--fault", help="seeded fault for the embedded reference destination")
+]
+VariantOption = Annotated[
+    str | None, typer.Option("--variant", help="document variant of the embedded reference destination")
 ]

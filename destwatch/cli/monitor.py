@@ -26,7 +26,7 @@ from rich.console import Console
 from destwatch._durations import parse_duration
 from destwatch.cli._exits import exits
 from destwatch.cli._maintenance import ACTIONS, maintenance
-from destwatch.cli._options import TargetOption, TargetsOption, VersionOption
+from destwatch.cli._options import FaultOption, TargetOption, TargetsOption, VariantOption, VersionOption
 from destwatch.config import load_targets, targets_file
 from destwatch.errors import ConfigError
 from destwatch.exit_codes import ExitCode
@@ -99,12 +99,8 @@ def monitor_command(
     metrics_address: Annotated[
         str, typer.Option("--metrics-address", help="with --metrics-port: the address to listen on")
     ] = "127.0.0.1",
-    fault: Annotated[
-        str | None, typer.Option("--fault", help="seeded fault for the embedded reference destination")
-    ] = None,
-    variant: Annotated[
-        str | None, typer.Option("--variant", help="document variant of the embedded reference destination")
-    ] = None,
+    fault: FaultOption = None,
+    variant: VariantOption = None,
 ) -> ExitCode:
     """Probe the destinations in targets.toml: `--once`, `--every 60s [--for 10m]`, or `--report`.
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from destwatch.cli._exits import exits
-from destwatch.cli._options import CandidateOption, TargetsOption
+from destwatch.cli._options import CandidateOption, FaultOption, TargetsOption, VariantOption
 from destwatch.exit_codes import ExitCode
 
 __all__ = ["replay_command"]
@@ -24,12 +24,8 @@ def replay_command(
         str | None, typer.Option("--version", help="another version of the destination, e.g. v3")
     ] = None,
     targets: TargetsOption = None,
-    fault: Annotated[
-        str | None, typer.Option("--fault", help="seeded fault for the embedded reference destination")
-    ] = None,
-    variant: Annotated[
-        str | None, typer.Option("--variant", help="document variant of the embedded reference destination")
-    ] = None,
+    fault: FaultOption = None,
+    variant: VariantOption = None,
     candidate: CandidateOption = None,
 ) -> ExitCode:
     """Check a finding again, on its version or another: exit 1 if its clause still fails, 0 if it holds.

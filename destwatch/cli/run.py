@@ -8,7 +8,14 @@ from typing import Annotated
 import typer
 
 from destwatch.cli._exits import exits
-from destwatch.cli._options import CandidateOption, TargetOption, TargetsOption, VersionOption
+from destwatch.cli._options import (
+    CandidateOption,
+    FaultOption,
+    TargetOption,
+    TargetsOption,
+    VariantOption,
+    VersionOption,
+)
 from destwatch.errors import ConfigError
 from destwatch.exit_codes import ExitCode
 
@@ -31,12 +38,8 @@ def run_command(
     ] = None,
     reports: Annotated[Path, typer.Option("--reports", help="report directory")] = Path("reports"),
     seed: Annotated[int | None, typer.Option("--seed", help="fuzz seed (default: targets.toml)")] = None,
-    fault: Annotated[
-        str | None, typer.Option("--fault", help="seeded fault for the embedded reference destination")
-    ] = None,
-    variant: Annotated[
-        str | None, typer.Option("--variant", help="document variant of the embedded reference destination")
-    ] = None,
+    fault: FaultOption = None,
+    variant: VariantOption = None,
     candidate: CandidateOption = None,
     markdown: Annotated[
         Path | None,
