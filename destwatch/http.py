@@ -179,6 +179,10 @@ class Client:
         """
         return self._tokens.get()
 
+    def token_with_time_left(self) -> tuple[str, float]:
+        """`token()` and the seconds it has left to live, by this client's clock."""
+        return self._tokens.get_with_time_left()
+
     def invalidate_token(self) -> None:
         self._tokens.invalidate()
 

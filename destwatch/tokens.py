@@ -269,6 +269,10 @@ class TokenCache:
         self.fetches = 0
 
     def get(self) -> str:
+        return self.get_with_time_left()[0]
+
+    def get_with_time_left(self) -> tuple[str, float]:
+        """The current token and the seconds it has left to live (fetched first if missing or near expiry)."""
         with self._lock:
             if self._failure is not None:
                 raise again(self._failure)
@@ -279,7 +283,8 @@ class TokenCache:
                     self._failure = exc
                     raise
                 self.fetches += 1
-            return self._token.access_token
+            token = self._token
+            return token.access_token, token.obtained_at + token.lifetime - self._clock()
 
     def invalidate(self) -> None:
         """Forget the token (the destination answered 401 to it)."""

@@ -60,7 +60,8 @@ __all__ = [
 # an Occtoo destination is read-only product data, so they could only ever pass vacuously.
 EXCLUDED_CHECKS = ("use_after_free", "ensure_resource_availability", "object_level_authorization")
 
-TokenSource = Callable[[], str]
+# The current token and the seconds it has left to live.
+TokenSource = Callable[[], tuple[str, float]]
 
 
 @dataclass(frozen=True)
@@ -133,32 +134,39 @@ def without_security(document: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class _IssuedTokens:
-    """The real tokens lately handed to Schemathesis, so a check can tell them from generated garbage. Only
+    """The real tokens lately handed to Schemathesis, each with the instant it dies, so a check can tell them
+    from generated garbage and a refusal of a live token from the refusal of one that died on the way. Only
     the latest few are kept: a token is replaced long before that many others follow it."""
 
     _KEPT = 256
 
     def __init__(self) -> None:
-        self._headers: dict[str, None] = {}
+        self._dies_at: dict[str, float] = {}
 
-    def add(self, token: str) -> None:
+    def add(self, token: str, time_left: float) -> None:
         register_secret(token)
         header = f"Bearer {token}"
-        self._headers.pop(header, None)
-        self._headers[header] = None
-        while len(self._headers) > self._KEPT:
-            del self._headers[next(iter(self._headers))]
+        self._dies_at.pop(header, None)
+        # A JWT's `exp` has whole-second resolution: it may die up to a second before its lifetime says.
+        self._dies_at[header] = time.monotonic() + time_left - 1.0
+        while len(self._dies_at) > self._KEPT:
+            del self._dies_at[next(iter(self._dies_at))]
 
     def __contains__(self, authorization: object) -> bool:
-        return authorization in self._headers
+        return authorization in self._dies_at
+
+    def alive(self, authorization: object) -> bool:
+        """Issued by the run, and still alive now (when its answer has arrived)."""
+        dies_at = self._dies_at.get(authorization) if isinstance(authorization, str) else None
+        return dies_at is not None and time.monotonic() < dies_at
 
 
 _ISSUED = _IssuedTokens()
 
 
 def _issue(token: TokenSource) -> str:
-    value = token()
-    _ISSUED.add(value)
+    value, time_left = token()
+    _ISSUED.add(value, time_left)
     return value
 
 
@@ -183,7 +191,8 @@ def real_token_accepted(ctx: CheckContext, response: Response, case: Case) -> bo
     operation passes without one real answer having been checked.
     """
     authorization = response.request.headers.get("Authorization")
-    if response.status_code in (401, 403) and authorization in _ISSUED:
+    # A token that died on the way (a loaded machine, a short lifetime) is rightly refused.
+    if response.status_code in (401, 403) and _ISSUED.alive(authorization):
         raise Failure(
             operation=case.operation.label,
             title="Current credentials refused",
@@ -607,7 +616,7 @@ class FuzzSchemas:
         """The version's token source (its client's token cache), None for an unprotected version."""
         if not target.protected:
             return None
-        return lambda: self.run.http(target).token()
+        return self.run.http(target).token_with_time_left
 
     def get(self, target: VersionTarget) -> BaseSchema:
         with self._lock:

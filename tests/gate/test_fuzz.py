@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,13 +32,13 @@ def _document(reference_url: str) -> dict[str, Any]:
     return httpx.get(f"{_base(reference_url)}/openapi").json()
 
 
-def _token_source(reference_url: str) -> Callable[[], str]:
+def _token_source(reference_url: str) -> fuzz.TokenSource:
     answer = httpx.post(
         f"{reference_url}/destinations/{V1.destination_id}/token",
         json={"clientId": "demo-client-v1", "clientSecret": "demo-secret-v1"},
     ).json()
     token = answer["accessToken"]
-    return lambda: token
+    return lambda: (token, float(answer["expiresIn"]))
 
 
 @pytest.mark.slow
@@ -54,18 +53,32 @@ def test_get_operation_passes_on_the_clean_reference(reference_url: str) -> None
 def test_rejected_real_token_fails_loudly_instead_of_passing_on_documented_401s(reference_url: str) -> None:
     # A token the destination refuses (here: signature broken, as an expired one would be) turns every
     # answer into a documented 401; without the guard the operation would pass having checked nothing.
-    real = _token_source(reference_url)()
+    real, time_left = _token_source(reference_url)()
     refused = jwt_tamper.altered_signature(real)
     schema = fuzz.load_schema(
-        _document(reference_url), base_url=_base(reference_url), settings=SETTINGS, token=lambda: refused
+        _document(reference_url),
+        base_url=_base(reference_url),
+        settings=SETTINGS,
+        token=lambda: (refused, time_left),
     )
     with pytest.raises(ContractViolation) as caught:
-        fuzz.fuzz_operation(schema, "GET", "/products", token=lambda: refused)
+        fuzz.fuzz_operation(schema, "GET", "/products", token=lambda: (refused, time_left))
     text = str(caught.value)
     assert caught.value.clause.startswith("fuzz: GET /products: ")
     assert "Current credentials refused" in text
     assert "Seed: 7" in text
     assert refused not in text and real not in text
+
+
+def test_a_token_that_died_on_the_way_is_not_called_a_current_one() -> None:
+    # A refusal counts against the destination only while the token still lived when the answer came:
+    # on a loaded machine a short-lived token can die between the fuzzer taking it and its answer arriving.
+    issued = fuzz._IssuedTokens()
+    issued.add("alive-token", 30.0)
+    issued.add("dying-token", 0.5)  # the JWT's whole-second `exp` may already have passed
+    assert issued.alive("Bearer alive-token")
+    assert not issued.alive("Bearer dying-token") and "Bearer dying-token" in issued
+    assert not issued.alive("Bearer never-issued")
 
 
 def test_unknown_operation_is_refused_by_name(reference_url: str) -> None:
@@ -112,7 +125,7 @@ def test_stateful_run_fails_on_a_drifting_response() -> None:
             json={"clientId": "demo-client-v2", "clientSecret": "demo-secret-v2"},
         ).json()["accessToken"]
         document = _with_link(httpx.get(f"{base}/openapi").json())
-        schema = fuzz.load_schema(document, base_url=base, settings=SETTINGS, token=lambda: token)
+        schema = fuzz.load_schema(document, base_url=base, settings=SETTINGS, token=lambda: (token, 60.0))
         with pytest.raises(ContractViolation, match="ST108 Response violates schema"):
             fuzz.fuzz_stateful(schema, examples=3)
 
@@ -154,10 +167,13 @@ def test_fuzz_traffic_keeps_to_the_pace_of_the_versions_client(
     (target,) = load_targets(path).version_targets()
     client = Client(target)
     schema = fuzz.load_schema(
-        _document(reference_url), base_url=_base(reference_url), settings=SETTINGS, token=client.token
+        _document(reference_url),
+        base_url=_base(reference_url),
+        settings=SETTINGS,
+        token=client.token_with_time_left,
     )
     started = time.perf_counter()
-    fuzz.fuzz_operation(schema, "GET", "/products", token=client.token, client=client)
+    fuzz.fuzz_operation(schema, "GET", "/products", token=client.token_with_time_left, client=client)
     elapsed = time.perf_counter() - started
     sent = [exchange for exchange in client.recorder.exchanges if "/products" in exchange.url]
     # Unpaced, these requests take a fraction of that on loopback; paced, bursts are a tenth of a second's.
