@@ -10,14 +10,19 @@ import pytest
 
 from destwatch.exit_codes import ExitCode
 from destwatch.gate.summary import Summary
-from kit.gates import run_gate_on_reference
+from kit.gates import CommandRun, run_gate_on_reference
 
 pytestmark = pytest.mark.slow
 
 V1 = "productCatalog/v1"
 LIMIT = {"requests": 5, "per": "1s"}
-# Announced before the run: two bursts of 6 and one request after Retry-After; one burst of 6 token grants.
-DATA, TOKENS = 13, 6
+# Announced before the run: three bursts of 6, one request after Retry-After and one of the second
+# application (the embedded reference gives every protected version two); one burst of 6 token grants and
+# the second application's one.
+DATA, TOKENS = 20, 7
+SECOND_APPLICATION = (
+    "rate limit: a second application's token is not throttled by the first application's burst"
+)
 
 
 def _run(
@@ -40,7 +45,7 @@ def test_the_reference_keeping_its_declared_limit_passes_within_the_announced_re
 ) -> None:
     summary = _run(tmp_path)
     (row,) = summary.rows
-    assert (summary.exit_code, row.passed, row.failed) == (ExitCode.OK, 3, 0)
+    assert (summary.exit_code, row.passed, row.failed) == (ExitCode.OK, 4, 0)
     assert (
         f"ratelimit: at most {DATA} data requests and {TOKENS} token requests to {V1}"
         in capsys.readouterr().out
@@ -79,4 +84,21 @@ def test_each_fault_is_caught_by_its_clause_within_the_announced_requests(
     (row,) = summary.rows
     assert summary.exit_code == ExitCode.VIOLATIONS
     assert any(failure.message.startswith(clause) for failure in row.failures), row.failures
+    # The second application's clause reads no Retry-After and no token limit: these faults leave it alone.
+    assert not any(failure.message.startswith(SECOND_APPLICATION) for failure in row.failures)
     assert summary.targets[V1]["requests"] <= DATA + TOKENS + 3
+
+
+def test_one_burst_throttling_every_token_fails_the_second_application_clause_alone_redacted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    summary = _run(tmp_path, fault="one-burst-throttles-every-token")
+    (row,) = summary.rows
+    (failure,) = row.failures
+    assert (summary.exit_code, row.passed) == (ExitCode.VIOLATIONS, 3)
+    assert failure.message.startswith(SECOND_APPLICATION)
+    assert summary.targets[V1]["requests"] <= DATA + TOKENS + 3
+    assert "answered 429, not 2xx" in failure.evidence["detail"]
+    assert "authorization: bearer [redacted]" in failure.evidence["request"].lower()
+    run = CommandRun(summary.exit_code, capsys.readouterr().out, tmp_path / "reports")
+    assert run.leaks("demo-second-secret-v1", "demo-secret-v1") == []
