@@ -505,9 +505,8 @@ OUR_EXPECTATIONS = frozenset(
         "localized_properties",
     }
 )
-# Keys whose values may hold credentials (alert URLs carry their keys, a table a secret): never echoed in
-# an error.
-_URL_KEYS = frozenset({"webhook", "notify", "second_application"})
+# Keys whose values may hold credentials (alert URLs carry their keys): never echoed in an error.
+_URL_KEYS = frozenset({"webhook", "notify"})
 _TOP_KEYS = ("suites_dir", "consumers_dir", "baseline", "defaults", "reference", "monitor", "destinations")
 
 
