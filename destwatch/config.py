@@ -425,6 +425,17 @@ class MonitorSettings(BaseModel):
         return self.steps.get(step, True)
 
 
+class _ApplicationTable(BaseModel):
+    """`second_application`: another application registered on the same version, credentials of its own."""
+
+    model_config = _STRICT
+
+    client_id: str = Field(description="its client id", examples=["${NW_V1_SECOND_CLIENT_ID}"])
+    client_secret: str = Field(
+        description="an ${ENV} reference to its client secret", examples=["${NW_V1_SECOND_CLIENT_SECRET}"]
+    )
+
+
 class _VersionTable(BaseModel):
     model_config = _STRICT
 
@@ -449,6 +460,14 @@ class _VersionTable(BaseModel):
         None,
         description='token_flow = "oauth2": the API version id a token is for',
         examples=["${NW_V1_AUDIENCE}"],
+    )
+    second_application: _ApplicationTable | None = Field(
+        None,
+        description="another application of the version (client_id, client_secret), for the ratelimit "
+        "suite's clause that one application's burst leaves its token alone",
+        examples=[
+            {"client_id": "${NW_V1_SECOND_CLIENT_ID}", "client_secret": "${NW_V1_SECOND_CLIENT_SECRET}"}
+        ],
     )
 
 
@@ -502,12 +521,19 @@ class ServedVersion:
     audience: str | None = None
     oauth_client_id: str | None = None
     oauth_client_secret: str | None = field(default=None, repr=False)
+    # A second demo application per flow (destination flow, then OAuth2): id and secret.
+    second: tuple[str, str] | None = field(default=None, repr=False)
+    second_oauth: tuple[str, str] | None = field(default=None, repr=False)
 
     def credentials(self, flow: TokenFlowName) -> tuple[str | None, str | None]:
         """The client id and secret of the version's demo application for `flow`."""
         if flow == "oauth2":
             return self.oauth_client_id, self.oauth_client_secret
         return self.client_id, self.client_secret
+
+    def second_credentials(self, flow: TokenFlowName) -> tuple[str, str] | None:
+        """The client id and secret of the version's second demo application for `flow`, if it has one."""
+        return self.second_oauth if flow == "oauth2" else self.second
 
 
 class EmbeddedReference(Protocol):
@@ -543,6 +569,9 @@ class VersionTarget:
     settings: TargetSettings
     client_id: SecretStr | None = None
     client_secret: SecretStr | None = None
+    # `second_application`: another application of the version, in the same token flow.
+    second_client_id: SecretStr | None = None
+    second_client_secret: SecretStr | None = None
     embedded: bool = False
     token_flow: TokenFlowName = "destination"
     # token_flow = "oauth2": the API version id tokens are asked for.
@@ -563,6 +592,16 @@ class VersionTarget:
         if path.startswith(("http://", "https://")):
             return path
         return f"{self.base_url}/{path.lstrip('/')}"
+
+    @property
+    def has_second_application(self) -> bool:
+        return self.second_client_id is not None and self.second_client_secret is not None
+
+    def as_second_application(self) -> VersionTarget:
+        """This version with its second application's credentials in place of the first's."""
+        if not self.has_second_application:
+            raise ValueError(f"{self.id} has no second_application")
+        return replace(self, client_id=self.second_client_id, client_secret=self.second_client_secret)
 
     def source_of(self, setting: str) -> str:
         """Where `setting`'s value came from, e.g. `[destinations.shop.versions.v2]` or `built-in default`."""
@@ -586,7 +625,7 @@ class VersionTarget:
         data = {name: getattr(self, name) for name in _TARGET_FIELDS}
         data["settings"] = self.settings.model_dump()
         data["setting_sources"] = dict(self.setting_sources)
-        for name in ("client_id", "client_secret"):
+        for name in _SECRET_FIELDS:
             secret = getattr(self, name)
             data[name] = secret.get_secret_value() if secret is not None else None
         return data
@@ -595,12 +634,12 @@ class VersionTarget:
     def from_data(cls, data: Mapping[str, Any]) -> VersionTarget:
         """The version `to_data` gave; its secret is registered for redaction in this process too."""
         register_secret(data["client_secret"])
+        register_secret(data["second_client_secret"])
         return cls(
             **{name: data[name] for name in _TARGET_FIELDS},
             settings=TargetSettings.model_validate(data["settings"]),
             setting_sources=data["setting_sources"],
-            client_id=SecretStr(data["client_id"]) if data["client_id"] else None,
-            client_secret=SecretStr(data["client_secret"]) if data["client_secret"] else None,
+            **{name: SecretStr(data[name]) if data[name] else None for name in _SECRET_FIELDS},
         )
 
     def __repr__(self) -> str:
@@ -624,6 +663,7 @@ _TARGET_FIELDS = (
     "token_flow",
     "audience",
 )
+_SECRET_FIELDS = ("client_id", "client_secret", "second_client_id", "second_client_secret")
 
 
 @dataclass(frozen=True)
@@ -786,6 +826,9 @@ class Targets:
                 f'add {missing} = "${{{_env_name(dest.name, ver.name, missing.upper())}}}" and export it',
             )
         register_secret(client_secret)
+        second = self._second_application(loc, table, served, flow)
+        if second is not None:
+            sources["second_application"] = second[2]
         if embedded:
             base_url = f"{EMBEDDED}/{dest.table.customer}/{dest.name}/{ver.name}"
         else:
@@ -803,11 +846,36 @@ class Targets:
             settings=settings,
             client_id=SecretStr(client_id) if client_id else None,
             client_secret=SecretStr(client_secret) if client_secret else None,
+            second_client_id=SecretStr(second[0]) if second else None,
+            second_client_secret=SecretStr(second[1]) if second else None,
             embedded=embedded,
             token_flow=flow,
             audience=audience if flow == "oauth2" else None,
             setting_sources=sources,
         )
+
+    def _second_application(
+        self, loc: tuple[str, ...], table: _VersionTable, served: ServedVersion | None, flow: TokenFlowName
+    ) -> tuple[str, str, str] | None:
+        """The second application's client id and secret, and where they came from: the version's table,
+        else the embedded reference's second demo application when the first came from it too."""
+        given = table.second_application
+        if given is not None:
+            where = (*loc, "second_application")
+            client_id = self._env((*where, "client_id"), given.client_id) or ""
+            secret = self._env((*where, "client_secret"), given.client_secret) or ""
+            source = f"[{'.'.join(loc)}]"
+        elif (
+            served is not None and table.protected and table.client_id is None and table.client_secret is None
+        ):
+            demo = served.second_credentials(flow)
+            if demo is None:
+                return None
+            (client_id, secret), source = demo, "the embedded reference"
+        else:
+            return None
+        register_secret(secret)
+        return client_id, secret, source
 
     def _token_template(
         self, dest: _Destination, ver: _Version, flow: TokenFlowName, reference: EmbeddedReference | None
@@ -1063,9 +1131,14 @@ class _Parser:
         table = self._table(table, loc)
         settings, rest = _split_settings(table)
         self._model(TargetSettings, settings, loc)
+        if "second_application" in rest:
+            # Validated on its own first, so a mistake in it names its own keys, never the version's.
+            self._model(_ApplicationTable, rest["second_application"], (*loc, "second_application"))
         parsed = self._model(_VersionTable, rest, loc)
         if parsed.token_url is not None:
             self._check_template(parsed.token_url, (*loc, "token_url"))
+        if parsed.second_application is not None:
+            self._check_second_application(parsed.second_application, parsed.protected, loc, dest_loc[1])
         if parsed.audience is not None and (parsed.token_flow or dest_flow) != "oauth2":
             raise self._error(
                 (*loc, "audience"),
@@ -1080,6 +1153,25 @@ class _Parser:
                 "that variable (secrets never live in targets.toml)",
             )
         return _Version(name, parsed, settings)
+
+    def _check_second_application(
+        self, application: _ApplicationTable, protected: bool, loc: tuple[str, ...], destination: str
+    ) -> None:
+        where = (*loc, "second_application")
+        if not protected:
+            raise self._error(
+                where,
+                "second_application is for a protected version (its tokens); this one is not protected",
+                "remove second_application, or set protected = true",
+            )
+        if not _ENV_REF.match(application.client_secret):
+            variable = _env_name(destination, loc[-1], "SECOND_CLIENT_SECRET")
+            raise self._error(
+                (*where, "client_secret"),
+                "a literal secret is refused",
+                f'write second_application = {{ client_id = "...", client_secret = "${{{variable}}}" }} and '
+                "export that variable (secrets never live in targets.toml)",
+            )
 
     def _model(self, model: type[_Model], data: Any, loc: tuple[str, ...]) -> _Model:
         table = self._table(data, loc)

@@ -76,7 +76,16 @@ def _print_settings(console: Console, versions: list[VersionTarget]) -> None:
             rule = "ours: a warning while unset" if name in OUR_EXPECTATIONS else ""
             shown = "unset" if value is None else toml_value(value)
             table.add_row(name, Text(shown), Text(version.source_of(name)), rule)
+        table.add_row(
+            "second_application", Text(_second_application(version)), version.source_of("second_application")
+        )
         console.print(table)
+
+
+def _second_application(version: VersionTarget) -> str:
+    if version.second_client_id is None or version.second_client_secret is None:
+        return "unset"
+    return f"client id {version.second_client_id.get_secret_value()}, client secret [redacted]"
 
 
 def _print_matrix(console: Console, path: Path, live: Environment) -> int:

@@ -40,7 +40,7 @@ from destwatch.reference.faults import (
 from destwatch.reference.model import Customer, Destination, Version
 from destwatch.reference.openapi import build_document
 from destwatch.reference.query import BadRequest, EndpointQueries, FaultResponse
-from destwatch.reference.throttle import Throttle, application_of, too_many
+from destwatch.reference.throttle import Throttle, data_key, too_many
 from destwatch.reference.tokens import TokenAuthority
 from destwatch.reference.variants import variant_customer
 
@@ -178,7 +178,8 @@ class _Handlers:
             failure = self._auth_failure(request, target)
         if failure is not None:
             return failure
-        if self.burst and (wait := self.burst.wait(application_of(request.headers.get("authorization", "")))):
+        key = data_key(request.headers.get("authorization", ""), self.faults)
+        if self.burst and (wait := self.burst.wait(key)):
             return too_many(wait, self.faults, "requests")
         await self._delay(target)
         try:

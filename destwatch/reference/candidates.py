@@ -47,8 +47,14 @@ CANDIDATE_DESTINATION = "productCatalog"
 CANDIDATE_OF = "v2"
 CANDIDATE_VERSION = "v4"
 CANDIDATE_DESTINATION_ID = "3f6c1a52-8d0e-4b7a-9c31-0a1e5d2b7c05"
-_APPLICATION = Application("demo-client-v4", "demo-secret-v4")
-_OAUTH_APPLICATION = OAuthApplication("demo-oauth-v4", "demo-oauth-secret-v4")
+_APPLICATIONS = (
+    Application("demo-client-v4", "demo-secret-v4"),
+    Application("demo-second-client-v4", "demo-second-secret-v4"),
+)
+_OAUTH_APPLICATIONS = (
+    OAuthApplication("demo-oauth-v4", "demo-oauth-secret-v4"),
+    OAuthApplication("demo-second-oauth-v4", "demo-second-oauth-secret-v4"),
+)
 
 # What `slow-3x` adds to every v4 data request. A v2 page takes a few milliseconds on loopback, so this puts
 # v4's p95 latency several times over v2's, well past a 1.5x threshold, without slowing a test run down.
@@ -194,8 +200,8 @@ def _candidate_version(v2: Version, candidate: Candidate) -> Version:
         v2,
         name=CANDIDATE_VERSION,
         destination_id=CANDIDATE_DESTINATION_ID,
-        applications=(_APPLICATION,),
-        oauth_applications=(_OAUTH_APPLICATION,),
+        applications=_APPLICATIONS,
+        oauth_applications=_OAUTH_APPLICATIONS,
         candidate=candidate,
     )
     reconfigure = _RECONFIGURED.get(candidate)

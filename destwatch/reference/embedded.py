@@ -55,7 +55,8 @@ class Embedded:
             return None
         app = served.applications[0] if served.applications else None
         oauth = served.oauth_demo
-        for known in (app, oauth):
+        second, second_oauth = served.second_demo("destination"), served.second_demo("oauth2")
+        for known in (app, oauth, second, second_oauth):
             if known is not None:
                 register_secret(known.client_secret)
         return ServedVersion(
@@ -66,6 +67,8 @@ class Embedded:
             audience=served.destination_id if served.protected else None,
             oauth_client_id=oauth.client_id if oauth else None,
             oauth_client_secret=oauth.client_secret if oauth else None,
+            second=(second.client_id, second.client_secret) if second else None,
+            second_oauth=(second_oauth.client_id, second_oauth.client_secret) if second_oauth else None,
         )
 
     def served(self) -> list[str]:

@@ -33,6 +33,7 @@ __all__ = [
     "MUSTNOT_IGNORED",
     "MUST_VALUES_AND",
     "NO_FAULT",
+    "ONE_BURST_THROTTLES_EVERY_TOKEN",
     "OPENAPI_REQUIRES_TOKEN",
     "PERIOD_IGNORED",
     "POST_SKIPS_AUTH",
@@ -172,6 +173,12 @@ TOKEN_ENDPOINT_NEVER_THROTTLES = Fault(
     "with `[reference] rate_limit`: the token endpoint takes any number of requests",
     ("ratelimit",),
 )
+ONE_BURST_THROTTLES_EVERY_TOKEN = Fault(
+    "one-burst-throttles-every-token",
+    "with `[reference] rate_limit`: the data limit is counted for all applications together, so one "
+    "application's burst throttles every token",
+    ("ratelimit",),
+)
 
 FAULTS: dict[str, Fault] = _catalogue(
     EXPIRED_TOKEN_ACCEPTED,
@@ -210,6 +217,7 @@ FAULTS: dict[str, Fault] = _catalogue(
     THROTTLES_WITHOUT_RETRY_AFTER,
     RETRY_AFTER_TOO_SHORT,
     TOKEN_ENDPOINT_NEVER_THROTTLES,
+    ONE_BURST_THROTTLES_EVERY_TOKEN,
 )
 
 

@@ -213,6 +213,15 @@ class Version:
         """The OAuth2 application granted this version alone, the one a targets.toml for it uses."""
         return next((app for app in self.oauth_applications if app.grant == "version"), None)
 
+    def second_demo(self, flow: TokenFlow) -> Application | None:
+        """The second application of `flow` registered on this version alone (a targets.toml's
+        `second_application`), or None."""
+        if flow == "oauth2":
+            own: tuple[Application, ...] = tuple(a for a in self.oauth_applications if a.grant == "version")
+        else:
+            own = self.applications
+        return own[1] if len(own) > 1 else None
+
 
 @dataclass(frozen=True)
 class Destination:
@@ -412,14 +421,20 @@ def _catalogue_version(
     if n >= 3:
         # v3 drops the GET `periodSince` parameter (a breaking change).
         style = replace(style, get=replace(style.get, period=False))
-    oauth = (OAuthApplication(f"demo-oauth-v{n}", f"demo-oauth-secret-v{n}"),)
+    oauth = (
+        OAuthApplication(f"demo-oauth-v{n}", f"demo-oauth-secret-v{n}"),
+        OAuthApplication(f"demo-second-oauth-v{n}", f"demo-second-oauth-secret-v{n}"),
+    )
     return Version(
         name=f"v{n}",
         destination_id=_GUID.format(n),
         protected=True,
         languages=languages,
         endpoints=endpoints,
-        applications=(Application(f"demo-client-v{n}", f"demo-secret-v{n}"),),
+        applications=(
+            Application(f"demo-client-v{n}", f"demo-secret-v{n}"),
+            Application(f"demo-second-client-v{n}", f"demo-second-secret-v{n}"),
+        ),
         oauth_applications=oauth + _WIDER_GRANTS if n == 1 else oauth,
         # Every version serves both flows; v3's consumers are given OAuth2 credentials.
         token_flow="oauth2" if n == 3 else "destination",

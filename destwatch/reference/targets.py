@@ -9,13 +9,15 @@ secret read from an environment variable (`demo_secrets()` says which holds what
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from destwatch._tomllines import toml_value
 from destwatch.reference.model import REFERENCE, Customer, Version
 
 __all__ = ["EXPECTATIONS", "demo_secrets", "embedded_targets"]
 
-TomlValue = str | int | float | bool | list[str] | list[int]
+# An inline table too: a `second_application`, a `[reference] rate_limit`.
+TomlValue = str | int | float | bool | list[str] | list[int] | Mapping[str, Any]
 
 # What the reference's owner (this project) promises beyond Occtoo's documented contract. A targets.toml
 # for the reference switches these expectations on, so the seeded faults that break them are caught.
@@ -76,7 +78,7 @@ def embedded_targets(
 
 
 def _served_version(served_at: str, destination: str, version: Version) -> dict[str, TomlValue]:
-    """What a targets.toml says of a served reference version: its ids and its demo application."""
+    """What a targets.toml says of a served reference version: its ids and its demo applications."""
     settings: dict[str, TomlValue] = {"destination_id": version.destination_id}
     oauth = version.protected and version.token_flow == "oauth2"
     application = version.oauth_demo if oauth else (version.applications or (None,))[0]
@@ -86,6 +88,10 @@ def _served_version(served_at: str, destination: str, version: Version) -> dict[
     if version.protected and application is not None:
         settings["client_id"] = application.client_id
         settings["client_secret"] = f"${{{_secret_variable(destination, version.name, oauth=oauth)}}}"
+    second = version.second_demo(version.token_flow) if version.protected else None
+    if second is not None:
+        variable = _secret_variable(destination, version.name, oauth=oauth, second=True)
+        settings["second_application"] = {"client_id": second.client_id, "client_secret": f"${{{variable}}}"}
     return settings
 
 
@@ -99,11 +105,18 @@ def demo_secrets(customer: Customer = REFERENCE) -> dict[str, str]:
         if version.protected and version.token_flow == "oauth2" and version.oauth_demo is not None:
             variable = _secret_variable(destination.name, version.name, oauth=True)
             found[variable] = version.oauth_demo.client_secret
+        second = version.second_demo(version.token_flow) if version.protected else None
+        if second is not None:
+            oauth = version.token_flow == "oauth2"
+            found[_secret_variable(destination.name, version.name, oauth=oauth, second=True)] = (
+                second.client_secret
+            )
     return found
 
 
-def _secret_variable(destination: str, version: str, *, oauth: bool = False) -> str:
-    return f"DESTWATCH_DEMO_{destination}_{version}_{'OAUTH_' if oauth else ''}SECRET".upper()
+def _secret_variable(destination: str, version: str, *, oauth: bool = False, second: bool = False) -> str:
+    kind = f"{'OAUTH_' if oauth else ''}{'SECOND_' if second else ''}"
+    return f"DESTWATCH_DEMO_{destination}_{version}_{kind}SECRET".upper()
 
 
 def _table(name: str, values: Mapping[str, TomlValue] | None) -> list[str]:

@@ -12,9 +12,14 @@ from collections.abc import Callable
 from starlette.responses import JSONResponse
 
 from destwatch._jwt import claims
-from destwatch.reference.faults import RETRY_AFTER_TOO_SHORT, THROTTLES_WITHOUT_RETRY_AFTER, FaultSwitch
+from destwatch.reference.faults import (
+    ONE_BURST_THROTTLES_EVERY_TOKEN,
+    RETRY_AFTER_TOO_SHORT,
+    THROTTLES_WITHOUT_RETRY_AFTER,
+    FaultSwitch,
+)
 
-__all__ = ["Throttle", "application_of", "too_many"]
+__all__ = ["Throttle", "application_of", "data_key", "too_many"]
 
 
 class Throttle:
@@ -47,6 +52,13 @@ def application_of(authorization: str) -> str:
         return str(claims(token).get("sub", "anonymous"))
     except ValueError:
         return "anonymous"
+
+
+def data_key(authorization: str, faults: FaultSwitch) -> str:
+    """Whose data limit a request counts against: its application's (with the seeded fault, everyone's)."""
+    if faults.on(ONE_BURST_THROTTLES_EVERY_TOKEN):
+        return "every application"
+    return application_of(authorization)
 
 
 def too_many(wait: float, faults: FaultSwitch, what: str) -> JSONResponse:

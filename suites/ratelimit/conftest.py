@@ -5,21 +5,35 @@ from __future__ import annotations
 
 import pytest
 
-from destwatch.config import RateLimit, VersionTarget
+from destwatch.config import VersionTarget
+
+DATA_BURST = "test_a_burst_beyond_the_data_limit_gets_429_with_retry_after"
+AFTER_RETRY_AFTER = "test_a_request_after_retry_after_is_answered"
+SECOND_APPLICATION = "test_a_second_applications_token_is_not_throttled_by_the_first_applications_burst"
+TOKEN_BURST = "test_a_burst_beyond_the_token_limit_gets_429_with_retry_after"
 
 
-def data_requests(limit: RateLimit) -> int:
-    """The most data requests the suite sends a version: two bursts of N + 1, one after Retry-After."""
-    return 2 * (limit.requests + 1) + 1
+def _declares(name: str, target: VersionTarget) -> bool:
+    """Whether `target` declares what the test `name` checks (the token limit, or the data limit; the second
+    application's clause also needs a second application, which only a protected version has)."""
+    if name == TOKEN_BURST:
+        return target.settings.token_rate_limit is not None
+    if name == SECOND_APPLICATION and not target.has_second_application:
+        return False
+    return target.settings.rate_limit is not None
 
 
-def token_requests(limit: RateLimit) -> int:
-    """The most token requests: one burst of N + 1."""
-    return limit.requests + 1
-
-
-# The setting each test checks (the others check `rate_limit`).
-_NEEDS = {"test_a_burst_beyond_the_token_limit_gets_429_with_retry_after": "token_rate_limit"}
+def requests_of(name: str, target: VersionTarget) -> tuple[int, int]:
+    """The most (data, token) requests the test `name` sends `target`: a burst of N + 1 of its declared
+    limit, then one more request after Retry-After, or one of the second application (and its token)."""
+    if name == TOKEN_BURST:
+        limit = target.settings.token_rate_limit
+        return 0, (limit.requests + 1 if limit and target.protected else 0)
+    limit = target.settings.rate_limit
+    burst = limit.requests + 1 if limit else 0
+    if name == SECOND_APPLICATION:
+        return burst + 1, 1
+    return burst + (name == AFTER_RETRY_AFTER), 0
 
 
 def _ours(item: pytest.Item) -> VersionTarget | None:
@@ -30,32 +44,32 @@ def _ours(item: pytest.Item) -> VersionTarget | None:
     return target
 
 
+def _name(item: pytest.Item) -> str:
+    return getattr(item, "originalname", item.name)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    undeclared = []
-    for item in items:
-        target = _ours(item)
-        name = getattr(item, "originalname", item.name)
-        if target is not None and getattr(target.settings, _NEEDS.get(name, "rate_limit")) is None:
-            undeclared.append(item)
+    undeclared = [
+        item for item in items if (target := _ours(item)) is not None and not _declares(_name(item), target)
+    ]
     if undeclared:
         config.hook.pytest_deselected(items=undeclared)
         items[:] = [item for item in items if item not in undeclared]
 
 
 def pytest_report_collectionfinish(config: pytest.Config, items: list[pytest.Item]) -> list[str]:
-    seen: dict[str, VersionTarget] = {}
+    totals: dict[str, list[int]] = {}
     for item in items:
         target = _ours(item)
         if target is not None:
-            seen.setdefault(target.id, target)
+            data, token = requests_of(_name(item), target)
+            total = totals.setdefault(target.id, [0, 0])
+            total[0] += data
+            total[1] += token
     lines = []
-    for target in seen.values():
-        data, token = target.settings.rate_limit, target.settings.token_rate_limit
-        if data is None and token is None:
-            continue
-        counts = [f"{data_requests(data)} data requests" if data else "", ""]
-        if token is not None and target.protected:
-            counts[1] = f"{token_requests(token)} token requests"
+    for target_id, (data, token) in totals.items():
+        counts = [f"{data} data requests" if data else "", f"{token} token requests" if token else ""]
         said = " and ".join(count for count in counts if count)
-        lines.append(f"ratelimit: at most {said} to {target.id} (bursts over its declared limit)")
+        if said:
+            lines.append(f"ratelimit: at most {said} to {target_id} (bursts over its declared limit)")
     return lines

@@ -1,7 +1,8 @@
 """Rate limits, opt-in: only where the owner declares `rate_limit = { requests = N, per = "1s" }` (data) or
-`token_rate_limit` (the token endpoint). A burst of N + 1 gets a 429 with `Retry-After`, and a request sent
-once that `Retry-After` has passed is answered. Never point it at production without the owner's consent:
-it is built to be throttled."""
+`token_rate_limit` (the token endpoint). A burst of N + 1 gets a 429 with `Retry-After`, a request sent
+once that `Retry-After` has passed is answered, and, where the version names a `second_application`, that
+application's token is still answered right after the first's burst. Never point it at production without
+the owner's consent: it is built to be throttled."""
 
 from __future__ import annotations
 
@@ -26,11 +27,13 @@ def _declared(limit: RateLimit | None) -> RateLimit:
     return limit
 
 
-def _burst_fits(target: VersionTarget, limit: RateLimit) -> None:
-    """N + 1 requests within `per` seconds at the version's pace, or the clause cannot be checked."""
-    if (limit.requests + 1) / target.settings.max_rps >= limit.per:
+def _burst_fits(target: VersionTarget, limit: RateLimit, *, more: int = 0) -> None:
+    """N + 1 requests (and `more`) within `per` seconds at the version's pace, or the clause cannot be
+    checked."""
+    needed = limit.requests + 1 + more
+    if needed / target.settings.max_rps >= limit.per:
         raise NotChecked(
-            f"max_rps {target.settings.max_rps:g} cannot send {limit.requests + 1} requests within "
+            f"max_rps {target.settings.max_rps:g} cannot send {needed} requests within "
             f"{limit.per:g} s; raise max_rps for this version to check its rate limit"
         )
 
@@ -94,6 +97,37 @@ def test_a_request_after_retry_after_is_answered(target: VersionTarget, dw_run: 
             "rate limit: a request sent once Retry-After has passed is answered",
             after,
             detail=f"sent {wait:g} s after a 429 that said Retry-After: {answers[-1].headers['Retry-After']}",
+        )
+
+
+@pytest.mark.protected_only
+def test_a_second_applications_token_is_not_throttled_by_the_first_applications_burst(
+    target: VersionTarget, dw_run: Environment
+) -> None:
+    limit = _declared(target.settings.rate_limit)
+    _burst_fits(target, limit, more=1)
+    auth = AuthKit(dw_run)
+    # The second application's token is asked for once, before the burst: asked for after it, the grant
+    # would spend the window the clause is about. A grant that holds no token is a violation (TokenError).
+    second = auth.grant(target, fields=auth.flow(target).fields(target.as_second_application())).token
+    started = time.monotonic()
+    burst = _data_burst(dw_run, target, limit)
+    if burst[-1].status_code != 429:
+        raise NotChecked("the first application's burst got no 429 (the burst clause reports it)")
+    sent = time.monotonic() - started
+    answer = dw_run.http(target).get(
+        auth.paths(target)[0], params={"top": "1"}, headers=auth.bearer(second), retry_429=False
+    )
+    if not answer.is_success:
+        raise violation(
+            "rate limit: a second application's token is not throttled by the first application's burst",
+            answer,
+            detail=f"the first application's {len(burst)} requests ended in a 429; {sent:.2f} s after they "
+            f"began, the second application's request answered {answer.status_code}, not 2xx",
+        )
+    if sent >= limit.per:
+        raise NotChecked(
+            f"the second application's request left {sent:.2f} s after the burst, past its window"
         )
 
 

@@ -9,8 +9,15 @@ import pytest
 from typer.testing import CliRunner
 
 from destwatch.cli import app
-from destwatch.config import DEFAULT_OAUTH2_TOKEN_URL, DEFAULT_TOKEN_URL, ConfigError, load_targets
+from destwatch.config import (
+    DEFAULT_OAUTH2_TOKEN_URL,
+    DEFAULT_TOKEN_URL,
+    ConfigError,
+    VersionTarget,
+    load_targets,
+)
 from destwatch.gate.authkit import declared_grant
+from destwatch.redact import redact
 from destwatch.reference.embedded import Embedded
 from destwatch.selection import RunOptions, Selection
 
@@ -183,6 +190,39 @@ def test_token_grant_is_read_with_shared_applications_as_its_old_spelling(
     assert declared_grant(v1) == grant
 
 
+@pytest.mark.usefixtures("credentials")
+def test_a_second_application_is_read_from_the_environment_registered_and_carried_to_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DW_T_SECOND_SECRET", "s3cret-second-2")
+    second_application = '{ client_id = "client-2", client_secret = "${DW_T_SECOND_SECRET}" }'
+    text = _REAL.replace(
+        'languages = ["en", "sv"]', f'languages = ["en", "sv"]\nsecond_application = {second_application}'
+    )
+    v1, v2 = load_targets(_write(tmp_path, text)).version_targets()
+    assert v1.has_second_application and not v2.has_second_application
+    second = v1.as_second_application()
+    assert second.client_id is not None and second.client_id.get_secret_value() == "client-2"
+    assert second.client_secret is not None and second.client_secret.get_secret_value() == "s3cret-second-2"
+    assert v1.source_of("second_application") == "[destinations.shop.versions.v1]"
+    assert redact("sent s3cret-second-2") == "sent [redacted]" and "s3cret-second" not in repr(v1)
+    assert VersionTarget.from_data(v1.to_data()).as_second_application() == second
+    with pytest.raises(ValueError, match="shop/v2 has no second_application"):
+        v2.as_second_application()
+    monkeypatch.delenv("DW_T_SECOND_SECRET")
+    with pytest.raises(ConfigError, match=r":16: .*second_application.client_secret: environment variable"):
+        load_targets(_write(tmp_path, text)).version_targets()
+
+
+def test_targets_explain_shows_the_second_application_with_its_secret_masked() -> None:
+    explain = ["targets", "--explain", "--target", "productCatalog/v3"]
+    result = CliRunner().invoke(app, explain, env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    row = next(line for line in result.output.splitlines() if "second_application" in line)
+    assert "demo-second-oauth-v3" in row and "[redacted]" in row and "the embedded" in row
+    assert "demo-second-oauth-secret" not in result.output
+
+
 _BASE = """
 [destinations.shop]
 base_url = "https://global.occtoo.com/{customer}/{destination}"
@@ -194,6 +234,8 @@ destination_id = "guid-1"
 languages = ["en"]
 """
 
+_PROTECTED = 'protected = true\nclient_id = "c"\nclient_secret = "${DW_T_SECRET}"\n'
+_SECOND = 'second_application = {{ client_id = "b", client_secret = "{}" }}'
 # (name, targets.toml text, the line the message must name, fragments the message must hold)
 _BAD = [
     ("toml-syntax", "[defaults]\ntimeout = \n" + _BASE, 2, ["not valid TOML", "Fix: fix the TOML syntax"]),
@@ -368,6 +410,46 @@ _BAD = [
         '[defaults]\ntoken_grant = "everywhere"\n' + _BASE,
         2,
         ["defaults.token_grant", "'version', 'destination' or 'tenant'"],
+    ),
+    (
+        "second-application-literal-secret",
+        _BASE.replace("protected = false", _PROTECTED + _SECOND.format("hunter2-literal")),
+        9,
+        [
+            "destinations.shop.versions.v1.second_application.client_secret",
+            "a literal secret is refused",
+            'client_secret = "${SHOP_V1_SECOND_CLIENT_SECRET}"',
+        ],
+    ),
+    (
+        "second-application-unprotected",
+        _BASE.replace("protected = false", "protected = false\n" + _SECOND.format("${DW_T_SECRET}")),
+        7,
+        ["second_application is for a protected version", "remove second_application, or set protected"],
+    ),
+    (
+        "second-application-missing-secret",
+        _BASE.replace("protected = false", 'protected = true\nsecond_application = { client_id = "b" }'),
+        7,
+        [
+            "destinations.shop.versions.v1.second_application.client_secret",
+            "missing key 'client_secret'",
+            'client_secret = "${NW_V1_SECOND_CLIENT_SECRET}"',
+        ],
+    ),
+    (
+        "second-application-unknown-key",
+        _BASE.replace(
+            "protected = false", _PROTECTED + _SECOND.format("x").replace("client_secret", "secret")
+        ),
+        9,
+        ["second_application.secret", "did you mean 'client_secret'", "valid keys: client_id, client_secret"],
+    ),
+    (
+        "second-application-secret-of-another-type",
+        _BASE.replace("protected = false", _PROTECTED + _SECOND.format("x").replace('"x"', "4242424242")),
+        9,
+        ["second_application.client_secret", "valid string", "(got [redacted])"],
     ),
 ]
 

@@ -116,8 +116,9 @@ def test_candidate_customer_adds_v4_a_copy_of_v2_and_changes_nothing_else(name: 
     assert customer.name == REFERENCE.name and customer.data == REFERENCE.data
     v4 = _v4(customer)
     assert v4.destination_id == "3f6c1a52-8d0e-4b7a-9c31-0a1e5d2b7c05" and v4.protected
-    assert v4.applications == (Application("demo-client-v4", "demo-secret-v4"),)
-    assert v4.oauth_applications == (OAuthApplication("demo-oauth-v4", "demo-oauth-secret-v4"),)
+    assert v4.applications[0] == Application("demo-client-v4", "demo-secret-v4")
+    assert v4.oauth_applications[0] == OAuthApplication("demo-oauth-v4", "demo-oauth-secret-v4")
+    assert v4.second_demo("destination") == Application("demo-second-client-v4", "demo-second-secret-v4")
     assert v4.languages == ("en", "sv", "de") and v4.candidate is CANDIDATES[name]
     as_v2 = replace(
         v4,
@@ -497,6 +498,8 @@ def test_embedded_resolves_v4_from_a_targets_toml_and_serves_the_candidate(tmp_p
         audience="3f6c1a52-8d0e-4b7a-9c31-0a1e5d2b7c05",
         oauth_client_id="demo-oauth-v4",
         oauth_client_secret="demo-oauth-secret-v4",
+        second=("demo-second-client-v4", "demo-second-secret-v4"),
+        second_oauth=("demo-second-oauth-v4", "demo-second-oauth-secret-v4"),
     )
     text = embedded_targets(
         customer=candidate_customer("default-page-25"),

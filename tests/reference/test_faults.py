@@ -264,6 +264,23 @@ def _retry_after_too_short(faulty: RefClient, clean: RefClient) -> None:
     assert _with_token(faulty, faulty.token(V1)).status_code == 429  # right after "0 s": still throttled
 
 
+def _second_application_after_a_burst(client: RefClient) -> httpx.Response:
+    second = V1.second_demo("destination")
+    assert second is not None
+    answer = client.http.post(
+        f"/destinations/{V1.destination_id}/token",
+        json={"clientId": second.client_id, "clientSecret": second.client_secret},
+    )
+    token = answer.json()["accessToken"]
+    assert _burst(client)[-1].status_code == 429
+    return _with_token(client, token)
+
+
+def _one_burst_throttles_every_token(faulty: RefClient, clean: RefClient) -> None:
+    # The clean reference under the same limit answers it (test_the_data_limit_is_kept_per_application).
+    assert _second_application_after_a_burst(faulty).status_code == 429
+
+
 def _token_endpoint_never_throttles(faulty: RefClient, clean: RefClient) -> None:
     assert [faulty.token_response(V1).status_code for _ in range(5)] == [200] * 5
     assert _burst(faulty)[-1].status_code == 429  # the data limit still holds
@@ -273,6 +290,7 @@ PROBES: dict[Fault, tuple[dict[str, Any], Probe]] = {
     faults.THROTTLES_WITHOUT_RETRY_AFTER: (_LIMITED, _throttles_without_retry_after),
     faults.RETRY_AFTER_TOO_SHORT: (_LIMITED, _retry_after_too_short),
     faults.TOKEN_ENDPOINT_NEVER_THROTTLES: (_LIMITED, _token_endpoint_never_throttles),
+    faults.ONE_BURST_THROTTLES_EVERY_TOKEN: (_LIMITED, _one_burst_throttles_every_token),
     faults.EXPIRED_TOKEN_ACCEPTED: ({"token_ttl": 1}, _expired_token_accepted),
     faults.POST_SKIPS_AUTH: ({}, _post_skips_auth),
     faults.ALG_NONE_ACCEPTED: ({}, _alg_none_accepted),
@@ -316,6 +334,10 @@ def test_fault_changes_behaviour_as_described(
     options, probe = PROBES[fault]
     faulty = ref_server_factory(fault=fault.name, **options)
     probe(faulty, ref_client)
+
+
+def test_the_data_limit_is_kept_per_application(ref_server_factory: Callable[..., RefClient]) -> None:
+    assert _second_application_after_a_burst(ref_server_factory(**_LIMITED)).status_code == 200
 
 
 def test_every_fault_has_a_probe_and_the_catalogue_is_large_enough() -> None:

@@ -141,6 +141,14 @@ CATCHERS = {
         _TOKENS_LIMITED,
         _LIMITED,
     ),
+    "one-burst-throttles-every-token": Catcher(
+        "ratelimit",
+        "second_application",
+        "rate limit: a second application's token is not throttled",
+        (V1,),
+        _LIMITED,
+        _LIMITED,
+    ),
 }
 # (variant, fault) -> why the variant leaves the fault's rule nothing to check.
 NOT_EXPRESSIBLE = {
