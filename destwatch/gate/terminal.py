@@ -37,6 +37,8 @@ def render_summary(summary: Summary, console: Console) -> None:
         first = [Text(row.failures[0].message if row.failures else "")] if shows_failures else []
         table.add_row(row.target, row.suite, *map(str, counts), *first)
     console.print(table)
+    if summary.consumers:
+        console.print(_consumer_table(summary))
     for item in summary.unreachable:
         # One line per version, however many of its tests the lost connection stopped.
         not_run = f"; {item.tests_not_run} tests not run" if item.tests_not_run else ""
@@ -79,6 +81,21 @@ def render_summary(summary: Summary, console: Console) -> None:
             style="bold green" if summary.exit_code == 0 else "bold red",
         )
     )
+
+
+def _consumer_table(summary: Summary) -> Table:
+    """One row per consumer and version it uses: its queries' counts and the first query that failed."""
+    table = Table(title="consumers", title_justify="left", show_lines=False)
+    columns = [("consumer", "bold"), ("target", ""), ("queries", ""), ("pass", "green"), ("fail", "red")]
+    for column, style in [*columns, ("skip", "yellow"), ("not run", "red")]:
+        table.add_column(column, style=style, no_wrap=True)
+    table.add_column("first failure", overflow="fold")
+    messages = {failure.test: failure.message for failure in summary.failures}
+    for row in summary.consumers:
+        first = row.first_failure(messages)
+        counts = [row.count(name) for name in ("passed", "failed", "skipped", "not_run")]
+        table.add_row(row.consumer, row.target, str(len(row.queries)), *map(str, counts), Text(first))
+    return table
 
 
 def _coverage_lines(summary: Summary, console: Console) -> None:
