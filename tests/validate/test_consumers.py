@@ -9,6 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from destwatch.consumers.model import load_consumer
+from destwatch.validate.changes import Change, Severity
+from destwatch.validate.consumers import ConsumerVerdict
+from destwatch.validate.page import validation_page
+from destwatch.validate.report import Validation
+from destwatch.validate.verdict import decide
 from kit.validation import Validate
 
 TODAY = datetime.date(2026, 12, 1)
@@ -57,6 +63,14 @@ def test_each_candidate_breaks_only_the_consumer_relying_on_what_it_changes(
     # The owner's page names the consumer, says no-go, and names the query that breaks.
     assert text.startswith(f"# {broken}: can it switch from productCatalog v2 to v4? **NO-GO**")
     assert change in text and f"{broken}'s query {query} (" in text
+    # The verdict page has the same, per consumer, linking each owner's page.
+    html = (tmp_path / "reports" / "validation" / "index.html").read_text(encoding="utf-8")
+    for name in CONSUMERS:
+        section = html.split(f'<div class="consumer" data-consumer="{name}">')[1].split("</div>")[0]
+        assert ("NO-GO" in section) == (name == broken) and (f'data-id="{change}"' in section) == (
+            name == broken
+        )
+        assert f'href="consumers/productCatalog-v2-v4-{name}.md"' in section
 
 
 @pytest.mark.slow
@@ -145,3 +159,24 @@ def test_on_v2_to_v3_a_removed_parameter_and_a_renamed_property_each_stop_only_t
         in since["blocking"][0]["sentence"]
     )
     assert "periodSince" in since["blocking"][0]["sentence"]
+
+
+def test_the_verdict_page_has_a_consumers_section_escaped_like_the_rest(tmp_path: Path) -> None:
+    source = (EXAMPLE.parent / "consumers" / "storefront.toml").read_text(encoding="utf-8")
+    (tmp_path / "storefront.toml").write_text(
+        source.replace('owner = "', 'owner = "<script>x</script> '), encoding="utf-8"
+    )
+    storefront = load_consumer(tmp_path / "storefront.toml")
+    sentence = "storefront's query category-page (GET products): reads `price`, which is <gone>"
+    broke = Change("consumer:storefront/category-page:property-removed:price", Severity.BREAKING, sentence)
+    verdict = decide([broke], [], today=TODAY)
+    validation = Validation(
+        "productCatalog", "v2", "v4", verdict, {}, {}, consumers=(ConsumerVerdict(storefront, verdict),)
+    )
+    page = validation_page(validation)
+    assert '<h2 id="consumers">' in page and '<div class="consumer" data-consumer="storefront">' in page
+    assert 'href="consumers/productCatalog-v2-v4-storefront.md"' in page
+    assert 'data-query="category-page"' in page and "reads id, title, price, total" in page
+    assert "which is &lt;gone&gt;" in page and "<script>x" not in page and "&lt;script&gt;x" in page
+    # Without consumer files the page has no such section.
+    assert 'id="consumers"' not in validation_page(Validation("productCatalog", "v2", "v4", verdict, {}, {}))
