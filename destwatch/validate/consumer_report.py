@@ -11,6 +11,7 @@ from rich.markup import escape
 from destwatch._files import write_atomic
 from destwatch.consumers.model import ConsumerQuery
 from destwatch.redact import redact
+from destwatch.validate.consumer_walk import WALK_PAGES
 from destwatch.validate.consumers import ConsumerVerdict
 
 __all__ = ["consumer_markdown", "consumer_page", "reads", "render_consumer_lines", "write_consumer_pages"]
@@ -56,7 +57,11 @@ def reads(query: ConsumerQuery, code: Callable[[str], str] = str) -> str:
         [*(code(name) for name in relies.properties), *(f"facet {code(name)}" for name in relies.facets)]
         + ([code("total")] if relies.total else [])
         + (["the sort order"] if relies.sort else [])
-        + ([f"{relies.paging} paging"] if relies.paging != "none" else [])
+        + (
+            [f"{relies.paging} paging (compared over at most {WALK_PAGES} pages)"]
+            if relies.paging != "none"
+            else []
+        )
     )
     return said or "the results"
 

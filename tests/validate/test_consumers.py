@@ -5,12 +5,15 @@ the verdict names that consumer and its query."""
 from __future__ import annotations
 
 import datetime
+import html
+import shutil
 from pathlib import Path
 
 import pytest
 
 from destwatch.consumers.model import load_consumer
 from destwatch.validate.changes import Change, Severity
+from destwatch.validate.consumer_walk import WALK_PAGES
 from destwatch.validate.consumers import ConsumerVerdict
 from destwatch.validate.page import validation_page
 from destwatch.validate.report import Validation
@@ -64,12 +67,12 @@ def test_each_candidate_breaks_only_the_consumer_relying_on_what_it_changes(
     assert text.startswith(f"# {broken}: can it switch from productCatalog v2 to v4? **NO-GO**")
     assert change in text and f"{broken}'s query {query} (" in text
     # The verdict page has the same, per consumer, linking each owner's page.
-    html = (tmp_path / "reports" / "validation" / "index.html").read_text(encoding="utf-8")
+    verdict_page = (tmp_path / "reports" / "validation" / "index.html").read_text(encoding="utf-8")
     for name in CONSUMERS:
-        section = html.split(f'<div class="consumer" data-consumer="{name}">')[1].split("</div>")[0]
-        assert ("NO-GO" in section) == (name == broken) and (f'data-id="{change}"' in section) == (
-            name == broken
-        )
+        section = verdict_page.split(f'<div class="consumer" data-consumer="{name}">')[1].split("</div>")[0]
+        assert ("NO-GO" in section) == (name == broken) and (
+            f'data-id="{html.escape(change)}"' in section
+        ) == (name == broken)
         assert f'href="consumers/productCatalog-v2-v4-{name}.md"' in section
 
 
@@ -180,3 +183,47 @@ def test_the_verdict_page_has_a_consumers_section_escaped_like_the_rest(tmp_path
     assert "which is &lt;gone&gt;" in page and "<script>x" not in page and "&lt;script&gt;x" in page
     # Without consumer files the page has no such section.
     assert 'id="consumers"' not in validation_page(Validation("productCatalog", "v2", "v4", verdict, {}, {}))
+
+
+# A feed that pages every product with top + skip, beside the examples' stock feed that pages with `after`.
+SKIP_FEED = """owner = "Feeds team"
+destination = "productCatalog"
+versions = ["v2"]
+
+[[query]]
+name = "pages"
+endpoint = "products"
+method = "POST"
+body = { top = 40, sortAsc = ["id"] }
+
+[query.relies_on]
+properties = ["id"]
+paging = "skip"
+"""
+
+
+@pytest.mark.slow
+def test_a_paging_consumer_is_no_go_when_only_the_pages_after_the_first_differ(
+    run_validation: Validate, tmp_path: Path
+) -> None:
+    shutil.copytree(EXAMPLE.parent / "consumers", tmp_path / "consumers")
+    (tmp_path / "consumers" / "skip-feed.toml").write_text(SKIP_FEED, encoding="utf-8")
+    targets = tmp_path / "targets.toml"
+    shutil.copy(EXAMPLE, targets)
+    # Every first page of v4 is v2's: the validation's differential says GO, the consumers that page do not.
+    ran = run_validation(
+        "productCatalog", "v2", "v4", targets=targets, reference_candidate="pages-overlap", today=TODAY
+    )
+    assert ran.code == 0 and ran.blocking == []
+    blocking = {entry["name"]: entry["blocking"] for entry in ran.report["consumers"]}
+    assert {name for name, found in blocking.items() if found} == {"skip-feed", "stock-feed"}
+    for name, query, by, size in (
+        ("stock-feed", "all-products", "after", 50),
+        ("skip-feed", "pages", "skip", 40),
+    ):
+        (found,) = blocking[name]
+        assert found["id"] == f"consumer:{name}/{query}:difference:walk"
+        # The bound is stated, and what the walk saw: on v4 items come back twice.
+        assert f"paging it by `{by}` (at most {WALK_PAGES} pages of {size})" in found["sentence"]
+        assert f"productCatalog/v2 visits {WALK_PAGES * size} items, each once" in found["sentence"]
+        assert "more than once" in found["sentence"]
