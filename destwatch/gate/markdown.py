@@ -24,6 +24,7 @@ def render_markdown(summary: Summary) -> str:
         "",
     ]
     lines += [f"- {_cell(failure.test)}: {_cell(failure.message)}" for failure in summary.failures[:_LISTED]]
+    lines += _consumers(summary)
     if summary.coverage:
         lines += [
             "",
@@ -42,6 +43,22 @@ def write_markdown(path: Path, summary: Summary) -> None:
     """Append the run to `path` (GitHub appends every step's summary to one file the same way)."""
     with path.open("a", encoding="utf-8") as out:
         out.write(render_markdown(summary))
+
+
+def _consumers(summary: Summary) -> list[str]:
+    """One row per consumer and version: its verdict and counts, and the first query that failed."""
+    if not summary.consumers:
+        return []
+    messages = {failure.test: failure.message for failure in summary.failures}
+    header = "| consumer | version | result | passed | failed | not run | first failure |"
+    lines = ["", "### Consumers", "", header]
+    lines.append("| --- " * 7 + "|")
+    for row in summary.consumers:
+        first = row.first_failure(messages)
+        counts = [str(row.count(name)) for name in ("passed", "failed", "not_run")]
+        cells = [row.consumer, row.target, row.state, *counts, first]
+        lines.append("| " + " | ".join(_cell(cell) for cell in cells) + " |")
+    return lines
 
 
 def _row(version: VersionCoverage) -> str:

@@ -100,6 +100,7 @@ def _page(
         links=[link for link in _LINKS if (reports / link[0]).exists()],
         unreachable=summary.get("unreachable", []),
         rows=rows,
+        consumers=summary.get("consumers") or [],
         # Absent from summaries written before the gate reported warnings and notes.
         warnings=summary.get("warnings") or [],
         notes=summary.get("notes") or [],

@@ -23,6 +23,7 @@ from destwatch.config import Targets
 from destwatch.coverage.ledger import VersionCoverage
 from destwatch.errors import ConfigError
 from destwatch.exit_codes import ExitCode
+from destwatch.gate.consumer_rows import joined_consumer_rows
 from destwatch.gate.coverage import REPORT, read_report
 from destwatch.gate.page import write_gate_report
 from destwatch.gate.summary import Row, Summary, join_usage, write_json
@@ -102,6 +103,7 @@ def _joined(summaries: list[Summary], names: list[str]) -> Summary:
         targets=join_usage(summary.targets for summary in summaries),
         shards=tuple(names),
         baseline=_joined_baseline(summaries),
+        consumers=joined_consumer_rows(summary.consumers for summary in summaries),
     )
 
 

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from destwatch._files import write_atomic
 from destwatch.coverage.ledger import VersionCoverage
 from destwatch.exit_codes import ExitCode
+from destwatch.gate.consumer_rows import ConsumerRow, consumer_rows
 from destwatch.http import Exchange
 from destwatch.redact import redact
 
@@ -57,6 +58,9 @@ class ItemResult:
     coverage: list[list[str]] = field(default_factory=list)
     """Coverage rows (target, endpoint, kind, item, level, how): the evidence the test recorded, and why a
     test of a kind (`covers` marker) skipped or failed (item "", level "skipped" or "failed")."""
+    consumer: str = ""
+    """The consumer whose query the test sent (the consumers suite), and that query's name."""
+    query: str = ""
 
     @property
     def target(self) -> str:
@@ -166,6 +170,8 @@ class Summary:
     baseline: Mapping[str, Any] | None = None
     # What the run proved of each tested version (coverage.json holds it item by item).
     coverage: tuple[VersionCoverage, ...] = ()
+    # The consumers' queries' results, per consumer and version (none without consumer files).
+    consumers: tuple[ConsumerRow, ...] = ()
 
     @classmethod
     def of(
@@ -237,6 +243,9 @@ class Summary:
             }
             for version in self.coverage
         }
+        if self.consumers:
+            failures = {failure.test: failure.to_json() for failure in self.failures}
+            data["consumers"] = [row.to_json(failures) for row in self.consumers]
         return data
 
     @classmethod
@@ -250,6 +259,7 @@ class Summary:
             **{name: data.get(name) for name in ("started", "duration", "seed", "fault", "variant")},
             shards=tuple(data.get("shards", ())),
             baseline=data.get("baseline"),
+            consumers=tuple(ConsumerRow.from_json(row) for row in data.get("consumers", ())),
         )
 
 
@@ -257,6 +267,7 @@ def build_summary(
     results: Iterable[ItemResult], *, exit_code: int, unreachable: Mapping[str, str], **info: Any
 ) -> Summary:
     """The summary of a run's test results: one row per destination version and suite."""
+    results = list(results)
     rows: dict[tuple[str, str, str], dict[str, Any]] = {}
     for result in results:
         key = (result.destination, result.version, result.suite)
@@ -295,7 +306,9 @@ def build_summary(
         )
         for key in sorted(rows)
     ]
-    return Summary.of(ordered, exit_code=exit_code, unreachable=unreachable, **info)
+    return Summary.of(
+        ordered, exit_code=exit_code, unreachable=unreachable, consumers=consumer_rows(results), **info
+    )
 
 
 # The per-row counts summary.json totals (and `report merge` adds up).

@@ -37,6 +37,8 @@ def render_summary(summary: Summary, console: Console) -> None:
         first = [Text(row.failures[0].message if row.failures else "")] if shows_failures else []
         table.add_row(row.target, row.suite, *map(str, counts), *first)
     console.print(table)
+    if summary.consumers:
+        console.print(_consumer_table(summary))
     for item in summary.unreachable:
         # One line per version, however many of its tests the lost connection stopped.
         not_run = f"; {item.tests_not_run} tests not run" if item.tests_not_run else ""
@@ -79,6 +81,24 @@ def render_summary(summary: Summary, console: Console) -> None:
             style="bold green" if summary.exit_code == 0 else "bold red",
         )
     )
+
+
+def _consumer_table(summary: Summary) -> Table:
+    """One row per consumer and version it uses: its counts and the queries that failed (their clauses are
+    the FAILED lines below); narrow enough for an 80-column CI log."""
+    table = Table(title="consumers", title_justify="left", show_lines=False)
+    counted = ["passed", "failed"] + (
+        ["not_run"] if any(row.count("not_run") for row in summary.consumers) else []
+    )
+    columns = [("consumer", "bold"), ("target", ""), ("pass", "green"), ("fail", "red"), ("not run", "red")]
+    for column, style in columns[: 2 + len(counted)]:
+        table.add_column(column, style=style, no_wrap=True)
+    table.add_column("failed queries", overflow="fold")
+    for row in summary.consumers:
+        failed = ", ".join(query.query for query in row.queries if query.failed)
+        counts = [str(row.count(name)) for name in counted]
+        table.add_row(row.consumer, row.target, *counts, Text(failed))
+    return table
 
 
 def _coverage_lines(summary: Summary, console: Console) -> None:

@@ -32,6 +32,7 @@ __all__ = [
     "FACET_RENAMED",
     "MAX_TOP_500",
     "NO_CANDIDATE",
+    "PAGES_OVERLAP",
     "PRICE_IN_CENTS",
     "SLOW_3X",
     "SLOW_DELAY",
@@ -114,6 +115,12 @@ TITLE_NOT_LOCALIZED = Candidate(
     "v4 answers `title` in English whatever the language (other localized values stay localized)",
     False,
 )
+PAGES_OVERLAP = Candidate(
+    "pages-overlap",
+    "v4's later pages start one item early (`after` includes its cursor, `skip` skips one fewer); every "
+    "first page is v2's",
+    False,
+)
 SLOW_3X = Candidate(
     "slow-3x",
     f"every v4 data request takes {SLOW_DELAY * 1000:.0f} ms longer than v2's (on loopback, several times "
@@ -131,6 +138,7 @@ CANDIDATES: dict[str, Candidate] = _catalogue(
     FACET_RENAMED,
     TITLE_NOT_LOCALIZED,
     SLOW_3X,
+    PAGES_OVERLAP,
 )
 
 

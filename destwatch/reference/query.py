@@ -24,6 +24,7 @@ from destwatch.reference.candidates import (
     CANDIDATE_DEFAULT_TOP,
     DEFAULT_PAGE_25,
     DROPS_ITEMS,
+    PAGES_OVERLAP,
     PRICE_IN_CENTS,
     TIES_REVERSED,
     TITLE_NOT_LOCALIZED,
@@ -283,7 +284,8 @@ class EndpointQueries:
         ordered = self._sorted(matches, query.sort)
         if query.after is not None:
             ordered = self._after(ordered, query.after, query.sort)
-        start = query.skip - 1 if faults.on(SKIP_OVERLAP) and query.skip > 0 else query.skip
+        overlap = faults.on(SKIP_OVERLAP) or self._candidate.on(PAGES_OVERLAP)
+        start = query.skip - 1 if overlap and query.skip > 0 else query.skip
         count = query.top + 1 if faults.on(TOP_EXCEEDED) else query.top
         page = ordered[start : start + count]
 
@@ -406,7 +408,7 @@ class EndpointQueries:
 
     def _after(self, rows: Sequence[Row], cursor: str, sort: list[tuple[str, bool]]) -> Sequence[Row]:
         backwards = bool(sort) and sort[0] == ("id", True)
-        inclusive = self._faults.on(AFTER_INCLUSIVE)
+        inclusive = self._faults.on(AFTER_INCLUSIVE) or self._candidate.on(PAGES_OVERLAP)
         if backwards:
             return [row for row in rows if row["id"] < cursor or (inclusive and row["id"] == cursor)]
         return [row for row in rows if row["id"] > cursor or (inclusive and row["id"] == cursor)]

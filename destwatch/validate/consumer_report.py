@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
 
 from destwatch._files import write_atomic
+from destwatch.consumers.model import ConsumerQuery
 from destwatch.redact import redact
+from destwatch.validate.consumer_walk import WALK_PAGES
 from destwatch.validate.consumers import ConsumerVerdict
 
-__all__ = ["consumer_markdown", "render_consumer_lines", "write_consumer_pages"]
+__all__ = ["consumer_markdown", "consumer_page", "reads", "render_consumer_lines", "write_consumer_pages"]
 
 
 def consumer_markdown(judged: ConsumerVerdict, destination: str, baseline: str, candidate: str) -> str:
@@ -43,15 +45,30 @@ def consumer_markdown(judged: ConsumerVerdict, destination: str, baseline: str, 
         lines += ["Nothing it sends or reads differs on the candidate.", ""]
     lines += ["## Its queries", ""]
     for query in consumer.queries:
-        relies = query.relies
-        reads = ", ".join(
-            [*(f"`{name}`" for name in relies.properties), *(f"facet `{name}`" for name in relies.facets)]
-            + (["`total`"] if relies.total else [])
-            + (["the sort order"] if relies.sort else [])
-            + ([f"{relies.paging} paging"] if relies.paging != "none" else [])
-        )
-        lines.append(f"- **{query.name}**: {query.method} `{query.endpoint}`; reads {reads or 'the results'}")
+        said = reads(query, lambda name: f"`{name}`")
+        lines.append(f"- **{query.name}**: {query.method} `{query.endpoint}`; reads {said}")
     return redact("\n".join(lines) + "\n")
+
+
+def reads(query: ConsumerQuery, code: Callable[[str], str] = str) -> str:
+    """What the query's consumer reads of its answer, in words (`code` marks a name up)."""
+    relies = query.relies
+    said = ", ".join(
+        [*(code(name) for name in relies.properties), *(f"facet {code(name)}" for name in relies.facets)]
+        + ([code("total")] if relies.total else [])
+        + (["the sort order"] if relies.sort else [])
+        + (
+            [f"{relies.paging} paging (compared over at most {WALK_PAGES} pages)"]
+            if relies.paging != "none"
+            else []
+        )
+    )
+    return said or "the results"
+
+
+def consumer_page(destination: str, baseline: str, candidate: str, name: str) -> str:
+    """Where a consumer's page is, relative to the validation's folder."""
+    return f"consumers/{destination}-{baseline}-{candidate}-{name}.md"
 
 
 def write_consumer_pages(
@@ -60,7 +77,7 @@ def write_consumer_pages(
     """`folder/consumers/D-vA-vB-NAME.md` per consumer."""
     pages = []
     for judged in verdicts:
-        path = folder / "consumers" / f"{destination}-{baseline}-{candidate}-{judged.consumer.name}.md"
+        path = folder / consumer_page(destination, baseline, candidate, judged.consumer.name)
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, consumer_markdown(judged, destination, baseline, candidate))
         pages.append(path)

@@ -22,6 +22,7 @@ from destwatch.http import Client
 from destwatch.openapi.model import EndpointModel, Method
 from destwatch.openapi.queries import LogicalQuery, Unsupported, render
 from destwatch.validate.changes import Change, Severity
+from destwatch.validate.consumer_walk import WALK_PAGES, walk, walk_difference
 from destwatch.validate.verdict import Verdict, decide
 from destwatch.validate.waivers import Waiver
 
@@ -195,6 +196,7 @@ def _live_changes(
     a, b = (_Seen.of(data, {}, {}) for data in (first[1], second[1]))
     c = _Seen.of(answer, properties, facets)
     changes = []
+    first_page_differs = False
     for aspect, words in _aspects(query, asks[0]).items():
         before, again, after = _comparable(aspect, a, b, c)
         # What already differs between two answers of the version in use is noise, not the candidate's.
@@ -206,9 +208,58 @@ def _live_changes(
                 f"{words}: {old.target.id} {_shown(before)}, {new.target.id} {_shown(after)}",
             )
         )
+        first_page_differs = first_page_differs or aspect in ("ids", "default-page")
         if aspect == "default-page":
             break  # a page of another size holds other results: that is the one difference to tell
+    if query.relies.paging != "none" and not first_page_differs:
+        # Its first page alike, a paging consumer may still get other items on the pages after it.
+        changes += _walk_changes(query, asks, (old, new), models, said)
     return changes
+
+
+def _walk_changes(
+    query: ConsumerQuery,
+    asks: tuple[LogicalQuery, LogicalQuery],
+    sides: tuple[Side, Side],
+    models: tuple[EndpointModel, EndpointModel],
+    said: _Said,
+) -> list[Change]:
+    """The query paged its consumer's way on both versions (the version in use twice), the walks compared."""
+    mode = query.relies.paging
+    sizes = [ask.top or model.default_top for ask, model in zip(asks, models, strict=True)]
+
+    def walked(side: Side, at: int) -> list[str] | None:
+        return walk(lambda page: side.send(page, models[at], query.method), asks[at], mode, sizes[at])
+
+    old, new = sides
+    by = "`after`" if mode == "keyset" else "`skip`"
+    how = f"paging it by {by} (at most {WALK_PAGES} pages of {sizes[0]})"
+    try:
+        before, again = walked(old, 0), walked(old, 0)
+    except Unsupported as why:
+        return [said.change("walk-not-checked", f"{how}: {old.target.id}: {why.reason}", Severity.COMPATIBLE)]
+    try:
+        after = walked(new, 1)
+    except Unsupported as why:
+        return [
+            said.change("walk-not-expressible", f"{how}: cannot be sent to {new.target.id}: {why.reason}")
+        ]
+    if before is None or again is None:
+        return [
+            said.change("walk-not-checked", f"{how}: {old.target.id} stops answering", Severity.COMPATIBLE)
+        ]
+    if after is None:
+        return [
+            said.change("walk-status", f"{how}: {new.target.id} stops answering, {old.target.id} does not")
+        ]
+    told = walk_difference(before, again, after)
+    if told is None:
+        return []
+    return [
+        said.change(
+            "difference:walk", f"{how}, {old.target.id} visits {told[0]}; {new.target.id} visits {told[1]}"
+        )
+    ]
 
 
 def _comparable(aspect: str, *answers: _Seen) -> list[Any]:

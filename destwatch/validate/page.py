@@ -13,6 +13,7 @@ from destwatch.gate.page import VALIDATION_PAGE, Within, write_gate_report
 from destwatch.gate.summary import Summary
 from destwatch.pages import render
 from destwatch.validate.changes import Severity
+from destwatch.validate.consumer_report import consumer_page, reads
 from destwatch.validate.report import Validation, counts, sections
 
 __all__ = ["validation_page", "write_pages"]
@@ -66,6 +67,7 @@ def validation_page(validation: Validation) -> str:
             )
         ],
         other=[c for c in verdict.changes if c.id not in blocking and c.severity is not Severity.BREAKING],
+        consumers=_consumers(validation),
         suites=validation.suites,
         suites_page=f"{validation.suites_reports}index.html" if validation.suites_reports else "",
         suites_absent=_suites_absent(validation),
@@ -85,6 +87,23 @@ def validation_page(validation: Validation) -> str:
             )
         ),
     )
+
+
+def _consumers(validation: Validation) -> list[dict[str, Any]]:
+    """Each consumer's verdict as the page shows it: its queries, what breaks it, and its own page."""
+    where = (validation.destination, validation.baseline, validation.candidate)
+    return [
+        {
+            "name": judged.consumer.name,
+            "owner": judged.consumer.owner,
+            "verdict": judged.verdict.word,
+            "go": judged.verdict.go,
+            "blocking": judged.verdict.blocking,
+            "queries": [(q.name, q.method, q.endpoint, reads(q)) for q in judged.consumer.queries],
+            "page": consumer_page(*where, judged.consumer.name),
+        }
+        for judged in validation.consumers
+    ]
 
 
 def _within(validation: Validation, *, back: str) -> Within:

@@ -41,6 +41,17 @@ def test_every_query_of_every_consumer_passes_on_the_versions_it_uses(tmp_path: 
     junit = (tmp_path / "reports" / "junit.xml").read_text(encoding="utf-8")
     for consumer in ("storefront/category-page", "category-menu/menu", "stock-feed/all-products"):
         assert f"productCatalog/v2/{consumer}]" in junit
+        name, query = consumer.split("/")
+        assert f'<property name="consumer" value="{name}" />' in junit
+        assert f'<property name="consumer_query" value="{query}" />' in junit
+    # Grouped per consumer in every report: summary.json, the page (the terminal and Markdown render the
+    # same rows: tests/gate/test_consumer_rows.py).
+    grouped = [(row.consumer, row.target, row.state) for row in summary.consumers]
+    assert grouped == [(name, V2, "passed") for name in ("category-menu", "stock-feed", "storefront")]
+    written = json.loads((tmp_path / "reports" / "summary.json").read_text(encoding="utf-8"))
+    assert [row["consumer"] for row in written["consumers"]] == ["category-menu", "stock-feed", "storefront"]
+    page = (tmp_path / "reports" / "index.html").read_text(encoding="utf-8")
+    assert f'data-consumer="storefront" data-target="{V2}"' in page and 'data-query="category-page"' in page
 
 
 # A fourth consumer, beside the examples: a premium page that leaves out one brand and sorts by price, most
@@ -99,6 +110,14 @@ def test_a_fault_fails_only_the_consumers_relying_on_what_it_breaks(tmp_path: Pa
     found = clauses(summary)
     assert any(message.startswith(clause) for message in found), found
     assert {message.split(":")[0].removeprefix("consumer ") for message in found} == set(names), found
+    # The per-consumer grouping says the same: only those consumers failed, each with its clause.
+    failed = {
+        row.consumer: row.first_failure({f.test: f.message for f in summary.failures})
+        for row in summary.consumers
+        if row.state == "failed"
+    }
+    assert set(failed) == set(names), failed
+    assert all(message.split(": ", 1)[1].startswith(f"consumer {name}:") for name, message in failed.items())
 
 
 def _har_of(exchanges: Path, har: Path) -> None:

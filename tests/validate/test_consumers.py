@@ -5,10 +5,19 @@ the verdict names that consumer and its query."""
 from __future__ import annotations
 
 import datetime
+import html
+import shutil
 from pathlib import Path
 
 import pytest
 
+from destwatch.consumers.model import load_consumer
+from destwatch.validate.changes import Change, Severity
+from destwatch.validate.consumer_walk import WALK_PAGES
+from destwatch.validate.consumers import ConsumerVerdict
+from destwatch.validate.page import validation_page
+from destwatch.validate.report import Validation
+from destwatch.validate.verdict import decide
 from kit.validation import Validate
 
 TODAY = datetime.date(2026, 12, 1)
@@ -57,6 +66,14 @@ def test_each_candidate_breaks_only_the_consumer_relying_on_what_it_changes(
     # The owner's page names the consumer, says no-go, and names the query that breaks.
     assert text.startswith(f"# {broken}: can it switch from productCatalog v2 to v4? **NO-GO**")
     assert change in text and f"{broken}'s query {query} (" in text
+    # The verdict page has the same, per consumer, linking each owner's page.
+    verdict_page = (tmp_path / "reports" / "validation" / "index.html").read_text(encoding="utf-8")
+    for name in CONSUMERS:
+        section = verdict_page.split(f'<div class="consumer" data-consumer="{name}">')[1].split("</div>")[0]
+        assert ("NO-GO" in section) == (name == broken) and (
+            f'data-id="{html.escape(change)}"' in section
+        ) == (name == broken)
+        assert f'href="consumers/productCatalog-v2-v4-{name}.md"' in section
 
 
 @pytest.mark.slow
@@ -145,3 +162,68 @@ def test_on_v2_to_v3_a_removed_parameter_and_a_renamed_property_each_stop_only_t
         in since["blocking"][0]["sentence"]
     )
     assert "periodSince" in since["blocking"][0]["sentence"]
+
+
+def test_the_verdict_page_has_a_consumers_section_escaped_like_the_rest(tmp_path: Path) -> None:
+    source = (EXAMPLE.parent / "consumers" / "storefront.toml").read_text(encoding="utf-8")
+    (tmp_path / "storefront.toml").write_text(
+        source.replace('owner = "', 'owner = "<script>x</script> '), encoding="utf-8"
+    )
+    storefront = load_consumer(tmp_path / "storefront.toml")
+    sentence = "storefront's query category-page (GET products): reads `price`, which is <gone>"
+    broke = Change("consumer:storefront/category-page:property-removed:price", Severity.BREAKING, sentence)
+    verdict = decide([broke], [], today=TODAY)
+    validation = Validation(
+        "productCatalog", "v2", "v4", verdict, {}, {}, consumers=(ConsumerVerdict(storefront, verdict),)
+    )
+    page = validation_page(validation)
+    assert '<h2 id="consumers">' in page and '<div class="consumer" data-consumer="storefront">' in page
+    assert 'href="consumers/productCatalog-v2-v4-storefront.md"' in page
+    assert 'data-query="category-page"' in page and "reads id, title, price, total" in page
+    assert "which is &lt;gone&gt;" in page and "<script>x" not in page and "&lt;script&gt;x" in page
+    # Without consumer files the page has no such section.
+    assert 'id="consumers"' not in validation_page(Validation("productCatalog", "v2", "v4", verdict, {}, {}))
+
+
+# A feed that pages every product with top + skip, beside the examples' stock feed that pages with `after`.
+SKIP_FEED = """owner = "Feeds team"
+destination = "productCatalog"
+versions = ["v2"]
+
+[[query]]
+name = "pages"
+endpoint = "products"
+method = "POST"
+body = { top = 40, sortAsc = ["id"] }
+
+[query.relies_on]
+properties = ["id"]
+paging = "skip"
+"""
+
+
+@pytest.mark.slow
+def test_a_paging_consumer_is_no_go_when_only_the_pages_after_the_first_differ(
+    run_validation: Validate, tmp_path: Path
+) -> None:
+    shutil.copytree(EXAMPLE.parent / "consumers", tmp_path / "consumers")
+    (tmp_path / "consumers" / "skip-feed.toml").write_text(SKIP_FEED, encoding="utf-8")
+    targets = tmp_path / "targets.toml"
+    shutil.copy(EXAMPLE, targets)
+    # Every first page of v4 is v2's: the validation's differential says GO, the consumers that page do not.
+    ran = run_validation(
+        "productCatalog", "v2", "v4", targets=targets, reference_candidate="pages-overlap", today=TODAY
+    )
+    assert ran.code == 0 and ran.blocking == []
+    blocking = {entry["name"]: entry["blocking"] for entry in ran.report["consumers"]}
+    assert {name for name, found in blocking.items() if found} == {"skip-feed", "stock-feed"}
+    for name, query, by, size in (
+        ("stock-feed", "all-products", "after", 50),
+        ("skip-feed", "pages", "skip", 40),
+    ):
+        (found,) = blocking[name]
+        assert found["id"] == f"consumer:{name}/{query}:difference:walk"
+        # The bound is stated, and what the walk saw: on v4 items come back twice.
+        assert f"paging it by `{by}` (at most {WALK_PAGES} pages of {size})" in found["sentence"]
+        assert f"productCatalog/v2 visits {WALK_PAGES * size} items, each once" in found["sentence"]
+        assert "more than once" in found["sentence"]

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from destwatch.config import VersionTarget
+from destwatch.consumers.model import ConsumerQuery
 from destwatch.errors import DestwatchError, DocumentError, TargetUnreachable, TokenError
 from destwatch.failures import ContractViolation
 from destwatch.gate.findings import identity
@@ -73,6 +74,12 @@ def describe(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.Test
         # The same name whether the suites run from a checkout or from site-packages.
         "test": f"{suite}/{item.path.name}::{item.name}",
     }
+    query = param(item, "query")
+    if isinstance(query, ConsumerQuery):
+        facts["consumer"], facts["query"] = query.consumer, query.name
+        if report.when == "setup":
+            # JUnit readers group by properties: whose query the test sent.
+            item.user_properties += [("consumer", query.consumer), ("consumer_query", query.name)]
     if report.failed:
         facts["kind"], facts["message"] = _failure(item, call)
         found = violations(call.excinfo.value) if call.excinfo is not None else []
@@ -130,6 +137,8 @@ class Results:
                 destination=facts["destination"],
                 version=facts["version"],
                 suite=facts["suite"],
+                consumer=facts.get("consumer", ""),
+                query=facts.get("query", ""),
                 duration=self._set_up.pop(report.nodeid, 0.0),
             )
         result.duration += report.duration
