@@ -17,6 +17,7 @@ from kit.gates import CommandRun, run_gate_on_reference, served_reference
 pytestmark = pytest.mark.slow
 
 V1 = "productCatalog/v1"
+V2 = "productCatalog/v2"
 LIMIT = {"requests": 5, "per": "1s"}
 # Announced before the run: three bursts of 6, one request after Retry-After and one of the second
 # application (the embedded reference gives every protected version two); one burst of 6 token grants and
@@ -33,6 +34,7 @@ def _run(
     fault: str | None = None,
     declared: bool = True,
     suites: list[str] | None = None,
+    targets: list[str] | None = None,
     **given: Any,
 ) -> Summary:
     """The ratelimit suite on productCatalog/v1 of the embedded reference keeping LIMIT (or, with
@@ -41,7 +43,7 @@ def _run(
     return run_gate_on_reference(
         folder,
         suites=suites or ["ratelimit"],
-        targets=[V1],
+        targets=targets or [V1],
         fault=fault,
         defaults={"max_rps": 1000.0, **limits},
         reference={"rate_limit": LIMIT},
@@ -62,6 +64,19 @@ def test_the_reference_keeping_its_declared_limit_passes_within_the_announced_re
     )
     # Besides the suite's own: the document (with a retry holding a token) and the run's one token.
     assert summary.targets[V1]["requests"] <= DATA + TOKENS + 3
+
+
+def test_a_parallel_run_announces_each_versions_requests_once_before_sending(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Under pytest-xdist the workers collect, and no one reads their collection output: the gate says it.
+    summary = _run(tmp_path, targets=[V1, V2], jobs=2)
+    assert summary.exit_code == ExitCode.OK, summary.failures
+    out = capsys.readouterr().out
+    for version in (V1, V2):
+        line = f"ratelimit: at most {DATA} data requests and {TOKENS} token requests to {version}"
+        assert out.count(line) == 1, out[-2000:]
+    assert out.index("ratelimit: at most") < out.index("passed")
 
 
 def test_without_a_second_application_its_clause_is_not_collected_nor_announced(

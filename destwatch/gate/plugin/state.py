@@ -19,6 +19,7 @@ from destwatch.gate.plugin import workers
 from destwatch.gate.plugin.results import Results
 from destwatch.gate.plugin.stopping import Stopper
 from destwatch.gate.plugin.workers import HANDOFF, handed_off, version_of
+from destwatch.gate.ratelimit import announcement
 from destwatch.gate.summary import Summary
 from destwatch.selection import RunOptions, Selection
 
@@ -66,6 +67,7 @@ class GateSession:
         self._handoff: dict[str, Any] | None = None
         # Where the workers of a parallel run leave their process ids (a signal is passed on to them).
         self._workers: tempfile.TemporaryDirectory[str] | None = None
+        self._announced = False
 
     def _stop(self, signum: int) -> NoReturn:
         """Stop the session now (SIGINT, SIGTERM): pytest ends it as interrupted, and the reports say 130 or
@@ -107,6 +109,24 @@ class GateSession:
         from destwatch.gate._xdist import by_version_scheduler  # xdist is imported only by runs that use it
 
         return by_version_scheduler(config, log, version_of([target.id for target in self.run.targets]))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        # Every worker collects the same tests; the ratelimit suite's announcement is said once, here,
+        # since no one sees a worker's collection output.
+        if self._announced:
+            return
+        self._announced = True
+        version = version_of([target.id for target in self.run.targets])
+        by_id = {target.id: target for target in self.run.targets}
+        tests = [
+            (nodeid.split("::")[-1].partition("[")[0], by_id[found])
+            for nodeid in ids
+            if "ratelimit/" in nodeid and (found := version(nodeid)) is not None
+        ]
+        reporter = node.config.pluginmanager.get_plugin("terminalreporter")
+        for line in announcement(tests) if reporter is not None else ():
+            reporter.write_line(line)
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
