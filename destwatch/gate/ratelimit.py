@@ -15,6 +15,7 @@ __all__ = [
     "AFTER_RETRY_AFTER",
     "DATA_BURST",
     "SECOND_APPLICATION",
+    "TOKEN_AFTER_RETRY_AFTER",
     "TOKEN_BURST",
     "announcement",
     "declares",
@@ -25,12 +26,13 @@ DATA_BURST = "test_a_burst_beyond_the_data_limit_gets_429_with_retry_after"
 AFTER_RETRY_AFTER = "test_a_request_after_retry_after_is_answered"
 SECOND_APPLICATION = "test_a_second_applications_token_is_not_throttled_by_the_first_applications_burst"
 TOKEN_BURST = "test_a_burst_beyond_the_token_limit_gets_429_with_retry_after"
+TOKEN_AFTER_RETRY_AFTER = "test_a_token_request_after_retry_after_is_answered"
 
 
 def declares(name: str, target: VersionTarget) -> bool:
     """Whether `target` declares what the test `name` checks (the token limit, or the data limit; the second
     application's clause also needs a second application, which only a protected version has)."""
-    if name == TOKEN_BURST:
+    if name in (TOKEN_BURST, TOKEN_AFTER_RETRY_AFTER):
         return target.settings.token_rate_limit is not None
     if name == SECOND_APPLICATION and not target.has_second_application:
         return False
@@ -40,9 +42,10 @@ def declares(name: str, target: VersionTarget) -> bool:
 def requests_of(name: str, target: VersionTarget) -> tuple[int, int]:
     """The most (data, token) requests the test `name` sends `target`: a burst of N + 1 of its declared
     limit, then one more request after Retry-After, or one of the second application (and its token)."""
-    if name == TOKEN_BURST:
+    if name in (TOKEN_BURST, TOKEN_AFTER_RETRY_AFTER):
         limit = target.settings.token_rate_limit
-        return 0, (limit.requests + 1 if limit and target.protected else 0)
+        burst = limit.requests + 1 if limit and target.protected else 0
+        return 0, burst + (burst > 0 and name == TOKEN_AFTER_RETRY_AFTER)
     limit = target.settings.rate_limit
     burst = limit.requests + 1 if limit else 0
     if name == SECOND_APPLICATION:

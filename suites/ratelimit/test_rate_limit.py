@@ -7,6 +7,7 @@ the owner's consent: it is built to be throttled."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -82,22 +83,10 @@ def test_a_request_after_retry_after_is_answered(target: VersionTarget, dw_run: 
     answers = _data_burst(dw_run, target, limit)
     if answers[-1].status_code != 429 or retry_after_seconds(answers[-1]) is None:
         raise NotChecked("the burst got no 429 with Retry-After (the burst clause reports it)")
-    wait = retry_after_seconds(answers[-1]) or 0.0
-    if wait > min(MAX_RETRY_AFTER, limit.per + 1):
-        raise violation(
-            "rate limit: Retry-After is no longer than the declared window",
-            answers[-1],
-            detail=f"Retry-After {wait:g} s, declared {limit.requests} per {limit.per:g} s",
-        )
-    # The clause itself is a wait: the destination said how long, the request after it must be answered.
-    time.sleep(wait)
-    after = dw_run.http(target).get(AuthKit(dw_run).paths(target)[0], params={"top": "1"}, retry_429=False)
-    if after.status_code == 429:
-        raise violation(
-            "rate limit: a request sent once Retry-After has passed is answered",
-            after,
-            detail=f"sent {wait:g} s after a 429 that said Retry-After: {answers[-1].headers['Retry-After']}",
-        )
+    client, path = dw_run.http(target), AuthKit(dw_run).paths(target)[0]
+    _answered_after_retry_after(
+        answers[-1], limit, "rate limit", lambda: client.get(path, params={"top": "1"}, retry_429=False)
+    )
 
 
 @pytest.mark.protected_only
@@ -131,21 +120,61 @@ def test_a_second_applications_token_is_not_throttled_by_the_first_applications_
         )
 
 
+def _token_burst(run: Environment, target: VersionTarget, limit: RateLimit) -> list[httpx.Response]:
+    """Up to N + 1 token requests with the version's own credentials, stopping at the first 429."""
+    auth = AuthKit(run)
+    answers = []
+    for _ in range(limit.requests + 1):
+        answers.append(auth.grant(target, retry_429=False).response)
+        if answers[-1].status_code == 429:
+            break
+    return answers
+
+
+def _answered_after_retry_after(
+    throttled: httpx.Response, limit: RateLimit, what: str, send: Callable[[], httpx.Response]
+) -> None:
+    """Retry-After is no longer than the declared window, and `send`, once it has passed, is not a 429."""
+    wait = retry_after_seconds(throttled) or 0.0
+    if wait > min(MAX_RETRY_AFTER, limit.per + 1):
+        raise violation(
+            f"{what}: Retry-After is no longer than the declared window",
+            throttled,
+            detail=f"Retry-After {wait:g} s, declared {limit.requests} per {limit.per:g} s",
+        )
+    # The clause itself is a wait: the destination said how long, the request after it must be answered.
+    time.sleep(wait)
+    after = send()
+    if after.status_code == 429:
+        raise violation(
+            f"{what}: a request sent once Retry-After has passed is answered",
+            after,
+            detail=f"sent {wait:g} s after a 429 that said Retry-After: {throttled.headers['Retry-After']}",
+        )
+
+
 @pytest.mark.protected_only
 def test_a_burst_beyond_the_token_limit_gets_429_with_retry_after(
     target: VersionTarget, dw_run: Environment
 ) -> None:
     limit = _declared(target.settings.token_rate_limit)
     _burst_fits(target, limit)
-    auth = AuthKit(dw_run)
-    answers = []
-    for _ in range(limit.requests + 1):
-        answers.append(auth.grant(target, retry_429=False).response)
-        if answers[-1].status_code == 429:
-            break
     _throttled(
-        answers,
+        _token_burst(dw_run, target, limit),
         f"token rate limit: a burst of {limit.requests + 1} token requests within {limit.per:g} s gets a 429 "
         "with Retry-After",
         limit,
+    )
+
+
+@pytest.mark.protected_only
+def test_a_token_request_after_retry_after_is_answered(target: VersionTarget, dw_run: Environment) -> None:
+    limit = _declared(target.settings.token_rate_limit)
+    _burst_fits(target, limit)
+    answers = _token_burst(dw_run, target, limit)
+    if answers[-1].status_code != 429 or retry_after_seconds(answers[-1]) is None:
+        raise NotChecked("the token burst got no 429 with Retry-After (the token burst clause reports it)")
+    auth = AuthKit(dw_run)
+    _answered_after_retry_after(
+        answers[-1], limit, "token rate limit", lambda: auth.grant(target, retry_429=False).response
     )

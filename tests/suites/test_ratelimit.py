@@ -22,7 +22,7 @@ LIMIT = {"requests": 5, "per": "1s"}
 # Announced before the run: three bursts of 6, one request after Retry-After and one of the second
 # application (the embedded reference gives every protected version two); one burst of 6 token grants and
 # the second application's one.
-DATA, TOKENS = 20, 7
+DATA, TOKENS = 20, 14
 SECOND_APPLICATION = (
     "rate limit: a second application's token is not throttled by the first application's burst"
 )
@@ -57,7 +57,7 @@ def test_the_reference_keeping_its_declared_limit_passes_within_the_announced_re
 ) -> None:
     summary = _run(tmp_path)
     (row,) = summary.rows
-    assert (summary.exit_code, row.passed, row.failed) == (ExitCode.OK, 4, 0)
+    assert (summary.exit_code, row.passed, row.failed) == (ExitCode.OK, 5, 0)
     assert (
         f"ratelimit: at most {DATA} data requests and {TOKENS} token requests to {V1}"
         in capsys.readouterr().out
@@ -88,8 +88,8 @@ def test_without_a_second_application_its_clause_is_not_collected_nor_announced(
     own = {V1: {"client_id": v1.client_id, "client_secret": "${DW_TEST_V1_SECRET}"}}
     summary = _run(tmp_path, version_tables=own)
     (row,) = summary.rows
-    assert (summary.exit_code, row.passed, row.failed) == (ExitCode.OK, 3, 0)
-    assert f"ratelimit: at most 13 data requests and 6 token requests to {V1}" in capsys.readouterr().out
+    assert (summary.exit_code, row.passed, row.failed) == (ExitCode.OK, 4, 0)
+    assert f"ratelimit: at most 13 data requests and 13 token requests to {V1}" in capsys.readouterr().out
 
 
 def test_nothing_declared_nothing_is_collected_or_sent(tmp_path: Path) -> None:
@@ -109,6 +109,10 @@ def test_nothing_declared_nothing_is_collected_or_sent(tmp_path: Path) -> None:
             "rate limit: a burst of 6 requests within 1 s gets a 429 with Retry-After",
         ),
         ("retry-after-too-short", "rate limit: a request sent once Retry-After has passed is answered"),
+        (
+            "retry-after-too-short",
+            "token rate limit: a request sent once Retry-After has passed is answered",
+        ),
         (
             "token-endpoint-never-throttles",
             "token rate limit: a burst of 6 token requests within 1 s gets a 429",
@@ -136,7 +140,7 @@ def test_one_burst_throttling_every_token_fails_the_second_application_clause_al
         summary = _run(tmp_path, served_at=url)
     (row,) = summary.rows
     (failure,) = row.failures
-    assert (summary.exit_code, row.passed) == (ExitCode.VIOLATIONS, 3)
+    assert (summary.exit_code, row.passed) == (ExitCode.VIOLATIONS, 4)
     assert failure.message.startswith(SECOND_APPLICATION)
     assert summary.targets[V1]["requests"] <= DATA + TOKENS + 3
     assert "answered 429, not 2xx" in failure.evidence["detail"]
