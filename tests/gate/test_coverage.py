@@ -1,7 +1,8 @@
 """What the gate proved of each version, on the reference (the embedded default's whole coverage is pinned
 on the run tests/cli/test_run.py makes): each variant's thin data (a property always null, a filter key with
 one value, one language) leaves its items exercised only or not covered, saying why; a broken filter still
-fails the run; a run below its owners' bar exits 5; the history tells what a run no longer proves."""
+fails the run; a run below its owners' bar exits 5; the history tells what a run no longer proves, and the
+monitor's history keeps each run's counts."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+from destwatch.cli import app
 from destwatch.exit_codes import ExitCode
-from kit.gates import run_gate_on_reference
+from destwatch.monitor.history import History
+from kit.gates import reference_targets, run_gate_on, run_gate_on_reference
 
 V2 = "productCatalog/v2"
 _SMOKE = "smoke: answered 200 without parameters, its envelope checked"
@@ -116,3 +120,24 @@ def test_an_ignored_filter_still_fails_the_run_and_its_items_fail_not_go_unprove
     items = _items(_coverage(tmp_path))
     state, reason = items["products filters mustNot.color"]
     assert state == "failed" and reason == "mustNot: no result has an excluded value"
+
+
+@pytest.mark.slow
+def test_each_run_keeps_its_counts_in_the_monitor_history_where_one_exists(tmp_path: Path) -> None:
+    reports, history = tmp_path / "reports", tmp_path / "reports" / "monitor.db"
+    targets = reference_targets(tmp_path, versions=[V2])
+    targets.write_text(targets.read_text() + f'\n[monitor]\nhistory = "{history.as_posix()}"\n')
+    assert run_gate_on(targets, reports, suites=["smoke"]).exit_code == ExitCode.OK
+    assert not history.exists()  # a gate run never starts a monitor's history
+
+    History.open(history).close()  # as `destwatch monitor` leaves it
+    summary = run_gate_on(targets, reports, suites=["filters"], tests="each_must")
+    (version,) = summary.coverage
+    counts = version.counts()
+    assert counts["proven"] > 0
+    result = CliRunner().invoke(app, ["monitor", "--report", "--json", "--targets", str(targets)])
+    (reported,) = json.loads(result.stdout)["versions"]
+    assert {key: reported["coverage"][key.replace(" ", "_")] for key in counts} == counts
+    assert reported["coverage"]["items"] == len(version.entries)
+    shown = CliRunner().invoke(app, ["monitor", "--report", "--targets", str(targets)]).stdout
+    assert f"{V2}: coverage {counts['proven']}/{len(version.entries)} proven" in " ".join(shown.split())
