@@ -177,6 +177,15 @@ class CoverageRow:
     def items(self) -> int:
         return self.proven + self.failed + self.exercised + self.not_covered
 
+    def words(self) -> str:
+        """`161/167 proven, 6 exercised only`, as the gate's reports say it."""
+        others = (
+            ("failed", self.failed),
+            ("exercised only", self.exercised),
+            ("not covered", self.not_covered),
+        )
+        return f"{self.proven}/{self.items} proven" + "".join(f", {n} {words}" for words, n in others if n)
+
 
 @dataclass(frozen=True)
 class CycleRow:

@@ -232,7 +232,7 @@ def print_report(console: Console, report: SloReport) -> None:
         alert = report.alerts.get(slo.target)
         proved = report.coverage.get(slo.target)
         if proved is not None:
-            console.print(Text(f"{slo.target}: {_coverage_line(proved)}"))
+            console.print(Text(f"{slo.target}: coverage {proved.words()} (gate run at {_iso(proved.ts)})"))
         if latest is None:
             console.print(Text(f"{slo.target}: no cycle recorded yet"))
             continue
@@ -257,17 +257,6 @@ def _coverage_json(proved: CoverageRow | None) -> dict[str, Any] | None:
         "exercised": proved.exercised,
         "not_covered": proved.not_covered,
     }
-
-
-def _coverage_line(proved: CoverageRow) -> str:
-    shown = f"coverage {proved.proven}/{proved.items} proven"
-    others = (
-        ("failed", proved.failed),
-        ("exercised only", proved.exercised),
-        ("not covered", proved.not_covered),
-    )
-    shown += "".join(f", {count} {words}" for words, count in others if count)
-    return f"{shown} (gate run at {_iso(proved.ts)})"
 
 
 def _window_json(window: WindowSlo) -> dict[str, Any]:
