@@ -2,7 +2,8 @@
 kept across runs, and whether the run met its owners' bar.
 
 The history (`coverage-history.jsonl`) is the one report file a run appends to instead of replacing: it is
-what "newly unproven since the last run" is read from.
+what "newly unproven since the last run" is read from. Where a monitor's history already exists
+(targets.toml's `[monitor] history`), each version's counts are kept there too, beside its uptime.
 """
 
 from __future__ import annotations
@@ -15,16 +16,18 @@ from pathlib import Path
 from typing import Any
 
 from destwatch.config import VersionTarget
-from destwatch.coverage.ledger import Bar, Outcome, VersionCoverage, ledger
-from destwatch.errors import DestwatchError
+from destwatch.coverage.ledger import FAILED, NOT_COVERED, Bar, Outcome, VersionCoverage, ledger
+from destwatch.errors import ConfigError, DestwatchError
 from destwatch.gate.summary import ItemResult, write_json
-from destwatch.notices import PROVEN
+from destwatch.monitor.history import CoverageRow, History
+from destwatch.notices import EXERCISED, PROVEN
 from destwatch.redact import redact
 
 __all__ = [
     "HISTORY",
     "REPORT",
     "coverage_of",
+    "keep_in_monitor_history",
     "newly_unproven",
     "read_report",
     "with_trend",
@@ -82,6 +85,30 @@ def write_coverage(reports: Path, coverage: Sequence[VersionCoverage], *, starte
     if lines:
         with (reports / HISTORY).open("a", encoding="utf-8") as out:
             out.write(redact("".join(lines)))
+
+
+def keep_in_monitor_history(history: Path, coverage: Sequence[VersionCoverage], *, now: float) -> str | None:
+    """Each version's counts appended to the monitor's history at `history` when that file exists (a gate
+    run never creates one); why not, when it exists but cannot take them."""
+    if not coverage or not history.is_file():
+        return None
+    rows = []
+    for version in coverage:
+        counts = version.counts()
+        rows.append(
+            CoverageRow(
+                version.target, now, counts[PROVEN], counts[FAILED], counts[EXERCISED], counts[NOT_COVERED]
+            )
+        )
+    try:
+        kept = History.open(history, create=False)
+    except ConfigError as exc:
+        return f"coverage not kept in the monitor history: {exc}"
+    try:
+        kept.record_coverage(rows)
+    finally:
+        kept.close()
+    return None
 
 
 def read_report(path: Path) -> list[VersionCoverage]:

@@ -13,6 +13,7 @@ import errno
 import os
 import shutil
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -27,6 +28,7 @@ from destwatch.environment import Environment
 from destwatch.errors import ConfigError
 from destwatch.exit_codes import ExitCode
 from destwatch.gate.baseline import Baseline
+from destwatch.gate.coverage import keep_in_monitor_history
 from destwatch.gate.plugin.state import GateSession
 from destwatch.gate.summary import Summary
 from destwatch.selection import RunOptions, Selection
@@ -99,13 +101,20 @@ def run_gate(
             baseline = _baseline(request.baseline or config.baseline)
             environment = held.enter_context(Environment.start(selection))
             roots = [*request.suites_dirs, *([config.suites_dir] if config.suites_dir else [])]
+            history: Path | None = Path(config.monitor.history)
         else:
             # The suites' reports go to this run's folder, whatever the environment's own run writes.
             names = request.names or tuple(target.id for target in environment.targets)
             environment = environment.narrowed(names, reports=reports)
             roots = list(request.suites_dirs)
             baseline = _baseline(request.baseline)
-        return _run_suites(environment, request, reports, roots, baseline)
+            history = None  # a validation's suites: its own report says what they proved
+        summary = _run_suites(environment, request, reports, roots, baseline)
+    if history is not None:
+        problem = keep_in_monitor_history(history, summary.coverage, now=time.time())
+        if problem is not None:
+            print(problem, file=err)
+    return summary
 
 
 def _baseline(path: Path | None) -> Baseline | None:

@@ -4,7 +4,8 @@ Tables: `cycles` (one row per version per cycle: state, reasons, the slowest dat
 `steps` (one row per step per cycle), `documents` (each version's last valid document, normalized and
 redacted, for drift), `marks` (when the optional steps last ran and why they failed), `alerts` (each version's
 alert state, so a restart never repeats an alert), `outbox` (notifications, each channel apart, until
-delivered) and `maintenance` (windows started from the command line; schema 2). WAL mode, a busy timeout, and
+delivered), `maintenance` (windows started from the command line; schema 2) and `coverage` (what each gate run
+proved of each version, kept where the gate finds this history; schema 3). WAL mode, a busy timeout, and
 every write in a short `BEGIN IMMEDIATE` transaction: a second monitor waits its turn instead of failing. The
 schema is versioned (`PRAGMA user_version`); a file from a newer destwatch is refused with a clear error,
 never rewritten. Nothing secret is stored: every text passes through `destwatch.redact.redact`.
@@ -29,6 +30,7 @@ __all__ = [
     "APPLICATION_ID",
     "SCHEMA_VERSION",
     "Counts",
+    "CoverageRow",
     "CycleRow",
     "FailedStep",
     "History",
@@ -38,7 +40,7 @@ __all__ = [
     "nearest_rank",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # "dwmh" (destwatch monitor history): `PRAGMA application_id`, so a file is known to be ours.
 APPLICATION_ID = 0x64776D68
 _BUSY_TIMEOUT_MS = 30_000
@@ -122,6 +124,17 @@ CREATE TABLE maintenance (
 );
 CREATE INDEX cycles_states ON cycles (target, ts, state);
 """,
+    3: """
+CREATE TABLE coverage (
+    ts REAL NOT NULL,
+    target TEXT NOT NULL,
+    proven INTEGER NOT NULL,
+    failed INTEGER NOT NULL,
+    exercised INTEGER NOT NULL,
+    not_covered INTEGER NOT NULL
+);
+CREATE INDEX coverage_latest ON coverage (target, ts);
+""",
 }
 
 
@@ -147,6 +160,31 @@ class Latest:
     ts: float
     state: State
     reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    """What one gate run proved of a version: its coverage items counted by state."""
+
+    target: str
+    ts: float
+    proven: int
+    failed: int
+    exercised: int
+    not_covered: int
+
+    @property
+    def items(self) -> int:
+        return self.proven + self.failed + self.exercised + self.not_covered
+
+    def words(self) -> str:
+        """`161/167 proven, 6 exercised only`, as the gate's reports say it."""
+        others = (
+            ("failed", self.failed),
+            ("exercised only", self.exercised),
+            ("not covered", self.not_covered),
+        )
+        return f"{self.proven}/{self.items} proven" + "".join(f", {n} {words}" for words, n in others if n)
 
 
 @dataclass(frozen=True)
@@ -379,11 +417,32 @@ class History:
     def targets(self) -> list[str]:
         return [row[0] for row in self._db.execute("SELECT DISTINCT target FROM cycles ORDER BY target")]
 
+    # -- coverage from gate runs -----------------------------------------------------------------------------
+
+    def record_coverage(self, rows: Sequence[CoverageRow]) -> None:
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT INTO coverage (ts, target, proven, failed, exercised, not_covered) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(r.ts, r.target, r.proven, r.failed, r.exercised, r.not_covered) for r in rows],
+            )
+
+    def coverage(self, target: str) -> CoverageRow | None:
+        """The version's coverage as the last gate run that kept it here counted it."""
+        row = self._db.execute(
+            "SELECT ts, proven, failed, exercised, not_covered FROM coverage WHERE target = ? "
+            "ORDER BY ts DESC LIMIT 1",
+            (target,),
+        ).fetchone()
+        return None if row is None else CoverageRow(target, *row)
+
     def prune(self, before: float) -> int:
-        """Forget cycles (and their steps) and sent notifications older than `before`; how many cycles."""
+        """Forget cycles (and their steps), gate runs' coverage and sent notifications older than `before`;
+        how many cycles."""
         with self.transaction() as db:
             db.execute("DELETE FROM steps WHERE cycle_id IN (SELECT id FROM cycles WHERE ts < ?)", (before,))
             gone = db.execute("DELETE FROM cycles WHERE ts < ?", (before,)).rowcount
+            db.execute("DELETE FROM coverage WHERE ts < ?", (before,))
             db.execute(
                 "DELETE FROM outbox WHERE created < ? AND (delivered IS NOT NULL OR gave_up IS NOT NULL)",
                 (before,),

@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from destwatch.monitor.alerts import AlertState
-from destwatch.monitor.history import History, Latest
+from destwatch.monitor.history import CoverageRow, History, Latest
 from destwatch.monitor.outcomes import CycleReport, State
 from destwatch.monitor.slo import VersionSlo, WindowSlo, compute
 from destwatch.redact import redact
@@ -90,11 +90,14 @@ class SloReport:
         alerts: Mapping[str, AlertState],
         *,
         now: float,
+        coverage: Mapping[str, CoverageRow | None] | None = None,
     ) -> None:
         self.slos = list(slos)
         self.latest = latest
         self.alerts = alerts
         self.now = now
+        # What the last gate run that kept its coverage in this history proved of each version.
+        self.coverage = coverage or {}
 
 
 def load_report(
@@ -117,7 +120,8 @@ def load_report(
     ]
     latest = {target: history.latest(target) for target in targets}
     alerts = {target: history.alert(target) for target in targets}
-    return SloReport(slos, latest, alerts, now=now)
+    coverage = {target: history.coverage(target) for target in targets}
+    return SloReport(slos, latest, alerts, now=now, coverage=coverage)
 
 
 def report_json(report: SloReport) -> dict[str, Any]:
@@ -136,6 +140,7 @@ def report_json(report: SloReport) -> dict[str, Any]:
                     "down_since": _iso(alert.since) if alert and alert.since else None,
                     "consecutive_failures": alert.failures if alert else 0,
                 },
+                "coverage": _coverage_json(report.coverage.get(slo.target)),
                 "windows": [_window_json(window) for window in slo.windows],
                 "burn_rates": [
                     {
@@ -225,6 +230,9 @@ def print_report(console: Console, report: SloReport) -> None:
     for slo in report.slos:
         latest = report.latest.get(slo.target)
         alert = report.alerts.get(slo.target)
+        proved = report.coverage.get(slo.target)
+        if proved is not None:
+            console.print(Text(f"{slo.target}: coverage {proved.words()} (gate run at {_iso(proved.ts)})"))
         if latest is None:
             console.print(Text(f"{slo.target}: no cycle recorded yet"))
             continue
@@ -236,6 +244,19 @@ def print_report(console: Console, report: SloReport) -> None:
         if latest.reasons:
             line.append(f" ({'; '.join(redact(reason) for reason in latest.reasons)})")
         console.print(line)
+
+
+def _coverage_json(proved: CoverageRow | None) -> dict[str, Any] | None:
+    if proved is None:
+        return None
+    return {
+        "gate_run": _iso(proved.ts),
+        "items": proved.items,
+        "proven": proved.proven,
+        "failed": proved.failed,
+        "exercised": proved.exercised,
+        "not_covered": proved.not_covered,
+    }
 
 
 def _window_json(window: WindowSlo) -> dict[str, Any]:

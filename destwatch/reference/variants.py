@@ -145,10 +145,22 @@ VARIANTS: dict[str, Variant] = _catalogue(
         northwind(more_endpoints=True),
     ),
     Variant(
-        "thin-data",
-        "versions declare English only, every item has one color, products carry `released`: always null",
+        "null-property",
+        "products carry a nullable `released` property that is null in every answer",
         {},
-        northwind(data=Dataset(one_color=True, unreleased=True), languages=("en",)),
+        northwind(data=Dataset(unreleased=True)),
+    ),
+    Variant(
+        "single-valued-filter",
+        "every product and variant has the same color: a filter key with one value across the data",
+        {},
+        northwind(data=Dataset(one_color=True)),
+    ),
+    Variant(
+        "one-language",
+        "every version declares and answers English only",
+        {},
+        northwind(languages=("en",)),
     ),
     Variant(
         "unprotected-declares-security",

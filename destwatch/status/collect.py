@@ -82,4 +82,5 @@ def _version(
         incidents=tuple(incidents),
         latency=latency,
         endpoints=endpoints,
+        coverage=history.coverage(target),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from destwatch.monitor.history import Latest
+from destwatch.monitor.history import CoverageRow, Latest
 from destwatch.monitor.maintenance import Occurrence
 from destwatch.monitor.slo import VersionSlo
 
@@ -65,6 +65,8 @@ class VersionStatus:
     """The cycle's slowest data answer (the latency SLO's sample)."""
     endpoints: tuple[LatencySeries, ...]
     """Each data step (`products GET`, `empty (products POST)`) on its own."""
+    coverage: CoverageRow | None = None
+    """What the last gate run that kept its coverage in the history proved of the version."""
 
     @property
     def slug(self) -> str:

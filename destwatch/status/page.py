@@ -126,7 +126,13 @@ def _card(version: VersionStatus, status: Status, *, detail: str | None) -> dict
         "days": [_day(d, status) for d in version.days],
         "chart": f"chart-{version.slug}" if version.latency.times else None,
         "detail": detail,
+        "coverage": _coverage(version),
     }
+
+
+def _coverage(version: VersionStatus) -> str | None:
+    proved = version.coverage
+    return None if proved is None else f"contract coverage {proved.words()} (gate run {when(proved.ts)})"
 
 
 def _day(cell: Day, status: Status) -> dict[str, Any]:

@@ -52,9 +52,11 @@ def test_items_are_what_the_document_declares(document: dict[str, Any]) -> None:
 
 
 def test_items_follow_a_variant_document() -> None:
-    thin = items_of(_document(customer=VARIANTS["thin-data"].customer))
-    assert _names(thin, "products", "languages") == ["en"]
-    assert "released" in _names(thin, "products", "properties")
+    one_language = items_of(_document(customer=VARIANTS["one-language"].customer))
+    assert _names(one_language, "products", "languages") == ["en"]
+    assert "released" in _names(
+        items_of(_document(customer=VARIANTS["null-property"].customer)), "products", "properties"
+    )
     sort_post_only = items_of(_document(customer=VARIANTS["sort-post-only"].customer))
     assert "sortAsc" not in _names(sort_post_only, "products", "parameters")
     assert "category asc" in _names(sort_post_only, "products", "sort")

@@ -12,6 +12,7 @@ from rich.console import Console
 
 from destwatch.coverage.ledger import Bar, VersionCoverage, ledger
 from destwatch.exit_codes import ExitCode
+from destwatch.gate.coverage import keep_in_monitor_history
 from destwatch.gate.markdown import render_markdown
 from destwatch.gate.page import gate_page
 from destwatch.gate.summary import Summary
@@ -65,3 +66,12 @@ def test_the_page_has_a_coverage_section_with_a_drill_down_per_endpoint(tmp_path
     assert "<summary>productCatalog/v2 · products: 3/" in page
     # A destination's value is text on the page, escaped like every other.
     assert "color=&#39;&lt;b&gt;|x&#39;" in page and "<b>|x" not in page
+
+
+def test_a_history_that_is_not_the_monitors_is_named_and_left_as_it_was(tmp_path: Path) -> None:
+    foreign, absent = tmp_path / "monitor.db", tmp_path / "none.db"
+    foreign.write_text("not a database")
+    problem = keep_in_monitor_history(foreign, [_coverage()], now=0.0)
+    assert problem is not None and problem.startswith(f"coverage not kept in the monitor history: {foreign}")
+    assert foreign.read_text() == "not a database"
+    assert keep_in_monitor_history(absent, [_coverage()], now=0.0) is None and not absent.exists()

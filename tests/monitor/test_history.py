@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from destwatch.errors import ConfigError
-from destwatch.monitor.history import APPLICATION_ID, SCHEMA_VERSION, History
+from destwatch.monitor.history import APPLICATION_ID, SCHEMA_VERSION, CoverageRow, History
 from destwatch.monitor.outcomes import ProbeMemory, State
 from kit.monitoring import EPOCH, FakeClock, cycle_report, monitor_on
 
@@ -143,6 +143,7 @@ def test_a_schema_1_history_is_migrated_in_place_and_keeps_its_cycles(tmp_path: 
     db = sqlite3.connect(path)
     db.execute("DROP TABLE maintenance")
     db.execute("DROP INDEX cycles_states")
+    db.execute("DROP TABLE coverage")
     db.execute("PRAGMA user_version = 1")
     db.commit()
     db.close()
@@ -151,6 +152,13 @@ def test_a_schema_1_history_is_migrated_in_place_and_keeps_its_cycles(tmp_path: 
         assert history.counts("d/v1", EPOCH, slower_than=1).cycles == 1
         history.start_maintenance(["d/v1"], EPOCH, EPOCH + 60, "upgrade")
         assert history.maintenance() == [(("d/v1",), EPOCH, EPOCH + 60, "upgrade")]
+        assert history.coverage("d/v1") is None
+        history.record_coverage(
+            [CoverageRow("d/v1", EPOCH, 9, 0, 1, 0), CoverageRow("d/v1", EPOCH + 1, 8, 1, 0, 1)]
+        )
+        assert history.coverage("d/v1") == CoverageRow("d/v1", EPOCH + 1, 8, 1, 0, 1)
+        history.prune(EPOCH + 2)
+        assert history.coverage("d/v1") is None
     finally:
         history.close()
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3

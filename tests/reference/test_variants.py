@@ -39,7 +39,9 @@ _NAMES = [
     "case-insensitive-sort",
     "nothing-localized",
     "six-endpoints",
-    "thin-data",
+    "null-property",
+    "single-valued-filter",
+    "one-language",
     "unprotected-declares-security",
 ]
 _ALL = (V1, V2, V3, FEED)
@@ -90,7 +92,7 @@ def _languages(customer: Customer) -> list[tuple[str, ...]]:
 # -- the catalogue of variants -------------------------------------------------------------------------------
 
 
-def test_variants_are_the_named_seventeen_each_described_in_one_line() -> None:
+def test_variants_are_the_named_nineteen_each_described_in_one_line() -> None:
     assert list(VARIANTS) == _NAMES
     for name, variant in VARIANTS.items():
         assert variant.name == name and isinstance(variant.settings, Mapping)
@@ -308,18 +310,37 @@ def test_two_date_times_period_still_filters_on_changed(ref_variant: Serving) ->
     assert result["created"] == result["changed"] == {"type": "string", "format": "date-time"}
 
 
-def test_thin_data_one_language_one_color_and_a_property_always_null(ref_variant: Serving) -> None:
-    client = ref_variant("thin-data")
+def test_null_property_is_declared_nullable_and_never_populated(ref_variant: Serving) -> None:
+    client = ref_variant("null-property")
+    results = _ok(client.get(V2, "products", top=1000))["results"]
+    assert len(results) == 1000 and all("released" in row and row["released"] is None for row in results)
+    assert len({row["color"] for row in results}) > 1
+    released = _document(client, V2)["components"]["schemas"]["productsResult"]["properties"]["released"]
+    assert released == {"type": "string", "format": "date-time", "nullable": True}
+    assert "released" not in _document(client, V2)["components"]["schemas"]["variantsResult"]["properties"]
+
+
+def test_single_valued_filter_holds_one_color_everywhere(ref_variant: Serving) -> None:
+    client = ref_variant("single-valued-filter")
+    for endpoint in ("products", "variants"):
+        results = _ok(client.get(V2, endpoint, top=1000))["results"]
+        assert {row["color"] for row in results} == {"Red"} and len(results) == 1000
+        assert "released" not in results[0]
+    swedish = _ok(client.get(V2, "products", top=1000, language="sv"))["results"]
+    assert {row["color"] for row in swedish} == {"Röd"}
+    assert len({row["category"] for row in swedish}) > 1
+
+
+def test_one_language_is_declared_and_answered(ref_variant: Serving) -> None:
+    client = ref_variant("one-language")
     for version in _ALL:
         document = _document(client, version)
         language = document["paths"][f"/{_ENDPOINTS[version]}"]["get"]["parameters"]
         assert next(p for p in language if p["name"] == "language")["schema"]["enum"] == ["en"]
-    results = _ok(client.get(V2, "products", top=1000))["results"]
-    assert {row["color"] for row in results} == {"Red"} and len(results) == 1000
-    assert all("released" in row and row["released"] is None for row in results)
-    released = _document(client, V2)["components"]["schemas"]["productsResult"]["properties"]["released"]
-    assert released == {"type": "string", "format": "date-time", "nullable": True}
+    assert _ok(client.get(V2, "products"))["language"] == "en"
     assert client.get(V2, "products", language="sv").status_code == 400
+    results = _ok(client.get(V2, "products", top=1000))["results"]
+    assert len({row["color"] for row in results}) > 1 and "released" not in results[0]
 
 
 def test_top_50_large(ref_variant: Serving) -> None:
@@ -440,6 +461,16 @@ def _mustnot_ignored_on_the_one_color(faulty: RefClient, clean: RefClient) -> No
     assert _total(clean, body) == 0
 
 
+def _schema_drift_beside_the_null_property(faulty: RefClient, clean: RefClient) -> None:
+    (row,) = _ok(faulty.get(V2, "products", top=1))["results"]
+    assert isinstance(row["price"], str) and row["released"] is None
+
+
+def _envelope_missing_language_in_the_one_language(faulty: RefClient, clean: RefClient) -> None:
+    assert "language" not in _ok(faulty.get(V2, "products"))
+    assert _ok(clean.get(V2, "products"))["language"] == "en"
+
+
 def _must_values_and_on_title(faulty: RefClient, clean: RefClient) -> None:
     rows = _rows("must-open-map")
     body = {"filter": [{"must": {"title": [rows[0]["title"], rows[1]["title"]]}}]}
@@ -547,7 +578,9 @@ _COMBINED: dict[str, tuple[Fault, Probe]] = {
     "case-insensitive-sort": (faults.SORT_DESC_IGNORED, _sort_desc_ignored_case_insensitively),
     "nothing-localized": (faults.GET_FILTER_PREFIX_MATCH, _prefix_match_in_english),
     "six-endpoints": (faults.V2_HIDES_OUT_OF_STOCK, _v2_hides_out_of_stock_everywhere),
-    "thin-data": (faults.MUSTNOT_IGNORED, _mustnot_ignored_on_the_one_color),
+    "null-property": (faults.SCHEMA_DRIFT_V2, _schema_drift_beside_the_null_property),
+    "single-valued-filter": (faults.MUSTNOT_IGNORED, _mustnot_ignored_on_the_one_color),
+    "one-language": (faults.ENVELOPE_MISSING_LANGUAGE, _envelope_missing_language_in_the_one_language),
     "unprotected-declares-security": (
         faults.ENVELOPE_MISSING_LANGUAGE,
         _envelope_missing_language_on_the_feed,

@@ -40,8 +40,10 @@ _RUNS: dict[str, tuple[Version, tuple[str, ...]]] = {
     "nothing-localized": (V1, _PRODUCTS),
     # The four endpoints the variant adds.
     "six-endpoints": (V3, ("--include-path-regex", "^/(fullproductdata|prices|stock|outlet)$")),
-    # One language, one color, a `released` property on products that is always null.
-    "thin-data": (V2, _PRODUCTS),
+    # A `released` property on products that is always null; one color everywhere; one language.
+    "null-property": (V2, _PRODUCTS),
+    "single-valued-filter": (V2, _PRODUCTS),
+    "one-language": (V2, _PRODUCTS),
     "unprotected-declares-security": (FEED, ()),
 }
 

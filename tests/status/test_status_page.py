@@ -12,9 +12,10 @@ import pytest
 from typer.testing import CliRunner
 
 from destwatch.cli import app
-from destwatch.monitor.history import History
+from destwatch.monitor.history import CoverageRow, History
 from destwatch.monitor.maintenance import FROM_TARGETS, Window, recorded
 from destwatch.monitor.outcomes import CycleReport, Outcome, State, StepResult, VersionReport
+from destwatch.pages import when
 from destwatch.reference.targets import demo_secrets
 from destwatch.status import load_status, write_site
 from kit.browser import SCREENSHOTS, Browsed
@@ -243,3 +244,25 @@ def test_maintenance_windows_past_now_and_planned_are_listed(tmp_path: Path) -> 
     assert "every version" in rows[0][1] and "&lt;b&gt;patch&lt;/b&gt; night" in rows[0][1]
     assert "until ended" in rows[1][1] and "command line" in rows[1][1]
     assert "weekly upgrade" in rows[2][1] and "targets.toml" in rows[2][1]
+
+
+def test_each_card_shows_the_coverage_the_last_gate_run_kept_in_the_history(tmp_path: Path) -> None:
+    history = History.open(tmp_path / "monitor.db")
+    history.record_coverage(
+        [
+            CoverageRow("productCatalog/v1", EPOCH - DAY, 80, 0, 2, 0),
+            CoverageRow("productCatalog/v1", EPOCH, 79, 1, 2, 0),
+        ]
+    )
+    status = load_status(
+        history,
+        ["productCatalog/v1", "productCatalog/v2"],
+        now=EPOCH,
+        availability_objective=99.9,
+        latency_objective=0.5,
+    )
+    history.close()
+    write_site(status, tmp_path / "status")
+    page = (tmp_path / "status" / "index.html").read_text(encoding="utf-8")
+    shown = re.findall(r'<p class="meta coverage">(.*?)</p>', page)
+    assert shown == [f"contract coverage 79/82 proven, 1 failed, 2 exercised only (gate run {when(EPOCH)})"]

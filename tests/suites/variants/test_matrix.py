@@ -155,7 +155,7 @@ NOT_EXPRESSIBLE = {
     ("no-facets", "facet-counts-unfiltered"): "no endpoint has facets",
     ("no-facets", "facet-size-ignored"): "no endpoint has facets",
     ("nothing-localized", "language-ignored"): "every language already answers the same values",
-    ("thin-data", "language-ignored"): "every version declares one language",
+    ("one-language", "language-ignored"): "every version declares one language",
 }
 # Skips of a clean run of every suite, per variant (today's count): more means checks turned into skips.
 MAX_SKIPS = {
@@ -174,24 +174,31 @@ MAX_SKIPS = {
     "case-insensitive-sort": 36,
     "nothing-localized": 42,
     "six-endpoints": 80,
-    "thin-data": 41,
+    "null-property": 36,
+    "single-valued-filter": 36,
+    "one-language": 41,
     "unprotected-declares-security": 36,
 }
 # The suites whose clauses read the queries' document and data, which every variant changes.
 QUERY_SUITES = {"fuzz", "shape", "filters"}
 # The variants that also change what the smoke, auth and ratelimit suites read.
 CHANGE_ENDPOINTS_OR_SECURITY = {"six-endpoints", "unprotected-declares-security"}
-# Variants that change only the data the rules see: crossed with the faults whose catching rules read the
-# values it thins (filter keys, sort keys, facets), not with every fault (each cell costs a gate run).
+# Variants that change only the data the rules see: crossed with the faults whose catching rules read what
+# the variant changes, not with every fault (each cell costs a gate run).
 DATA_ONLY = {
-    "thin-data": (
+    # Response properties, which the fuzz suite's schema check reads.
+    "null-property": ("schema-drift-v2",),
+    # The values of filter, sort and facet keys.
+    "single-valued-filter": (
         "must-values-and",
         "mustnot-ignored",
         "sort-desc-ignored",
         "facet-counts-unfiltered",
         "facet-size-ignored",
         "get-filter-prefix-match",
-    )
+    ),
+    # The declared languages, which the envelope's `language` is checked against.
+    "one-language": ("envelope-missing-language",),
 }
 CELLS = [
     (variant, fault)
