@@ -11,22 +11,26 @@ without an answer, a breaker stops sending to the version (or its token endpoint
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import functools
+import json
 import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
+from destwatch import notices
 from destwatch._bounded import TooLarge, TooLate, bounded, declared_too_large
 from destwatch._breaker import THRESHOLD, Breaker
 from destwatch._ratelimit import RateLimiter, retry_after_seconds
 from destwatch.config import VersionTarget
-from destwatch.errors import NoAnswer, TokenError
+from destwatch.errors import DestwatchError, NoAnswer, TokenError
 from destwatch.failures import AnswerCutOff, AnswerTooLarge, RedirectNotFollowed
 from destwatch.redact import curl, redact, redact_headers
 from destwatch.tokens import Token, TokenCache, flow_of, parse_token_answer
@@ -36,8 +40,10 @@ __all__ = [
     "Client",
     "Exchange",
     "Recorder",
+    "ReplayDiverged",
     "no_answer",
     "redacted_exchange",
+    "request_key",
     "why_no_answer",
 ]
 
@@ -49,6 +55,30 @@ MAX_RETRY_AFTER = 30.0
 _MAX_429_RETRIES = 2
 # Headers that described the bytes on the wire, not the decoded body a rebuilt answer holds.
 _WIRE_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+
+class ReplayDiverged(DestwatchError):
+    """A replay sent a request its finding's bundle does not hold: the replay is wrong, not the
+    destination."""
+
+
+def request_key(target: VersionTarget, method: str, url: str, body: bytes | str | None) -> notices.RequestKey:
+    """A request as a replay matches it, redacted: the version, the method, the path and query relative to
+    the version's base URL (`~/products?top=1`: an embedded reference listens on another port each run, and
+    `--version` replays on another version), and the body in one form whoever serialized it. The version's
+    own token request is `token`, whatever its version-specific URL and credentials."""
+    text = redact(body.decode("utf-8", "replace") if isinstance(body, bytes) else body or "")
+    if method.upper() == "POST" and url == target.token_url:
+        return (target.id, "POST", "token", "")
+    with contextlib.suppress(ValueError):  # not JSON (a form, or nothing): kept as it was sent
+        text = json.dumps(json.loads(text), sort_keys=True)
+    url = redact(url)
+    if url.startswith(target.base_url.rstrip("/") + "/"):
+        where = "~/" + url.removeprefix(target.base_url.rstrip("/") + "/")
+    else:
+        parts = urlsplit(url)
+        where = parts.path + (f"?{parts.query}" if parts.query else "")
+    return (target.id, method.upper(), where, text)
 
 
 @dataclass(frozen=True)
@@ -89,8 +119,11 @@ class Client:
     Protected versions get `Authorization: Bearer <token>` from the client's own token cache; a 401 drops
     the cached token and the request is sent once more with a fresh one. `authenticated=False` sends no
     token; an `Authorization` in `headers=` replaces it. `data_breaker` and `token_breaker` say whether the
-    version (or its token endpoint) still answers.
+    version (or its token endpoint) still answers. `allowed`, when set, is every request the client may
+    send (a replay's bundle); any other raises `ReplayDiverged` unsent.
     """
+
+    allowed: frozenset[notices.RequestKey] | None = None
 
     def __init__(
         self,
@@ -219,7 +252,14 @@ class Client:
     # -- sending -----------------------------------------------------------------------------------------
 
     def _bearer(self, headers: dict[str, str]) -> dict[str, str]:
-        return {**headers, "Authorization": f"Bearer {self.token()}"}
+        token = self.token()
+        # The cached token stands for the request that fetched it: a replay of this test fetches one.
+        notices.used((self.target.id, "POST", "token", ""))
+        return {**headers, "Authorization": f"Bearer {token}"}
+
+    def used(self, request: httpx.Request) -> None:
+        """The current test relies on `request`, sent by this client earlier (an answer reused)."""
+        notices.used(request_key(self.target, request.method, str(request.url), request.content))
 
     def _breaker_for(self, url: str) -> Breaker:
         return self.token_breaker if url == self.target.token_url else self.data_breaker
@@ -241,6 +281,14 @@ class Client:
             timeout=timeout if timeout is not None else self._http.timeout,
             **{key: value for key, value in kwargs.items() if value is not None},
         )
+        key = request_key(self.target, request.method, str(request.url), request.content)
+        if self.allowed is not None and key not in self.allowed:
+            method, path, body = key[1:]
+            raise ReplayDiverged(
+                f"the replay diverged from the bundle: {self.target.id} {method} {path}"
+                + (f" {body[:200]}" if body else "")
+            )
+        notices.used(key)
         breaker = self._breaker_for(str(request.url))
         limit = timeout if timeout is not None else self.target.settings.timeout
         for attempt in range(_MAX_429_RETRIES + 1):

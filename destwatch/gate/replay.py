@@ -3,10 +3,12 @@ it still fails.
 
 A finding's clause is re-checked the only way that checks it exactly: its one test item, the same check
 function on the same plans (the run's seed), on one version through that version's one client (one
-token, as every run fetches it). What that item sends is its own requests, not the whole suite's: a
-shape or filters rule sends its endpoint's sample and its queries, a fuzzed operation its generated cases
-again, an auth clause the grants and forged credentials it is about. The bundle's `request.http` and
-`request.sh` are the single failing request, for a person to send by hand.
+token, as every run fetches it). The bundle lists every request the test relied on (`notices.used`: sent,
+or reused from the run's caches), and the replay's clients send those and no other: one outside the list
+is `ReplayDiverged`, an error of the replay (exit 4), never a verdict on the destination. A bearer
+finding re-forges only the credentials it names (`alg-none -> 200`), from the one token it fetches. A
+fuzzed operation sends its recorded case alone. The bundle's `request.http` and `request.sh` are the
+single failing request, for a person to send by hand.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from destwatch.config import load_targets, targets_file
-from destwatch.environment import Environment
+from destwatch.environment import Environment, Replaying
 from destwatch.errors import ConfigError, TargetUnreachable
 from destwatch.exit_codes import ExitCode
 from destwatch.failures import ContractViolation
@@ -36,6 +38,9 @@ __all__ = ["Replayed", "load_finding", "replay"]
 _FUZZED = re.compile(r"^fuzz: \S+ (?P<method>GET|POST) (?P<path>/\S*): ")
 # What pytest's `-k` takes in a word.
 _NOT_KEYWORD = re.compile(r"[^\w:+\-.\[\]\\/]+")
+# The bearer-rejection clause, and its counterexample's lines: a forged credential and the status it got.
+_BEARER = "bearer: requests without valid credentials"
+_FORGED = re.compile(r"^(?P<name>[\w:/.-]+) -> \d{3}$")
 _TEST = re.compile(r"^(?P<suite>[^/]+)/[^:]+::(?P<name>[^\[]+)(?:\[(?P<params>.*)\])?$")
 
 
@@ -57,6 +62,11 @@ class Replayed:
         return any(failure.kind == "violation" for failure in self.failures)
 
     @property
+    def tokens(self) -> int:
+        """Tokens the replay obtained: fetched by its client, or granted to its test (the auth suite's)."""
+        return int(self.usage.get("tokens_fetched", 0)) + int(self.usage.get("auth_grants", 0))
+
+    @property
     def same(self) -> bool:
         """Whether the very finding occurred again (same version: same fingerprint)."""
         found = {failure.evidence.get("fingerprint") for failure in self.failures}
@@ -64,9 +74,10 @@ class Replayed:
 
     def lines(self) -> list[str]:
         head = f"{self.finding['fingerprint']} on {self.target}: {self.finding['message']}"
-        cost = f"({self.usage.get('requests', 0)} requests, {self.usage.get('tokens_fetched', 0)} token)"
+        cost = f"({self.usage.get('requests', 0)} requests, {self.tokens} token)"
         if self.exit_code not in (ExitCode.OK, ExitCode.VIOLATIONS):
-            return [f"{head}: not replayed ({self.exit_code.verdict}, exit {int(self.exit_code)})"]
+            why = [f"  {f.message}" for f in self.failures if f.kind == "error"]
+            return [f"{head}: not replayed ({self.exit_code.verdict}, exit {int(self.exit_code)})", *why]
         if not self.checked:
             return [f"{head}: not checked: its test was skipped here (the reason is in replay/junit.xml)"]
         if not self.still_fails:
@@ -135,32 +146,64 @@ def replay(
             reports_dir=folder.resolve(),
         )
         return _replay_case(finding, options, fuzzed["method"], fuzzed["path"])
-    params = (test["params"] or "").replace(str(finding["target"]), target)
-    others = [name for name in (finding.get("run") or {}).get("targets", []) if name != finding["target"]]
+    keys = [tuple(key) for key in finding.get("requests") or ()]
+    if not keys:
+        raise ConfigError(
+            "the finding's bundle lists no requests to replay",
+            file=reports / FINDINGS / fingerprint / "finding.json",
+            fix="run the gate again with this destwatch, and replay a finding of that run",
+        )
+    recorded_target = str(finding["target"])
+    # The versions the test relied on besides its own (a clause across versions): replayed with them.
+    others = sorted({str(key[0]) for key in keys} - {recorded_target})
+    allowed = {(target if key[0] == recorded_target else key[0], *key[1:]) for key in keys}
+    params = (test["params"] or "").replace(recorded_target, target)
     request = GateRequest(
         targets=targets,
-        names=tuple(dict.fromkeys((target, *others))),
+        names=(target, *others),
         suites=(test["suite"],),
         reports=folder,
+        pytest_args=("-k", _selecting(test["name"], params)),
+    )
+    options = RunOptions(
+        targets=targets_file(targets, err=err),
+        names=request.names,
         seed=(finding.get("run") or {}).get("seed"),
         fault=fault,
         variant=variant,
         candidate=candidate,
-        pytest_args=("-k", _selecting(test["name"], params)),
+        reports_dir=folder.resolve(),
+        # Only the versions the test relied on: comparing others would send what the bundle does not hold.
+        peers=(),
     )
-    try:
-        summary = run_gate(request, err=err)
-    except ConfigError as exc:
-        if "no tests were collected" not in exc.problem:
-            raise
-        raise ConfigError(
-            f"the finding's test {finding['test']} does not run on {target}",
-            key="--version",
-            fix="choose a version that has the finding's endpoint",
-        ) from None
+    with Environment.start(Selection.of(load_targets(options.targets), options)) as run:
+        run.replaying = Replaying(forgeries=_forgeries(finding))
+        for version in (*run.targets, *run.peers):
+            run.http(version).allowed = frozenset(key for key in allowed if key[0] == version.id)
+        try:
+            summary = run_gate(request, err=err, environment=run)
+        except ConfigError as exc:
+            if "no tests were collected" not in exc.problem:
+                raise
+            raise ConfigError(
+                f"the finding's test {finding['test']} does not run on {target}",
+                key="--version",
+                fix="choose a version that has the finding's endpoint",
+            ) from None
     usage = summary.targets.get(target, {})
     checked = bool(summary.totals["passed"] or summary.failures)
     return Replayed(finding, target, summary.exit_code, tuple(summary.failures), usage, checked)
+
+
+def _forgeries(finding: Mapping[str, Any]) -> frozenset[str] | None:
+    """The forged credentials a bearer-rejection finding names (`alg-none -> 200`), to re-forge only
+    those; None for any other finding (its test runs whole)."""
+    if not str(finding.get("message", "")).startswith(_BEARER):
+        return None
+    named = [_FORGED.match(str(line)) for line in finding.get("counterexample") or ()]
+    if not named or None in named:
+        return None
+    return frozenset(found["name"] for found in named if found is not None)
 
 
 def _selecting(name: str, params: str) -> str:

@@ -74,6 +74,27 @@ def _gate(folder: Path, narrow: Narrow, **request: object) -> Summary:
     )
 
 
+def _within_bundle(bundle: Path) -> None:
+    """Every request the replay sent is one its bundle lists (read from the replay's own exchanges), and no
+    version got more than one token."""
+    listed = {tuple(key) for key in json.loads((bundle / "finding.json").read_text())["requests"]}
+    replayed = json.loads((bundle / "replay" / "summary.json").read_text())["targets"]
+    sent = [json.loads(line) for line in (bundle / "replay" / "exchanges.jsonl").read_text().splitlines()]
+    for exchange in sent:
+        base = replayed[exchange["target"]]["base_url"] + "/"
+        url = exchange["url"]
+        if url.startswith(base):
+            where, body = "~/" + url.removeprefix(base), exchange["request_body"]
+            body = json.dumps(json.loads(body), sort_keys=True) if body else ""
+        else:
+            assert url.endswith("/token"), url
+            where, body = "token", ""
+        assert (exchange["target"], exchange["method"], where, body) in listed, exchange
+    assert sent and all(usage["tokens_fetched"] + usage["auth_grants"] <= 1 for usage in replayed.values()), (
+        replayed
+    )
+
+
 def _fingerprints(summary: Summary) -> set[str]:
     return {failure.evidence["fingerprint"] for failure in summary.failures if failure.kind == "violation"}
 
@@ -101,9 +122,11 @@ def test_fingerprints_hold_across_seeds_and_a_bundle_replays_to_the_same_failure
     assert (again.code, again.same) == (ExitCode.VIOLATIONS, True), again.lines()
     # One token at most, and only the finding's test: a fuzzed operation sends its recorded case alone.
     sent = runs[1].targets[narrow.target]["requests"]
-    assert again.usage.get("tokens_fetched", 0) <= 1 and again.usage["requests"] <= sent
+    assert again.tokens <= 1 and again.usage["requests"] <= sent
     if narrow.suite == "fuzz":
         assert again.usage["requests"] <= 4 < sent, again.usage
+    else:
+        _within_bundle(bundle)
     clean = replay(reports, first, targets=targets)
     assert (clean.code, clean.still_fails) == (ExitCode.OK, False), clean.lines()
 

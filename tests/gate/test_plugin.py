@@ -371,6 +371,12 @@ def test_violations_reach_summary_junit_and_allure_with_curl_and_body(pytester: 
         "counterexample": ["no language key"],
         "shape": ["status 200"],
         "status": 200,
+        # What a replay of it may send: the document and token it was collected with, and its request.
+        "requests": [
+            ["productCatalog/v2", "GET", "~/openapi", ""],
+            ["productCatalog/v2", "POST", "token", ""],
+            ["productCatalog/v2", "GET", "~/products", ""],
+        ],
     }
     assert summary["targets"]["productCatalog/v2"]["tokens_fetched"] == 1
     assert (pytester.path / "reports" / "specs" / "productCatalog-v2.openapi.json").is_file()
