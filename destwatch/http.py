@@ -37,6 +37,7 @@ from destwatch.tokens import Token, TokenCache, flow_of, parse_token_answer
 
 __all__ = [
     "MAX_RETRY_AFTER",
+    "BeyondBundle",
     "Client",
     "Exchange",
     "Recorder",
@@ -60,6 +61,11 @@ _WIRE_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encod
 class ReplayDiverged(DestwatchError):
     """A replay sent a request its finding's bundle does not hold: the replay is wrong, not the
     destination."""
+
+
+class BeyondBundle(ReplayDiverged):
+    """A replay's test went on past its finding's request, which no longer fails as it did: what the clause
+    asks next (chosen from the new answers) is not in the bundle, and is not sent."""
 
 
 def request_key(target: VersionTarget, method: str, url: str, body: bytes | str | None) -> notices.RequestKey:
@@ -120,10 +126,13 @@ class Client:
     the cached token and the request is sent once more with a fresh one. `authenticated=False` sends no
     token; an `Authorization` in `headers=` replaces it. `data_breaker` and `token_breaker` say whether the
     version (or its token endpoint) still answers. `allowed`, when set, is every request the client may
-    send (a replay's bundle); any other raises `ReplayDiverged` unsent.
+    send (a replay's bundle); any other raises `ReplayDiverged` unsent, or `BeyondBundle` once `finding`
+    (the finding's own request) has been sent.
     """
 
     allowed: frozenset[notices.RequestKey] | None = None
+    finding: notices.RequestKey | None = None
+    _finding_sent = False
 
     def __init__(
         self,
@@ -261,6 +270,18 @@ class Client:
         """The current test relies on `request`, sent by this client earlier (an answer reused)."""
         notices.used(request_key(self.target, request.method, str(request.url), request.content))
 
+    def _check_bundle(self, key: notices.RequestKey) -> None:
+        if self.allowed is not None and key not in self.allowed:
+            method, path, body = key[1:]
+            request = f"{self.target.id} {method} {path}" + (f" {body[:200]}" if body else "")
+            if self._finding_sent:
+                raise BeyondBundle(
+                    f"the finding's request no longer fails as it did; the clause went on to {request}"
+                )
+            raise ReplayDiverged(f"the replay diverged from the bundle: {request}")
+        if key == self.finding:
+            self._finding_sent = True
+
     def _breaker_for(self, url: str) -> Breaker:
         return self.token_breaker if url == self.target.token_url else self.data_breaker
 
@@ -282,12 +303,8 @@ class Client:
             **{key: value for key, value in kwargs.items() if value is not None},
         )
         key = request_key(self.target, request.method, str(request.url), request.content)
-        if self.allowed is not None and key not in self.allowed:
-            method, path, body = key[1:]
-            raise ReplayDiverged(
-                f"the replay diverged from the bundle: {self.target.id} {method} {path}"
-                + (f" {body[:200]}" if body else "")
-            )
+        if self.allowed is not None:
+            self._check_bundle(key)
         notices.used(key)
         breaker = self._breaker_for(str(request.url))
         limit = timeout if timeout is not None else self.target.settings.timeout

@@ -96,6 +96,7 @@ CORE_PUBLIC_NAMES = {
         "violation",
     ],
     "destwatch.http": [
+        "BeyondBundle",
         "Client",
         "Exchange",
         "MAX_RETRY_AFTER",

@@ -29,6 +29,7 @@ from destwatch.gate.bundles import FINDINGS
 from destwatch.gate.findings import identity, parse_curl
 from destwatch.gate.runner import GateRequest, run_gate
 from destwatch.gate.summary import Failure
+from destwatch.http import BeyondBundle
 from destwatch.redact import redact
 from destwatch.selection import RunOptions, Selection
 
@@ -56,6 +57,8 @@ class Replayed:
     usage: Mapping[str, Any] = field(default_factory=dict)
     # False when the test was skipped: the clause could not be checked here (another version, say).
     checked: bool = True
+    # Why the replay stopped past the finding's request (`BeyondBundle`), when it did.
+    beyond: str = ""
 
     @property
     def still_fails(self) -> bool:
@@ -80,6 +83,11 @@ class Replayed:
             return [f"{head}: not replayed ({self.exit_code.verdict}, exit {int(self.exit_code)})", *why]
         if not self.checked:
             return [f"{head}: not checked: its test was skipped here (the reason is in replay/junit.xml)"]
+        if self.beyond:
+            return [
+                f"{head}: passes now as far as its bundle reaches {cost}",
+                f"  {self.beyond} (not sent: `destwatch run` checks the rest of the clause)",
+            ]
         if not self.still_fails:
             return [f"{head}: passes now (the clause holds) {cost}"]
         if self.same:
@@ -124,9 +132,11 @@ def replay(
     variant: str | None = None,
     candidate: str | None = None,
     err: TextIO | None = None,
+    reference_url: str = "",
 ) -> Replayed:
     """Run the test of finding `fingerprint` (from `reports`) again on its version, or on `version` of the
-    same destination; its reports go to the bundle's `replay/` folder (the run's own are kept)."""
+    same destination; its reports go to the bundle's `replay/` folder (the run's own are kept).
+    `reference_url`: where an embedded reference already serves (with its own fault), not started again."""
     finding = load_finding(reports, fingerprint)
     destination, _, recorded = str(finding["target"]).partition("/")
     target = f"{destination}/{version or recorded}"
@@ -145,7 +155,7 @@ def replay(
             candidate=candidate,
             reports_dir=folder.resolve(),
         )
-        return _replay_case(finding, options, fuzzed["method"], fuzzed["path"])
+        return _replay_case(finding, options, fuzzed["method"], fuzzed["path"], reference_url)
     keys = [tuple(key) for key in finding.get("requests") or ()]
     if not keys:
         raise ConfigError(
@@ -176,10 +186,15 @@ def replay(
         # Only the versions the test relied on: comparing others would send what the bundle does not hold.
         peers=(),
     )
-    with Environment.start(Selection.of(load_targets(options.targets), options)) as run:
+    selection = Selection.of(load_targets(options.targets), options)
+    with Environment(selection, reference_url=reference_url) as run:
         run.replaying = Replaying(forgeries=_forgeries(finding))
+        failing = finding.get("request_key")
         for version in (*run.targets, *run.peers):
-            run.http(version).allowed = frozenset(key for key in allowed if key[0] == version.id)
+            client = run.http(version)
+            client.allowed = frozenset(key for key in allowed if key[0] == version.id)
+            if failing and failing[0] == recorded_target and version.id == target:
+                client.finding = (target, *failing[1:])
         try:
             summary = run_gate(request, err=err, environment=run)
         except ConfigError as exc:
@@ -192,6 +207,10 @@ def replay(
             ) from None
     usage = summary.targets.get(target, {})
     checked = bool(summary.totals["passed"] or summary.failures)
+    beyond = [f for f in summary.failures if f.message.startswith(f"{BeyondBundle.__name__}:")]
+    if beyond and beyond == list(summary.failures):
+        # Past the finding's request without failing there: it holds now, as far as the bundle can tell.
+        return Replayed(finding, target, ExitCode.OK, (), usage, beyond=beyond[0].message)
     return Replayed(finding, target, summary.exit_code, tuple(summary.failures), usage, checked)
 
 
@@ -213,7 +232,9 @@ def _selecting(name: str, params: str) -> str:
     return " and ".join(word for word in words if word not in ("and", "or", "not"))
 
 
-def _replay_case(finding: dict[str, Any], options: RunOptions, method: str, path: str) -> Replayed:
+def _replay_case(
+    finding: dict[str, Any], options: RunOptions, method: str, path: str, reference_url: str
+) -> Replayed:
     """The fuzzed case a finding recorded, sent once more and checked by Schemathesis's checks as the run
     checked it: the document, one token and that case (and the checks' own probes), nothing generated."""
     from destwatch.gate import fuzz
@@ -224,7 +245,7 @@ def _replay_case(finding: dict[str, Any], options: RunOptions, method: str, path
     case = fuzz.RecordedCase.of(finding.get("counterexample", []), authenticated=authenticated)
     target = options.names[0]
     selection = Selection.of(load_targets(options.targets), options)
-    with Environment.start(selection) as run:
+    with Environment(selection, reference_url=reference_url) as run:
         version = run.targets[0]
         schemas = fuzz.FuzzSchemas(run)
         code, failures = ExitCode.OK, ()

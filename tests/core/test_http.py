@@ -17,7 +17,7 @@ from destwatch._ratelimit import RateLimiter
 from destwatch.config import TargetSettings, VersionTarget
 from destwatch.errors import NoAnswer, TargetUnreachable
 from destwatch.failures import AnswerTooLarge, RedirectNotFollowed
-from destwatch.http import Client, ReplayDiverged, redacted_exchange
+from destwatch.http import BeyondBundle, Client, ReplayDiverged, redacted_exchange
 from kit.steered import SECRET, SteeredDestination
 
 
@@ -285,3 +285,8 @@ def test_a_replaying_client_sends_only_the_bundles_requests_and_names_the_first_
         replaying.post("items", json={"top": 2})
     # Refused before it was sent: the destination saw the token request and one data request.
     assert [exchange.request_body for exchange in replaying.recorder.exchanges][1:] == ['{"skip":0,"top":1}']
+    # Once the finding's own request has been sent, a request past the bundle is the clause going on.
+    replaying.finding = ("shop/v1", "POST", "~/items", '{"skip": 0, "top": 1}')
+    replaying.post("items", json={"skip": 0, "top": 1})
+    with pytest.raises(BeyondBundle, match=r"no longer fails as it did; the clause went on to shop/v1 POST"):
+        replaying.post("items", json={"top": 2})

@@ -15,7 +15,7 @@ import pytest
 from destwatch.config import VersionTarget
 from destwatch.errors import DestwatchError, DocumentError, TargetUnreachable, TokenError
 from destwatch.failures import ContractViolation
-from destwatch.gate.findings import identity
+from destwatch.gate.findings import identity, parse_curl
 from destwatch.gate.summary import ItemResult
 from destwatch.gate.terminal import warning_line
 from destwatch.http import request_key
@@ -84,6 +84,8 @@ def describe(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.Test
             first = found[0] if found else None
             facts.setdefault("evidence", {}).update(identity(target.id, facts["message"], first))
             facts["evidence"]["requests"] = _relied_on(target, recorded)
+            if (sent := parse_curl(first.request) if first is not None else None) is not None:
+                facts["evidence"]["request_key"] = list(request_key(target, sent.method, sent.url, sent.body))
             item.user_properties.append(("fingerprint", facts["evidence"]["fingerprint"]))
     elif report.skipped:
         facts["skip_kind"] = item.stash.get(SKIP_KIND, "not-applicable")
