@@ -157,6 +157,11 @@ def test_a_baseline_accepts_its_fault_not_another_expires_and_reports_fixed_entr
         if prop.get("name") == "fingerprint"
     }
     assert properties == _fingerprints(accepted)
+    # junit.xml, written before the baseline applied, is marked too: each accepted finding's test case.
+    assert set(_junit_marks(reports).values()) == {"accepted"}
+    assert {case for case, _ in _junit_marks(reports)} == {
+        f.test.partition("::")[2] for f in accepted.failures
+    }
     lines = [json.loads(line) for line in (reports / "exchanges.jsonl").read_text().splitlines()]
     assert {line["finding"] for line in lines if "finding" in line} == _fingerprints(accepted)
     page = (reports / "index.html").read_text()
@@ -171,8 +176,26 @@ def test_a_baseline_accepts_its_fault_not_another_expires_and_reports_fixed_entr
     fixed = {entry["fingerprint"] for entry in (other.baseline or {})["fixed"]}
     assert fixed == _fingerprints(known)
     assert len(re.findall(rf"fixed: F[0-9a-f]{{12}} {V2}: .* remove it from {baseline}", said)) == len(fixed)
+    # The fixed entries' test cases, which passed, say so in junit.xml; the new finding is not marked.
+    marked = _junit_marks(tmp_path / "other" / "reports")
+    fixed_tests = {entry["test"].partition("::")[2] for entry in (other.baseline or {})["fixed"]}
+    statuses = {case: value for (case, name), value in marked.items() if name == "destwatch.baseline"}
+    notes = [value for (_, name), value in marked.items() if name == "destwatch.baseline.fixed"]
+    assert set(statuses) == fixed_tests and set(statuses.values()) == {"fixed"}, marked
+    assert len(notes) == len(fixed_tests) and all(f"remove it from {baseline}" in note for note in notes)
 
     baseline.write_text(re.sub(r"expires = \S+", "expires = 2020-01-01", baseline.read_text()))
     expired = _gate(tmp_path / "expired", shape, fault="top-exceeded", baseline=baseline)
     assert expired.exit_code == ExitCode.VIOLATIONS
     assert all(f.evidence["baseline"]["status"] == "expired" for f in expired.failures)
+    assert set(_junit_marks(tmp_path / "expired" / "reports").values()) == {"expired"}
+
+
+def _junit_marks(reports: Path) -> dict[tuple[str, str], str]:
+    """(test case name, property) -> value of every baseline property junit.xml holds."""
+    return {
+        (case.get("name", ""), prop.get("name", "")): prop.get("value", "")
+        for case in ElementTree.parse(reports / "junit.xml").iter("testcase")
+        for prop in case.iter("property")
+        if prop.get("name", "").startswith("destwatch.baseline")
+    }
