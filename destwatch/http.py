@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote_plus, urlsplit
 
 import httpx
 
@@ -32,7 +32,7 @@ from destwatch._ratelimit import RateLimiter, retry_after_seconds
 from destwatch.config import VersionTarget
 from destwatch.errors import DestwatchError, NoAnswer, TokenError
 from destwatch.failures import AnswerCutOff, AnswerTooLarge, RedirectNotFollowed
-from destwatch.redact import curl, redact, redact_headers
+from destwatch.redact import MASK, curl, redact, redact_headers
 from destwatch.tokens import Token, TokenCache, flow_of, parse_token_answer
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "no_answer",
     "redacted_exchange",
     "request_key",
+    "token_request_key",
     "why_no_answer",
 ]
 
@@ -55,6 +56,8 @@ _REQUEST_BODY_LIMIT = 64 * 1024
 MAX_RETRY_AFTER = 30.0
 _MAX_429_RETRIES = 2
 # Headers that described the bytes on the wire, not the decoded body a rebuilt answer holds.
+# The fields of a token request naming the version's application (a replay on another version sends its own).
+_CREDENTIALS = frozenset({"clientId", "clientSecret", "client_id", "client_secret", "audience"})
 _WIRE_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 
 
@@ -71,11 +74,11 @@ class BeyondBundle(ReplayDiverged):
 def request_key(target: VersionTarget, method: str, url: str, body: bytes | str | None) -> notices.RequestKey:
     """A request as a replay matches it, redacted: the version, the method, the path and query relative to
     the version's base URL (`~/products?top=1`: an embedded reference listens on another port each run, and
-    `--version` replays on another version), and the body in one form whoever serialized it. The version's
-    own token request is `token`, whatever its version-specific URL and credentials."""
+    `--version` replays on another version), and the body in one form whoever serialized it. A request to
+    the version's token URL is `token`, its credentials masked (each version has its own)."""
     text = redact(body.decode("utf-8", "replace") if isinstance(body, bytes) else body or "")
     if method.upper() == "POST" and url == target.token_url:
-        return (target.id, "POST", "token", "")
+        return (target.id, "POST", "token", _token_body(text))
     with contextlib.suppress(ValueError):  # not JSON (a form, or nothing): kept as it was sent
         text = json.dumps(json.loads(text), sort_keys=True)
     url = redact(url)
@@ -85,6 +88,28 @@ def request_key(target: VersionTarget, method: str, url: str, body: bytes | str 
         parts = urlsplit(url)
         where = parts.path + (f"?{parts.query}" if parts.query else "")
     return (target.id, method.upper(), where, text)
+
+
+def token_request_key(target: VersionTarget) -> notices.RequestKey:
+    """The key of the version's own token request (`request_key`)."""
+    fields = flow_of(target).request(target)
+    built = httpx.Request("POST", target.token_url, json=fields.get("json"), content=fields.get("content"))
+    return request_key(target, "POST", target.token_url, built.content)
+
+
+def _token_body(text: str) -> str:
+    """A token request's body with its credentials masked (as reports would mask them anyway: the key
+    survives being written to a report), its fields in one order."""
+    if "=" in text and not text.lstrip().startswith("{"):
+        pieces = [piece.partition("=") for piece in text.split("&")]
+        return "&".join(sorted(f"{k}={MASK if unquote_plus(k) in _CREDENTIALS else v}" for k, _, v in pieces))
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return text  # a malformed body, as it was sent
+    if isinstance(data, dict):
+        data = {key: MASK if key in _CREDENTIALS else value for key, value in data.items()}
+    return json.dumps(data, sort_keys=True)
 
 
 @dataclass(frozen=True)
@@ -156,6 +181,7 @@ class Client:
         self._clock = clock
         self._sleep = sleep
         self._tokens = TokenCache(self.fetch_token, clock=clock)
+        self._token_key: notices.RequestKey | None = None
         self._http = httpx.Client(
             timeout=target.settings.timeout,
             transport=transport,
@@ -263,7 +289,9 @@ class Client:
     def _bearer(self, headers: dict[str, str]) -> dict[str, str]:
         token = self.token()
         # The cached token stands for the request that fetched it: a replay of this test fetches one.
-        notices.used((self.target.id, "POST", "token", ""))
+        if self._token_key is None:
+            self._token_key = token_request_key(self.target)
+        notices.used(self._token_key)
         return {**headers, "Authorization": f"Bearer {token}"}
 
     def used(self, request: httpx.Request) -> None:

@@ -105,6 +105,7 @@ CORE_PUBLIC_NAMES = {
         "no_answer",
         "redacted_exchange",
         "request_key",
+        "token_request_key",
         "why_no_answer",
     ],
     "destwatch.notices": [

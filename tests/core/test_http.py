@@ -271,10 +271,10 @@ def test_a_replaying_client_sends_only_the_bundles_requests_and_names_the_first_
     client = Client(shop)
     with notices.recording() as recorded:
         client.post("items", json={"top": 1, "skip": 0})
-    # What the test relied on, as a replay matches it: the token request (any version's URL) and its body
-    # whoever serialized it, relative to the version's base URL (an embedded reference moves each run).
+    # What the test relied on, as a replay matches it: the token request (each version's credentials alike)
+    # and its body whoever serialized it, relative to the version's base URL (an embedded reference moves).
     assert list(recorded.requests) == [
-        ("shop/v1", "POST", "token", ""),
+        ("shop/v1", "POST", "token", '{"clientId": "[redacted]", "clientSecret": "[redacted]"}'),
         ("shop/v1", "POST", "~/items", '{"skip": 0, "top": 1}'),
     ]
     replaying = Client(shop)

@@ -87,12 +87,24 @@ def _within_bundle(bundle: Path) -> None:
             where, body = "~/" + url.removeprefix(base), exchange["request_body"]
             body = json.dumps(json.loads(body), sort_keys=True) if body else ""
         else:
+            # The version's token URL: its credentials, whichever version's, count as one.
             assert url.endswith("/token"), url
-            where, body = "token", ""
+            where, body = "token", _without_credentials(exchange["request_body"])
         assert (exchange["target"], exchange["method"], where, body) in listed, exchange
     assert sent and all(usage["tokens_fetched"] + usage["auth_grants"] <= 1 for usage in replayed.values()), (
         replayed
     )
+
+
+def _without_credentials(body: str) -> str:
+    names = ("clientId", "clientSecret", "client_id", "client_secret", "audience")
+    if body.startswith("{"):
+        fields = json.loads(body)
+        return json.dumps({k: "[redacted]" if k in names else v for k, v in fields.items()}, sort_keys=True)
+    if "=" not in body:
+        return body  # neither JSON nor a form: a malformed body, as sent
+    pairs = [piece.partition("=") for piece in body.split("&")]
+    return "&".join(sorted(f"{k}={'[redacted]' if k in names else v}" for k, _, v in pairs))
 
 
 def _fingerprints(summary: Summary) -> set[str]:

@@ -374,9 +374,15 @@ def test_violations_reach_summary_junit_and_allure_with_curl_and_body(pytester: 
         # What a replay of it may send: the document and token it was collected with, and its request.
         "requests": [
             ["productCatalog/v2", "GET", "~/openapi", ""],
-            ["productCatalog/v2", "POST", "token", ""],
+            [
+                "productCatalog/v2",
+                "POST",
+                "token",
+                '{"clientId": "[redacted]", "clientSecret": "[redacted]"}',
+            ],
             ["productCatalog/v2", "GET", "~/products", ""],
         ],
+        "request_key": ["productCatalog/v2", "GET", "~/products", ""],
     }
     assert summary["targets"]["productCatalog/v2"]["tokens_fetched"] == 1
     assert (pytester.path / "reports" / "specs" / "productCatalog-v2.openapi.json").is_file()

@@ -18,7 +18,7 @@ from destwatch.failures import ContractViolation
 from destwatch.gate.findings import identity, parse_curl
 from destwatch.gate.summary import ItemResult
 from destwatch.gate.terminal import warning_line
-from destwatch.http import request_key
+from destwatch.http import request_key, token_request_key
 from destwatch.notices import ContractWarning, Notices
 from destwatch.redact import redact
 
@@ -205,7 +205,7 @@ def _relied_on(target: VersionTarget, recorded: Notices | None) -> list[list[str
     the version's document, and its token when protected (a document may need one). What a replay of the
     finding may send."""
     setup = [request_key(target, "GET", target.openapi_url, None)]
-    setup += [(target.id, "POST", "token", "")] if target.protected else []
+    setup += [token_request_key(target)] if target.protected else []
     found = [*setup, *(recorded.requests if recorded is not None else ())]
     return [list(key) for key in dict.fromkeys(found)]
 
