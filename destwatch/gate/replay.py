@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -28,7 +28,7 @@ from destwatch.failures import ContractViolation
 from destwatch.gate.bundles import FINDINGS
 from destwatch.gate.findings import identity, parse_curl
 from destwatch.gate.runner import GateRequest, run_gate
-from destwatch.gate.summary import Failure
+from destwatch.gate.summary import Failure, Summary
 from destwatch.http import BeyondBundle
 from destwatch.redact import redact
 from destwatch.selection import RunOptions, Selection
@@ -144,17 +144,17 @@ def replay(
     if test is None:
         raise ConfigError("not a finding of destwatch run", file=reports / FINDINGS / fingerprint)
     folder = reports / FINDINGS / fingerprint / "replay"
+    options = RunOptions(
+        targets=targets_file(targets, err=err),
+        names=(target,),
+        seed=(finding.get("run") or {}).get("seed"),
+        fault=fault,
+        variant=variant,
+        candidate=candidate,
+        reports_dir=folder.resolve(),
+    )
     fuzzed = _FUZZED.match(str(finding.get("message", "")))
     if test["suite"] == "fuzz" and fuzzed is not None:
-        options = RunOptions(
-            targets=targets_file(targets, err=err),
-            names=(target,),
-            seed=(finding.get("run") or {}).get("seed"),
-            fault=fault,
-            variant=variant,
-            candidate=candidate,
-            reports_dir=folder.resolve(),
-        )
         return _replay_case(finding, options, fuzzed["method"], fuzzed["path"], reference_url)
     keys = [tuple(key) for key in finding.get("requests") or ()]
     if not keys:
@@ -163,38 +163,21 @@ def replay(
             file=reports / FINDINGS / fingerprint / "finding.json",
             fix="run the gate again with this destwatch, and replay a finding of that run",
         )
-    recorded_target = str(finding["target"])
-    # The versions the test relied on besides its own (a clause across versions): replayed with them.
-    others = sorted({str(key[0]) for key in keys} - {recorded_target})
-    allowed = {(target if key[0] == recorded_target else key[0], *key[1:]) for key in keys}
-    params = (test["params"] or "").replace(recorded_target, target)
+    # The versions the test relied on besides its own (a clause across versions), and no other: comparing
+    # others would send what the bundle does not hold.
+    others = sorted({str(key[0]) for key in keys} - {str(finding["target"])})
+    options = replace(options, names=tuple(dict.fromkeys((target, *others))), peers=())
+    params = (test["params"] or "").replace(str(finding["target"]), target)
     request = GateRequest(
-        targets=targets,
-        names=(target, *others),
+        targets=options.targets,
+        names=options.names,
         suites=(test["suite"],),
         reports=folder,
         pytest_args=("-k", _selecting(test["name"], params)),
     )
-    options = RunOptions(
-        targets=targets_file(targets, err=err),
-        names=request.names,
-        seed=(finding.get("run") or {}).get("seed"),
-        fault=fault,
-        variant=variant,
-        candidate=candidate,
-        reports_dir=folder.resolve(),
-        # Only the versions the test relied on: comparing others would send what the bundle does not hold.
-        peers=(),
-    )
     selection = Selection.of(load_targets(options.targets), options)
     with Environment(selection, reference_url=reference_url) as run:
-        run.replaying = Replaying(forgeries=_forgeries(finding))
-        failing = finding.get("request_key")
-        for version in (*run.targets, *run.peers):
-            client = run.http(version)
-            client.allowed = frozenset(key for key in allowed if key[0] == version.id)
-            if failing and failing[0] == recorded_target and version.id == target:
-                client.finding = (target, *failing[1:])
+        _guard(run, finding, keys, target)
         try:
             summary = run_gate(request, err=err, environment=run)
         except ConfigError as exc:
@@ -205,6 +188,24 @@ def replay(
                 key="--version",
                 fix="choose a version that has the finding's endpoint",
             ) from None
+    return _verdict(finding, target, summary)
+
+
+def _guard(run: Environment, finding: Mapping[str, Any], keys: list[tuple[Any, ...]], target: str) -> None:
+    """Every client of the replay sends only its version's requests of the bundle (the finding's own
+    version's as `target`'s), and knows the finding's request (`BeyondBundle`)."""
+    recorded = str(finding["target"])
+    allowed = {(target if key[0] == recorded else key[0], *key[1:]) for key in keys}
+    failing = finding.get("request_key")
+    run.replaying = Replaying(forgeries=_forgeries(finding))
+    for version in (*run.targets, *run.peers):
+        client = run.http(version)
+        client.allowed = frozenset(key for key in allowed if key[0] == version.id)
+        if failing and version.id == target:
+            client.finding = (target, *failing[1:])
+
+
+def _verdict(finding: dict[str, Any], target: str, summary: Summary) -> Replayed:
     usage = summary.targets.get(target, {})
     checked = bool(summary.totals["passed"] or summary.failures)
     beyond = [f for f in summary.failures if f.message.startswith(f"{BeyondBundle.__name__}:")]
