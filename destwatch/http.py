@@ -31,7 +31,7 @@ from destwatch._breaker import THRESHOLD, Breaker
 from destwatch._ratelimit import RateLimiter, retry_after_seconds
 from destwatch.config import VersionTarget
 from destwatch.errors import DestwatchError, NoAnswer, TokenError
-from destwatch.failures import AnswerCutOff, AnswerTooLarge, RedirectNotFollowed
+from destwatch.failures import AnswerCutOff, AnswerTooLarge, RedirectNotFollowed, answer_digest
 from destwatch.redact import MASK, curl, redact, redact_headers
 from destwatch.tokens import Token, TokenCache, flow_of, parse_token_answer
 
@@ -151,13 +151,14 @@ class Client:
     the cached token and the request is sent once more with a fresh one. `authenticated=False` sends no
     token; an `Authorization` in `headers=` replaces it. `data_breaker` and `token_breaker` say whether the
     version (or its token endpoint) still answers. `allowed`, when set, is every request the client may
-    send (a replay's bundle); any other raises `ReplayDiverged` unsent, or `BeyondBundle` once `finding`
-    (the finding's own request) has been sent.
+    send (a replay's bundle); any other raises `ReplayDiverged` unsent, or `BeyondBundle` once the
+    `finding`'s own request got another answer than it recorded.
     """
 
     allowed: frozenset[notices.RequestKey] | None = None
-    finding: notices.RequestKey | None = None
-    _finding_sent = False
+    # The finding's own request and the digest of the answer it got (`failures.answer_digest`).
+    finding: tuple[notices.RequestKey, str] | None = None
+    _finding_answered_otherwise = False
 
     def __init__(
         self,
@@ -302,13 +303,17 @@ class Client:
         if self.allowed is not None and key not in self.allowed:
             method, path, body = key[1:]
             request = f"{self.target.id} {method} {path}" + (f" {body[:200]}" if body else "")
-            if self._finding_sent:
+            if self._finding_answered_otherwise:
                 raise BeyondBundle(
                     f"the finding's request no longer fails as it did; the clause went on to {request}"
                 )
             raise ReplayDiverged(f"the replay diverged from the bundle: {request}")
-        if key == self.finding:
-            self._finding_sent = True
+
+    def _answered(self, key: notices.RequestKey, response: httpx.Response) -> None:
+        if self.finding is not None and key == self.finding[0]:
+            self._finding_answered_otherwise = (
+                answer_digest(response.status_code, response) != self.finding[1]
+            )
 
     def _breaker_for(self, url: str) -> Breaker:
         return self.token_breaker if url == self.target.token_url else self.data_breaker
@@ -347,6 +352,7 @@ class Client:
                 breaker.answered()
                 if 300 <= response.status_code < 400:
                     raise RedirectNotFollowed(response)
+                self._answered(key, response)
                 return response
             wait = retry_after_seconds(response)
             breaker.throttled(wait or 0.0, f"Retry-After: {response.headers.get('Retry-After', 'none')}")

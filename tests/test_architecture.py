@@ -92,6 +92,7 @@ CORE_PUBLIC_NAMES = {
         "ExpectationWarning",
         "NotChecked",
         "RedirectNotFollowed",
+        "answer_digest",
         "expect_or_warn",
         "violation",
     ],

@@ -193,16 +193,16 @@ def replay(
 
 def _guard(run: Environment, finding: Mapping[str, Any], keys: list[tuple[Any, ...]], target: str) -> None:
     """Every client of the replay sends only its version's requests of the bundle (the finding's own
-    version's as `target`'s), and knows the finding's request (`BeyondBundle`)."""
+    version's as `target`'s), and knows the finding's request and the answer it got (`BeyondBundle`)."""
     recorded = str(finding["target"])
     allowed = {(target if key[0] == recorded else key[0], *key[1:]) for key in keys}
-    failing = finding.get("request_key")
+    failing, answer = finding.get("request_key"), str(finding.get("answer_digest", ""))
     run.replaying = Replaying(forgeries=_forgeries(finding))
     for version in (*run.targets, *run.peers):
         client = run.http(version)
         client.allowed = frozenset(key for key in allowed if key[0] == version.id)
         if failing and version.id == target:
-            client.finding = (target, *failing[1:])
+            client.finding = ((target, *failing[1:]), answer)
 
 
 def _verdict(finding: dict[str, Any], target: str, summary: Summary) -> Replayed:

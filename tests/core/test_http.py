@@ -16,7 +16,7 @@ from destwatch._files import json_or_none
 from destwatch._ratelimit import RateLimiter
 from destwatch.config import TargetSettings, VersionTarget
 from destwatch.errors import NoAnswer, TargetUnreachable
-from destwatch.failures import AnswerTooLarge, RedirectNotFollowed
+from destwatch.failures import AnswerTooLarge, RedirectNotFollowed, answer_digest
 from destwatch.http import BeyondBundle, Client, ReplayDiverged, redacted_exchange
 from kit.steered import SECRET, SteeredDestination
 
@@ -285,8 +285,16 @@ def test_a_replaying_client_sends_only_the_bundles_requests_and_names_the_first_
         replaying.post("items", json={"top": 2})
     # Refused before it was sent: the destination saw the token request and one data request.
     assert [exchange.request_body for exchange in replaying.recorder.exchanges][1:] == ['{"skip":0,"top":1}']
-    # Once the finding's own request has been sent, a request past the bundle is the clause going on.
-    replaying.finding = ("shop/v1", "POST", "~/items", '{"skip": 0, "top": 1}')
+    # Once the finding's own request got another answer than it recorded, a request past the bundle is the
+    # clause going on; while it gets the same one, the replay has diverged.
+    asked = ("shop/v1", "POST", "~/items", '{"skip": 0, "top": 1}')
+    recorded = answer_digest(200, replaying.post("items", json={"skip": 0, "top": 1}))
+    replaying.finding = (asked, recorded)
+    replaying.post("items", json={"skip": 0, "top": 1})
+    with pytest.raises(ReplayDiverged, match="diverged from the bundle") as same:
+        replaying.post("items", json={"top": 2})
+    assert not isinstance(same.value, BeyondBundle)
+    replaying.finding = (asked, answer_digest(500, "another answer"))
     replaying.post("items", json={"skip": 0, "top": 1})
     with pytest.raises(BeyondBundle, match=r"no longer fails as it did; the clause went on to shop/v1 POST"):
         replaying.post("items", json={"top": 2})

@@ -211,3 +211,32 @@ def _junit_marks(reports: Path) -> dict[tuple[str, str], str]:
         for prop in case.iter("property")
         if prop.get("name", "").startswith("destwatch.baseline")
     }
+
+
+def test_a_replay_that_would_send_a_request_outside_its_bundle_stops_there_with_exit_4(
+    tmp_path: Path,
+) -> None:
+    narrow = SAMPLE["top-exceeded"]
+    run = _gate(tmp_path, narrow, fault="top-exceeded", seed=1)
+    fingerprint = min(_fingerprints(run))
+    path = tmp_path / "reports" / "findings" / fingerprint / "finding.json"
+    finding = json.loads(path.read_text())
+    # A bundle that lacks one of its test's requests: the replay must refuse it, not judge the destination.
+    dropped = finding["requests"].pop()
+    path.write_text(json.dumps(finding))
+    args = [
+        "replay",
+        fingerprint,
+        "--reports",
+        str(tmp_path / "reports"),
+        "--targets",
+        str(tmp_path / "targets.toml"),
+    ]
+    result = CliRunner().invoke(app, [*args, "--fault", "top-exceeded"])
+    assert result.exit_code == ExitCode.ERROR, result.output
+    target, method, where, body = dropped
+    assert f"the replay diverged from the bundle: {target} {method} {where} {body}".rstrip() in result.output
+    sent = [
+        json.loads(line) for line in (path.parent / "replay" / "exchanges.jsonl").read_text().splitlines()
+    ]
+    assert not any(e["url"].endswith(where.removeprefix("~")) and e["request_body"] == body for e in sent)

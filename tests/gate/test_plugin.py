@@ -363,6 +363,7 @@ def test_violations_reach_summary_junit_and_allure_with_curl_and_body(pytester: 
     failure = dict(row["failures"][0])
     # Each finding's fingerprint: the same in every run, so not a value to spell out here.
     assert re.fullmatch(r"F[0-9a-f]{12}", failure.pop("fingerprint"))
+    assert re.fullmatch(r"[0-9a-f]{16}", failure.pop("answer_digest"))
     assert failure == {
         "test": "smoke/test_smoke_written.py::test_envelope[productCatalog/v2/products]",
         "kind": "violation",

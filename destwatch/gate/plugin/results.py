@@ -14,7 +14,7 @@ import pytest
 
 from destwatch.config import VersionTarget
 from destwatch.errors import DestwatchError, DocumentError, TargetUnreachable, TokenError
-from destwatch.failures import ContractViolation
+from destwatch.failures import ContractViolation, answer_digest
 from destwatch.gate.findings import identity, parse_curl
 from destwatch.gate.summary import ItemResult
 from destwatch.gate.terminal import warning_line
@@ -86,6 +86,7 @@ def describe(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.Test
             facts["evidence"]["requests"] = _relied_on(target, recorded)
             if (sent := parse_curl(first.request) if first is not None else None) is not None:
                 facts["evidence"]["request_key"] = list(request_key(target, sent.method, sent.url, sent.body))
+                facts["evidence"]["answer_digest"] = answer_digest(first.status, first.response_body)
             item.user_properties.append(("fingerprint", facts["evidence"]["fingerprint"]))
     elif report.skipped:
         facts["skip_kind"] = item.stash.get(SKIP_KIND, "not-applicable")
