@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,9 +38,11 @@ class Replaying:
 
     `forgeries`: for a bearer-rejection finding, the forged credentials that were accepted, by name
     (`destwatch.gate.jwt_tamper`): the replay re-forges only those, from the one fresh token it fetches;
-    None re-runs the test's every check."""
+    None re-runs the test's every check. `seeded_as`: a version replayed in place of the finding's own
+    (`--version`) -> the finding's, whose seeded choices (plans, values) it makes again."""
 
     forgeries: frozenset[str] | None = None
+    seeded_as: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -197,7 +197,7 @@ def _guard(run: Environment, finding: Mapping[str, Any], keys: list[tuple[Any, .
     recorded = str(finding["target"])
     allowed = {(target if key[0] == recorded else key[0], *key[1:]) for key in keys}
     failing, answer = finding.get("request_key"), str(finding.get("answer_digest", ""))
-    run.replaying = Replaying(forgeries=_forgeries(finding))
+    run.replaying = Replaying(forgeries=_forgeries(finding), seeded_as={target: recorded})
     for version in (*run.targets, *run.peers):
         client = run.http(version)
         client.allowed = frozenset(key for key in allowed if key[0] == version.id)

@@ -240,3 +240,13 @@ def test_a_replay_that_would_send_a_request_outside_its_bundle_stops_there_with_
         json.loads(line) for line in (path.parent / "replay" / "exchanges.jsonl").read_text().splitlines()
     ]
     assert not any(e["url"].endswith(where.removeprefix("~")) and e["request_body"] == body for e in sent)
+
+
+def test_a_finding_replays_on_another_version_with_the_choices_its_own_version_made(tmp_path: Path) -> None:
+    # The seeded plan chose a property and values on v2; on v1 the replay chooses the same (`seeded_as`), so
+    # it sends the bundle's requests, on v1.
+    run = _gate(tmp_path, SAMPLE["must-values-and"], fault="must-values-and", seed=1)
+    targets, first = tmp_path / "targets.toml", min(_fingerprints(run))
+    other = replay(tmp_path / "reports", first, version="v1", targets=targets, fault="must-values-and")
+    assert (other.code, other.target, other.still_fails) == (ExitCode.VIOLATIONS, V1, True), other.lines()
+    assert other.tokens <= 1

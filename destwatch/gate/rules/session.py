@@ -115,7 +115,10 @@ class Session:
             return self._probes[key]
 
     def rng(self, target: _Target, endpoint: str, purpose: str) -> random.Random:
-        return rng_for(self.seed, target.id, endpoint, purpose)
+        # A replay on another version (`--version`) draws what the finding's own version drew.
+        replaying = getattr(self.run, "replaying", None)
+        seeded_as = replaying.seeded_as.get(target.id, target.id) if replaying is not None else target.id
+        return rng_for(self.seed, seeded_as, endpoint, purpose)
 
     def sample(self, target: _Target, endpoint: str, language: str | None = None) -> Sample:
         key = (target.id, endpoint, language)
