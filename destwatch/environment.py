@@ -13,22 +13,36 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from destwatch import notices
 from destwatch.config import VersionTarget
 from destwatch.documents import DocumentStore, endpoints
 from destwatch.errors import DestwatchError, DocumentError, TargetUnreachable
-from destwatch.http import Client, Recorder
+from destwatch.http import Client, Recorder, request_key
 from destwatch.selection import Selection
 from destwatch.tokens import Token
 
 if TYPE_CHECKING:
     from destwatch.reference.server import ServedProcess
 
-__all__ = ["Environment"]
+__all__ = ["Environment", "Replaying"]
+
+
+@dataclass(frozen=True)
+class Replaying:
+    """A run that replays one finding (`destwatch replay`): its clients send only the bundle's requests.
+
+    `forgeries`: for a bearer-rejection finding, the forged credentials that were accepted, by name
+    (`destwatch.gate.jwt_tamper`): the replay re-forges only those, from the one fresh token it fetches;
+    None re-runs the test's every check. `seeded_as`: a version replayed in place of the finding's own
+    (`--version`) -> the finding's, whose seeded choices (plans, values) it makes again."""
+
+    forgeries: frozenset[str] | None = None
+    seeded_as: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -70,6 +84,8 @@ class Environment:
             reports = selection.options.reports_dir
             self._shared.documents = DocumentStore(self.http, save_dir=reports / "specs" if reports else None)
         self.documents = self._shared.documents
+        # Set by `destwatch replay` (see `Replaying`); None in a run.
+        self.replaying: Replaying | None = None
 
     @classmethod
     def start(cls, selection: Selection) -> Environment:
@@ -95,7 +111,9 @@ class Environment:
 
     def document(self, target: VersionTarget) -> dict[str, Any]:
         """The version's OpenAPI document, fetched once per run."""
-        return self.documents.get(target)
+        document = self.documents.get(target)
+        notices.used(request_key(target, "GET", target.openapi_url, None))
+        return document
 
     def http(self, target: VersionTarget) -> Client:
         """The pooled, authenticated HTTP client of `target` (one per version per run)."""
@@ -233,7 +251,9 @@ class Environment:
             targets=tuple(t for t in selection.targets if t.id in ids),
             peers=tuple(t for t in selection.targets if t.id not in ids) + selection.peers,
         )
-        return Environment(narrow, reference_url=self.reference_url, shared=self._shared)
+        narrowed = Environment(narrow, reference_url=self.reference_url, shared=self._shared)
+        narrowed.replaying = self.replaying
+        return narrowed
 
     def close(self) -> None:
         if self._owner:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ __all__ = [
     "ExpectationWarning",
     "NotChecked",
     "RedirectNotFollowed",
+    "answer_digest",
     "expect_or_warn",
     "violation",
 ]
@@ -196,6 +198,13 @@ def violation(
         status=response.status_code,
         response_body=_body_text(response),
     )
+
+
+def answer_digest(status: int | None, body: str | httpx.Response) -> str:
+    """A fingerprint of an answer as a violation keeps it (`ContractViolation.status` and
+    `.response_body`, or the response itself): whether a replay's answer is the one a finding recorded."""
+    kept = body if isinstance(body, str) else redact(_kept(_body_text(body)))
+    return hashlib.sha256(f"{status}\n{kept}".encode()).hexdigest()[:16]
 
 
 def _kept(body: str) -> str:

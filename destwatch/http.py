@@ -11,33 +11,41 @@ without an answer, a breaker stops sending to the version (or its token endpoint
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import functools
+import json
 import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote_plus, urlsplit
 
 import httpx
 
+from destwatch import notices
 from destwatch._bounded import TooLarge, TooLate, bounded, declared_too_large
 from destwatch._breaker import THRESHOLD, Breaker
 from destwatch._ratelimit import RateLimiter, retry_after_seconds
 from destwatch.config import VersionTarget
-from destwatch.errors import NoAnswer, TokenError
-from destwatch.failures import AnswerCutOff, AnswerTooLarge, RedirectNotFollowed
-from destwatch.redact import curl, redact, redact_headers
+from destwatch.errors import DestwatchError, NoAnswer, TokenError
+from destwatch.failures import AnswerCutOff, AnswerTooLarge, RedirectNotFollowed, answer_digest
+from destwatch.redact import MASK, curl, redact, redact_headers
 from destwatch.tokens import Token, TokenCache, flow_of, parse_token_answer
 
 __all__ = [
     "MAX_RETRY_AFTER",
+    "BeyondBundle",
     "Client",
     "Exchange",
     "Recorder",
+    "ReplayDiverged",
     "no_answer",
     "redacted_exchange",
+    "request_key",
+    "token_request_key",
     "why_no_answer",
 ]
 
@@ -48,7 +56,60 @@ _REQUEST_BODY_LIMIT = 64 * 1024
 MAX_RETRY_AFTER = 30.0
 _MAX_429_RETRIES = 2
 # Headers that described the bytes on the wire, not the decoded body a rebuilt answer holds.
+# The fields of a token request naming the version's application (a replay on another version sends its own).
+_CREDENTIALS = frozenset({"clientId", "clientSecret", "client_id", "client_secret", "audience"})
 _WIRE_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+
+class ReplayDiverged(DestwatchError):
+    """A replay sent a request its finding's bundle does not hold: the replay is wrong, not the
+    destination."""
+
+
+class BeyondBundle(ReplayDiverged):
+    """A replay's test went on past its finding's request, which no longer fails as it did: what the clause
+    asks next (chosen from the new answers) is not in the bundle, and is not sent."""
+
+
+def request_key(target: VersionTarget, method: str, url: str, body: bytes | str | None) -> notices.RequestKey:
+    """A request as a replay matches it, redacted: the version, the method, the path and query relative to
+    the version's base URL (`~/products?top=1`: an embedded reference listens on another port each run, and
+    `--version` replays on another version), and the body in one form whoever serialized it. A request to
+    the version's token URL is `token`, its credentials masked (each version has its own)."""
+    text = redact(body.decode("utf-8", "replace") if isinstance(body, bytes) else body or "")
+    if method.upper() == "POST" and url == target.token_url:
+        return (target.id, "POST", "token", _token_body(text))
+    with contextlib.suppress(ValueError):  # not JSON (a form, or nothing): kept as it was sent
+        text = json.dumps(json.loads(text), sort_keys=True)
+    url = redact(url)
+    if url.startswith(target.base_url.rstrip("/") + "/"):
+        where = "~/" + url.removeprefix(target.base_url.rstrip("/") + "/")
+    else:
+        parts = urlsplit(url)
+        where = parts.path + (f"?{parts.query}" if parts.query else "")
+    return (target.id, method.upper(), where, text)
+
+
+def token_request_key(target: VersionTarget) -> notices.RequestKey:
+    """The key of the version's own token request (`request_key`)."""
+    fields = flow_of(target).request(target)
+    built = httpx.Request("POST", target.token_url, json=fields.get("json"), content=fields.get("content"))
+    return request_key(target, "POST", target.token_url, built.content)
+
+
+def _token_body(text: str) -> str:
+    """A token request's body with its credentials masked (as reports would mask them anyway: the key
+    survives being written to a report), its fields in one order."""
+    if "=" in text and not text.lstrip().startswith("{"):
+        pieces = [piece.partition("=") for piece in text.split("&")]
+        return "&".join(sorted(f"{k}={MASK if unquote_plus(k) in _CREDENTIALS else v}" for k, _, v in pieces))
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return text  # a malformed body, as it was sent
+    if isinstance(data, dict):
+        data = {key: MASK if key in _CREDENTIALS else value for key, value in data.items()}
+    return json.dumps(data, sort_keys=True)
 
 
 @dataclass(frozen=True)
@@ -89,8 +150,15 @@ class Client:
     Protected versions get `Authorization: Bearer <token>` from the client's own token cache; a 401 drops
     the cached token and the request is sent once more with a fresh one. `authenticated=False` sends no
     token; an `Authorization` in `headers=` replaces it. `data_breaker` and `token_breaker` say whether the
-    version (or its token endpoint) still answers.
+    version (or its token endpoint) still answers. `allowed`, when set, is every request the client may
+    send (a replay's bundle); any other raises `ReplayDiverged` unsent, or `BeyondBundle` once the
+    `finding`'s own request got another answer than it recorded.
     """
+
+    allowed: frozenset[notices.RequestKey] | None = None
+    # The finding's own request and the digest of the answer it got (`failures.answer_digest`).
+    finding: tuple[notices.RequestKey, str] | None = None
+    _finding_answered_otherwise = False
 
     def __init__(
         self,
@@ -114,6 +182,7 @@ class Client:
         self._clock = clock
         self._sleep = sleep
         self._tokens = TokenCache(self.fetch_token, clock=clock)
+        self._token_key: notices.RequestKey | None = None
         self._http = httpx.Client(
             timeout=target.settings.timeout,
             transport=transport,
@@ -223,7 +292,32 @@ class Client:
     # -- sending -----------------------------------------------------------------------------------------
 
     def _bearer(self, headers: dict[str, str]) -> dict[str, str]:
-        return {**headers, "Authorization": f"Bearer {self.token()}"}
+        token = self.token()
+        # The cached token stands for the request that fetched it: a replay of this test fetches one.
+        if self._token_key is None:
+            self._token_key = token_request_key(self.target)
+        notices.used(self._token_key)
+        return {**headers, "Authorization": f"Bearer {token}"}
+
+    def used(self, request: httpx.Request) -> None:
+        """The current test relies on `request`, sent by this client earlier (an answer reused)."""
+        notices.used(request_key(self.target, request.method, str(request.url), request.content))
+
+    def _check_bundle(self, key: notices.RequestKey) -> None:
+        if self.allowed is not None and key not in self.allowed:
+            method, path, body = key[1:]
+            request = f"{self.target.id} {method} {path}" + (f" {body[:200]}" if body else "")
+            if self._finding_answered_otherwise:
+                raise BeyondBundle(
+                    f"the finding's request no longer fails as it did; the clause went on to {request}"
+                )
+            raise ReplayDiverged(f"the replay diverged from the bundle: {request}")
+
+    def _answered(self, key: notices.RequestKey, response: httpx.Response) -> None:
+        if self.finding is not None and key == self.finding[0]:
+            self._finding_answered_otherwise = (
+                answer_digest(response.status_code, response) != self.finding[1]
+            )
 
     def _breaker_for(self, url: str) -> Breaker:
         return self.token_breaker if url == self.target.token_url else self.data_breaker
@@ -245,6 +339,10 @@ class Client:
             timeout=timeout if timeout is not None else self._http.timeout,
             **{key: value for key, value in kwargs.items() if value is not None},
         )
+        key = request_key(self.target, request.method, str(request.url), request.content)
+        if self.allowed is not None:
+            self._check_bundle(key)
+        notices.used(key)
         breaker = self._breaker_for(str(request.url))
         limit = timeout if timeout is not None else self.target.settings.timeout
         for attempt in range(_MAX_429_RETRIES + 1):
@@ -258,6 +356,7 @@ class Client:
                 breaker.answered()
                 if 300 <= response.status_code < 400:
                     raise RedirectNotFollowed(response)
+                self._answered(key, response)
                 return response
             wait = retry_after_seconds(response)
             breaker.throttled(wait or 0.0, f"Retry-After: {response.headers.get('Retry-After', 'none')}")

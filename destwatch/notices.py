@@ -13,7 +13,7 @@ import contextlib
 import os
 import threading
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,11 +26,15 @@ __all__ = [
     "ExpectationWarning",
     "Note",
     "Notices",
+    "RequestKey",
     "cover",
     "covering",
     "merged",
     "note",
     "recording",
+    "relied_on",
+    "rely",
+    "used",
     "warn",
 ]
 
@@ -44,6 +48,8 @@ _LEVELS = (UNTESTABLE, EXERCISED, PROVEN)
 BARE = ("sent", "fuzzed")
 # Internal: DESTWATCH_COVERAGE=off records no coverage, only to measure what recording it costs.
 _COVERING = os.environ.get("DESTWATCH_COVERAGE") != "off"
+# A request as a replay matches it (`destwatch.http.request_key`): version, method, path and query, body.
+RequestKey = tuple[str, str, str, str]
 
 
 class ExpectationWarning(UserWarning):
@@ -93,6 +99,9 @@ class Notices:
     # (target, endpoint, kind, item) -> (level, how): the strongest evidence per coverage item, kept once
     # however many answers showed it (a test sends hundreds of queries).
     evidence: dict[tuple[str, str, str, str], tuple[str, str]] = field(default_factory=dict)
+    # Every request the test relied on, in order: sent by it, or answered earlier and reused from a cache of
+    # the run (a sample, a plan, a token). A replay of the test may send these and no other.
+    requests: dict[RequestKey, None] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add_evidence(self, key: tuple[str, str, str, str], level: str, how: str) -> None:
@@ -102,6 +111,9 @@ class Notices:
 
 # One test runs at a time in a process; the threads it starts (requests sent side by side) record into it.
 _current: Notices | None = None
+# The requests relied on while each cached value being built now is built (`relied_on`).
+_building: list[list[RequestKey]] = []
+_building_lock = threading.Lock()
 
 
 @contextlib.contextmanager
@@ -143,6 +155,35 @@ def cover(target: str, endpoint: str, kind: str, item: str, level: str = EXERCIS
     (`how` says what that data was); never a verdict."""
     if _current is not None and _COVERING:
         _current.add_evidence((target, endpoint, kind, item), level, how)
+
+
+def used(key: RequestKey) -> None:
+    """The current test relied on the request `key` (it sent it, or reuses what its answer built)."""
+    with _building_lock:
+        if _current is not None:
+            _current.requests[key] = None
+        for keys in _building:
+            keys.append(key)
+
+
+def rely(keys: Iterable[RequestKey]) -> None:
+    """The current test reuses what `keys` built (a cached sample or plan, see `relied_on`)."""
+    for key in keys:
+        used(key)
+
+
+@contextlib.contextmanager
+def relied_on() -> Iterator[list[RequestKey]]:
+    """The requests relied on until the block ends, to `rely` on again whenever what the block built is
+    reused: a test reusing a plan another test built relies on the requests behind it."""
+    keys: list[RequestKey] = []
+    with _building_lock:
+        _building.append(keys)
+    try:
+        yield keys
+    finally:
+        with _building_lock:
+            _building[:] = [other for other in _building if other is not keys]
 
 
 def covering() -> bool:

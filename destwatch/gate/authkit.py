@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from destwatch import notices
 from destwatch._files import json_or_none
 from destwatch.config import TokenGrant, VersionTarget
 from destwatch.environment import Environment
@@ -189,6 +190,8 @@ class Expiry:
     def __init__(self, auth: AuthKit) -> None:
         self._auth = auth
         self._pending: dict[str, tuple[Grant, httpx.Response]] = {}
+        # The requests that minted each version's token: a test using it relies on them.
+        self._minted_by: dict[str, list[notices.RequestKey]] = {}
         self._reasons: dict[str, str] = {}
         self._lock = threading.Lock()
 
@@ -196,7 +199,9 @@ class Expiry:
         """Mint the version's token now, if it is protected and not minted yet."""
         with self._lock:
             if target.protected and target.id not in self._pending and target.id not in self._reasons:
-                self._mint(target)
+                with notices.relied_on() as relied:
+                    self._mint(target)
+                self._minted_by[target.id] = relied
 
     def get(self, target: VersionTarget) -> ExpiredToken | None:
         """The version's token once its `expiresIn` (and a margin) has passed; None when there is none
@@ -206,6 +211,7 @@ class Expiry:
         if pending is None:
             return None
         grant, fresh = pending
+        notices.rely(self._minted_by.get(target.id, ()))
         time.sleep(max(0.0, grant.expires_at + EXPIRY_MARGIN - time.time()))
         return ExpiredToken(grant.token, fresh)
 

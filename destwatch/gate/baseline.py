@@ -24,13 +24,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 from destwatch._accepted import expired, load_entries
+from destwatch._files import write_atomic
 from destwatch._tomllines import toml_value
 from destwatch.exit_codes import ExitCode
 from destwatch.gate.summary import Failure, Row, Summary
 
-__all__ = ["Accepted", "Baseline", "apply_baseline", "baseline_text"]
+__all__ = ["BASELINE_PROPERTY", "Accepted", "Baseline", "apply_baseline", "baseline_text", "mark_junit"]
+
+# The junit.xml property of a baselined finding's test case (accepted or expired), or of a fixed entry's.
+BASELINE_PROPERTY = "destwatch.baseline"
 
 _KEYS = {"fingerprint": str, "reason": str, "ticket": str, "accepted_by": str, "expires": datetime.date}
 _ABOUT = {"target": str, "test": str, "clause": str}
@@ -98,6 +103,49 @@ def apply_baseline(
         "unchecked": unchecked,
     }
     return replace(summary, exit_code=code, rows=rows, baseline=report)
+
+
+def mark_junit(path: Path, summary: Summary) -> None:
+    """Mark junit.xml (pytest writes it before the baseline applies) as the baseline marked `summary`: each
+    baselined finding's test case gets the property `destwatch.baseline` = accepted or expired, each fixed
+    entry's test case `fixed` and a `destwatch.baseline.fixed` property saying to remove it."""
+    if summary.baseline is None or not path.is_file():
+        return
+    tree = ElementTree.parse(path)
+    marks = {
+        failure.evidence["fingerprint"]: failure.evidence["baseline"]["status"]
+        for row in summary.rows
+        for failure in row.failures
+        if "baseline" in failure.evidence
+    }
+    fixed = {_junit_name(entry["test"]): entry for entry in summary.baseline.get("fixed", ())}
+    for case in tree.iter("testcase"):
+        properties = {prop.get("name"): prop.get("value") for prop in case.iter("property")}
+        status = marks.get(properties.get("fingerprint") or "")
+        entry = fixed.get((case.get("classname", ""), case.get("name", "")))
+        if status is not None:
+            _add_property(case, BASELINE_PROPERTY, status)
+        elif entry is not None and properties.get("target") == entry["target"]:
+            _add_property(case, BASELINE_PROPERTY, "fixed")
+            note = f"{entry['fingerprint']} no longer occurs; remove it from {summary.baseline['file']}"
+            _add_property(case, f"{BASELINE_PROPERTY}.fixed", note)
+    write_atomic(path, ElementTree.tostring(tree.getroot(), encoding="unicode", xml_declaration=True))
+
+
+def _junit_name(test: str) -> tuple[str, str]:
+    """The (classname, name) pytest's junit.xml gives a test named as summary.json names it."""
+    module, _, name = test.partition("::")
+    return module.removesuffix(".py").replace("/", "."), name
+
+
+def _add_property(case: ElementTree.Element, name: str, value: str) -> None:
+    properties = case.find("properties")
+    if properties is None:
+        properties = ElementTree.SubElement(case, "properties")
+        # JUnit readers expect a test case's properties before its outcome.
+        case.remove(properties)
+        case.insert(0, properties)
+    ElementTree.SubElement(properties, "property", name=name, value=value)
 
 
 def baseline_text(

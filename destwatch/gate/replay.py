@@ -3,10 +3,12 @@ it still fails.
 
 A finding's clause is re-checked the only way that checks it exactly: its one test item, the same check
 function on the same plans (the run's seed), on one version through that version's one client (one
-token, as every run fetches it). What that item sends is its own requests, not the whole suite's: a
-shape or filters rule sends its endpoint's sample and its queries, a fuzzed operation its generated cases
-again, an auth clause the grants and forged credentials it is about. The bundle's `request.http` and
-`request.sh` are the single failing request, for a person to send by hand.
+token, as every run fetches it). The bundle lists every request the test relied on (`notices.used`: sent,
+or reused from the run's caches), and the replay's clients send those and no other: one outside the list
+is `ReplayDiverged`, an error of the replay (exit 4), never a verdict on the destination. A bearer
+finding re-forges only the credentials it names (`alg-none -> 200`), from the one token it fetches. A
+fuzzed operation sends its recorded case alone. The bundle's `request.http` and `request.sh` are the
+single failing request, for a person to send by hand.
 """
 
 from __future__ import annotations
@@ -14,19 +16,20 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
 from destwatch.config import load_targets, targets_file
-from destwatch.environment import Environment
+from destwatch.environment import Environment, Replaying
 from destwatch.errors import ConfigError, TargetUnreachable
 from destwatch.exit_codes import ExitCode
 from destwatch.failures import ContractViolation
 from destwatch.gate.bundles import FINDINGS
 from destwatch.gate.findings import identity, parse_curl
 from destwatch.gate.runner import GateRequest, run_gate
-from destwatch.gate.summary import Failure
+from destwatch.gate.summary import Failure, Summary
+from destwatch.http import BeyondBundle
 from destwatch.redact import redact
 from destwatch.selection import RunOptions, Selection
 
@@ -36,6 +39,9 @@ __all__ = ["Replayed", "load_finding", "replay"]
 _FUZZED = re.compile(r"^fuzz: \S+ (?P<method>GET|POST) (?P<path>/\S*): ")
 # What pytest's `-k` takes in a word.
 _NOT_KEYWORD = re.compile(r"[^\w:+\-.\[\]\\/]+")
+# The bearer-rejection clause, and its counterexample's lines: a forged credential and the status it got.
+_BEARER = "bearer: requests without valid credentials"
+_FORGED = re.compile(r"^(?P<name>[\w:/.-]+) -> \d{3}$")
 _TEST = re.compile(r"^(?P<suite>[^/]+)/[^:]+::(?P<name>[^\[]+)(?:\[(?P<params>.*)\])?$")
 
 
@@ -51,10 +57,17 @@ class Replayed:
     usage: Mapping[str, Any] = field(default_factory=dict)
     # False when the test was skipped: the clause could not be checked here (another version, say).
     checked: bool = True
+    # Why the replay stopped past the finding's request (`BeyondBundle`), when it did.
+    beyond: str = ""
 
     @property
     def still_fails(self) -> bool:
         return any(failure.kind == "violation" for failure in self.failures)
+
+    @property
+    def tokens(self) -> int:
+        """Tokens the replay obtained: fetched by its client, or granted to its test (the auth suite's)."""
+        return int(self.usage.get("tokens_fetched", 0)) + int(self.usage.get("auth_grants", 0))
 
     @property
     def same(self) -> bool:
@@ -64,11 +77,17 @@ class Replayed:
 
     def lines(self) -> list[str]:
         head = f"{self.finding['fingerprint']} on {self.target}: {self.finding['message']}"
-        cost = f"({self.usage.get('requests', 0)} requests, {self.usage.get('tokens_fetched', 0)} token)"
+        cost = f"({self.usage.get('requests', 0)} requests, {self.tokens} token)"
         if self.exit_code not in (ExitCode.OK, ExitCode.VIOLATIONS):
-            return [f"{head}: not replayed ({self.exit_code.verdict}, exit {int(self.exit_code)})"]
+            why = [f"  {f.message}" for f in self.failures if f.kind == "error"]
+            return [f"{head}: not replayed ({self.exit_code.verdict}, exit {int(self.exit_code)})", *why]
         if not self.checked:
             return [f"{head}: not checked: its test was skipped here (the reason is in replay/junit.xml)"]
+        if self.beyond:
+            return [
+                f"{head}: passes now as far as its bundle reaches {cost}",
+                f"  {self.beyond} (not sent: `destwatch run` checks the rest of the clause)",
+            ]
         if not self.still_fails:
             return [f"{head}: passes now (the clause holds) {cost}"]
         if self.same:
@@ -113,9 +132,11 @@ def replay(
     variant: str | None = None,
     candidate: str | None = None,
     err: TextIO | None = None,
+    reference_url: str = "",
 ) -> Replayed:
     """Run the test of finding `fingerprint` (from `reports`) again on its version, or on `version` of the
-    same destination; its reports go to the bundle's `replay/` folder (the run's own are kept)."""
+    same destination; its reports go to the bundle's `replay/` folder (the run's own are kept).
+    `reference_url`: where an embedded reference already serves (with its own fault), not started again."""
     finding = load_finding(reports, fingerprint)
     destination, _, recorded = str(finding["target"]).partition("/")
     target = f"{destination}/{version or recorded}"
@@ -123,44 +144,86 @@ def replay(
     if test is None:
         raise ConfigError("not a finding of destwatch run", file=reports / FINDINGS / fingerprint)
     folder = reports / FINDINGS / fingerprint / "replay"
-    fuzzed = _FUZZED.match(str(finding.get("message", "")))
-    if test["suite"] == "fuzz" and fuzzed is not None:
-        options = RunOptions(
-            targets=targets_file(targets, err=err),
-            names=(target,),
-            seed=(finding.get("run") or {}).get("seed"),
-            fault=fault,
-            variant=variant,
-            candidate=candidate,
-            reports_dir=folder.resolve(),
-        )
-        return _replay_case(finding, options, fuzzed["method"], fuzzed["path"])
-    params = (test["params"] or "").replace(str(finding["target"]), target)
-    others = [name for name in (finding.get("run") or {}).get("targets", []) if name != finding["target"]]
-    request = GateRequest(
-        targets=targets,
-        names=tuple(dict.fromkeys((target, *others))),
-        suites=(test["suite"],),
-        reports=folder,
+    options = RunOptions(
+        targets=targets_file(targets, err=err),
+        names=(target,),
         seed=(finding.get("run") or {}).get("seed"),
         fault=fault,
         variant=variant,
         candidate=candidate,
+        reports_dir=folder.resolve(),
+    )
+    fuzzed = _FUZZED.match(str(finding.get("message", "")))
+    if test["suite"] == "fuzz" and fuzzed is not None:
+        return _replay_case(finding, options, fuzzed["method"], fuzzed["path"], reference_url)
+    keys = [tuple(key) for key in finding.get("requests") or ()]
+    if not keys:
+        raise ConfigError(
+            "the finding's bundle lists no requests to replay",
+            file=reports / FINDINGS / fingerprint / "finding.json",
+            fix="run the gate again with this destwatch, and replay a finding of that run",
+        )
+    # The versions the test relied on besides its own (a clause across versions), and no other: comparing
+    # others would send what the bundle does not hold.
+    others = sorted({str(key[0]) for key in keys} - {str(finding["target"])})
+    options = replace(options, names=tuple(dict.fromkeys((target, *others))), peers=())
+    params = (test["params"] or "").replace(str(finding["target"]), target)
+    request = GateRequest(
+        targets=options.targets,
+        names=options.names,
+        suites=(test["suite"],),
+        reports=folder,
         pytest_args=("-k", _selecting(test["name"], params)),
     )
-    try:
-        summary = run_gate(request, err=err)
-    except ConfigError as exc:
-        if "no tests were collected" not in exc.problem:
-            raise
-        raise ConfigError(
-            f"the finding's test {finding['test']} does not run on {target}",
-            key="--version",
-            fix="choose a version that has the finding's endpoint",
-        ) from None
+    selection = Selection.of(load_targets(options.targets), options)
+    with Environment(selection, reference_url=reference_url) as run:
+        _guard(run, finding, keys, target)
+        try:
+            summary = run_gate(request, err=err, environment=run)
+        except ConfigError as exc:
+            if "no tests were collected" not in exc.problem:
+                raise
+            raise ConfigError(
+                f"the finding's test {finding['test']} does not run on {target}",
+                key="--version",
+                fix="choose a version that has the finding's endpoint",
+            ) from None
+    return _verdict(finding, target, summary)
+
+
+def _guard(run: Environment, finding: Mapping[str, Any], keys: list[tuple[Any, ...]], target: str) -> None:
+    """Every client of the replay sends only its version's requests of the bundle (the finding's own
+    version's as `target`'s), and knows the finding's request and the answer it got (`BeyondBundle`)."""
+    recorded = str(finding["target"])
+    allowed = {(target if key[0] == recorded else key[0], *key[1:]) for key in keys}
+    failing, answer = finding.get("request_key"), str(finding.get("answer_digest", ""))
+    run.replaying = Replaying(forgeries=_forgeries(finding), seeded_as={target: recorded})
+    for version in (*run.targets, *run.peers):
+        client = run.http(version)
+        client.allowed = frozenset(key for key in allowed if key[0] == version.id)
+        if failing and version.id == target:
+            client.finding = ((target, *failing[1:]), answer)
+
+
+def _verdict(finding: dict[str, Any], target: str, summary: Summary) -> Replayed:
     usage = summary.targets.get(target, {})
     checked = bool(summary.totals["passed"] or summary.failures)
+    beyond = [f for f in summary.failures if f.message.startswith(f"{BeyondBundle.__name__}:")]
+    if beyond and beyond == list(summary.failures):
+        # Past the finding's request without failing there: it holds now, as far as the bundle can tell.
+        return Replayed(finding, target, ExitCode.OK, (), usage, beyond=beyond[0].message)
     return Replayed(finding, target, summary.exit_code, tuple(summary.failures), usage, checked)
+
+
+def _forgeries(finding: Mapping[str, Any]) -> frozenset[str] | None:
+    """The forged credentials a bearer-rejection finding names (`alg-none -> 200`), to re-forge only
+    those; None for any other finding (its test runs whole)."""
+    if not str(finding.get("message", "")).startswith(_BEARER):
+        return None
+    named = [_FORGED.match(str(line)) for line in finding.get("counterexample") or ()]
+    if not named or None in named:
+        return None
+    return frozenset(found["name"] for found in named if found is not None)
 
 
 def _selecting(name: str, params: str) -> str:
@@ -170,7 +233,9 @@ def _selecting(name: str, params: str) -> str:
     return " and ".join(word for word in words if word not in ("and", "or", "not"))
 
 
-def _replay_case(finding: dict[str, Any], options: RunOptions, method: str, path: str) -> Replayed:
+def _replay_case(
+    finding: dict[str, Any], options: RunOptions, method: str, path: str, reference_url: str
+) -> Replayed:
     """The fuzzed case a finding recorded, sent once more and checked by Schemathesis's checks as the run
     checked it: the document, one token and that case (and the checks' own probes), nothing generated."""
     from destwatch.gate import fuzz
@@ -181,7 +246,7 @@ def _replay_case(finding: dict[str, Any], options: RunOptions, method: str, path
     case = fuzz.RecordedCase.of(finding.get("counterexample", []), authenticated=authenticated)
     target = options.names[0]
     selection = Selection.of(load_targets(options.targets), options)
-    with Environment.start(selection) as run:
+    with Environment(selection, reference_url=reference_url) as run:
         version = run.targets[0]
         schemas = fuzz.FuzzSchemas(run)
         code, failures = ExitCode.OK, ()

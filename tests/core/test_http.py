@@ -11,12 +11,13 @@ from dataclasses import replace
 import httpx
 import pytest
 
+from destwatch import notices
 from destwatch._files import json_or_none
 from destwatch._ratelimit import RateLimiter
 from destwatch.config import TargetSettings, VersionTarget
 from destwatch.errors import NoAnswer, TargetUnreachable
-from destwatch.failures import AnswerTooLarge, RedirectNotFollowed
-from destwatch.http import Client, redacted_exchange
+from destwatch.failures import AnswerTooLarge, RedirectNotFollowed, answer_digest
+from destwatch.http import BeyondBundle, Client, ReplayDiverged, redacted_exchange
 from kit.steered import SECRET, SteeredDestination
 
 
@@ -262,3 +263,38 @@ def test_a_version_answering_only_429_is_stopped_after_the_bound_a_hang_gets(
     steered.steer.data_429 = 0
     client.data_breaker.answered()
     assert client.get("items", authenticated=False).status_code == 401
+
+
+def test_a_replaying_client_sends_only_the_bundles_requests_and_names_the_first_other(
+    steered: SteeredDestination, shop: VersionTarget
+) -> None:
+    client = Client(shop)
+    with notices.recording() as recorded:
+        client.post("items", json={"top": 1, "skip": 0})
+    # What the test relied on, as a replay matches it: the token request (each version's credentials alike)
+    # and its body whoever serialized it, relative to the version's base URL (an embedded reference moves).
+    assert list(recorded.requests) == [
+        ("shop/v1", "POST", "token", '{"clientId": "[redacted]", "clientSecret": "[redacted]"}'),
+        ("shop/v1", "POST", "~/items", '{"skip": 0, "top": 1}'),
+    ]
+    replaying = Client(shop)
+    replaying.allowed = frozenset(recorded.requests)
+    assert replaying.post("items", json={"skip": 0, "top": 1}).status_code == 200
+    diverged = r"diverged from the bundle: shop/v1 POST ~/items \{\"top\": 2\}"
+    with pytest.raises(ReplayDiverged, match=diverged):
+        replaying.post("items", json={"top": 2})
+    # Refused before it was sent: the destination saw the token request and one data request.
+    assert [exchange.request_body for exchange in replaying.recorder.exchanges][1:] == ['{"skip":0,"top":1}']
+    # Once the finding's own request got another answer than it recorded, a request past the bundle is the
+    # clause going on; while it gets the same one, the replay has diverged.
+    asked = ("shop/v1", "POST", "~/items", '{"skip": 0, "top": 1}')
+    recorded = answer_digest(200, replaying.post("items", json={"skip": 0, "top": 1}))
+    replaying.finding = (asked, recorded)
+    replaying.post("items", json={"skip": 0, "top": 1})
+    with pytest.raises(ReplayDiverged, match="diverged from the bundle") as same:
+        replaying.post("items", json={"top": 2})
+    assert not isinstance(same.value, BeyondBundle)
+    replaying.finding = (asked, answer_digest(500, "another answer"))
+    replaying.post("items", json={"skip": 0, "top": 1})
+    with pytest.raises(BeyondBundle, match=r"no longer fails as it did; the clause went on to shop/v1 POST"):
+        replaying.post("items", json={"top": 2})

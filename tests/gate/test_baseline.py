@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
 from destwatch.errors import ConfigError
 from destwatch.exit_codes import ExitCode
-from destwatch.gate.baseline import Baseline, apply_baseline, baseline_text
+from destwatch.gate.baseline import Baseline, apply_baseline, baseline_text, mark_junit
 from destwatch.gate.shards import merge_reports
 from destwatch.gate.summary import Failure, Row, Summary, write_json
 from destwatch.validate.waivers import load_waivers
@@ -161,3 +162,45 @@ def test_report_merge_joins_the_shards_baselines_and_their_findings(tmp_path: Pa
     assert (report["accepted"], report["not_checked"]) == (1, 0)
     assert [entry["fingerprint"] for entry in report["fixed"]] == ["Fbbb"]
     assert {path.name for path in (tmp_path / "joined" / "findings").iterdir()} == {"Fone", "Fother"}
+
+
+def test_junit_xml_is_marked_as_the_baseline_marked_the_run(tmp_path: Path) -> None:
+    # Written by pytest before the baseline applies: an accepted, an expired, a new and a fixed entry's case.
+    baseline = _baseline(tmp_path, _summary(_failure(TOP, "Faaa"), _failure(EMPTY, "Fccc")), TODAY)
+    (tmp_path / "a").mkdir()
+    accepted = _baseline(tmp_path / "a", _summary(_failure(MUST, "Fbbb")), datetime.date(2027, 3, 31))
+    both = Baseline(baseline.path, (*baseline.entries[:1], *accepted.entries, *baseline.entries[1:]))
+    found = _summary(_failure(TOP, "Faaa"), _failure(MUST, "Fbbb"), _failure(MUST, "Fddd"))
+    ran = [("productCatalog/v2", test) for test in (TOP, MUST, EMPTY)]
+    marked = apply_baseline(found, both, ran=ran, today=TODAY)
+    cases = [
+        ("shape.test_top", "test_top[productCatalog/v2/products-GET]", "Faaa"),
+        ("filters.test_must", "test_must[productCatalog/v2/products]", "Fbbb"),
+        ("filters.test_must", "test_must[productCatalog/v2/products]", "Fddd"),
+        ("shape.test_empty", "test_empty[productCatalog/v2/products-GET]", ""),
+    ]
+    junit = tmp_path / "junit.xml"
+    junit.write_text(
+        "<testsuites><testsuite>"
+        + "".join(
+            f'<testcase classname="{cls}" name="{name}"><properties>'
+            + (f'<property name="fingerprint" value="{fp}"/>' if fp else "")
+            + '<property name="target" value="productCatalog/v2"/></properties></testcase>'
+            for cls, name, fp in cases
+        )
+        + "</testsuite></testsuites>"
+    )
+    mark_junit(junit, marked)
+    found_marks = [
+        {prop.get("name"): prop.get("value") for prop in case.iter("property")}
+        for case in ElementTree.parse(junit).iter("testcase")
+    ]
+    assert [marks.get("destwatch.baseline") for marks in found_marks] == [
+        "expired",
+        "accepted",
+        None,
+        "fixed",
+    ]
+    assert (
+        found_marks[3]["destwatch.baseline.fixed"] == f"Fccc no longer occurs; remove it from {baseline.path}"
+    )

@@ -363,6 +363,7 @@ def test_violations_reach_summary_junit_and_allure_with_curl_and_body(pytester: 
     failure = dict(row["failures"][0])
     # Each finding's fingerprint: the same in every run, so not a value to spell out here.
     assert re.fullmatch(r"F[0-9a-f]{12}", failure.pop("fingerprint"))
+    assert re.fullmatch(r"[0-9a-f]{16}", failure.pop("answer_digest"))
     assert failure == {
         "test": "smoke/test_smoke_written.py::test_envelope[productCatalog/v2/products]",
         "kind": "violation",
@@ -371,6 +372,18 @@ def test_violations_reach_summary_junit_and_allure_with_curl_and_body(pytester: 
         "counterexample": ["no language key"],
         "shape": ["status 200"],
         "status": 200,
+        # What a replay of it may send: the document and token it was collected with, and its request.
+        "requests": [
+            ["productCatalog/v2", "GET", "~/openapi", ""],
+            [
+                "productCatalog/v2",
+                "POST",
+                "token",
+                '{"clientId": "[redacted]", "clientSecret": "[redacted]"}',
+            ],
+            ["productCatalog/v2", "GET", "~/products", ""],
+        ],
+        "request_key": ["productCatalog/v2", "GET", "~/products", ""],
     }
     assert summary["targets"]["productCatalog/v2"]["tokens_fetched"] == 1
     assert (pytester.path / "reports" / "specs" / "productCatalog-v2.openapi.json").is_file()

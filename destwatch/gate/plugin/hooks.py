@@ -29,7 +29,7 @@ from destwatch.errors import DestwatchError, TargetUnreachable
 from destwatch.exit_codes import ExitCode
 from destwatch.failures import NotChecked
 from destwatch.gate import _allure, bundles
-from destwatch.gate.baseline import apply_baseline
+from destwatch.gate.baseline import apply_baseline, mark_junit
 from destwatch.gate.coverage import coverage_of, with_trend, write_coverage
 from destwatch.gate.page import write_gate_report
 from destwatch.gate.plugin import attachments, workers
@@ -314,6 +314,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     state = state_of(config)
     # After every plugin's sessionfinish: junit.xml and the Allure results the page links now exist.
     if state.summary is not None and state.reports is not None:
+        mark_junit(state.reports / "junit.xml", state.summary)
         write_gate_report(state.summary, state.reports)
 
 

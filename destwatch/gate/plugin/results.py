@@ -15,10 +15,11 @@ import pytest
 from destwatch.config import VersionTarget
 from destwatch.consumers.model import ConsumerQuery
 from destwatch.errors import DestwatchError, DocumentError, TargetUnreachable, TokenError
-from destwatch.failures import ContractViolation
-from destwatch.gate.findings import identity
+from destwatch.failures import ContractViolation, answer_digest
+from destwatch.gate.findings import identity, parse_curl
 from destwatch.gate.summary import ItemResult
 from destwatch.gate.terminal import warning_line
+from destwatch.http import request_key, token_request_key
 from destwatch.notices import ContractWarning, Notices
 from destwatch.redact import redact
 
@@ -80,6 +81,7 @@ def describe(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.Test
         if report.when == "setup":
             # JUnit readers group by properties: whose query the test sent.
             item.user_properties += [("consumer", query.consumer), ("consumer_query", query.name)]
+    recorded = item.stash.get(NOTICES, None)
     if report.failed:
         facts["kind"], facts["message"] = _failure(item, call)
         found = violations(call.excinfo.value) if call.excinfo is not None else []
@@ -88,12 +90,15 @@ def describe(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.Test
         if facts["kind"] == "violation":
             first = found[0] if found else None
             facts.setdefault("evidence", {}).update(identity(target.id, facts["message"], first))
+            facts["evidence"]["requests"] = _relied_on(target, recorded)
+            if (sent := parse_curl(first.request) if first is not None else None) is not None:
+                facts["evidence"]["request_key"] = list(request_key(target, sent.method, sent.url, sent.body))
+                facts["evidence"]["answer_digest"] = answer_digest(first.status, first.response_body)
             item.user_properties.append(("fingerprint", facts["evidence"]["fingerprint"]))
     elif report.skipped:
         facts["skip_kind"] = item.stash.get(SKIP_KIND, "not-applicable")
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
         facts["message"] = _first_line(reason.removeprefix("Skipped: "))
-    recorded = item.stash.get(NOTICES, None)
     facts["coverage"] = _coverage(item, report, recorded, facts.get("message", ""))
     if report.when == "call" and recorded is not None:
         facts["warnings"] = [_warning(target.id, suite, facts["test"], found) for found in recorded.warnings]
@@ -203,6 +208,16 @@ def _warning(target: str, suite: str, test: str, found: ContractWarning) -> dict
 
 def _redacted(value: Any) -> Any:
     return [redact(line) for line in value] if isinstance(value, list) else redact(value)
+
+
+def _relied_on(target: VersionTarget, recorded: Notices | None) -> list[list[str]]:
+    """Every request a failed test relied on (`notices.used`), after what its items were collected with:
+    the version's document, and its token when protected (a document may need one). What a replay of the
+    finding may send."""
+    setup = [request_key(target, "GET", target.openapi_url, None)]
+    setup += [token_request_key(target)] if target.protected else []
+    found = [*setup, *(recorded.requests if recorded is not None else ())]
+    return [list(key) for key in dict.fromkeys(found)]
 
 
 def _evidence(found: ContractViolation) -> dict[str, Any]:

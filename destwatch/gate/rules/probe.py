@@ -21,6 +21,7 @@ import httpx
 from destwatch import notices
 from destwatch._files import json_or_none
 from destwatch.failures import BudgetSpent, ContractViolation, violation
+from destwatch.http import Client
 from destwatch.openapi.model import EndpointModel
 from destwatch.openapi.queries import LogicalQuery, Method, Request, render
 
@@ -152,6 +153,9 @@ class Probe:
             shown = coverage_shown(known, self.model.properties) if covered else []
             with self._lock:
                 self._answers[key], self._shown[key] = known, shown
+        if isinstance(self.client, Client):
+            # A test reusing an answer relies on its request as much as the test that sent it.
+            self.client.used(known.response.request)
         # Every test that uses an answer exercised what it sent, cached or not.
         for kind, item, level, how in self._shown.get(key, ()):
             notices.cover(self.target, self.model.name, kind, item, level, how)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+from destwatch import notices
 from destwatch.failures import NotChecked
 from destwatch.gate.rules.probe import Probe, RequestBudget, Sender
 from destwatch.openapi.generators import rng_for
@@ -71,6 +72,8 @@ class Session:
         self._probes: dict[tuple[str, str], Probe] = {}
         self._samples: dict[tuple[str, str, str | None], Sample] = {}
         self._plans: dict[tuple[Hashable, ...], Any] = {}
+        # The requests behind each sample and plan: a test reusing one relies on them (`notices.relied_on`).
+        self._relied: dict[tuple[Hashable, ...], list[notices.RequestKey]] = {}
 
     def models(self, target: _Target) -> dict[str, EndpointModel]:
         with self._lock:
@@ -112,11 +115,16 @@ class Session:
             return self._probes[key]
 
     def rng(self, target: _Target, endpoint: str, purpose: str) -> random.Random:
-        return rng_for(self.seed, target.id, endpoint, purpose)
+        # A replay on another version (`--version`) draws what the finding's own version drew.
+        replaying = getattr(self.run, "replaying", None)
+        seeded_as = replaying.seeded_as.get(target.id, target.id) if replaying is not None else target.id
+        return rng_for(self.seed, seeded_as, endpoint, purpose)
 
     def sample(self, target: _Target, endpoint: str, language: str | None = None) -> Sample:
         key = (target.id, endpoint, language)
-        if key not in self._samples:
+        if key in self._samples:
+            notices.rely(self._relied.get(("sample", *key), ()))
+        else:
             model = self.model(target, endpoint)
             method = sample_method(model)
             surface = model.surface(method)
@@ -127,7 +135,9 @@ class Session:
                 totals=surface.declares("includeTotals"),
                 language=language,
             )
-            answer = self.probe(target, endpoint).send(ask, method)
+            with notices.relied_on() as relied:
+                answer = self.probe(target, endpoint).send(ask, method)
+            self._relied[("sample", *key)] = relied
             rows = [row for row in answer.results if isinstance(row, dict)]
             self._samples[key] = Sample(rows, answer.total, answer.complete)
         return self._samples[key]
@@ -135,8 +145,12 @@ class Session:
     def plan(self, key: tuple[Hashable, ...], build: Callable[[], _T]) -> _T:
         """`build()` once per key: the rules of a suite share their plans (values chosen from the sample
         with the seed), and choosing them again for every rule cost more than some rules' requests."""
-        if key not in self._plans:
-            self._plans[key] = build()
+        if key in self._plans:
+            notices.rely(self._relied.get(("plan", *key), ()))
+        else:
+            with notices.relied_on() as relied:
+                self._plans[key] = build()
+            self._relied[("plan", *key)] = relied
         return self._plans[key]
 
 

@@ -12,14 +12,18 @@ change. Runs go through the gate in-process, the reference served from a thread.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from destwatch.config import load_targets
+from destwatch.gate.replay import replay
 from destwatch.gate.summary import Summary
-from destwatch.reference import FAULTS, VARIANTS
+from destwatch.reference import FAULTS, VARIANTS, create_app, serve_in_thread
+from destwatch.selection import RunOptions, Selection
 from kit.gates import reference_targets, run_destwatch, run_gate_on_reference
 
 pytestmark = pytest.mark.slow
@@ -217,7 +221,9 @@ def _clean_gate(tmp: Path, variant: str) -> Summary:
     return run_destwatch(tmp, "--variant", variant, "--jobs", "1", targets=targets).summary
 
 
-def _gate(tmp: Path, *, variant: str, fault: str, catcher: Catcher) -> Summary:
+def _gate(
+    tmp: Path, *, variant: str | None, fault: str, catcher: Catcher, seed: int | None = None
+) -> Summary:
     return run_gate_on_reference(
         tmp,
         suites=(catcher.suite,),
@@ -229,6 +235,7 @@ def _gate(tmp: Path, *, variant: str, fault: str, catcher: Catcher) -> Summary:
         reference=catcher.reference,
         pytest_args=("-p", "no:randomly"),
         in_thread=True,
+        seed=seed,
     )
 
 
@@ -265,3 +272,39 @@ def test_each_fault_is_caught_under_each_variant_that_changes_what_its_clause_re
     assert summary.exit_code == 1, failures
     assert failures and all(f.kind == "violation" for f in failures), failures
     assert any(f.message.startswith(catcher.clause) for f in failures), failures
+
+
+# Every fault but one that makes the destination unreachable: that is no finding (exit 3), so no bundle.
+FINDINGS = [fault for fault, catcher in CATCHERS.items() if catcher.kind == "violation"]
+
+
+@pytest.mark.parametrize("fault", FINDINGS)
+def test_every_fault_replays_from_its_bundle_and_keeps_its_fingerprints_across_seeds(
+    tmp_path: Path, fault: str
+) -> None:
+    """The whole catalogue on the default document: each fault's catching rule alone, its first finding's
+    bundle replayed (the same finding with the fault, a pass on the clean reference, both from served
+    references in this process), and its fingerprints equal under three seeds."""
+    catcher = CATCHERS[fault]
+    first = _gate(tmp_path / "seed-1", variant=None, fault=fault, catcher=catcher, seed=1)
+    found = _fingerprints(first)
+    assert first.exit_code == 1 and found, first.failures
+    for seed in (2, 3):
+        again = _gate(tmp_path / f"seed-{seed}", variant=None, fault=fault, catcher=catcher, seed=seed)
+        assert _fingerprints(again) == found, (seed, again.failures)
+    run = tmp_path / "seed-1"
+    targets, reports, fingerprint = run / "targets.toml", run / "reports", min(found)
+    with _served(targets, fault) as faulty, _served(targets, None) as clean:
+        still = replay(reports, fingerprint, targets=targets, reference_url=faulty.url)
+        fixed = replay(reports, fingerprint, targets=targets, reference_url=clean.url)
+    assert (still.code, still.same) == (1, True), still.lines()
+    assert (fixed.code, fixed.still_fails) == (0, False), fixed.lines()
+
+
+def _fingerprints(summary: Summary) -> set[str]:
+    return {f.evidence["fingerprint"] for f in summary.failures if f.kind == "violation"}
+
+
+def _served(targets: Path, fault: str | None) -> AbstractContextManager[Any]:
+    selection = Selection.of(load_targets(targets), RunOptions(targets=targets, fault=fault))
+    return serve_in_thread(create_app(**selection.reference.server_settings()))
