@@ -146,7 +146,7 @@ class TargetSettings(BaseModel):
         1.0,
         gt=0,
         allow_inf_nan=False,
-        description="seconds a response may take before it fails the gate",
+        description="seconds a response may take (a slower request is sent again; slow twice fails)",
         examples=[1.0],
     )
     run_deadline: float | None = Field(

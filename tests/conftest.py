@@ -18,6 +18,11 @@ import pytest
 # The kit's own asserts say what they compared, as a test's do.
 pytest.register_assert_rewrite("kit")
 
+# Imported before any in-process pytester run: such a run drops the modules imported during it, and the OpenAPI
+# validator (imported lazily by destwatch) would come back as a second copy whose YAML loader no longer knows
+# its constructors ("could not determine a constructor for the tag None").
+import openapi_spec_validator  # noqa: E402, F401
+
 from destwatch.reference import create_app, serve_in_thread  # noqa: E402
 from kit.browser import CHROMIUM, Browsed, launch, open_file  # noqa: E402
 from kit.proxy import MisbehavingProxy  # noqa: E402

@@ -30,7 +30,7 @@ from destwatch.environment import Environment
 from destwatch.errors import NoAnswer
 from destwatch.failures import AnswerCutOff, AnswerTooLarge, ContractViolation
 from destwatch.gate._schemathesis import explicit_cases, fuzzing_test, response_check
-from destwatch.http import Client, redacted_exchange, why_no_answer
+from destwatch.http import Client, answer_within_budget, redacted_exchange, why_no_answer
 from destwatch.redact import redact, register_secret
 
 if TYPE_CHECKING:
@@ -294,13 +294,16 @@ def fuzz_operation(
     # once per operation and run; outside its engine nothing remembers, which doubles the traffic.
     auth_confirmed = False
     validate = response_check(operation)
+    budget = client.target.settings.response_time_budget if client is not None else None
 
     def check(case: Case) -> None:
         nonlocal auth_confirmed
         authenticated = (case.headers or {}).get("Authorization") in _ISSUED
         if token is not None and authenticated:
             case.headers["Authorization"] = f"Bearer {_issue(token)}"
-        response = _call(case, session, client, timeout=timeout, limit=limit)
+        response = answer_within_budget(
+            lambda: _call(case, session, client, timeout=timeout, limit=limit), budget, seconds=_seconds
+        )
         skip_probe = authenticated and auth_confirmed
         try:
             validate(case, response, additional=ADDITIONAL_CHECKS, excluded=_PROBE if skip_probe else ())
@@ -370,6 +373,10 @@ def _cover(target: str, path: str, method: str, case: Case, status: int) -> None
 
 _DEFAULT_TIMEOUT = 10.0
 _DEFAULT_LIMIT = 10 * 1024 * 1024
+
+
+def _seconds(response: Response) -> float:
+    return response.elapsed
 
 
 class _Stop(BaseException):

@@ -7,6 +7,8 @@ import math
 import socket
 import time
 from dataclasses import replace
+from types import SimpleNamespace
+from typing import Any
 
 import httpx
 import pytest
@@ -17,7 +19,7 @@ from destwatch._ratelimit import RateLimiter
 from destwatch.config import TargetSettings, VersionTarget
 from destwatch.errors import NoAnswer, TargetUnreachable
 from destwatch.failures import AnswerTooLarge, RedirectNotFollowed, answer_digest
-from destwatch.http import BeyondBundle, Client, ReplayDiverged, redacted_exchange
+from destwatch.http import BeyondBundle, Client, ReplayDiverged, answer_within_budget, redacted_exchange
 from kit.steered import SECRET, SteeredDestination
 
 
@@ -298,3 +300,27 @@ def test_a_replaying_client_sends_only_the_bundles_requests_and_names_the_first_
     replaying.post("items", json={"skip": 0, "top": 1})
     with pytest.raises(BeyondBundle, match=r"no longer fails as it did; the clause went on to shop/v1 POST"):
         replaying.post("items", json={"top": 2})
+
+
+def _elapsed(answer: Any) -> float:
+    return answer.elapsed
+
+
+def test_a_slow_answer_is_sent_again_once_and_the_second_answer_is_the_one_checked() -> None:
+    def sender(*elapsed: float) -> tuple[list[float], Any]:
+        sent: list[float] = []
+
+        def send() -> Any:
+            sent.append(elapsed[len(sent)])
+            return SimpleNamespace(elapsed=sent[-1])
+
+        return sent, send
+
+    sent, send = sender(1.4, 0.2)
+    assert (answer_within_budget(send, 1.0, seconds=_elapsed).elapsed, len(sent)) == (0.2, 2)
+    sent, send = sender(1.4, 1.3)  # slow twice: the budget is broken, and the check sees the second
+    assert (answer_within_budget(send, 1.0, seconds=_elapsed).elapsed, len(sent)) == (1.3, 2)
+    sent, send = sender(0.9)
+    assert (answer_within_budget(send, 1.0, seconds=_elapsed).elapsed, len(sent)) == (0.9, 1)
+    sent, send = sender(5.0)  # no budget (no client): nothing is sent again
+    assert (answer_within_budget(send, None, seconds=_elapsed).elapsed, len(sent)) == (5.0, 1)
