@@ -18,9 +18,9 @@ import pytest
 # The kit's own asserts say what they compared, as a test's do.
 pytest.register_assert_rewrite("kit")
 
-# Imported before any in-process pytester run: such a run drops the modules imported during it, and the OpenAPI
-# validator (imported lazily by destwatch) would come back as a second copy whose YAML loader no longer knows
-# its constructors ("could not determine a constructor for the tag None").
+# Imported before any in-process pytester run: such a run drops the modules imported during it, and the
+# OpenAPI validator (imported lazily by destwatch) would come back as a second copy whose YAML loader no
+# longer knows its constructors ("could not determine a constructor for the tag None").
 import openapi_spec_validator  # noqa: E402, F401
 
 from destwatch.reference import create_app, serve_in_thread  # noqa: E402
@@ -29,6 +29,20 @@ from kit.proxy import MisbehavingProxy  # noqa: E402
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    # A third of the suite's time is waiting, not computing (child `destwatch run`s, token lifetimes running
+    # out, timeouts of misbehaving destinations): half as many workers again as cores fill it.
+    return max(2, len(os.sched_getaffinity(0)) * 3 // 2)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Modules with whole-gate tests first, each kept in one piece (module fixtures are set up once): under
+    # pytest-xdist the long tests then start early and short ones fill the end, instead of the variant
+    # matrix, last in the alphabet, running on alone.
+    slow = {item.path for item in items if item.get_closest_marker("slow") is not None}
+    items.sort(key=lambda item: item.path not in slow)
 
 
 def pytest_configure(config: pytest.Config) -> None:
