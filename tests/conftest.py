@@ -38,9 +38,9 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # Modules with whole-gate tests first, each kept in one piece (module fixtures are set up once): under
-    # pytest-xdist the long tests then start early and short ones fill the end, instead of the variant
-    # matrix, last in the alphabet, running on alone.
+    # Modules with whole-gate tests first, each kept in one piece (module fixtures are set up once): with
+    # pytest-xdist handing out two tests at a time (`--maxschedchunk 2` in pyproject.toml), the long tests
+    # start early and short ones fill the end, instead of one worker's first chunk running on alone.
     slow = {item.path for item in items if item.get_closest_marker("slow") is not None}
     items.sort(key=lambda item: item.path not in slow)
 

@@ -103,6 +103,7 @@ CORE_PUBLIC_NAMES = {
         "MAX_RETRY_AFTER",
         "Recorder",
         "ReplayDiverged",
+        "answer_within_budget",
         "no_answer",
         "redacted_exchange",
         "request_key",

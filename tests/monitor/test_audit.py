@@ -98,3 +98,38 @@ def test_a_cycle_at_as_of_is_outside_the_window(history: History) -> None:
     assert (
         audit(history, ["d/v1"], window="30d", as_of=EPOCH, availability_objective=99.9).versions[0].down == 7
     )
+
+
+@pytest.mark.slow
+def test_a_year_of_500000_cycles_reports_exact_figures_byte_identical_on_a_rerun(tmp_path: Path) -> None:
+    # The scale. How long the report takes is a benchmark's to say (scripts/bench_slo_report.py):
+    # this proves the figures and the bytes at that size.
+    cycles, year = 500_000, 365 * DAY
+    spacing = year / cycles
+    rows = []
+    for n in range(cycles):
+        state = "maintenance" if 5000 <= n < 5060 else "down" if n % 1000 == 7 else "up"
+        rows.append((EPOCH - year + (n + 0.5) * spacing, "d/v1", state, int(state != "down")))
+    history = History.open(tmp_path / "monitor.db")
+    try:
+        with history.transaction() as db:
+            db.executemany(
+                "INSERT INTO cycles (ts, target, state, ok, latency, requests, duration, reasons) "
+                "VALUES (?, ?, ?, ?, 0.1, 3, 0.2, '[]')",
+                rows,
+            )
+        first = audit(history, ["d/v1"], window="365d", as_of=EPOCH, availability_objective=99.9)
+    finally:
+        history.close()
+    again = History.open(tmp_path / "monitor.db", create=False)
+    try:
+        second = audit(again, ["d/v1"], window="365d", as_of=EPOCH, availability_objective=99.9)
+    finally:
+        again.close()
+    (v1,) = first.versions
+    # One down cycle per thousand, but the one inside the hour of maintenance: 499 down, 60 in maintenance,
+    # 499,940 counted, 499,441 up: 99.900188...%, truncated.
+    assert (v1.recorded, v1.maintenance, v1.down, v1.counted) == (cycles, 60, 499, cycles - 60)
+    assert v1.availability == "99.9001" and v1.objective_met is True
+    for form in ("md", "json", "csv"):
+        assert render(first, form).encode() == render(second, form).encode()
