@@ -34,7 +34,9 @@ if TYPE_CHECKING:
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     # A third of the suite's time is waiting, not computing (child `destwatch run`s, token lifetimes running
     # out, timeouts of misbehaving destinations): half as many workers again as cores fill it.
-    return max(2, len(os.sched_getaffinity(0)) * 3 // 2)
+    # The cores this process may use where the OS says (Linux), else the machine's (macOS has no affinity).
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(2, cores * 3 // 2)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
