@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -52,7 +53,12 @@ def _run(
 @pytest.fixture(scope="module")
 def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
-    built = _run(sys.executable, "-m", "build", "--no-isolation", "--outdir", out, ROOT, cwd=ROOT)
+    # Built from a copy: setuptools writes its egg-info and staging folder into the source tree, and another
+    # worker of this session may be building the same module's fixture at the same time.
+    source = tmp_path_factory.mktemp("source") / "destwatch"
+    skipped = shutil.ignore_patterns(".git", ".venv", "reports", "*.egg-info", "build", "dist")
+    shutil.copytree(ROOT, source, ignore=skipped)
+    built = _run(sys.executable, "-m", "build", "--no-isolation", "--outdir", out, source, cwd=source)
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
     return out
 
